@@ -1,0 +1,41 @@
+"""The Lambda entry: registers Blueprints and middleware; no routes here."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from chalice import Chalice
+
+from chalicelib.api import admin, auth, public
+from chalicelib.jobs import schedules
+from chalicelib.observability import flush_metrics, logger
+
+app = Chalice(app_name="yanxiu")
+
+for blueprint in (public.bp, auth.bp, admin.bp):
+    app.register_blueprint(blueprint)
+app.register_blueprint(schedules.bp)
+
+
+@app.middleware("http")
+def correlate(event, get_response):  # type: ignore[no-untyped-def]
+    """A correlation id per request (the caller's X-Correlation-Id, else API Gateway's request
+    id, else a new one) on every log line and on the response; one access-log line."""
+    context = event.context or {}
+    correlation_id = event.headers.get("x-correlation-id") or context.get("requestId") or uuid.uuid4().hex
+    logger.set_correlation_id(correlation_id)
+    started = time.perf_counter()
+    response = get_response(event)
+    logger.info(
+        "request",
+        extra={
+            "method": event.method,
+            "route": context.get("resourcePath", ""),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    response.headers["X-Correlation-Id"] = correlation_id
+    flush_metrics()
+    return response

@@ -1,0 +1,1 @@
+"""yanxiu: the service's code, in the layers the README's architecture section names."""

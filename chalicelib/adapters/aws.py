@@ -1,0 +1,22 @@
+"""boto3 clients behind cached getters: built on first use, so moto is active first and a
+cold start that needs no client builds none. AWS_ENDPOINT_URL (local mode) reaches them
+through botocore itself."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.config import settings
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=settings().aws_region)
+
+
+def reset_clients() -> None:
+    """Forget every client (tests start moto afresh for each test)."""
+    client.cache_clear()

@@ -1,0 +1,62 @@
+"""Ids, passwords and tokens.
+
+Passwords: argon2id at OWASP's password-storage parameters (m=19 MiB, t=2, p=1).
+Tokens: opaque random strings; only their SHA-256 is stored, so a read of the sessions
+table gives nobody a working token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.accounts import INITIAL_PASSWORD_LENGTH, PASSWORD_ALPHABET
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher, Type
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_password() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _hasher().verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A real hash of a random password: verified against when the phone is unknown, so an unknown
+# phone costs the same time as a wrong password and the two cannot be told apart.
+@lru_cache(maxsize=1)
+def decoy_hash() -> str:
+    return hash_password(new_password())

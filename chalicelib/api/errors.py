@@ -1,0 +1,115 @@
+"""The one table that maps domain errors to HTTP: status by error type, Chinese message by code."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.domain import errors as e
+
+STATUS: dict[type[e.DomainError], int] = {
+    e.MalformedRequestError: 400,
+    e.UnauthenticatedError: 401,
+    e.ForbiddenError: 403,
+    e.NotFoundError: 404,
+    e.ConflictError: 409,
+    e.PayloadTooLargeError: 413,
+    e.ValidationFailedError: 422,
+    e.TooManyAttemptsError: 429,
+    e.DependencyUnavailableError: 503,
+}
+
+MESSAGES: dict[str, str] = {
+    "malformed_json": "请求体不是有效的 JSON",
+    "validation_failed": "提交的数据不符合要求",
+    "unauthenticated": "请先登录",
+    "invalid_token": "登录已失效，请重新登录",
+    "invalid_credentials": "手机号或密码错误",
+    "initial_password_expired": "初始密码已超过72小时未使用而失效，请联系管理员重新发放",
+    "forbidden": "无权执行此操作",
+    "password_change_required": "请先修改初始密码",
+    "not_found": "未找到该对象",
+    "programme_not_found": "项目不存在",
+    "region_not_found": "实验区不存在",
+    "base_not_found": "研修基地不存在",
+    "batch_not_found": "批次不存在",
+    "conflict": "与当前数据冲突，请刷新后重试",
+    "phone_taken": "该手机号已被其他账号使用",
+    "quota_below_held": "名额不能少于该实验区已申请的名额",
+    "stale_version": "数据已被他人修改，请刷新后重试",
+    "payload_too_large": "请求体过大",
+    "too_many_attempts": "尝试次数过多，请稍后再试",
+    "dependency_unavailable": "服务暂时不可用，请稍后再试",
+    "internal_error": "服务器内部错误，请稍后再试",
+    "unsupported_media_type": "请求体须为 JSON",
+}
+
+# pydantic's error types, in the words a form shows next to a field.
+FIELD_MESSAGES: dict[str, str] = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "string_pattern_mismatch": "格式不正确",
+    "string_too_short": "长度过短",
+    "string_too_long": "长度过长",
+    "too_short": "数量过少",
+    "too_long": "数量过多",
+    "enum": "取值无效",
+    "literal_error": "取值无效",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "int_from_float": "须为整数",
+    "bool_type": "须为布尔值",
+    "bool_parsing": "须为布尔值",
+    "string_type": "须为字符串",
+    "list_type": "须为数组",
+    "dict_type": "须为对象",
+    "model_type": "须为对象",
+    "model_attributes_type": "须为对象",
+    "greater_than_equal": "超出允许范围",
+    "less_than_equal": "超出允许范围",
+    "greater_than": "超出允许范围",
+    "less_than": "超出允许范围",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_type": "日期格式应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为 ISO 8601（含时区）",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601（含时区）",
+    "datetime_type": "时间格式应为 ISO 8601（含时区）",
+    "timezone_aware": "时间须带时区，例如 +08:00",
+    "value_error": "格式不正确",
+}
+
+
+def error_response(code: str, status: int, fields: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"error": {"code": code, "message": MESSAGES.get(code, MESSAGES["conflict"])}}
+    if fields:
+        body["error"]["fields"] = fields
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def from_domain(exc: e.DomainError) -> Response:
+    status = next(s for cls, s in STATUS.items() if isinstance(exc, cls)) if type(exc) is not e.DomainError else 500
+    headers = {}
+    if isinstance(exc, e.TooManyAttemptsError | e.DependencyUnavailableError):
+        headers["Retry-After"] = str(exc.retry_after)
+    return error_response(exc.code, status, exc.fields, headers)
+
+
+def from_validation(errors: list[dict[str, Any]]) -> Response:
+    """pydantic's errors as the contract's `fields`: dotted location -> Chinese problem."""
+    fields: dict[str, str] = {}
+    for err in errors:
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "body"
+        if err.get("type") == "rule":
+            # Our own validators raise PydanticCustomError("rule", <a Chinese sentence>).
+            message = str(err.get("msg"))
+        else:
+            message = FIELD_MESSAGES.get(err.get("type", ""), "格式不正确")
+        fields.setdefault(loc, message)
+    return error_response("validation_failed", 422, fields)

@@ -1,0 +1,24 @@
+"""Public routes: health and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import PUBLIC, Call, route
+from chalicelib.services import health
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/health", roles=PUBLIC, summary="表和存储桶可用时返回 ok")
+def get_health(call: Call) -> dict[str, str]:
+    return health.check()
+
+
+@route(bp, "/openapi.json", roles=PUBLIC, summary="本服务的 OpenAPI 3 文档")
+def get_openapi(call: Call) -> dict[str, Any]:
+    from chalicelib.api.openapi import document
+
+    return document()

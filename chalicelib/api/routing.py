@@ -1,0 +1,177 @@
+"""Route registration in one place: authentication, the role check, the body's size and
+schema, and the mapping of errors to the contract all happen here, around every view.
+Chalice's middleware does not see view exceptions, so the mapping wraps the views.
+
+Each registration is also recorded for the OpenAPI document (api/openapi.py)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api.errors import error_response, from_domain, from_validation
+from chalicelib.config import settings
+from chalicelib.domain.errors import (
+    DomainError,
+    ForbiddenError,
+    MalformedRequestError,
+    PayloadTooLargeError,
+    ValidationFailedError,
+)
+from chalicelib.domain.records import Page, Session
+from chalicelib.observability import logger
+
+PUBLIC: frozenset[str] = frozenset()
+ANY_ACCOUNT = frozenset({"admin", "region_contact", "base_contact", "workshop_host", "trainee"})
+ADMIN = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    roles: frozenset[str]
+    summary: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    paged: bool = False
+    # /auth/* and GET /me stay open to an account that has not yet changed its initial password.
+    before_password_change: bool = False
+    query: tuple[str, ...] = ()
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+@dataclass
+class Call:
+    """What a view gets: the caller's session (None on public routes), the validated body,
+    the query string, and the page arguments."""
+
+    session: Session | None
+    body: Any = None
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def me(self) -> Session:
+        assert self.session is not None
+        return self.session
+
+    def page(self) -> tuple[int, str | None]:
+        raw = self.query.get("limit", "50")
+        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+            raise ValidationFailedError(fields={"limit": "须为 1–100 的整数"})
+        return int(raw), self.query.get("cursor") or None
+
+
+def _bearer(headers: Any) -> str | None:
+    value = headers.get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _parse_body(raw: bytes | None, model: type[BaseModel]) -> BaseModel:
+    try:
+        data = json.loads(raw) if raw else {}
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedRequestError() from exc
+    return model.model_validate(data)
+
+
+def _json(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, Page):
+        return {"items": [_json(i) for i in result.items], "next_cursor": result.next_cursor}
+    if isinstance(result, list):
+        return [_json(i) for i in result]
+    return result
+
+
+def _respond(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None and status == 204:
+        return Response(body="", status_code=204)
+    return Response(
+        body=json.dumps(_json(result), ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+
+
+def _authorise(endpoint: Endpoint, headers: Any) -> Session | None:
+    if not endpoint.roles:
+        return None
+    from chalicelib.services.auth import authenticate  # services import db: keep api import light
+
+    session = authenticate(_bearer(headers))
+    if session.role not in endpoint.roles:
+        raise ForbiddenError("forbidden")
+    if session.must_change_password and not endpoint.before_password_change:
+        raise ForbiddenError("password_change_required")
+    return session
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    method: str = "GET",
+    *,
+    roles: Iterable[str],
+    summary: str,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    paged: bool = False,
+    before_password_change: bool = False,
+    query: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    endpoint = Endpoint(
+        method, path, frozenset(roles), summary, body, response, status, paged, before_password_change, query
+    )
+    ENDPOINTS.append(endpoint)
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handler(**params: str) -> Response:
+            request = bp.current_request
+            try:
+                raw = request.raw_body if endpoint.body else None
+                if raw and len(raw) > settings().max_body_bytes:
+                    raise PayloadTooLargeError()
+                session = _authorise(endpoint, request.headers)
+                call = Call(
+                    session=session,
+                    body=_parse_body(raw, endpoint.body) if endpoint.body else None,
+                    query=dict(request.query_params or {}),
+                    headers=dict(request.headers),
+                )
+                return _respond(view(call, **params), endpoint.status)
+            except DomainError as exc:
+                return from_domain(exc)
+            except ValidationError as exc:
+                # include_input=False: the rejected values (a phone, a password) stay out of
+                # everything, logs included.
+                return from_validation(exc.errors(include_input=False, include_url=False))
+            except Exception as exc:  # noqa: BLE001 - the last guard: a 500 in the contract's shape
+                # The traceback's frames without the exception's text, which may quote input.
+                logger.error(
+                    "unhandled error",
+                    extra={"error_type": type(exc).__name__, "frames": traceback.format_tb(exc.__traceback__)[-5:]},
+                )
+                return error_response("internal_error", 500)
+
+        bp.route(path, methods=[method], content_types=["application/json"])(handler)
+        return view
+
+    return register

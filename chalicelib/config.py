@@ -1,0 +1,57 @@
+"""Settings read once from the environment: the only place that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+TABLES = (
+    "accounts",
+    "credentials",
+    "sessions",
+    "programmes",
+    "regions",
+    "bases",
+    "batches",
+    "quotas",
+    "trainees",
+    "artifacts",
+    "notifications",
+)
+
+
+class Settings(BaseModel):
+    stage: str
+    aws_region: str
+    table_names: dict[str, str]
+    bucket: str
+    mail_from: str
+    site_url: str
+    # Local mode: the embedded AWS (moto server) answers; no S3 events fire, no real SMS leaves.
+    local: bool
+    session_hours: int
+    max_body_bytes: int
+
+
+def _table_env(name: str) -> str:
+    return "TABLE_" + name.upper()
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ
+    stage = env.get("YANXIU_STAGE", "dev")
+    prefix = env.get("YANXIU_TABLE_PREFIX", f"yanxiu-{stage}-")
+    return Settings(
+        stage=stage,
+        aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-southeast-1",
+        table_names={t: env.get(_table_env(t), prefix + t) for t in TABLES},
+        bucket=env.get("YANXIU_BUCKET", f"yanxiu-{stage}-uploads"),
+        mail_from=env.get("YANXIU_MAIL_FROM", "noreply@yanxiu.example.cn"),
+        site_url=env.get("YANXIU_SITE_URL", "http://127.0.0.1:8000"),
+        local=env.get("YANXIU_LOCAL", "") == "1",
+        session_hours=int(env.get("YANXIU_SESSION_HOURS", "12")),
+        max_body_bytes=int(env.get("YANXIU_MAX_BODY_BYTES", str(256 * 1024))),
+    )

@@ -1,0 +1,1 @@
+"""The data layer: PynamoDB models and repository functions. The only pynamodb importer."""

@@ -1,0 +1,270 @@
+"""Programmes, regions, bases, batches and quotas: what the office sets up.
+
+Access patterns:
+- programmes, regions, bases: GetItem by id; list by Query on the `listing` index.
+- batches: GetItem by id; a programme's by Query on by_programme (begins_with stage);
+  a region's by Query on by_region; a base's by Query on by_base.
+- a new batch: one transaction that checks the programme exists and the base serves the
+  stage, and puts the batch.
+- quotas: GetItem (programme, region); set with the condition that it does not fall below
+  what the region already asked for.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+
+from chalicelib.db.common import decode_cursor, encode_cursor, failed_items, key_time, transaction
+from chalicelib.db.models import BaseModel_, BatchModel, ProgrammeModel, QuotaModel, RegionModel
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from chalicelib.domain.records import Base, Batch, Page, Programme, Quota, Region
+
+
+def _page(result: Any, convert: Any) -> Page:
+    items = [convert(m) for m in result]
+    return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+
+
+# --- programmes -----------------------------------------------------------------------
+
+
+def _programme(m: ProgrammeModel) -> Programme:
+    return Programme(
+        programme_id=m.programme_id,
+        name=m.name,
+        kind=m.kind,
+        academic_year=m.academic_year,
+        demand_deadline=m.demand_deadline,
+        roster_deadline=m.roster_deadline,
+        registration_deadline=m.registration_deadline,
+        outcome_window_days=int(m.outcome_window_days),
+        default_places=int(m.default_places),
+        created_at=m.created_at,
+        version=int(m.version or 1),
+    )
+
+
+def _programme_item(p: Programme) -> ProgrammeModel:
+    return ProgrammeModel(
+        p.programme_id,
+        name=p.name,
+        kind=p.kind,
+        academic_year=p.academic_year,
+        demand_deadline=p.demand_deadline,
+        roster_deadline=p.roster_deadline,
+        registration_deadline=p.registration_deadline,
+        outcome_window_days=p.outcome_window_days,
+        default_places=p.default_places,
+        created_at=p.created_at,
+        listed_at=f"{key_time(p.created_at)}#{p.programme_id}",
+    )
+
+
+def put_programme(p: Programme) -> None:
+    _programme_item(p).save(condition=ProgrammeModel.programme_id.does_not_exist())
+
+
+def get_programme(programme_id: str) -> Programme | None:
+    try:
+        return _programme(ProgrammeModel.get(programme_id))
+    except DoesNotExist:
+        return None
+
+
+def update_programme(p: Programme) -> Programme:
+    """Replace the programme's settings if nobody changed it since `p.version` was read."""
+    item = _programme_item(p)
+    item.version = p.version
+    try:
+        item.save()  # VersionAttribute: the save carries `version = p.version` as its condition
+    except PutError as exc:
+        raise ConflictError("stale_version") from exc
+    return _programme(item)
+
+
+def list_programmes(limit: int, cursor: str | None) -> Page:
+    rows = ProgrammeModel.by_listing.query("programme", limit=limit, last_evaluated_key=decode_cursor(cursor))
+    return _page(rows, _programme)
+
+
+# --- regions and bases ----------------------------------------------------------------
+
+
+def region_item(region: Region) -> RegionModel:
+    return RegionModel(
+        region.region_id,
+        name=region.name,
+        contact_account_id=region.contact_account_id,
+        created_at=region.created_at,
+        listed_at=f"{key_time(region.created_at)}#{region.region_id}",
+    )
+
+
+def base_item(base: Base) -> BaseModel_:
+    return BaseModel_(
+        base.base_id,
+        name=base.name,
+        city=base.city,
+        stages=set(base.stages),
+        contact_account_id=base.contact_account_id,
+        created_at=base.created_at,
+        listed_at=f"{key_time(base.created_at)}#{base.base_id}",
+    )
+
+
+def _region(m: RegionModel) -> Region:
+    return Region(m.region_id, m.name, m.contact_account_id, m.created_at)
+
+
+def _base(m: BaseModel_) -> Base:
+    return Base(m.base_id, m.name, m.city, frozenset(m.stages or ()), m.contact_account_id, m.created_at)
+
+
+def get_region(region_id: str) -> Region | None:
+    try:
+        return _region(RegionModel.get(region_id))
+    except DoesNotExist:
+        return None
+
+
+def list_regions(limit: int, cursor: str | None) -> Page:
+    return _page(RegionModel.by_listing.query("region", limit=limit, last_evaluated_key=decode_cursor(cursor)), _region)
+
+
+def get_base(base_id: str) -> Base | None:
+    try:
+        return _base(BaseModel_.get(base_id))
+    except DoesNotExist:
+        return None
+
+
+def list_bases(limit: int, cursor: str | None) -> Page:
+    return _page(BaseModel_.by_listing.query("base", limit=limit, last_evaluated_key=decode_cursor(cursor)), _base)
+
+
+# --- batches --------------------------------------------------------------------------
+
+
+def _batch(m: BatchModel) -> Batch:
+    return Batch(
+        batch_id=m.batch_id,
+        programme_id=m.programme_id,
+        base_id=m.base_id,
+        stage=m.stage,
+        start_date=date.fromisoformat(m.start_date),
+        end_date=date.fromisoformat(m.end_date),
+        capacity=int(m.capacity),
+        study_type=m.study_type,
+        lodging=bool(m.lodging),
+        created_at=m.created_at,
+        region_id=m.region_id,
+        trainee_count=int(m.trainee_count or 0),
+        roster_status=m.roster_status,
+    )
+
+
+def create_batch(b: Batch) -> None:
+    """One transaction: the programme exists, the base exists and serves the stage, the batch
+    is put. A failed check says which, by the position of the failed item."""
+    item = BatchModel(
+        b.batch_id,
+        programme_id=b.programme_id,
+        base_id=b.base_id,
+        stage=b.stage,
+        start_date=b.start_date.isoformat(),
+        end_date=b.end_date.isoformat(),
+        capacity=b.capacity,
+        study_type=b.study_type,
+        lodging=b.lodging,
+        trainee_count=0,
+        roster_status="open",
+        created_at=b.created_at,
+        stage_key=f"{b.stage}#{b.start_date.isoformat()}#{b.batch_id}",
+    )
+    try:
+        with transaction() as tx:
+            tx.condition_check(ProgrammeModel, b.programme_id, condition=ProgrammeModel.programme_id.exists())
+            tx.condition_check(
+                BaseModel_, b.base_id, condition=BaseModel_.base_id.exists() & BaseModel_.stages.contains(b.stage)
+            )
+            tx.save(item, condition=BatchModel.batch_id.does_not_exist())
+    except TransactWriteError as exc:
+        failed = failed_items(exc)
+        if 0 in failed:
+            raise NotFoundError("programme_not_found") from exc
+        if 1 in failed:
+            # Only on this failure path: read the base to say which check failed.
+            if get_base(b.base_id) is None:
+                raise ValidationFailedError(fields={"base_id": "研修基地不存在"}) from exc
+            raise ValidationFailedError(fields={"stage": "该研修基地不承担此学段"}) from exc
+        raise
+
+
+def get_batch(batch_id: str) -> Batch | None:
+    try:
+        return _batch(BatchModel.get(batch_id))
+    except DoesNotExist:
+        return None
+
+
+def list_batches(
+    programme_id: str,
+    *,
+    stage: str | None,
+    base_id: str | None,
+    region_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    start = decode_cursor(cursor)
+    filt = None
+    if base_id:
+        filt = BatchModel.base_id == base_id
+    if region_id:
+        # A region sees its own batches: the sparse by_region index, keyed by programme.
+        prefix = f"{programme_id}#{stage}#" if stage else f"{programme_id}#"
+        rows = BatchModel.by_region.query(
+            region_id,
+            BatchModel.programme_stage_key.startswith(prefix),
+            filter_condition=filt,
+            limit=limit,
+            last_evaluated_key=start,
+        )
+    else:
+        rows = BatchModel.by_programme.query(
+            programme_id,
+            BatchModel.stage_key.startswith(f"{stage}#") if stage else None,
+            filter_condition=filt,
+            limit=limit,
+            last_evaluated_key=start,
+        )
+    return _page(rows, _batch)
+
+
+# --- quotas ---------------------------------------------------------------------------
+
+
+def get_quota(programme_id: str, region_id: str) -> Quota | None:
+    try:
+        m = QuotaModel.get(programme_id, region_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return Quota(m.programme_id, m.region_id, int(m.places), int(m.requested or 0))
+
+
+def set_quota(q: Quota, now: Any) -> Quota:
+    """Set the places under the condition that they do not fall below what is asked for."""
+    item = QuotaModel(q.programme_id, q.region_id)
+    try:
+        item.update(
+            actions=[QuotaModel.places.set(q.places), QuotaModel.updated_at.set(now)],
+            condition=QuotaModel.requested.does_not_exist() | (QuotaModel.requested <= q.places),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise ConflictError("quota_below_held") from exc
+        raise
+    return Quota(item.programme_id, item.region_id, int(item.places), int(item.requested or 0))

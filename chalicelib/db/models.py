@@ -1,0 +1,340 @@
+"""PynamoDB models, one per table, each with its access patterns.
+
+Every request path is served by GetItem, Query or a transaction; none by Scan. Table names
+come from config.settings(); infra/template.json defines the same keys and indexes
+(tests/unit/test_infra_agrees.py holds the two together).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+
+_S = settings()
+
+
+def _meta(table: str) -> type:
+    class Meta:
+        table_name = _S.table_names[table]
+        region = _S.aws_region
+        billing_mode = "PAY_PER_REQUEST"
+
+    return Meta
+
+
+class _IndexMeta:
+    projection = AllProjection()
+    billing_mode = "PAY_PER_REQUEST"
+
+
+class ListingIndex(GlobalSecondaryIndex["Model"]):
+    """Lists every item of a small, whole-table listing (programmes, regions, bases) by
+    Query on one constant partition, oldest first: their counts are in the hundreds."""
+
+    class Meta(_IndexMeta):
+        index_name = "listing"
+
+    listing = UnicodeAttribute(hash_key=True)
+    listed_at = UnicodeAttribute(range_key=True)
+
+
+class AccountModel(Model):
+    """A person who logs in. Get by account_id (sessions hold it)."""
+
+    Meta = _meta("accounts")
+    account_id = UnicodeAttribute(hash_key=True)
+    role = UnicodeAttribute()
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    # A region contact may serve more than one region (API.md: the account is reused).
+    region_ids = UnicodeSetAttribute(null=True)
+    base_ids = UnicodeSetAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class CredentialModel(Model):
+    """The login record of one phone: the uniqueness guard of phones (created with
+    attribute_not_exists(account_id)), the password hash and the lock-out counters.
+    Get by phone at login. Failure counters exist for unknown phones too, so an unknown
+    phone and a wrong password answer alike."""
+
+    Meta = _meta("credentials")
+    phone = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    must_change_password = BooleanAttribute(default=False)
+    initial_expires_at = UTCDateTimeAttribute(null=True)
+    failures = NumberAttribute(default=0)
+    window_started_at = UTCDateTimeAttribute(null=True)
+    locked_until = UTCDateTimeAttribute(null=True)
+
+
+class SessionsByAccount(GlobalSecondaryIndex["SessionModel"]):
+    """Query by account: revoke every session on password change."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_account"
+
+    account_id = UnicodeAttribute(hash_key=True)
+
+
+class SessionModel(Model):
+    """An opaque token's SHA-256 and what every request needs to authorise: one GetItem."""
+
+    Meta = _meta("sessions")
+    token_hash = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    region_ids = UnicodeSetAttribute(null=True)
+    base_ids = UnicodeSetAttribute(null=True)
+    must_change_password = BooleanAttribute(default=False)
+    expires_at = UTCDateTimeAttribute()
+    by_account = SessionsByAccount()
+
+
+class ProgrammeModel(Model):
+    """One academic year of one kind. Get by id; list by the listing index."""
+
+    Meta = _meta("programmes")
+    programme_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    academic_year = UnicodeAttribute()
+    demand_deadline = UTCDateTimeAttribute()
+    roster_deadline = UTCDateTimeAttribute()
+    registration_deadline = UTCDateTimeAttribute()
+    outcome_window_days = NumberAttribute()
+    default_places = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    listing = UnicodeAttribute(default="programme")
+    listed_at = UnicodeAttribute()
+    version = VersionAttribute()
+    by_listing = ListingIndex()
+
+
+class RegionModel(Model):
+    """An experimental region (a county in a 国培 programme). Get by id; list by listing."""
+
+    Meta = _meta("regions")
+    region_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    contact_account_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    listing = UnicodeAttribute(default="region")
+    listed_at = UnicodeAttribute()
+    by_listing = ListingIndex()
+
+
+class BaseModel_(Model):
+    """A training base (host school). Get by id; list by listing."""
+
+    Meta = _meta("bases")
+    base_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    city = UnicodeAttribute()
+    stages = UnicodeSetAttribute()
+    contact_account_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    listing = UnicodeAttribute(default="base")
+    listed_at = UnicodeAttribute()
+    by_listing = ListingIndex()
+
+
+class BatchesByProgramme(GlobalSecondaryIndex["BatchModel"]):
+    """Query a programme's batches, optionally one stage (begins_with on stage_key)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_programme"
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    stage_key = UnicodeAttribute(range_key=True)
+
+
+class BatchesByRegion(GlobalSecondaryIndex["BatchModel"]):
+    """Query a region's allocated batches in a programme (sparse: unallocated batches are absent)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_region"
+
+    region_id = UnicodeAttribute(hash_key=True)
+    programme_stage_key = UnicodeAttribute(range_key=True)
+
+
+class BatchesByBase(GlobalSecondaryIndex["BatchModel"]):
+    """Query the batches at one base, by start date (the base contact's view)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_base"
+
+    base_id = UnicodeAttribute(hash_key=True)
+    start_date = UnicodeAttribute(range_key=True)
+
+
+class BatchModel(Model):
+    """A base, a stage, two weeks of dates, a capacity. trainee_count is kept with the
+    roster writes (a counter under a condition), not counted by reading."""
+
+    Meta = _meta("batches")
+    batch_id = UnicodeAttribute(hash_key=True)
+    programme_id = UnicodeAttribute()
+    base_id = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    start_date = UnicodeAttribute()
+    end_date = UnicodeAttribute()
+    capacity = NumberAttribute()
+    study_type = UnicodeAttribute()
+    lodging = BooleanAttribute(default=False)
+    region_id = UnicodeAttribute(null=True)
+    trainee_count = NumberAttribute(default=0)
+    roster_status = UnicodeAttribute(default="open")
+    created_at = UTCDateTimeAttribute()
+    # "<stage>#<start_date>#<batch_id>": sorts a programme's batches by stage, then date.
+    stage_key = UnicodeAttribute()
+    # "<programme_id>#<stage>#<start_date>#<batch_id>", set only while allocated.
+    programme_stage_key = UnicodeAttribute(null=True)
+    by_programme = BatchesByProgramme()
+    by_region = BatchesByRegion()
+    by_base = BatchesByBase()
+
+
+class QuotaModel(Model):
+    """A region's places in a programme. `requested` is what its demands asked for; the
+    demand write raises it under the condition requested + n <= places (one atomic check)."""
+
+    Meta = _meta("quotas")
+    programme_id = UnicodeAttribute(hash_key=True)
+    region_id = UnicodeAttribute(range_key=True)
+    places = NumberAttribute()
+    requested = NumberAttribute(default=0)
+    updated_at = UTCDateTimeAttribute()
+
+
+class TraineesByBatch(GlobalSecondaryIndex["TraineeModel"]):
+    """Query a batch's roster."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_batch"
+
+    batch_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TraineesByPhone(GlobalSecondaryIndex["TraineeModel"]):
+    """Query one phone's roster entries by start date (overlapping batches)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_phone"
+
+    phone = UnicodeAttribute(hash_key=True)
+    start_date = UnicodeAttribute(range_key=True)
+
+
+class TraineeModel(Model):
+    """A person on a batch's roster (the roster issue fills in the routes)."""
+
+    Meta = _meta("trainees")
+    trainee_id = UnicodeAttribute(hash_key=True)
+    batch_id = UnicodeAttribute()
+    programme_id = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute()
+    gender = UnicodeAttribute()
+    position = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    unit = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)
+    team_role = UnicodeAttribute()
+    start_date = UnicodeAttribute()
+    end_date = UnicodeAttribute()
+    registered_at = UTCDateTimeAttribute(null=True)
+    checkins = ListAttribute(of=UnicodeAttribute, null=True)
+    created_key = UnicodeAttribute()
+    by_batch = TraineesByBatch()
+    by_phone = TraineesByPhone()
+
+
+class ArtifactsByAuthor(GlobalSecondaryIndex["ArtifactModel"]):
+    """Query one author's artifacts, newest first."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_author"
+
+    author_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ArtifactModel(Model):
+    """A reflection, insight or outcome (the artifacts issue fills in the routes)."""
+
+    Meta = _meta("artifacts")
+    artifact_id = UnicodeAttribute(hash_key=True)
+    author_id = UnicodeAttribute()
+    batch_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    version = VersionAttribute()
+    by_author = ArtifactsByAuthor()
+
+
+class OutboxByStatus(GlobalSecondaryIndex["NotificationModel"]):
+    """Sparse: only messages still to send carry `queue`; the drain job queries due ones."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_queue"
+
+    queue = UnicodeAttribute(hash_key=True)
+    next_attempt_at = UnicodeAttribute(range_key=True)
+
+
+class NotificationModel(Model):
+    """One SMS or e-mail, recorded before it is sent (the outbox). A credential message
+    keeps its text only until sent; then `text` is replaced by `redacted`."""
+
+    Meta = _meta("notifications")
+    message_id = UnicodeAttribute(hash_key=True)
+    channel = UnicodeAttribute()  # sms | email
+    purpose = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
+    address = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)
+    text = UnicodeAttribute()
+    redacted = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # queued | sent | failed | given_up
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)
+    next_attempt_at = UnicodeAttribute(null=True)
+    by_queue = OutboxByStatus()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    AccountModel,
+    CredentialModel,
+    SessionModel,
+    ProgrammeModel,
+    RegionModel,
+    BaseModel_,
+    BatchModel,
+    QuotaModel,
+    TraineeModel,
+    ArtifactModel,
+    NotificationModel,
+)

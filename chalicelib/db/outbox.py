@@ -1,0 +1,116 @@
+"""The notifications outbox: every SMS and e-mail is recorded before it is sent.
+
+Access patterns:
+- record: PutItem (inside the transaction of the change that causes the message).
+- after a send: UpdateItem by message_id (status, attempts, text redacted).
+- the drain job: Query by_queue["queued"] with next_attempt_at <= now (sparse index:
+  sent messages drop out of it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.db.common import key_time
+from chalicelib.db.models import NotificationModel
+from chalicelib.domain.records import Message
+
+QUEUED = "queued"
+
+
+def message_item(message: Message) -> NotificationModel:
+    return NotificationModel(
+        message.message_id,
+        channel=message.channel,
+        purpose=message.purpose,
+        account_id=message.account_id,
+        address=message.address,
+        subject=message.subject,
+        text=message.text,
+        redacted=message.redacted,
+        status=QUEUED,
+        attempts=0,
+        created_at=message.created_at,
+        queue=QUEUED,
+        next_attempt_at=key_time(message.created_at),
+    )
+
+
+def _message(m: NotificationModel) -> Message:
+    return Message(
+        message_id=m.message_id,
+        channel=m.channel,
+        purpose=m.purpose,
+        address=m.address,
+        text=m.text,
+        created_at=m.created_at,
+        account_id=m.account_id,
+        subject=m.subject,
+        redacted=m.redacted,
+        status=m.status,
+        attempts=int(m.attempts or 0),
+    )
+
+
+def record(message: Message) -> None:
+    message_item(message).save()
+
+
+def get(message_id: str) -> Message | None:
+    try:
+        return _message(NotificationModel.get(message_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def mark_sent(message: Message, now: datetime) -> None:
+    actions = [
+        NotificationModel.status.set("sent"),
+        NotificationModel.sent_at.set(now),
+        NotificationModel.attempts.add(1),
+        NotificationModel.queue.remove(),
+        NotificationModel.next_attempt_at.remove(),
+        NotificationModel.last_error.remove(),
+    ]
+    if message.redacted is not None:
+        actions.append(NotificationModel.text.set(message.redacted))
+    # Only a queued message becomes sent: two drains racing on one message send it once more
+    # at worst, and never mark it twice.
+    _update_queued(message.message_id, actions)
+
+
+def _update_queued(message_id: str, actions: list) -> bool:
+    """Update a message that is still queued; False if another run already settled it."""
+    try:
+        NotificationModel(message_id).update(actions=actions, condition=NotificationModel.status == QUEUED)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def mark_failed(message: Message, reason: str, next_attempt_at: datetime | None, final: str = "given_up") -> None:
+    """A failed try: back in the queue for next_attempt_at, or settled as `final` (None):
+    "failed" when the address was refused, "given_up" when the tries ran out."""
+    actions = [NotificationModel.attempts.add(1), NotificationModel.last_error.set(reason)]
+    if next_attempt_at is None:
+        actions += [
+            NotificationModel.status.set(final),
+            NotificationModel.queue.remove(),
+            NotificationModel.next_attempt_at.remove(),
+        ]
+        if message.redacted is not None:
+            actions.append(NotificationModel.text.set(message.redacted))
+    else:
+        actions.append(NotificationModel.next_attempt_at.set(key_time(next_attempt_at)))
+    _update_queued(message.message_id, actions)
+
+
+def due(now: datetime, limit: int = 100) -> list[Message]:
+    rows = NotificationModel.by_queue.query(
+        QUEUED, NotificationModel.next_attempt_at <= key_time(now), limit=limit
+    )
+    return [_message(m) for m in rows]

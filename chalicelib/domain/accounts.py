@@ -1,0 +1,78 @@
+"""Account and credential rules: password policy, lock-out, initial-password expiry, sessions.
+
+Every function takes plain values and the current time, so tests set the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.errors import ValidationFailedError
+
+# An initial password sent by SMS stops working if it is not replaced within this time.
+INITIAL_PASSWORD_TTL = timedelta(hours=72)
+# After this many wrong passwords for one phone, that phone is refused for LOCKOUT.
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+# Failures older than this no longer count towards a lock-out.
+FAILURE_WINDOW = timedelta(minutes=15)
+
+# Initial passwords: no look-alike characters (0/O/o, 1/l/I), so they survive being read off
+# a phone screen and typed.
+PASSWORD_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"
+INITIAL_PASSWORD_LENGTH = 14
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class LoginState:
+    """What the service knows of a phone's recent login failures."""
+
+    failures: int = 0
+    window_started_at: datetime | None = None
+    locked_until: datetime | None = None
+
+
+def lock_remaining(state: LoginState, now: datetime) -> int:
+    """Seconds the phone stays locked (0 when it is not)."""
+    if state.locked_until is None or state.locked_until <= now:
+        return 0
+    return int((state.locked_until - now).total_seconds()) + 1
+
+
+def after_failure(state: LoginState, now: datetime) -> LoginState:
+    """The state after one more wrong password: a fifth failure in the window locks the phone."""
+    fresh = state.window_started_at is None or now - state.window_started_at > FAILURE_WINDOW
+    failures = 1 if fresh else state.failures + 1
+    started = now if fresh else state.window_started_at
+    if failures >= MAX_FAILURES:
+        return LoginState(failures=0, window_started_at=None, locked_until=now + LOCKOUT)
+    return LoginState(failures=failures, window_started_at=started, locked_until=None)
+
+
+def initial_password_expired(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and now >= expires_at
+
+
+def check_new_password(new: str, old: str, phone: str) -> None:
+    """OWASP ASVS: length is what counts; refuse the old password and the phone number."""
+    if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
+        raise ValidationFailedError(fields={"new_password": f"密码长度须为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 个字符"})
+    if new == old:
+        raise ValidationFailedError(fields={"new_password": "新密码不能与旧密码相同"})
+    if phone and phone in new:
+        raise ValidationFailedError(fields={"new_password": "密码不能包含手机号"})
+
+
+def session_expiry(now: datetime, hours: int) -> datetime:
+    return now + timedelta(hours=hours)
+
+
+def mask_phone(phone: str) -> str:
+    """138****0000: enough to recognise one's own number, not enough to call it."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

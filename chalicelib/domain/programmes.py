@@ -1,0 +1,34 @@
+"""Programme, batch and quota rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from chalicelib.domain.errors import ConflictError, ValidationFailedError
+
+MIN_CAPACITY = 1
+MAX_CAPACITY = 50
+
+
+def check_deadlines(demand: datetime, roster: datetime, registration: datetime) -> None:
+    """The seed's order: demand (7/15) before roster (8/31) before registration (9/5)."""
+    if demand > roster:
+        raise ValidationFailedError(fields={"roster_deadline": "名单截止时间不能早于需求截止时间"})
+    if roster > registration:
+        raise ValidationFailedError(fields={"registration_deadline": "报到截止时间不能早于名单截止时间"})
+
+
+def check_batch_dates(start: date, end: date) -> None:
+    if start > end:
+        raise ValidationFailedError(fields={"end_date": "结束日期不能早于开始日期"})
+
+
+def check_base_serves_stage(base_stages: set[str], stage: str) -> None:
+    if stage not in base_stages:
+        raise ValidationFailedError(fields={"stage": "该研修基地不承担此学段"})
+
+
+def check_quota_not_below_held(places: int, held: int) -> None:
+    """A region's places may not drop below what it already asked for or holds."""
+    if places < held:
+        raise ConflictError("quota_below_held")

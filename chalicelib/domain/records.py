@@ -1,0 +1,125 @@
+"""The domain's records: what the data layer returns and the services pass around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from chalicelib.domain.accounts import LoginState
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    role: str
+    name: str
+    phone: str
+    email: str | None
+    created_at: datetime
+    region_ids: frozenset[str] = frozenset()
+    base_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Credential:
+    phone: str
+    account_id: str | None
+    password_hash: str | None
+    must_change_password: bool
+    initial_expires_at: datetime | None
+    login: LoginState
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is calling: everything authorisation needs, from one GetItem."""
+
+    token_hash: str
+    account_id: str
+    role: str
+    expires_at: datetime
+    must_change_password: bool = False
+    region_ids: frozenset[str] = frozenset()
+    base_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Programme:
+    programme_id: str
+    name: str
+    kind: str
+    academic_year: str
+    demand_deadline: datetime
+    roster_deadline: datetime
+    registration_deadline: datetime
+    outcome_window_days: int
+    default_places: int
+    created_at: datetime
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Region:
+    region_id: str
+    name: str
+    contact_account_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Base:
+    base_id: str
+    name: str
+    city: str
+    stages: frozenset[str]
+    contact_account_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    programme_id: str
+    base_id: str
+    stage: str
+    start_date: date
+    end_date: date
+    capacity: int
+    study_type: str
+    lodging: bool
+    created_at: datetime
+    region_id: str | None = None
+    trainee_count: int = 0
+    roster_status: str = "open"
+
+
+@dataclass(frozen=True)
+class Quota:
+    programme_id: str
+    region_id: str
+    places: int
+    requested: int = 0
+
+
+@dataclass(frozen=True)
+class Message:
+    """One SMS or e-mail in the outbox. `redacted` replaces `text` once it is sent
+    (credential messages: the password must not outlive its delivery)."""
+
+    message_id: str
+    channel: str
+    purpose: str
+    address: str
+    text: str
+    created_at: datetime
+    account_id: str | None = None
+    subject: str | None = None
+    redacted: str | None = None
+    status: str = "queued"
+    attempts: int = 0
+
+
+@dataclass
+class Page:
+    items: list = field(default_factory=list)
+    next_cursor: str | None = None

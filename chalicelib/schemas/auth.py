@@ -1,0 +1,36 @@
+"""Accounts: login, password change, /me."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from chalicelib.schemas.common import Input, Output, Phone
+
+
+class LoginIn(Input):
+    phone: Phone
+    password: str = Field(min_length=1, max_length=128)
+
+
+class LoginOut(Output):
+    token: str
+    role: str
+    must_change_password: bool
+    account_id: str
+    expires_at: str
+
+
+class PasswordIn(Input):
+    old_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
+
+
+class MeOut(Output):
+    account_id: str
+    role: str
+    name: str
+    phone: str = Field(description="masked, e.g. 138****0000")
+    region_id: str | None = None
+    region_ids: list[str] = Field(default_factory=list)
+    base_id: str | None = None
+    must_change_password: bool

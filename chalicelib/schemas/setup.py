@@ -1,0 +1,128 @@
+"""The office's set-up: programmes, regions, bases, batches, quotas."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic_core import PydanticCustomError
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+
+from chalicelib.domain import programmes as rules
+from chalicelib.domain.vocab import ProgrammeKind, Stage, StudyType
+from chalicelib.schemas.common import Contact, Input, Output, Text
+
+AcademicYear = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}$")]
+
+
+class ProgrammeIn(Input):
+    name: Text
+    kind: ProgrammeKind
+    academic_year: AcademicYear
+    demand_deadline: AwareDatetime
+    roster_deadline: AwareDatetime
+    registration_deadline: AwareDatetime
+    outcome_window_days: int = Field(default=90, ge=1, le=366)
+    default_places: int = Field(default=35, ge=0, le=1000)
+    # Deadline order and batch date order are domain rules (domain/programmes.py), checked by
+    # the service so that a PATCH is held to them too.
+
+
+class ProgrammePatch(Input):
+    name: Text | None = None
+    academic_year: AcademicYear | None = None
+    demand_deadline: AwareDatetime | None = None
+    roster_deadline: AwareDatetime | None = None
+    registration_deadline: AwareDatetime | None = None
+    outcome_window_days: int | None = Field(default=None, ge=1, le=366)
+    default_places: int | None = Field(default=None, ge=0, le=1000)
+
+
+class ProgrammeOut(Output):
+    programme_id: str
+    name: str
+    kind: str
+    academic_year: str
+    demand_deadline: str
+    roster_deadline: str
+    registration_deadline: str
+    outcome_window_days: int
+    default_places: int
+    created_at: str
+
+
+class RegionIn(Input):
+    name: Text
+    contact: Contact
+
+
+class ContactOut(Output):
+    account_id: str
+    name: str
+    phone: str
+
+
+class RegionOut(Output):
+    region_id: str
+    name: str
+    contact: ContactOut
+    created_at: str
+
+
+class BaseIn(Input):
+    name: Text
+    stages: list[Stage] = Field(min_length=1, max_length=4)
+    city: Text
+    contact: Contact
+
+    @field_validator("stages")
+    @classmethod
+    def _distinct_stages(cls, stages: list[Stage]) -> list[Stage]:
+        if len(set(stages)) != len(stages):
+            raise PydanticCustomError("rule", "学段不能重复")
+        return stages
+
+
+class BaseOut(Output):
+    base_id: str
+    name: str
+    city: str
+    stages: list[str]
+    contact: ContactOut
+    created_at: str
+
+
+class BatchIn(Input):
+    base_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    stage: Stage
+    start_date: date
+    end_date: date
+    capacity: int = Field(default=5, ge=rules.MIN_CAPACITY, le=rules.MAX_CAPACITY)
+    study_type: StudyType
+    lodging: bool = False
+
+
+class BatchOut(Output):
+    batch_id: str
+    programme_id: str
+    base_id: str
+    stage: str
+    start_date: date
+    end_date: date
+    capacity: int
+    study_type: str
+    lodging: bool
+    region_id: str | None
+    trainee_count: int
+    roster_status: str
+
+
+class QuotaIn(Input):
+    places: int = Field(ge=0, le=1000)
+
+
+class QuotaOut(Output):
+    programme_id: str
+    region_id: str
+    places: int
+    requested: int

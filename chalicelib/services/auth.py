@@ -1,0 +1,180 @@
+"""Login, sessions, password change, and creating accounts with SMS credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from chalicelib.adapters import clock, secrets
+from chalicelib.config import settings
+from chalicelib.db import accounts as repo
+from chalicelib.domain import accounts as rules
+from chalicelib.domain.errors import ConflictError, TooManyAttemptsError, UnauthenticatedError
+from chalicelib.domain.notifications import credentials_sms
+from chalicelib.domain.records import Account, Base, Region, Session
+from chalicelib.observability import logger, metrics
+from chalicelib.services import notify
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    session: Session
+    must_change_password: bool
+
+
+def _open_session(account: Account, must_change: bool) -> LoginResult:
+    token = secrets.new_token()
+    session = Session(
+        token_hash=secrets.token_hash(token),
+        account_id=account.account_id,
+        role=account.role,
+        expires_at=rules.session_expiry(clock.now(), settings().session_hours),
+        must_change_password=must_change,
+        region_ids=account.region_ids,
+        base_ids=account.base_ids,
+    )
+    repo.put_session(session)
+    return LoginResult(token, session, must_change)
+
+
+def _check_password(phone: str, password: str) -> tuple[Account, bool]:
+    """The account behind (phone, password), counting failures against the phone whether or
+    not it has an account: an unknown phone and a wrong password answer alike."""
+    now = clock.now()
+    cred = repo.get_credential(phone)
+    login_state = cred.login if cred else rules.LoginState()
+    if wait := rules.lock_remaining(login_state, now):
+        raise TooManyAttemptsError(retry_after=wait)
+    stored = cred.password_hash if cred and cred.account_id else None
+    ok = secrets.verify_password(stored or secrets.decoy_hash(), password) and stored is not None
+    if not ok:
+        state = rules.after_failure(login_state, now)
+        repo.save_login_state(phone, state)
+        metrics.add_metric(name="LoginFailed", unit="Count", value=1)
+        if wait := rules.lock_remaining(state, now):
+            logger.warning("login locked out after repeated failures")
+            raise TooManyAttemptsError(retry_after=wait)
+        raise UnauthenticatedError("invalid_credentials")
+    assert cred is not None and cred.account_id is not None
+    if cred.must_change_password and rules.initial_password_expired(cred.initial_expires_at, now):
+        raise UnauthenticatedError("initial_password_expired")
+    if cred.login.failures:
+        repo.save_login_state(phone, rules.LoginState())
+    account = repo.get_account(cred.account_id)
+    if account is None:  # a half-created account cannot exist (one transaction); be safe anyway
+        raise UnauthenticatedError("invalid_credentials")
+    return account, cred.must_change_password
+
+
+def login(phone: str, password: str) -> LoginResult:
+    account, must_change = _check_password(phone, password)
+    result = _open_session(account, must_change)
+    logger.info("login", extra={"account_id": account.account_id, "role": account.role})
+    return result
+
+
+def authenticate(token: str | None) -> Session:
+    if not token:
+        raise UnauthenticatedError("unauthenticated")
+    session = repo.get_session(secrets.token_hash(token))
+    if session is None or session.expires_at <= clock.now():
+        raise UnauthenticatedError("invalid_token")
+    return session
+
+
+def logout(session: Session) -> None:
+    repo.delete_session(session.token_hash)
+
+
+def change_password(session: Session, old: str, new: str) -> LoginResult:
+    account = repo.get_account(session.account_id)
+    if account is None:
+        raise UnauthenticatedError("invalid_token")
+    _check_password(account.phone, old)
+    rules.check_new_password(new, old, account.phone)
+    repo.set_password(account.account_id, account.phone, secrets.hash_password(new))
+    # Every session of the account ends (a stolen token dies with the old password); the
+    # caller gets a fresh one so the person is not sent back to the login page.
+    repo.revoke_sessions(account.account_id)
+    logger.info("password changed", extra={"account_id": account.account_id})
+    return _open_session(account, must_change=False)
+
+
+def me(session: Session) -> Account:
+    account = repo.get_account(session.account_id)
+    if account is None:
+        raise UnauthenticatedError("invalid_token")
+    return account
+
+
+def _credentials_message(account: Account, password: str):  # type: ignore[no-untyped-def]
+    text, redacted = credentials_sms(account.name, account.role, account.phone, password, settings().site_url)
+    return notify.sms("credentials", account.account_id, account.phone, text, redacted)
+
+
+def _led_by(thing, contact):  # type: ignore[no-untyped-def]
+    """The region or base with its contact set (callers pass it with contact_account_id="")."""
+    if thing is None:
+        return None
+    account_id = contact if isinstance(contact, str) else contact.account_id
+    return replace(thing, contact_account_id=account_id)
+
+
+def open_account(
+    role: str,
+    name: str,
+    phone: str,
+    email: str | None,
+    region: Region | None = None,
+    base: Base | None = None,
+) -> Account:
+    """Create the account for `phone` and send its credentials, or, if the phone already
+    belongs to a contact of the same role, make that account the contact of one more region
+    or base (API.md: the account is reused). Any other owner of the phone: 409 phone_taken.
+    Two requests racing for one new phone create one account: the phone is claimed by a
+    conditional write, and the loser takes the reuse path."""
+    for _ in range(2):
+        cred = repo.get_credential(phone)
+        if cred and cred.account_id:
+            existing = repo.get_account(cred.account_id)
+            if existing is None or existing.role != role or role not in ("region_contact", "base_contact"):
+                raise ConflictError("phone_taken")
+            repo.add_contact_duty(existing, region=_led_by(region, existing), base=_led_by(base, existing))
+            return existing
+        account_id = secrets.new_id()
+        region, base = _led_by(region, account_id), _led_by(base, account_id)
+        account = Account(
+            account_id=account_id,
+            role=role,
+            name=name,
+            phone=phone,
+            email=email,
+            created_at=clock.now(),
+            region_ids=frozenset({region.region_id}) if region else frozenset(),
+            base_ids=frozenset({base.base_id}) if base else frozenset(),
+        )
+        password = secrets.new_password()
+        message = _credentials_message(account, password)
+        try:
+            repo.create_account(
+                account,
+                secrets.hash_password(password),
+                clock.now() + rules.INITIAL_PASSWORD_TTL,
+                message,
+                region=region,
+                base=base,
+            )
+        except repo.PhoneClaimedError:
+            continue  # lost the race: the phone has an account now, take the reuse path
+        notify.deliver(message)
+        logger.info("account created", extra={"account_id": account.account_id, "role": role})
+        return account
+    raise ConflictError("phone_taken")
+
+
+def reissue_credentials(account: Account) -> None:
+    """A fresh initial password by SMS (the CLI's create-admin on an existing admin)."""
+    password = secrets.new_password()
+    message = _credentials_message(account, password)
+    repo.reissue_password(account, secrets.hash_password(password), clock.now() + rules.INITIAL_PASSWORD_TTL, message)
+    notify.deliver(message)

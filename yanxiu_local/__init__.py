@@ -1,0 +1,1 @@
+"""The local stack and the `yanxiu` command line: development tools, not deployed."""
