@@ -5,6 +5,7 @@ Every function takes plain values and the current time, so tests set the clock.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,7 +41,7 @@ def lock_remaining(state: LoginState, now: datetime) -> int:
     """Seconds the phone stays locked (0 when it is not)."""
     if state.locked_until is None or state.locked_until <= now:
         return 0
-    return int((state.locked_until - now).total_seconds()) + 1
+    return math.ceil((state.locked_until - now).total_seconds())
 
 
 def after_failure(state: LoginState, now: datetime) -> LoginState:

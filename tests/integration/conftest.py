@@ -1,0 +1,137 @@
+"""Integration fixtures: moto for every AWS call, the app through chalice.test.Client,
+a test clock, and helpers that read what moto's SNS and SES captured."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib.adapters import clock
+from chalicelib.adapters.aws import reset_clients
+
+START = datetime(2026, 7, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+ADMIN_PHONE = "13800000000"
+STRONG = "Yanxiu-2026-Secret"
+
+
+@pytest.fixture(autouse=True)
+def aws() -> Iterator[None]:
+    with mock_aws():
+        reset_clients()
+        from yanxiu_local.stack import provision
+
+        provision()
+        yield
+    reset_clients()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[None]:
+    clock.set_now(START)
+    yield
+    clock.set_now(None)
+
+
+@pytest.fixture
+def client() -> Iterator[Client]:
+    from app import app
+
+    with Client(app) as c:
+        yield c
+
+
+def sms_messages() -> list[tuple[str, str]]:
+    """(phone without +86, text) of every SMS moto's SNS received, oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-1"]
+    return [(phone.removeprefix("+86"), text) for phone, text in backend.sms_messages.values()]
+
+
+def sms_to(phone: str) -> list[str]:
+    return [text for p, text in sms_messages() if p == phone]
+
+
+def emails() -> list[Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-1"].sent_messages)
+
+
+def password_from_sms(phone: str) -> str:
+    texts = sms_to(phone)
+    assert texts, f"no SMS to {phone}"
+    found = re.search(r"初始密码：(\S+?)。", texts[-1])
+    assert found
+    return found.group(1)
+
+
+class Api:
+    """A thin JSON wrapper over chalice's test client."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
+             raw: bytes | str | None = None, headers: dict[str, str] | None = None) -> Any:
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            hdrs["Authorization"] = f"Bearer {token}"
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response = getattr(self.client.http, method.lower())(path, headers=hdrs, body=payload)
+        response.data = json.loads(response.body) if response.body else None
+        return response
+
+    def login(self, phone: str, password: str) -> Any:
+        return self.call("POST", "/auth/login", body={"phone": phone, "password": password})
+
+    def ready_token(self, phone: str, new_password: str = STRONG) -> str:
+        """Log in with the SMS password and change it: a token that may use every route."""
+        first = self.login(phone, password_from_sms(phone))
+        assert first.status_code == 200, first.data
+        changed = self.call("POST", "/auth/password", first.data["token"],
+                            {"old_password": password_from_sms(phone), "new_password": new_password})
+        assert changed.status_code == 200, changed.data
+        return changed.data["token"]
+
+
+@pytest.fixture
+def api(client: Client) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def admin(api: Api) -> str:
+    """A ready admin token."""
+    from yanxiu_local.stack import ensure_admin
+
+    ensure_admin(ADMIN_PHONE, "管理员")
+    return api.ready_token(ADMIN_PHONE)
+
+
+PROGRAMME = {
+    "name": "2019-2020学年研修基地培训学习",
+    "kind": "base_training",
+    "academic_year": "2019-2020",
+    "demand_deadline": "2026-07-15T23:59:59+08:00",
+    "roster_deadline": "2026-08-31T23:59:59+08:00",
+    "registration_deadline": "2026-09-05T23:59:59+08:00",
+}
+
+
+def region_body(phone: str = "13900000001", name: str = "广州南沙实验区") -> dict[str, Any]:
+    return {"name": name, "contact": {"name": "李老师", "phone": phone, "email": "li@example.cn"}}
+
+
+def base_body(phone: str = "13700000001", stages: list[str] | None = None) -> dict[str, Any]:
+    return {"name": "北京市第一实验小学", "stages": stages or ["primary", "junior"], "city": "北京",
+            "contact": {"name": "王老师", "phone": phone, "email": "wang@example.cn"}}
