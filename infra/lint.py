@@ -1,0 +1,112 @@
+"""Package the app the way `make package` does, with infra/template.json merged in, and lint
+the result: cfn-lint on the SAM template, plus two checks cfn-lint does not make here: every
+Lambda role Chalice generates gets the function policy (a new function's role would otherwise
+have only what .chalice/policy.json gives), and every action in that policy exists in IAM
+(cfn-lint validates actions of AWS::IAM::Policy only, not of AWS::IAM::ManagedPolicy).
+
+Offline and quick: no requirements.txt is needed (Chalice then vendors nothing), and the
+region is only what Chalice asks for before it writes the template.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+OUT = ROOT / "build" / "infra-check"
+TEMPLATE = ROOT / "infra" / "template.json"
+STAGE = "prod"
+POLICY = {"Ref": "FunctionPolicy"}
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+
+
+def _lambda_roles(sam: dict) -> dict[str, dict]:
+    roles = {}
+    for name, resource in sam.get("Resources", {}).items():
+        props = resource.get("Properties", {})
+        trust = json.dumps(props.get("AssumeRolePolicyDocument", {}))
+        if resource.get("Type") == "AWS::IAM::Role" and "lambda.amazonaws.com" in trust:
+            roles[name] = props
+    return roles
+
+
+def _role_problems(sam: dict) -> list[str]:
+    """Every Lambda role in the packaged template: the function policy attached, and no inline
+    policy left over from .chalice/policy.json (its logs grant is broader than ours)."""
+    problems = []
+    for name, props in _lambda_roles(sam).items():
+        if POLICY not in props.get("ManagedPolicyArns", []):
+            problems.append(f"{name}: no FunctionPolicy (add it to infra/template.json)")
+        if props.get("Policies"):
+            problems.append(f"{name}: keeps an inline policy (override Policies with [])")
+    return problems
+
+
+def _action_problems(sam: dict) -> list[str]:
+    """Each action of FunctionPolicy against cfn-lint's copy of the IAM service reference."""
+    known = json.loads(files("cfnlint.data.AdditionalSpecs").joinpath("Policies.json").read_text())
+    problems = []
+    document = sam["Resources"]["FunctionPolicy"]["Properties"]["PolicyDocument"]
+    for statement in document["Statement"]:
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            service, _, verb = action.partition(":")
+            if verb.lower() not in known.get(service, {}).get("Actions", {}):
+                problems.append(f"{action} is not an IAM action")
+    return problems
+
+
+def main() -> int:
+    started = time.perf_counter()
+    env = dict(os.environ)
+    # Chalice wants a region before it writes anything; no AWS call is made.
+    env.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
+    if (ROOT / "requirements.txt").exists():
+        print("infra-lint: remove requirements.txt first (it would make chalice download packages)")
+        return 2
+    shutil.rmtree(OUT, ignore_errors=True)
+    package = _run(
+        [str(BIN / "chalice"), "package", "--stage", STAGE, "--merge-template", str(TEMPLATE), str(OUT)], env
+    )
+    if package.returncode != 0:
+        print(package.stdout + package.stderr)
+        print("infra-lint: chalice package failed")
+        return 1
+    sam_path = OUT / "sam.json"
+    sam = json.loads(sam_path.read_text())
+
+    # Errors and warnings both fail: the template is small enough to keep clean.
+    lint = _run([str(BIN / "cfn-lint"), "--non-zero-exit-code", "warning", str(sam_path)], env)
+    problems = _role_problems(sam) + _action_problems(sam)
+    if lint.returncode != 0 or problems:
+        if output := (lint.stdout + lint.stderr).strip():
+            print(output)
+        for problem in problems:
+            print(f"policy check: {problem}")
+        print("infra-lint: FAILED")
+        return 1
+
+    resources = sam["Resources"].values()
+    tables = sum(r["Type"] == "AWS::DynamoDB::Table" for r in resources)
+    roles = len(_lambda_roles(sam))
+    print(
+        f"infra-lint: chalice package --stage {STAGE} + infra/template.json -> {sam_path.relative_to(ROOT)}: "
+        f"cfn-lint clean; {len(sam['Resources'])} resources, {tables} tables, {roles} Lambda roles on "
+        f"FunctionPolicy, its actions all known to IAM; in {time.perf_counter() - started:.1f}s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

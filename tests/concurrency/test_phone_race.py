@@ -1,0 +1,106 @@
+"""Two regions created at once with the same contact phone yield exactly one account
+(issue: concurrency tier). Threads race against DynamoDB Local, whose conditional writes
+and transactions are atomic as in DynamoDB; moto's in-process mock is not."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.adapters import clock
+from chalicelib.adapters.secrets import new_id
+from chalicelib.db.models import AccountModel, CredentialModel, RegionModel
+from chalicelib.domain.vocab import Role
+from chalicelib.services import setup
+from tests.concurrency.race import (
+    SmsRecorder,
+    accounts_with_phone,
+    credential_messages_to,
+    next_phone,
+    race,
+)
+
+pytestmark = pytest.mark.concurrency
+
+# Rounds per thread count: 3 x 7 = 21 rounds by default; raise it for a soak run.
+ROUNDS = int(os.environ.get("YANXIU_RACE_ROUNDS", "7"))
+CONTROL_ROUNDS = 10
+
+
+@pytest.fixture
+def sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmsRecorder]:
+    recorder = SmsRecorder()
+    # notify.deliver looks send_sms up on the module at each call, so patching it there is enough.
+    monkeypatch.setattr("chalicelib.adapters.messaging.send_sms", recorder)
+    yield recorder
+
+
+def contact(phone: str) -> dict[str, str]:
+    return {"name": "李老师", "phone": phone, "email": "li@example.cn"}
+
+
+@pytest.mark.parametrize("threads", [2, 4, 8])
+def test_create_region_same_phone_at_once_yields_one_account(threads: int, sms: SmsRecorder) -> None:
+    for round_no in range(ROUNDS):
+        where = f"round {round_no}, {threads} threads"
+        # Given a contact phone no account has yet
+        phone = next_phone()
+        # When that many regions naming it as contact are created at the same instant
+        outcomes = race(threads, lambda i, phone=phone: setup.create_region(f"实验区{i}", contact(phone)))
+        # Then every call succeeds (the losers of the phone claim take the reuse path) ...
+        errors = [repr(o.error) for o in outcomes if o.error is not None]
+        assert not errors, f"{where}: {errors}"
+        regions = [o.value[0] for o in outcomes]
+        account_ids = {o.value[1].account_id for o in outcomes}
+        # ... all with one and the same account
+        assert len(account_ids) == 1, f"{where}: {len(account_ids)} accounts returned"
+        account_id = account_ids.pop()
+        stored = accounts_with_phone(phone)
+        assert [a.account_id for a in stored] == [account_id], f"{where}: accounts stored {len(stored)}"
+        assert CredentialModel.get(phone, consistent_read=True).account_id == account_id, where
+        # And every region exists with that contact, and the account is the contact of all of them
+        region_ids = {r.region_id for r in regions}
+        assert len(region_ids) == threads, where
+        for region_id in region_ids:
+            assert RegionModel.get(region_id, consistent_read=True).contact_account_id == account_id, where
+        assert set(AccountModel.get(account_id, consistent_read=True).region_ids or ()) == region_ids, where
+        # And exactly one credentials SMS was sent, and the outbox recorded exactly one
+        assert len(sms.to(phone)) == 1, f"{where}: {len(sms.to(phone))} SMS sent"
+        recorded = credential_messages_to(phone)
+        assert len(recorded) == 1, f"{where}: {len(recorded)} credentials messages recorded"
+        assert recorded[0].account_id == account_id, where
+
+
+def racy_open_account(phone: str, name: str) -> str:
+    """The bug the service avoids: look the phone up, then write unconditionally. Two
+    threads can both see no credential and both create an account."""
+    try:
+        return CredentialModel.get(phone, consistent_read=True).account_id
+    except DoesNotExist:
+        pass
+    time.sleep(0.005)  # widen the gap between the read and the write, as a slow request would
+    account_id = new_id()
+    AccountModel(
+        account_id, role=Role.region_contact, name=name, phone=phone, created_at=clock.now()
+    ).save()
+    CredentialModel(phone, account_id=account_id).save()
+    return account_id
+
+
+def test_race_harness_catches_read_then_write_duplicates() -> None:
+    # Given the harness of the test above and a deliberately racy account creation
+    duplicated_in = None
+    for round_no in range(CONTROL_ROUNDS):
+        phone = next_phone()
+        # When four threads create an account for one fresh phone at once
+        outcomes = race(4, lambda i, phone=phone: racy_open_account(phone, f"李老师{i}"))
+        assert all(o.error is None for o in outcomes), [repr(o.error) for o in outcomes]
+        if len(accounts_with_phone(phone)) > 1:
+            duplicated_in = round_no
+            break
+    # Then some round stores more than one account for the phone: the harness sees the bug
+    assert duplicated_in is not None, f"no duplicate account in {CONTROL_ROUNDS} racy rounds"

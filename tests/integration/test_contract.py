@@ -1,0 +1,96 @@
+"""The error contract, /health and /openapi.json (API.md "Conventions")."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openapi_spec_validator import validate
+
+from chalicelib.config import settings
+from chalicelib.db.models import ALL_MODELS
+from tests.integration.conftest import PROGRAMME, Api, region_body
+
+
+def _item_counts() -> dict[str, int]:
+    return {m.Meta.table_name: m.count() for m in ALL_MODELS}
+
+
+@pytest.fixture
+def contact(api: Api, admin: str) -> str:
+    api.call("POST", "/regions", admin, region_body())
+    return api.ready_token("13900000001")
+
+
+def test_bad_requests_answer_in_the_contract_shape_and_write_nothing(api: Api, admin: str, contact: str) -> None:
+    # Given the stored state after set-up
+    before = _item_counts()
+    cases = [
+        # (request, status, code)
+        (dict(method="POST", path="/programmes", token=admin, raw="{not json"), 400, "malformed_json"),
+        (dict(method="POST", path="/programmes", token=admin, body={**PROGRAMME, "colour": "red"}), 422,
+         "validation_failed"),
+        (dict(method="POST", path="/programmes", token=admin, body={**PROGRAMME, "default_places": "many"}), 422,
+         "validation_failed"),
+        (dict(method="POST", path="/programmes", token=admin, raw="[1, 2]"), 422, "validation_failed"),
+        (dict(method="POST", path="/programmes", token=admin, raw=json.dumps({"name": "x" * (1024 * 1024)})), 413,
+         "payload_too_large"),
+        (dict(method="POST", path="/programmes", token=contact, body=PROGRAMME), 403, "forbidden"),
+        (dict(method="POST", path="/regions", token=contact, body=region_body("13900000009")), 403, "forbidden"),
+        (dict(method="POST", path="/programmes", token=None, body=PROGRAMME), 401, "unauthenticated"),
+    ]
+    for request, status, code in cases:
+        # When each bad request is sent
+        r = api.call(**request)
+        # Then the answer has the status, the code and a Chinese message
+        assert r.status_code == status, (request["path"], r.data)
+        assert r.data["error"]["code"] == code
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in r.data["error"]["message"])
+    # And nothing was written (logins aside, none of these reach a write)
+    assert _item_counts() == before
+
+
+def test_unknown_field_names_the_field(api: Api, admin: str) -> None:
+    r = api.call("POST", "/programmes", admin, {**PROGRAMME, "colour": "red", "kind": 3})
+    assert r.data["error"]["fields"] == {"colour": "不允许的字段", "kind": "取值无效"}
+
+
+def test_validation_errors_never_echo_the_input(api: Api, admin: str) -> None:
+    r = api.call("POST", "/regions", admin, {"name": "x", "contact": {"name": "y", "phone": "99912345678"}})
+    assert r.status_code == 422 and "99912345678" not in json.dumps(r.data)
+
+
+def test_health_answers_ok_when_tables_and_bucket_answer(api: Api) -> None:
+    r = api.call("GET", "/health")
+    assert r.status_code == 200 and r.data == {"status": "ok"}
+
+
+def test_health_is_503_when_the_bucket_is_gone(api: Api) -> None:
+    from chalicelib.adapters.aws import client
+
+    client("s3").delete_bucket(Bucket=settings().bucket)
+    r = api.call("GET", "/health")
+    assert r.status_code == 503 and r.data["error"]["code"] == "dependency_unavailable"
+    assert r.headers["Retry-After"]
+
+
+def test_openapi_document_is_valid_and_lists_every_route(api: Api) -> None:
+    from app import app
+
+    r = api.call("GET", "/openapi.json")
+    assert r.status_code == 200
+    doc = r.data
+    validate(doc)
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    served = {(path, method) for path, entry in app.routes.items() for method in entry}
+    assert documented == served
+    # The request schema is the same model that validates: extra fields forbidden, phone pattern
+    region_in = doc["components"]["schemas"]["RegionIn"]
+    assert region_in["additionalProperties"] is False
+    assert doc["components"]["schemas"]["Contact"]["properties"]["phone"]["pattern"] == r"^1[3-9]\d{9}$"
+
+
+def test_every_response_carries_a_correlation_id(api: Api) -> None:
+    r = api.call("GET", "/health", headers={"X-Correlation-Id": "abc-123"})
+    assert r.headers["X-Correlation-Id"] == "abc-123"
+    assert api.call("GET", "/health").headers["X-Correlation-Id"]

@@ -1,0 +1,63 @@
+"""No phone, password, token or e-mail in any log line of a whole flow."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.conftest import ADMIN_PHONE, STRONG, Api, base_body, password_from_sms, region_body
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """Every record of the service's logger (in its JSON format) and of every other logger at
+    INFO (botocore, pynamodb, chalice: INFO is the most a deployed function emits), written to one buffer."""
+    from chalicelib.observability import logger
+
+    buffer = io.StringIO()
+    ours = logging.StreamHandler(buffer)
+    ours.setFormatter(logger.registered_formatter)
+    logger.addHandler(ours)
+    rest = logging.StreamHandler(buffer)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(rest)
+    root.setLevel(logging.INFO)
+    yield buffer
+    logger.removeHandler(ours)
+    root.removeHandler(rest)
+    root.setLevel(level)
+
+
+def test_a_whole_flow_logs_no_personal_data_or_secrets(api: Api, captured_logs: io.StringIO) -> None:
+    from yanxiu_local.stack import ensure_admin
+
+    # Given a flow that touches every kind of secret and personal datum
+    ensure_admin(ADMIN_PHONE, "管理员")
+    initial = password_from_sms(ADMIN_PHONE)
+    first = api.login(ADMIN_PHONE, initial).data["token"]
+    admin = api.call("POST", "/auth/password", first, {"old_password": initial, "new_password": STRONG}).data["token"]
+    api.call("POST", "/regions", admin, region_body())
+    api.call("POST", "/bases", admin, base_body())
+    api.call("POST", "/regions", admin, region_body(phone=ADMIN_PHONE))  # 409
+    api.call("POST", "/regions", admin, {"name": "x", "contact": {"name": "y", "phone": "19912345678", "email": "bad"}})
+    for _ in range(6):
+        api.login("13900000001", "wrong-password")  # failures and a lock-out
+    contact_password = password_from_sms("13700000001")
+    contact = api.login("13700000001", contact_password).data["token"]
+    api.call("GET", "/me", contact)
+    api.call("POST", "/auth/logout", contact)
+    api.call("GET", "/me", contact)  # 401
+
+    # When the logs are read
+    logs = captured_logs.getvalue()
+    assert '"message":"request"' in logs.replace(" ", "")  # the capture did see the log lines
+
+    # Then none of the secrets or personal data appears
+    secrets = [ADMIN_PHONE, "13900000001", "13700000001", "19912345678", initial, STRONG, contact_password,
+               first, admin, contact, "li@example.cn", "wang@example.cn", "wrong-password"]
+    leaked = [s for s in secrets if s in logs]
+    assert leaked == []
