@@ -4,8 +4,9 @@ Lambda role Chalice generates gets the function policy (a new function's role wo
 have only what .chalice/policy.json gives), and every action in that policy exists in IAM
 (cfn-lint validates actions of AWS::IAM::Policy only, not of AWS::IAM::ManagedPolicy).
 
-Offline and quick: no requirements.txt is needed (Chalice then vendors nothing), and the
-region is only what Chalice asks for before it writes the template.
+Offline and quick: Chalice packages a staged copy of the app (app.py, chalicelib, .chalice
+config and policy) without requirements.txt, so it downloads nothing even after `make package`
+left one in the repo; the region is only what Chalice asks for before it writes the template.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from importlib.resources import files
 from pathlib import Path
@@ -67,18 +69,28 @@ def _action_problems(sam: dict) -> list[str]:
     return problems
 
 
+def _stage_app(into: Path) -> None:
+    """What Chalice packages, minus requirements.txt (and vendor/, which the app has none of)."""
+    shutil.copy2(ROOT / "app.py", into / "app.py")
+    shutil.copytree(ROOT / "chalicelib", into / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
+    (into / ".chalice").mkdir()
+    for name in ("config.json", "policy.json"):
+        shutil.copy2(ROOT / ".chalice" / name, into / ".chalice" / name)
+
+
 def main() -> int:
     started = time.perf_counter()
     env = dict(os.environ)
     # Chalice wants a region before it writes anything; no AWS call is made.
     env.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
-    if (ROOT / "requirements.txt").exists():
-        print("infra-lint: remove requirements.txt first (it would make chalice download packages)")
-        return 2
     shutil.rmtree(OUT, ignore_errors=True)
-    package = _run(
-        [str(BIN / "chalice"), "package", "--stage", STAGE, "--merge-template", str(TEMPLATE), str(OUT)], env
-    )
+    with tempfile.TemporaryDirectory(prefix="yanxiu-infra-") as staged:
+        _stage_app(Path(staged))
+        package = _run(
+            [str(BIN / "chalice"), "--project-dir", staged, "package", "--stage", STAGE]
+            + ["--merge-template", str(TEMPLATE), str(OUT)],
+            env,
+        )
     if package.returncode != 0:
         print(package.stdout + package.stderr)
         print("infra-lint: chalice package failed")

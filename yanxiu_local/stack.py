@@ -53,7 +53,9 @@ def _with_sms_endpoint(app: Any) -> Any:
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/moto-api/sms.json":
             body = json.dumps(_sms_messages(), ensure_ascii=False).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         return app(environ, start_response)
 
@@ -62,7 +64,11 @@ def _with_sms_endpoint(app: Any) -> Any:
 
 def start_moto(port: int) -> Any:
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
     from werkzeug.serving import make_server
 
     class LocalMotoServer(ThreadedMotoServer):
@@ -129,7 +135,9 @@ def serve(api_port: int, moto_port: int, admin_phone: str, admin_name: str) -> N
 
     signal.signal(signal.SIGTERM, stop)
     print(f"嵌入式 AWS（moto）: http://127.0.0.1:{moto_port}", flush=True)
-    print(f"API: http://127.0.0.1:{api_port}  管理员手机号 {admin_phone}；初始密码见 `make outbox`", flush=True)
+    print(
+        f"API: http://127.0.0.1:{api_port}  管理员手机号 {admin_phone}；初始密码见 `make outbox`", flush=True
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

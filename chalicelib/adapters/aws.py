@@ -4,23 +4,24 @@ through botocore itself."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from chalicelib.config import settings
-
 
 # botocore retries throttling itself, a few times and quickly; what still fails stays in the
 # outbox for the drain job's slower backoff (services/notify.py).
 SDK_ATTEMPTS = 3
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": SDK_ATTEMPTS}, connect_timeout=5, read_timeout=10)
+    config = Config(
+        retries={"mode": "standard", "max_attempts": SDK_ATTEMPTS}, connect_timeout=5, read_timeout=10
+    )
     return boto3.client(service, region_name=settings().aws_region, config=config)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -15,7 +15,7 @@ def now() -> datetime:
     """The current instant, timezone-aware (UTC)."""
     if _fixed is not None:
         return _fixed
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def set_now(moment: datetime | None) -> None:

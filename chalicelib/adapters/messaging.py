@@ -35,9 +35,7 @@ def send_sms(phone: str, text: str) -> None:
         client("sns").publish(
             PhoneNumber="+86" + phone,
             Message=text,
-            MessageAttributes={
-                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
-            },
+            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
         )
     except (ClientError, BotoCoreError) as exc:
         reason, permanent = _reason(exc)

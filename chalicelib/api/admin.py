@@ -53,13 +53,23 @@ def _contact(account: Account | None, account_id: str) -> ContactOut:
 
 
 def region_out(r: Region, contact: Account | None) -> RegionOut:
-    return RegionOut(region_id=r.region_id, name=r.name, contact=_contact(contact, r.contact_account_id),
-                     created_at=shanghai(r.created_at))
+    return RegionOut(
+        region_id=r.region_id,
+        name=r.name,
+        contact=_contact(contact, r.contact_account_id),
+        created_at=shanghai(r.created_at),
+    )
 
 
 def base_out(b: Base, contact: Account | None) -> BaseOut:
-    return BaseOut(base_id=b.base_id, name=b.name, city=b.city, stages=sorted(b.stages),
-                   contact=_contact(contact, b.contact_account_id), created_at=shanghai(b.created_at))
+    return BaseOut(
+        base_id=b.base_id,
+        name=b.name,
+        city=b.city,
+        stages=sorted(b.stages),
+        contact=_contact(contact, b.contact_account_id),
+        created_at=shanghai(b.created_at),
+    )
 
 
 def batch_out(b: Batch) -> BatchOut:
@@ -69,7 +79,16 @@ def batch_out(b: Batch) -> BatchOut:
 # --- programmes -----------------------------------------------------------------------
 
 
-@route(bp, "/programmes", "POST", roles=ADMIN, body=ProgrammeIn, response=ProgrammeOut, status=201, summary="新建项目")
+@route(
+    bp,
+    "/programmes",
+    "POST",
+    roles=ADMIN,
+    body=ProgrammeIn,
+    response=ProgrammeOut,
+    status=201,
+    summary="新建项目",
+)
 def create_programme(call: Call) -> ProgrammeOut:
     return programme_out(setup.create_programme(call.body.model_dump()))
 
@@ -85,17 +104,34 @@ def get_programme(call: Call, programme_id: str) -> ProgrammeOut:
     return programme_out(setup.get_programme(programme_id))
 
 
-@route(bp, "/programmes/{programme_id}", "PATCH", roles=ADMIN, body=ProgrammePatch, response=ProgrammeOut,
-       summary="修改项目")
+@route(
+    bp,
+    "/programmes/{programme_id}",
+    "PATCH",
+    roles=ADMIN,
+    body=ProgrammePatch,
+    response=ProgrammeOut,
+    summary="修改项目",
+)
 def patch_programme(call: Call, programme_id: str) -> ProgrammeOut:
-    return programme_out(setup.patch_programme(programme_id, call.body.model_dump(exclude_unset=True, exclude_none=True)))
+    return programme_out(
+        setup.patch_programme(programme_id, call.body.model_dump(exclude_unset=True, exclude_none=True))
+    )
 
 
 # --- regions and bases ----------------------------------------------------------------
 
 
-@route(bp, "/regions", "POST", roles=ADMIN, body=RegionIn, response=RegionOut, status=201,
-       summary="新建实验区（创建联系人账号并短信发送账号密码）")
+@route(
+    bp,
+    "/regions",
+    "POST",
+    roles=ADMIN,
+    body=RegionIn,
+    response=RegionOut,
+    status=201,
+    summary="新建实验区（创建联系人账号并短信发送账号密码）",
+)
 def create_region(call: Call) -> RegionOut:
     region, contact = setup.create_region(call.body.name, call.body.contact.model_dump())
     return region_out(region, contact)
@@ -115,8 +151,16 @@ def get_region(call: Call, region_id: str) -> RegionOut:
     return region_out(*setup.get_region(region_id))
 
 
-@route(bp, "/bases", "POST", roles=ADMIN, body=BaseIn, response=BaseOut, status=201,
-       summary="新建研修基地（创建基地联系人账号）")
+@route(
+    bp,
+    "/bases",
+    "POST",
+    roles=ADMIN,
+    body=BaseIn,
+    response=BaseOut,
+    status=201,
+    summary="新建研修基地（创建基地联系人账号）",
+)
 def create_base(call: Call) -> BaseOut:
     b = call.body
     base, contact = setup.create_base(b.name, b.city, [s.value for s in b.stages], b.contact.model_dump())
@@ -138,20 +182,42 @@ def get_base(call: Call, base_id: str) -> BaseOut:
 # --- quotas and batches ---------------------------------------------------------------
 
 
-@route(bp, "/programmes/{programme_id}/quotas/{region_id}", "PUT", roles=ADMIN, body=QuotaIn, response=QuotaOut,
-       summary="设置实验区名额（不得低于已申请名额）")
+@route(
+    bp,
+    "/programmes/{programme_id}/quotas/{region_id}",
+    "PUT",
+    roles=ADMIN,
+    body=QuotaIn,
+    response=QuotaOut,
+    summary="设置实验区名额（不得低于已申请名额）",
+)
 def set_quota(call: Call, programme_id: str, region_id: str) -> QuotaOut:
     return QuotaOut.model_validate(setup.set_quota(programme_id, region_id, call.body.places))
 
 
-@route(bp, "/programmes/{programme_id}/batches", "POST", roles=ADMIN, body=BatchIn, response=BatchOut, status=201,
-       summary="新建批次")
+@route(
+    bp,
+    "/programmes/{programme_id}/batches",
+    "POST",
+    roles=ADMIN,
+    body=BatchIn,
+    response=BatchOut,
+    status=201,
+    summary="新建批次",
+)
 def create_batch(call: Call, programme_id: str) -> BatchOut:
     return batch_out(setup.create_batch(programme_id, call.body.model_dump()))
 
 
-@route(bp, "/programmes/{programme_id}/batches", roles=BATCH_READERS, response=BatchOut, paged=True,
-       query=("stage", "base_id", "region_id"), summary="批次列表（实验区联系人只见本区批次）")
+@route(
+    bp,
+    "/programmes/{programme_id}/batches",
+    roles=BATCH_READERS,
+    response=BatchOut,
+    paged=True,
+    query=("stage", "base_id", "region_id"),
+    summary="批次列表（实验区联系人只见本区批次）",
+)
 def list_batches(call: Call, programme_id: str) -> Page:
     setup.get_programme(programme_id)
     region_only = None

@@ -29,13 +29,23 @@ def login(call: Call) -> LoginOut:
     return _login_out(auth.login(call.body.phone, call.body.password))
 
 
-@route(bp, "/auth/password", "POST", roles=ANY_ACCOUNT, body=PasswordIn, response=LoginOut,
-       before_password_change=True, summary="修改密码（所有会话失效，返回新的令牌）")
+@route(
+    bp,
+    "/auth/password",
+    "POST",
+    roles=ANY_ACCOUNT,
+    body=PasswordIn,
+    response=LoginOut,
+    before_password_change=True,
+    summary="修改密码（所有会话失效，返回新的令牌）",
+)
 def change_password(call: Call) -> LoginOut:
     return _login_out(auth.change_password(call.me, call.body.old_password, call.body.new_password))
 
 
-@route(bp, "/auth/logout", "POST", roles=ANY_ACCOUNT, status=204, before_password_change=True, summary="退出登录")
+@route(
+    bp, "/auth/logout", "POST", roles=ANY_ACCOUNT, status=204, before_password_change=True, summary="退出登录"
+)
 def logout(call: Call) -> None:
     auth.logout(call.me)
 

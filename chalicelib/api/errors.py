@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chalice import Response
@@ -82,7 +83,9 @@ FIELD_MESSAGES: dict[str, str] = {
 }
 
 
-def error_response(code: str, status: int, fields: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    code: str, status: int, fields: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> Response:
     body: dict[str, Any] = {"error": {"code": code, "message": MESSAGES.get(code, MESSAGES["conflict"])}}
     if fields:
         body["error"]["fields"] = fields
@@ -94,14 +97,18 @@ def error_response(code: str, status: int, fields: dict[str, str] | None = None,
 
 
 def from_domain(exc: e.DomainError) -> Response:
-    status = next(s for cls, s in STATUS.items() if isinstance(exc, cls)) if type(exc) is not e.DomainError else 500
+    status = (
+        next(s for cls, s in STATUS.items() if isinstance(exc, cls))
+        if type(exc) is not e.DomainError
+        else 500
+    )
     headers = {}
     if isinstance(exc, e.TooManyAttemptsError | e.DependencyUnavailableError):
         headers["Retry-After"] = str(exc.retry_after)
     return error_response(exc.code, status, exc.fields, headers)
 
 
-def from_validation(errors: list[dict[str, Any]]) -> Response:
+def from_validation(errors: Sequence[Mapping[str, Any]]) -> Response:
     """pydantic's errors as the contract's `fields`: dotted location -> Chinese problem."""
     fields: dict[str, str] = {}
     for err in errors:

@@ -47,7 +47,12 @@ def _operation(ep: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
     params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}} for q in ep.query]
     if ep.paged:
         params += [
-            {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+            },
             {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
         ]
     if params:
@@ -67,8 +72,10 @@ def _operation(ep: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
             item = {
                 "type": "object",
                 "required": ["items", "next_cursor"],
-                "properties": {"items": {"type": "array", "items": item},
-                               "next_cursor": {"type": ["string", "null"]}},
+                "properties": {
+                    "items": {"type": "array", "items": item},
+                    "next_cursor": {"type": ["string", "null"]},
+                },
             }
         ok["content"] = {"application/json": {"schema": item}}
     op["responses"][str(ep.status)] = ok
@@ -87,8 +94,11 @@ def document() -> dict[str, Any]:
         paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep, components)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "yanxiu 研修", "version": "0.1.0",
-                 "description": "研修基地培训与国培项目的全流程服务。错误体：{error: {code, message, fields}}。"},
+        "info": {
+            "title": "yanxiu 研修",
+            "version": "0.1.0",
+            "description": "研修基地培训与国培项目的全流程服务。错误体：{error: {code, message, fields}}。",
+        },
         "paths": paths,
         "components": {
             "schemas": components,

@@ -79,7 +79,7 @@ def _bearer(headers: Any) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _parse_body(raw: bytes | None, model: type[BaseModel]) -> BaseModel:
+def _parse_body(raw: str | bytes | None, model: type[BaseModel]) -> BaseModel:
     try:
         data = json.loads(raw) if raw else {}
     except (ValueError, UnicodeDecodeError) as exc:
@@ -167,7 +167,10 @@ def route(
                 # The traceback's frames without the exception's text, which may quote input.
                 logger.error(
                     "unhandled error",
-                    extra={"error_type": type(exc).__name__, "frames": traceback.format_tb(exc.__traceback__)[-5:]},
+                    extra={
+                        "error_type": type(exc).__name__,
+                        "frames": traceback.format_tb(exc.__traceback__)[-5:],
+                    },
                 )
                 return error_response("internal_error", 500)
 

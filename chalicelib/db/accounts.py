@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.db.catalog import base_item, region_item
 from chalicelib.db.common import failed_items, transaction
@@ -76,7 +77,7 @@ def get_credential(phone: str) -> Credential | None:
 def save_login_state(phone: str, state: LoginState) -> None:
     """Record the failure counters (UpdateItem creates the item for an unknown phone)."""
     item = CredentialModel(phone)
-    actions = [CredentialModel.failures.set(state.failures)]
+    actions: list[Action] = [CredentialModel.failures.set(state.failures)]
     for attr, value in (
         (CredentialModel.window_started_at, state.window_started_at),
         (CredentialModel.locked_until, state.locked_until),
@@ -133,7 +134,9 @@ def create_account(
         raise
 
 
-def reissue_password(account: Account, password_hash: str, initial_expires_at: datetime, message: Message) -> None:
+def reissue_password(
+    account: Account, password_hash: str, initial_expires_at: datetime, message: Message
+) -> None:
     """A new initial password for an existing account (the office's CLI), with its SMS."""
     with transaction() as tx:
         tx.update(
@@ -153,15 +156,18 @@ def add_contact_duty(account: Account, region: Region | None = None, base: Base 
     """Make an existing contact the contact of one more region (or base), all or nothing;
     the condition on the role keeps a trainee's phone from becoming a region's contact."""
     item = AccountModel(account.account_id)
-    if region is not None:
-        action, thing = AccountModel.region_ids.add({region.region_id}), region_item(region)
-    else:
-        assert base is not None
-        action, thing = AccountModel.base_ids.add({base.base_id}), base_item(base)
     try:
         with transaction() as tx:
-            tx.update(item, actions=[action], condition=AccountModel.role == account.role)
-            tx.save(thing)
+            if region is not None:
+                tx.update(
+                    item, [AccountModel.region_ids.add({region.region_id})], AccountModel.role == account.role
+                )
+                tx.save(region_item(region))
+            elif base is not None:
+                tx.update(
+                    item, [AccountModel.base_ids.add({base.base_id})], AccountModel.role == account.role
+                )
+                tx.save(base_item(base))
     except TransactWriteError as exc:
         if 0 in failed_items(exc):
             raise ConflictError("phone_taken") from exc
@@ -228,7 +234,6 @@ def revoke_sessions(account_id: str) -> None:
     with SessionModel.batch_write() as batch:
         for m in SessionModel.by_account.query(account_id):
             batch.delete(m)
-
 
 
 def get_accounts(account_ids: set[str]) -> dict[str, Account]:

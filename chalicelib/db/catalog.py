@@ -131,7 +131,9 @@ def get_region(region_id: str) -> Region | None:
 
 
 def list_regions(limit: int, cursor: str | None) -> Page:
-    return _page(RegionModel.by_listing.query("region", limit=limit, last_evaluated_key=decode_cursor(cursor)), _region)
+    return _page(
+        RegionModel.by_listing.query("region", limit=limit, last_evaluated_key=decode_cursor(cursor)), _region
+    )
 
 
 def get_base(base_id: str) -> Base | None:
@@ -142,7 +144,9 @@ def get_base(base_id: str) -> Base | None:
 
 
 def list_bases(limit: int, cursor: str | None) -> Page:
-    return _page(BaseModel_.by_listing.query("base", limit=limit, last_evaluated_key=decode_cursor(cursor)), _base)
+    return _page(
+        BaseModel_.by_listing.query("base", limit=limit, last_evaluated_key=decode_cursor(cursor)), _base
+    )
 
 
 # --- batches --------------------------------------------------------------------------
@@ -188,7 +192,9 @@ def create_batch(b: Batch) -> None:
         with transaction() as tx:
             tx.condition_check(ProgrammeModel, b.programme_id, condition=ProgrammeModel.programme_id.exists())
             tx.condition_check(
-                BaseModel_, b.base_id, condition=BaseModel_.base_id.exists() & BaseModel_.stages.contains(b.stage)
+                BaseModel_,
+                b.base_id,
+                condition=BaseModel_.base_id.exists() & BaseModel_.stages.contains(b.stage),
             )
             tx.save(item, condition=BatchModel.batch_id.does_not_exist())
     except TransactWriteError as exc:

@@ -6,8 +6,8 @@ import base64
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
-from datetime import datetime, timezone
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -59,4 +59,4 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
 
 def key_time(moment: datetime) -> str:
     """An instant as a sort key: UTC, fixed width, so string order is time order."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

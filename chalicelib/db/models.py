@@ -24,13 +24,9 @@ from chalicelib.config import settings
 _S = settings()
 
 
-def _meta(table: str) -> type:
-    class Meta:
-        table_name = _S.table_names[table]
-        region = _S.aws_region
-        billing_mode = "PAY_PER_REQUEST"
-
-    return Meta
+class _TableMeta:
+    region = _S.aws_region
+    billing_mode = "PAY_PER_REQUEST"
 
 
 class _IndexMeta:
@@ -52,7 +48,9 @@ class ListingIndex(GlobalSecondaryIndex["Model"]):
 class AccountModel(Model):
     """A person who logs in. Get by account_id (sessions hold it)."""
 
-    Meta = _meta("accounts")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["accounts"]
+
     account_id = UnicodeAttribute(hash_key=True)
     role = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -70,7 +68,9 @@ class CredentialModel(Model):
     Get by phone at login. Failure counters exist for unknown phones too, so an unknown
     phone and a wrong password answer alike."""
 
-    Meta = _meta("credentials")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["credentials"]
+
     phone = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
@@ -93,7 +93,9 @@ class SessionsByAccount(GlobalSecondaryIndex["SessionModel"]):
 class SessionModel(Model):
     """An opaque token's SHA-256 and what every request needs to authorise: one GetItem."""
 
-    Meta = _meta("sessions")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["sessions"]
+
     token_hash = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute()
     role = UnicodeAttribute()
@@ -107,7 +109,9 @@ class SessionModel(Model):
 class ProgrammeModel(Model):
     """One academic year of one kind. Get by id; list by the listing index."""
 
-    Meta = _meta("programmes")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["programmes"]
+
     programme_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     kind = UnicodeAttribute()
@@ -127,7 +131,9 @@ class ProgrammeModel(Model):
 class RegionModel(Model):
     """An experimental region (a county in a 国培 programme). Get by id; list by listing."""
 
-    Meta = _meta("regions")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["regions"]
+
     region_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     contact_account_id = UnicodeAttribute()
@@ -140,7 +146,9 @@ class RegionModel(Model):
 class BaseModel_(Model):
     """A training base (host school). Get by id; list by listing."""
 
-    Meta = _meta("bases")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["bases"]
+
     base_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     city = UnicodeAttribute()
@@ -186,7 +194,9 @@ class BatchModel(Model):
     """A base, a stage, two weeks of dates, a capacity. trainee_count is kept with the
     roster writes (a counter under a condition), not counted by reading."""
 
-    Meta = _meta("batches")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["batches"]
+
     batch_id = UnicodeAttribute(hash_key=True)
     programme_id = UnicodeAttribute()
     base_id = UnicodeAttribute()
@@ -213,7 +223,9 @@ class QuotaModel(Model):
     """A region's places in a programme. `requested` is what its demands asked for; the
     demand write raises it under the condition requested + n <= places (one atomic check)."""
 
-    Meta = _meta("quotas")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["quotas"]
+
     programme_id = UnicodeAttribute(hash_key=True)
     region_id = UnicodeAttribute(range_key=True)
     places = NumberAttribute()
@@ -244,7 +256,9 @@ class TraineesByPhone(GlobalSecondaryIndex["TraineeModel"]):
 class TraineeModel(Model):
     """A person on a batch's roster (the roster issue fills in the routes)."""
 
-    Meta = _meta("trainees")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["trainees"]
+
     trainee_id = UnicodeAttribute(hash_key=True)
     batch_id = UnicodeAttribute()
     programme_id = UnicodeAttribute()
@@ -280,7 +294,9 @@ class ArtifactsByAuthor(GlobalSecondaryIndex["ArtifactModel"]):
 class ArtifactModel(Model):
     """A reflection, insight or outcome (the artifacts issue fills in the routes)."""
 
-    Meta = _meta("artifacts")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["artifacts"]
+
     artifact_id = UnicodeAttribute(hash_key=True)
     author_id = UnicodeAttribute()
     batch_id = UnicodeAttribute()
@@ -306,7 +322,9 @@ class NotificationModel(Model):
     """One SMS or e-mail, recorded before it is sent (the outbox). A credential message
     keeps its text only until sent; then `text` is replaced by `redacted`."""
 
-    Meta = _meta("notifications")
+    class Meta(_TableMeta):
+        table_name = _S.table_names["notifications"]
+
     message_id = UnicodeAttribute(hash_key=True)
     channel = UnicodeAttribute()  # sms | email
     purpose = UnicodeAttribute()

@@ -92,7 +92,9 @@ def _update_queued(message_id: str, actions: list) -> bool:
     return True
 
 
-def mark_failed(message: Message, reason: str, next_attempt_at: datetime | None, final: str = "given_up") -> None:
+def mark_failed(
+    message: Message, reason: str, next_attempt_at: datetime | None, final: str = "given_up"
+) -> None:
     """A failed try: back in the queue for next_attempt_at, or settled as `final` (None):
     "failed" when the address was refused, "given_up" when the tries ran out."""
     actions = [NotificationModel.attempts.add(1), NotificationModel.last_error.set(reason)]

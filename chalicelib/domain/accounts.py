@@ -21,7 +21,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 
 # Initial passwords: no look-alike characters (0/O/o, 1/l/I), so they survive being read off
 # a phone screen and typed.
-PASSWORD_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"
+PASSWORD_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"  # noqa: S105 - an alphabet
 INITIAL_PASSWORD_LENGTH = 14
 
 MIN_PASSWORD_LENGTH = 10
@@ -61,7 +61,9 @@ def initial_password_expired(expires_at: datetime | None, now: datetime) -> bool
 def check_new_password(new: str, old: str, phone: str) -> None:
     """OWASP ASVS: length is what counts; refuse the old password and the phone number."""
     if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
-        raise ValidationFailedError(fields={"new_password": f"密码长度须为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 个字符"})
+        raise ValidationFailedError(
+            fields={"new_password": f"密码长度须为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 个字符"}
+        )
     if new == old:
         raise ValidationFailedError(fields={"new_password": "新密码不能与旧密码相同"})
     if phone and phone in new:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from chalicelib.domain.vocab import ROLE_NAMES_ZH, Role
 
 MAX_ATTEMPTS = 6
-PASSWORD_MASK = "********"
+PASSWORD_MASK = "********"  # noqa: S105 - what replaces a password
 
 
 def retry_at(attempts_so_far: int, now: datetime) -> datetime | None:

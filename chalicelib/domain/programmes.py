@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from chalicelib.domain.errors import ConflictError, ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
@@ -26,9 +26,3 @@ def check_batch_dates(start: date, end: date) -> None:
 def check_base_serves_stage(base_stages: set[str], stage: str) -> None:
     if stage not in base_stages:
         raise ValidationFailedError(fields={"stage": "该研修基地不承担此学段"})
-
-
-def check_quota_not_below_held(places: int, held: int) -> None:
-    """A region's places may not drop below what it already asked for or holds."""
-    if places < held:
-        raise ConflictError("quota_below_held")

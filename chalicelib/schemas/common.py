@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic_core import PydanticCustomError
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from chalicelib.adapters.clock import SHANGHAI
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic_core import PydanticCustomError
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from chalicelib.domain import programmes as rules
 from chalicelib.domain.vocab import ProgrammeKind, Stage, StudyType

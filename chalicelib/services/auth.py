@@ -176,5 +176,7 @@ def reissue_credentials(account: Account) -> None:
     """A fresh initial password by SMS (the CLI's create-admin on an existing admin)."""
     password = secrets.new_password()
     message = _credentials_message(account, password)
-    repo.reissue_password(account, secrets.hash_password(password), clock.now() + rules.INITIAL_PASSWORD_TTL, message)
+    repo.reissue_password(
+        account, secrets.hash_password(password), clock.now() + rules.INITIAL_PASSWORD_TTL, message
+    )
     notify.deliver(message)

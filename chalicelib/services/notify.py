@@ -52,10 +52,16 @@ def deliver(message: Message, now: datetime | None = None) -> bool:
         outbox.mark_failed(message, exc.reason, next_try, final="failed" if exc.permanent else "given_up")
         logger.warning(
             "message not sent",
-            extra={"message_id": message.message_id, "purpose": message.purpose, "reason": exc.reason,
-                   "given_up": next_try is None},
+            extra={
+                "message_id": message.message_id,
+                "purpose": message.purpose,
+                "reason": exc.reason,
+                "given_up": next_try is None,
+            },
         )
-        metrics.add_metric(name="MessageGivenUp" if next_try is None else "MessageRetryQueued", unit="Count", value=1)
+        metrics.add_metric(
+            name="MessageGivenUp" if next_try is None else "MessageRetryQueued", unit="Count", value=1
+        )
         return False
     outbox.mark_sent(message, now)
     metrics.add_metric(name="MessageSent", unit="Count", value=1)

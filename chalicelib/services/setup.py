@@ -15,7 +15,6 @@ from chalicelib.domain.records import Account, Base, Batch, Page, Programme, Quo
 from chalicelib.domain.vocab import Role
 from chalicelib.services import auth
 
-
 # --- programmes -----------------------------------------------------------------------
 
 
@@ -48,7 +47,9 @@ def list_programmes(limit: int, cursor: str | None) -> Page:
 
 def create_region(name: str, contact: dict[str, Any]) -> tuple[Region, Account]:
     region = Region(region_id=new_id(), name=name, contact_account_id="", created_at=clock.now())
-    account = auth.open_account(Role.region_contact, contact["name"], contact["phone"], contact.get("email"), region=region)
+    account = auth.open_account(
+        Role.region_contact, contact["name"], contact["phone"], contact.get("email"), region=region
+    )
     return replace(region, contact_account_id=account.account_id), account
 
 
@@ -69,9 +70,16 @@ def list_bases(limit: int, cursor: str | None) -> Page:
 
 def create_base(name: str, city: str, stages: list[str], contact: dict[str, Any]) -> tuple[Base, Account]:
     base = Base(
-        base_id=new_id(), name=name, city=city, stages=frozenset(stages), contact_account_id="", created_at=clock.now()
+        base_id=new_id(),
+        name=name,
+        city=city,
+        stages=frozenset(stages),
+        contact_account_id="",
+        created_at=clock.now(),
     )
-    account = auth.open_account(Role.base_contact, contact["name"], contact["phone"], contact.get("email"), base=base)
+    account = auth.open_account(
+        Role.base_contact, contact["name"], contact["phone"], contact.get("email"), base=base
+    )
     return replace(base, contact_account_id=account.account_id), account
 
 
@@ -97,7 +105,9 @@ def create_batch(programme_id: str, data: dict[str, Any]) -> Batch:
     return batch
 
 
-def list_batches(programme_id: str, region_only: str | None, query: dict[str, Any], limit: int, cursor: str | None) -> Page:
+def list_batches(
+    programme_id: str, region_only: str | None, query: dict[str, Any], limit: int, cursor: str | None
+) -> Page:
     return catalog.list_batches(
         programme_id,
         stage=query.get("stage"),

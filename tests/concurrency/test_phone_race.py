@@ -84,9 +84,7 @@ def racy_open_account(phone: str, name: str) -> str:
         pass
     time.sleep(0.005)  # widen the gap between the read and the write, as a slow request would
     account_id = new_id()
-    AccountModel(
-        account_id, role=Role.region_contact, name=name, phone=phone, created_at=clock.now()
-    ).save()
+    AccountModel(account_id, role=Role.region_contact, name=name, phone=phone, created_at=clock.now()).save()
     CredentialModel(phone, account_id=account_id).save()
     return account_id
 

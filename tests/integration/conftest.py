@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from moto import mock_aws
 from chalicelib.adapters import clock
 from chalicelib.adapters.aws import reset_clients
 
-START = datetime(2026, 7, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+START = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 ADMIN_PHONE = "13800000000"
 STRONG = "Yanxiu-2026-Secret"
 
@@ -81,8 +81,15 @@ class Api:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
-             raw: bytes | str | None = None, headers: dict[str, str] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        raw: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         if token:
             hdrs["Authorization"] = f"Bearer {token}"
@@ -98,8 +105,12 @@ class Api:
         """Log in with the SMS password and change it: a token that may use every route."""
         first = self.login(phone, password_from_sms(phone))
         assert first.status_code == 200, first.data
-        changed = self.call("POST", "/auth/password", first.data["token"],
-                            {"old_password": password_from_sms(phone), "new_password": new_password})
+        changed = self.call(
+            "POST",
+            "/auth/password",
+            first.data["token"],
+            {"old_password": password_from_sms(phone), "new_password": new_password},
+        )
         assert changed.status_code == 200, changed.data
         return changed.data["token"]
 
@@ -133,5 +144,9 @@ def region_body(phone: str = "13900000001", name: str = "广州南沙实验区")
 
 
 def base_body(phone: str = "13700000001", stages: list[str] | None = None) -> dict[str, Any]:
-    return {"name": "北京市第一实验小学", "stages": stages or ["primary", "junior"], "city": "北京",
-            "contact": {"name": "王老师", "phone": phone, "email": "wang@example.cn"}}
+    return {
+        "name": "北京市第一实验小学",
+        "stages": stages or ["primary", "junior"],
+        "city": "北京",
+        "contact": {"name": "王老师", "phone": phone, "email": "wang@example.cn"},
+    }

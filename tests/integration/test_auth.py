@@ -65,7 +65,9 @@ def test_weak_or_same_new_password_is_422(api: Api) -> None:
 
 
 def test_wrong_old_password_is_401(api: Api, admin: str) -> None:
-    r = api.call("POST", "/auth/password", admin, {"old_password": "not-it-at-all", "new_password": "Another-Secret-1"})
+    r = api.call(
+        "POST", "/auth/password", admin, {"old_password": "not-it-at-all", "new_password": "Another-Secret-1"}
+    )
     assert r.status_code == 401 and r.data["error"]["code"] == "invalid_credentials"
 
 

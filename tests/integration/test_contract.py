@@ -22,21 +22,40 @@ def contact(api: Api, admin: str) -> str:
     return api.ready_token("13900000001")
 
 
-def test_bad_requests_answer_in_the_contract_shape_and_write_nothing(api: Api, admin: str, contact: str) -> None:
+def test_bad_requests_answer_in_the_contract_shape_and_write_nothing(
+    api: Api, admin: str, contact: str
+) -> None:
     # Given the stored state after set-up
     before = _item_counts()
     cases = [
         # (request, status, code)
         (dict(method="POST", path="/programmes", token=admin, raw="{not json"), 400, "malformed_json"),
-        (dict(method="POST", path="/programmes", token=admin, body={**PROGRAMME, "colour": "red"}), 422,
-         "validation_failed"),
-        (dict(method="POST", path="/programmes", token=admin, body={**PROGRAMME, "default_places": "many"}), 422,
-         "validation_failed"),
+        (
+            dict(method="POST", path="/programmes", token=admin, body={**PROGRAMME, "colour": "red"}),
+            422,
+            "validation_failed",
+        ),
+        (
+            dict(
+                method="POST", path="/programmes", token=admin, body={**PROGRAMME, "default_places": "many"}
+            ),
+            422,
+            "validation_failed",
+        ),
         (dict(method="POST", path="/programmes", token=admin, raw="[1, 2]"), 422, "validation_failed"),
-        (dict(method="POST", path="/programmes", token=admin, raw=json.dumps({"name": "x" * (1024 * 1024)})), 413,
-         "payload_too_large"),
+        (
+            dict(
+                method="POST", path="/programmes", token=admin, raw=json.dumps({"name": "x" * (1024 * 1024)})
+            ),
+            413,
+            "payload_too_large",
+        ),
         (dict(method="POST", path="/programmes", token=contact, body=PROGRAMME), 403, "forbidden"),
-        (dict(method="POST", path="/regions", token=contact, body=region_body("13900000009")), 403, "forbidden"),
+        (
+            dict(method="POST", path="/regions", token=contact, body=region_body("13900000009")),
+            403,
+            "forbidden",
+        ),
         (dict(method="POST", path="/programmes", token=None, body=PROGRAMME), 401, "unauthenticated"),
     ]
     for request, status, code in cases:

@@ -39,11 +39,18 @@ def test_a_whole_flow_logs_no_personal_data_or_secrets(api: Api, captured_logs: 
     ensure_admin(ADMIN_PHONE, "管理员")
     initial = password_from_sms(ADMIN_PHONE)
     first = api.login(ADMIN_PHONE, initial).data["token"]
-    admin = api.call("POST", "/auth/password", first, {"old_password": initial, "new_password": STRONG}).data["token"]
+    admin = api.call("POST", "/auth/password", first, {"old_password": initial, "new_password": STRONG}).data[
+        "token"
+    ]
     api.call("POST", "/regions", admin, region_body())
     api.call("POST", "/bases", admin, base_body())
     api.call("POST", "/regions", admin, region_body(phone=ADMIN_PHONE))  # 409
-    api.call("POST", "/regions", admin, {"name": "x", "contact": {"name": "y", "phone": "19912345678", "email": "bad"}})
+    api.call(
+        "POST",
+        "/regions",
+        admin,
+        {"name": "x", "contact": {"name": "y", "phone": "19912345678", "email": "bad"}},
+    )
     for _ in range(6):
         api.login("13900000001", "wrong-password")  # failures and a lock-out
     contact_password = password_from_sms("13700000001")
@@ -57,7 +64,20 @@ def test_a_whole_flow_logs_no_personal_data_or_secrets(api: Api, captured_logs: 
     assert '"message":"request"' in logs.replace(" ", "")  # the capture did see the log lines
 
     # Then none of the secrets or personal data appears
-    secrets = [ADMIN_PHONE, "13900000001", "13700000001", "19912345678", initial, STRONG, contact_password,
-               first, admin, contact, "li@example.cn", "wang@example.cn", "wrong-password"]
+    secrets = [
+        ADMIN_PHONE,
+        "13900000001",
+        "13700000001",
+        "19912345678",
+        initial,
+        STRONG,
+        contact_password,
+        first,
+        admin,
+        contact,
+        "li@example.cn",
+        "wang@example.cn",
+        "wrong-password",
+    ]
     leaked = [s for s in secrets if s in logs]
     assert leaked == []

@@ -49,7 +49,9 @@ def test_credentials_sms_is_redacted_once_sent(api: Api, admin: str) -> None:
     assert password_from_sms("13900000001") not in message.text
 
 
-def test_failed_sms_stays_queued_and_the_job_sends_it_once(api: Api, admin: str, sns_fails: list[int]) -> None:
+def test_failed_sms_stays_queued_and_the_job_sends_it_once(
+    api: Api, admin: str, sns_fails: list[int]
+) -> None:
     # Given SNS is unreachable (botocore's own retries included)
     sns_fails[0] = 100
     # When a region is created, the region is stored even though the SMS failed
@@ -57,7 +59,9 @@ def test_failed_sms_stays_queued_and_the_job_sends_it_once(api: Api, admin: str,
     assert r.status_code == 201
     assert sms_to("13900000001") == []
     [message] = [m for m in _messages() if m.address == "13900000001"]
-    assert message.status == "queued" and message.attempts == 1 and message.last_error == "ConnectionClosedError"
+    assert (
+        message.status == "queued" and message.attempts == 1 and message.last_error == "ConnectionClosedError"
+    )
     assert sns_fails[0] <= 100 - SDK_ATTEMPTS  # botocore retried before giving the message back
     # When the drain job runs before the backoff is due, it sends nothing
     assert JOBS["outbox"](clock.now())["sent"] == 0

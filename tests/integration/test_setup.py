@@ -46,7 +46,9 @@ def test_programme_kinds_both_accepted_and_unknown_refused(api: Api, admin: str)
 def test_programme_deadlines_out_of_order_are_422(api: Api, admin: str) -> None:
     r = api.call("POST", "/programmes", admin, {**PROGRAMME, "roster_deadline": "2026-07-01T00:00:00+08:00"})
     assert r.status_code == 422 and "roster_deadline" in r.data["error"]["fields"]
-    r = api.call("POST", "/programmes", admin, {**PROGRAMME, "registration_deadline": "2026-08-01T00:00:00+08:00"})
+    r = api.call(
+        "POST", "/programmes", admin, {**PROGRAMME, "registration_deadline": "2026-08-01T00:00:00+08:00"}
+    )
     assert r.status_code == 422 and "registration_deadline" in r.data["error"]["fields"]
     # A patch is held to the same order
     pid = _programme(api, admin)["programme_id"]
@@ -89,12 +91,17 @@ def test_second_region_with_same_contact_reuses_the_account(api: Api, admin: str
     account = AccountModel.get(first["contact"]["account_id"])
     assert account.region_ids == {first["region_id"], second["region_id"]}
     token = api.ready_token("13900000001")
-    assert sorted(api.call("GET", "/me", token).data["region_ids"]) == sorted([first["region_id"], second["region_id"]])
+    assert sorted(api.call("GET", "/me", token).data["region_ids"]) == sorted(
+        [first["region_id"], second["region_id"]]
+    )
 
 
 def test_phone_of_another_role_is_409_and_writes_nothing(api: Api, admin: str) -> None:
     before = AccountModel.count()
-    for path, body in (("/regions", region_body(phone=ADMIN_PHONE)), ("/bases", base_body(phone=ADMIN_PHONE))):
+    for path, body in (
+        ("/regions", region_body(phone=ADMIN_PHONE)),
+        ("/bases", base_body(phone=ADMIN_PHONE)),
+    ):
         r = api.call("POST", path, admin, body)
         assert r.status_code == 409 and r.data["error"]["code"] == "phone_taken"
     assert api.call("POST", "/regions", admin, region_body(phone="13600000000")).status_code == 201
@@ -118,20 +125,29 @@ def test_base_create_list_get_and_stage_rules(api: Api, admin: str) -> None:
     assert api.call("GET", f"/bases/{r.data['base_id']}", admin).data == r.data
     assert len(api.call("GET", "/bases", admin).data["items"]) == 1
     for stages in (["university"], [], ["primary", "primary"]):
-        bad = api.call("POST", "/bases", admin, base_body(phone="13700000002", stages=stages) | {"stages": stages})
+        bad = api.call(
+            "POST", "/bases", admin, base_body(phone="13700000002", stages=stages) | {"stages": stages}
+        )
         assert bad.status_code == 422 and "stages" in " ".join(bad.data["error"]["fields"]), stages
 
 
 def test_batch_create_and_list_with_filters(api: Api, admin: str) -> None:
     pid = _programme(api, admin)["programme_id"]
     base_id = api.call("POST", "/bases", admin, base_body()).data["base_id"]
-    body = {"base_id": base_id, "stage": "primary", "start_date": "2026-09-07", "end_date": "2026-09-18",
-            "study_type": "placement"}
+    body = {
+        "base_id": base_id,
+        "stage": "primary",
+        "start_date": "2026-09-07",
+        "end_date": "2026-09-18",
+        "study_type": "placement",
+    }
     r = api.call("POST", f"/programmes/{pid}/batches", admin, body)
     assert r.status_code == 201
     batch = r.data
     assert batch["capacity"] == 5 and batch["region_id"] is None and batch["trainee_count"] == 0
-    junior = api.call("POST", f"/programmes/{pid}/batches", admin, {**body, "stage": "junior", "capacity": 8}).data
+    junior = api.call(
+        "POST", f"/programmes/{pid}/batches", admin, {**body, "stage": "junior", "capacity": 8}
+    ).data
     everything = api.call("GET", f"/programmes/{pid}/batches", admin).data["items"]
     assert {b["batch_id"] for b in everything} == {batch["batch_id"], junior["batch_id"]}
     only_primary = api.call("GET", f"/programmes/{pid}/batches?stage=primary", admin).data["items"]
@@ -149,8 +165,13 @@ def test_batch_create_and_list_with_filters(api: Api, admin: str) -> None:
 def test_batch_rules_are_enforced(api: Api, admin: str) -> None:
     pid = _programme(api, admin)["programme_id"]
     base_id = api.call("POST", "/bases", admin, base_body(stages=["primary"])).data["base_id"]
-    ok = {"base_id": base_id, "stage": "primary", "start_date": "2026-09-07", "end_date": "2026-09-18",
-          "study_type": "exchange"}
+    ok = {
+        "base_id": base_id,
+        "stage": "primary",
+        "start_date": "2026-09-07",
+        "end_date": "2026-09-18",
+        "study_type": "exchange",
+    }
     cases = [
         ({"stage": "senior"}, "stage"),  # the base does not serve it
         ({"end_date": "2026-09-01"}, "end_date"),
@@ -172,14 +193,23 @@ def test_region_contact_sees_only_its_own_batches(api: Api, admin: str) -> None:
     pid = _programme(api, admin)["programme_id"]
     base_id = api.call("POST", "/bases", admin, base_body()).data["base_id"]
     mine = api.call("POST", "/regions", admin, region_body()).data["region_id"]
-    body = {"base_id": base_id, "stage": "primary", "start_date": "2026-09-07", "end_date": "2026-09-18",
-            "study_type": "placement"}
+    body = {
+        "base_id": base_id,
+        "stage": "primary",
+        "start_date": "2026-09-07",
+        "end_date": "2026-09-18",
+        "study_type": "placement",
+    }
     allocated = api.call("POST", f"/programmes/{pid}/batches", admin, body).data["batch_id"]
     api.call("POST", f"/programmes/{pid}/batches", admin, body)
     # Given one batch allocated to the region (the allocation routes come with the demand issue)
     item = BatchModel.get(allocated)
-    item.update(actions=[BatchModel.region_id.set(mine),
-                         BatchModel.programme_stage_key.set(f"{pid}#primary#2026-09-07#{allocated}")])
+    item.update(
+        actions=[
+            BatchModel.region_id.set(mine),
+            BatchModel.programme_stage_key.set(f"{pid}#primary#2026-09-07#{allocated}"),
+        ]
+    )
     token = api.ready_token("13900000001")
     seen = api.call("GET", f"/programmes/{pid}/batches", token).data["items"]
     assert [b["batch_id"] for b in seen] == [allocated]
@@ -191,7 +221,12 @@ def test_quota_set_and_its_guards(api: Api, admin: str) -> None:
     pid = _programme(api, admin)["programme_id"]
     rid = api.call("POST", "/regions", admin, region_body()).data["region_id"]
     r = api.call("PUT", f"/programmes/{pid}/quotas/{rid}", admin, {"places": 45})
-    assert r.status_code == 200 and r.data == {"programme_id": pid, "region_id": rid, "places": 45, "requested": 0}
+    assert r.status_code == 200 and r.data == {
+        "programme_id": pid,
+        "region_id": rid,
+        "places": 45,
+        "requested": 0,
+    }
     assert api.call("PUT", f"/programmes/{pid}/quotas/{rid}", admin, {"places": -1}).status_code == 422
     missing = api.call("PUT", f"/programmes/{pid}/quotas/nope", admin, {"places": 5})
     assert missing.status_code == 404 and missing.data["error"]["code"] == "region_not_found"

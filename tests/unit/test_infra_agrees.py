@@ -1,0 +1,160 @@
+"""infra/template.json against the code: the tables the models describe, the names the prod
+stage of .chalice/config.json uses, and the IAM policy the functions run under. A table or
+index added to chalicelib/db/models.py without its twin in the template fails here, before a
+deploy finds out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+from chalicelib.db.models import ALL_MODELS
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE: dict[str, Any] = json.loads((ROOT / "infra" / "template.json").read_text())
+PROD_ENV: dict[str, str] = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"][
+    "environment_variables"
+]
+PARAMS = {name: p.get("Default") for name, p in TEMPLATE["Parameters"].items()}
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+TABLES = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::DynamoDB::Table"}
+STATEMENTS: list[dict[str, Any]] = RESOURCES["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+# What chalicelib calls on every table, per PynamoDB operation (README lists why each).
+TABLE_ACTIONS = {
+    "dynamodb:GetItem",  # Model.get
+    "dynamodb:PutItem",  # Model.save, TransactWrite.save
+    "dynamodb:UpdateItem",  # Model.update, TransactWrite.update
+    "dynamodb:DeleteItem",  # Model.delete, TransactWrite.delete
+    "dynamodb:ConditionCheckItem",  # TransactWrite.condition_check
+    "dynamodb:BatchGetItem",  # Model.batch_get
+    "dynamodb:BatchWriteItem",  # Model.batch_write
+    "dynamodb:Query",  # Model.query, Index.query
+    "dynamodb:DescribeTable",  # Model.exists (the health check)
+}
+
+
+def _resolve(value: Any) -> Any:
+    """A string, or an Fn::Sub over the template's parameters at their defaults."""
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return re.sub(r"\$\{(\w+)\}", lambda m: str(PARAMS[m.group(1)]), value["Fn::Sub"])
+    return value
+
+
+def _keys(key_schema: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    return {k["KeyType"]: k["AttributeName"] for k in key_schema}
+
+
+def _template_shape(props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "keys": _keys(props["KeySchema"]),
+        "attributes": {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]},
+        "indexes": {
+            g["IndexName"]: (_keys(g["KeySchema"]), g["Projection"]["ProjectionType"])
+            for g in props.get("GlobalSecondaryIndexes", [])
+        },
+    }
+
+
+def _model_shape(model: type[Model]) -> dict[str, Any]:
+    # PynamoDB has no public schema accessor; _get_schema() is what create_table sends, so the
+    # tables of the local stack and the tests are compared with the template on equal terms.
+    schema = model._get_schema()
+    return {
+        "keys": _keys(schema["key_schema"]),
+        "attributes": {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]},
+        "indexes": {
+            g["index_name"]: (_keys(g["key_schema"]), g["projection"]["ProjectionType"])
+            for g in schema["global_secondary_indexes"]
+        },
+    }
+
+
+def _suffix(model: type[Model]) -> str:
+    """The model's table by its config.TABLES name ("batches"), whatever the stage prefix."""
+    by_name = {name: table for table, name in settings().table_names.items()}
+    return by_name[model.Meta.table_name]
+
+
+def _table_named(name: str) -> str | None:
+    matches = [logical for logical, props in TABLES.items() if _resolve(props["TableName"]) == name]
+    assert len(matches) <= 1, f"{name} defined twice: {matches}"
+    return matches[0] if matches else None
+
+
+def _granted(action: str) -> list[Any]:
+    """Every Resource entry of an Allow statement that grants `action`."""
+    resources: list[Any] = []
+    for statement in STATEMENTS:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if statement["Effect"] == "Allow" and action in actions:
+            r = statement["Resource"]
+            resources += r if isinstance(r, list) else [r]
+    return resources
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_model_table_is_in_the_template_with_the_same_keys_and_indexes(model: type[Model]) -> None:
+    name = f"yanxiu-{PARAMS['Stage']}-{_suffix(model)}"
+    logical = _table_named(name)
+    assert logical, f"infra/template.json has no table {name} for {model.__name__}"
+    assert _template_shape(TABLES[logical]) == _model_shape(model)
+
+
+def test_template_has_no_table_without_a_model() -> None:
+    expected = {f"yanxiu-{PARAMS['Stage']}-{_suffix(m)}" for m in ALL_MODELS}
+    assert {_resolve(p["TableName"]) for p in TABLES.values()} == expected
+
+
+def test_tables_are_on_demand_and_recoverable() -> None:
+    for logical, props in TABLES.items():
+        assert props["BillingMode"] == "PAY_PER_REQUEST", logical
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, logical
+        assert RESOURCES[logical]["DeletionPolicy"] == "Retain", logical
+
+
+def test_names_agree_with_the_prod_stage_config() -> None:
+    # The functions find tables and bucket through these variables, the stack creates them
+    # from the Stage parameter: the two must spell the same names.
+    assert PROD_ENV["YANXIU_TABLE_PREFIX"] == f"yanxiu-{PARAMS['Stage']}-"
+    assert PROD_ENV["YANXIU_BUCKET"] == _resolve(RESOURCES["UploadsBucket"]["Properties"]["BucketName"])
+    assert PROD_ENV["YANXIU_SITE_URL"] == PARAMS["SiteUrl"]
+    assert PROD_ENV["YANXIU_MAIL_FROM"] == PARAMS["MailFrom"]
+
+
+@pytest.mark.parametrize("logical", sorted(TABLES))
+def test_policy_covers_the_table_and_its_indexes(logical: str) -> None:
+    table_arn = {"Fn::GetAtt": [logical, "Arn"]}
+    for action in sorted(TABLE_ACTIONS):
+        assert table_arn in _granted(action), f"{action} not granted on {logical}"
+    if TABLES[logical].get("GlobalSecondaryIndexes"):
+        assert {"Fn::Sub": f"${{{logical}.Arn}}/index/*"} in _granted("dynamodb:Query")
+
+
+def test_policy_grants_named_actions_only() -> None:
+    granted = {
+        a for s in STATEMENTS for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert not [a for a in granted if "*" in a], "no wildcard actions"
+    assert {a for a in granted if a.startswith("dynamodb:")} == TABLE_ACTIONS
+    bucket = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
+    objects = {"Fn::Sub": "${UploadsBucket.Arn}/*"}
+    assert _granted("s3:ListBucket") == [bucket]  # HeadBucket (health)
+    assert _granted("s3:GetObject") == [objects] and _granted("s3:PutObject") == [objects]
+
+
+def test_every_chalice_role_runs_under_the_function_policy() -> None:
+    roles = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::IAM::Role"}
+    assert roles, "the template overrides Chalice's roles"
+    for name, props in roles.items():
+        # Policies [] replaces the list Chalice copies from .chalice/policy.json.
+        assert props == {"Policies": [], "ManagedPolicyArns": [{"Ref": "FunctionPolicy"}]}, name
