@@ -4,6 +4,7 @@ because its settings are read once."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -20,10 +21,19 @@ TEST_ENV = {
 }
 
 
+def lambda_variables() -> dict[str, str]:
+    """The variables .chalice/config.json gives every deployed function (prod stage)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}),
+            **config["stages"]["prod"].get("environment_variables", {})}
+
+
 def test_environment() -> dict[str, str]:
-    """A copy of this process's environment with the test settings applied."""
+    """A copy of this process's environment with the Lambda's variables and the test
+    settings applied (what a cold start in the cloud would see, minus the real AWS)."""
     env = dict(os.environ)
     env.pop("AWS_ENDPOINT_URL", None)
+    env.update(lambda_variables())
     env.update(TEST_ENV)
     return env
 

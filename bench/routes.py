@@ -169,7 +169,7 @@ def _routes(api: Api) -> list[Route]:
             None,
             {"phone": ADMIN_PHONE, "password": STRONG},
             200,
-            "2: GetItem credentials + PutItem session",
+            "3: GetItem credentials + GetItem account (role, regions) + PutItem session",
             lambda r: hashlib.sha256(r.data["token"].encode()).hexdigest(),
             _verify_password(),
         ),

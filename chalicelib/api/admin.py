@@ -22,7 +22,9 @@ from chalicelib.schemas.setup import (
     RegionIn,
     RegionOut,
 )
-from chalicelib.services import setup
+from chalicelib.lazy import lazy_import
+
+setup = lazy_import("chalicelib.services.setup")
 
 bp = Blueprint(__name__)
 

@@ -8,7 +8,9 @@ from chalicelib.api.routing import ANY_ACCOUNT, PUBLIC, Call, route
 from chalicelib.domain.accounts import mask_phone
 from chalicelib.schemas.auth import LoginIn, LoginOut, MeOut, PasswordIn
 from chalicelib.schemas.common import shanghai
-from chalicelib.services import auth
+from chalicelib.lazy import lazy_import
+
+auth = lazy_import("chalicelib.services.auth")
 
 bp = Blueprint(__name__)
 

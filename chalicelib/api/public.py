@@ -7,7 +7,9 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.routing import PUBLIC, Call, route
-from chalicelib.services import health
+from chalicelib.lazy import lazy_import
+
+health = lazy_import("chalicelib.services.health")
 
 bp = Blueprint(__name__)
 

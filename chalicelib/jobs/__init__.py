@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.services import notify
+from chalicelib.lazy import lazy_import
+
+notify = lazy_import("chalicelib.services.notify")
 
 
 def drain_outbox(now: datetime | None = None) -> dict[str, Any]:

@@ -66,6 +66,24 @@ class SmsRecorder:
             return [text for p, text in self._sent if p == phone]
 
 
+class CallCounter:
+    """Wraps a function and counts, from any thread, the calls that raised `error`."""
+
+    def __init__(self, wrapped: Callable[..., Any], error: type[BaseException]) -> None:
+        self._wrapped = wrapped
+        self._error = error
+        self._lock = threading.Lock()
+        self.raised = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._wrapped(*args, **kwargs)
+        except self._error:
+            with self._lock:
+                self.raised += 1
+            raise
+
+
 def accounts_with_phone(phone: str) -> list[AccountModel]:
     return list(AccountModel.scan(AccountModel.phone == phone, consistent_read=True))
 

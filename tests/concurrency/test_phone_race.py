@@ -13,10 +13,12 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters import clock
 from chalicelib.adapters.secrets import new_id
+from chalicelib.db import accounts as accounts_repo
 from chalicelib.db.models import AccountModel, CredentialModel, RegionModel
 from chalicelib.domain.vocab import Role
 from chalicelib.services import setup
 from tests.concurrency.race import (
+    CallCounter,
     SmsRecorder,
     accounts_with_phone,
     credential_messages_to,
@@ -39,12 +41,23 @@ def sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmsRecorder]:
     yield recorder
 
 
+@pytest.fixture
+def lost_claims(monkeypatch: pytest.MonkeyPatch) -> CallCounter:
+    """Counts the phone claims lost to another thread: proof the threads really overlapped
+    on the contested write, not merely ran one after another."""
+    counter = CallCounter(accounts_repo.create_account, accounts_repo.PhoneClaimedError)
+    monkeypatch.setattr(accounts_repo, "create_account", counter)
+    return counter
+
+
 def contact(phone: str) -> dict[str, str]:
     return {"name": "李老师", "phone": phone, "email": "li@example.cn"}
 
 
 @pytest.mark.parametrize("threads", [2, 4, 8])
-def test_create_region_same_phone_at_once_yields_one_account(threads: int, sms: SmsRecorder) -> None:
+def test_create_region_same_phone_at_once_yields_one_account(
+    threads: int, sms: SmsRecorder, lost_claims: CallCounter
+) -> None:
     for round_no in range(ROUNDS):
         where = f"round {round_no}, {threads} threads"
         # Given a contact phone no account has yet
@@ -73,6 +86,8 @@ def test_create_region_same_phone_at_once_yields_one_account(threads: int, sms: 
         recorded = credential_messages_to(phone)
         assert len(recorded) == 1, f"{where}: {len(recorded)} credentials messages recorded"
         assert recorded[0].account_id == account_id, where
+    # And the rounds did race: some thread lost the phone claim and took the reuse path
+    assert lost_claims.raised > 0, "no round had two threads claim the phone at once"
 
 
 def racy_open_account(phone: str, name: str) -> str:
