@@ -24,8 +24,10 @@ TEST_ENV = {
 def lambda_variables() -> dict[str, str]:
     """The variables .chalice/config.json gives every deployed function (prod stage)."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    return {**config.get("environment_variables", {}),
-            **config["stages"]["prod"].get("environment_variables", {})}
+    return {
+        **config.get("environment_variables", {}),
+        **config["stages"]["prod"].get("environment_variables", {}),
+    }
 
 
 def test_environment() -> dict[str, str]:

@@ -7,6 +7,7 @@ from chalice import Blueprint
 from chalicelib.api.routing import ADMIN, Call, route
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.records import Account, Base, Batch, Page, Programme, Region
+from chalicelib.lazy import lazy_import
 from chalicelib.schemas.common import shanghai
 from chalicelib.schemas.setup import (
     BaseIn,
@@ -22,7 +23,6 @@ from chalicelib.schemas.setup import (
     RegionIn,
     RegionOut,
 )
-from chalicelib.lazy import lazy_import
 
 setup = lazy_import("chalicelib.services.setup")
 

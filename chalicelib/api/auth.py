@@ -6,9 +6,9 @@ from chalice import Blueprint
 
 from chalicelib.api.routing import ANY_ACCOUNT, PUBLIC, Call, route
 from chalicelib.domain.accounts import mask_phone
+from chalicelib.lazy import lazy_import
 from chalicelib.schemas.auth import LoginIn, LoginOut, MeOut, PasswordIn
 from chalicelib.schemas.common import shanghai
-from chalicelib.lazy import lazy_import
 
 auth = lazy_import("chalicelib.services.auth")
 
