@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.api.routing import ANY_ACCOUNT, PUBLIC, Call, route
@@ -10,12 +12,15 @@ from chalicelib.lazy import lazy_import
 from chalicelib.schemas.auth import LoginIn, LoginOut, MeOut, PasswordIn
 from chalicelib.schemas.common import shanghai
 
+if TYPE_CHECKING:
+    from chalicelib.services.auth import LoginResult
+
 auth = lazy_import("chalicelib.services.auth")
 
 bp = Blueprint(__name__)
 
 
-def _login_out(result: auth.LoginResult) -> LoginOut:
+def _login_out(result: LoginResult) -> LoginOut:
     s = result.session
     return LoginOut(
         token=result.token,
