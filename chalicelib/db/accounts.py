@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.expressions.update import Action
 
 from chalicelib.db.catalog import base_item, region_item
-from chalicelib.db.common import failed_items, transaction
+from chalicelib.db.common import transaction
 from chalicelib.db.models import (
     AccountModel,
     BaseModel_,
@@ -110,8 +110,9 @@ def create_account(
     """Claim the phone and create the account, what it is contact of, and its credentials
     SMS, all or nothing. Raises PhoneClaimedError if the phone already has an account."""
     cred = CredentialModel(account.phone)
+    tx = transaction()
     try:
-        with transaction() as tx:
+        with tx:
             tx.update(
                 cred,
                 actions=[
@@ -121,6 +122,7 @@ def create_account(
                     CredentialModel.initial_expires_at.set(initial_expires_at),
                 ],
                 condition=CredentialModel.account_id.does_not_exist(),
+                tag="phone",
             )
             tx.save(_account_item(account), condition=AccountModel.account_id.does_not_exist())
             tx.save(message_item(message))
@@ -129,7 +131,7 @@ def create_account(
             if base is not None:
                 tx.save(base_item(base), condition=BaseModel_.base_id.does_not_exist())
     except TransactWriteError as exc:
-        if 0 in failed_items(exc):
+        if "phone" in tx.failed(exc):
             raise PhoneClaimedError from exc
         raise
 
@@ -156,20 +158,18 @@ def add_contact_duty(account: Account, region: Region | None = None, base: Base 
     """Make an existing contact the contact of one more region (or base), all or nothing;
     the condition on the role keeps a trainee's phone from becoming a region's contact."""
     item = AccountModel(account.account_id)
+    same_role = AccountModel.role == account.role
+    tx = transaction()
     try:
-        with transaction() as tx:
+        with tx:
             if region is not None:
-                tx.update(
-                    item, [AccountModel.region_ids.add({region.region_id})], AccountModel.role == account.role
-                )
+                tx.update(item, [AccountModel.region_ids.add({region.region_id})], same_role, tag="role")
                 tx.save(region_item(region))
             elif base is not None:
-                tx.update(
-                    item, [AccountModel.base_ids.add({base.base_id})], AccountModel.role == account.role
-                )
+                tx.update(item, [AccountModel.base_ids.add({base.base_id})], same_role, tag="role")
                 tx.save(base_item(base))
     except TransactWriteError as exc:
-        if 0 in failed_items(exc):
+        if "role" in tx.failed(exc):
             raise ConflictError("phone_taken") from exc
         raise
     revoke_sessions(account.account_id)  # sessions carry the region ids: make the next login see the new one

@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
-from chalicelib.db.common import decode_cursor, encode_cursor, failed_items, key_time, transaction
+from chalicelib.db.common import decode_cursor, encode_cursor, key_time, transaction
 from chalicelib.db.models import BaseModel_, BatchModel, ProgrammeModel, QuotaModel, RegionModel
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.domain.records import Base, Batch, Page, Programme, Quota, Region
@@ -188,20 +188,27 @@ def create_batch(b: Batch) -> None:
         created_at=b.created_at,
         stage_key=f"{b.stage}#{b.start_date.isoformat()}#{b.batch_id}",
     )
+    tx = transaction()
     try:
-        with transaction() as tx:
-            tx.condition_check(ProgrammeModel, b.programme_id, condition=ProgrammeModel.programme_id.exists())
+        with tx:
+            tx.condition_check(
+                ProgrammeModel,
+                b.programme_id,
+                condition=ProgrammeModel.programme_id.exists(),
+                tag="programme",
+            )
             tx.condition_check(
                 BaseModel_,
                 b.base_id,
                 condition=BaseModel_.base_id.exists() & BaseModel_.stages.contains(b.stage),
+                tag="base",
             )
             tx.save(item, condition=BatchModel.batch_id.does_not_exist())
     except TransactWriteError as exc:
-        failed = failed_items(exc)
-        if 0 in failed:
+        failed = tx.failed(exc)
+        if "programme" in failed:
             raise NotFoundError("programme_not_found") from exc
-        if 1 in failed:
+        if "base" in failed:
             # Only on this failure path: read the base to say which check failed.
             if get_base(b.base_id) is None:
                 raise ValidationFailedError(fields={"base_id": "研修基地不存在"}) from exc

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import random
+import time
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -27,14 +27,84 @@ def reset_connection() -> None:
     connection.cache_clear()
 
 
-@contextmanager
-def transaction() -> Iterator[TransactWrite]:
-    with TransactWrite(connection=connection()) as tx:
-        yield tx
+class Transaction(TransactWrite):
+    """A TransactWrite whose items carry tags, so a failed condition names its item.
+
+    PynamoDB sends condition checks, deletes, puts, then updates, whatever order they were
+    added in (pynamodb#1284), and the cancellation reasons follow the sent order; the tags
+    are kept in that same order. A cancellation for TransactionConflict (another
+    transaction touched one of the items at that moment) is retried, a few times: the whole
+    transaction was refused, so sending it again is safe."""
+
+    CONFLICT_RETRIES = 3
+
+    def __init__(self) -> None:
+        super().__init__(connection=connection())
+        self._tags: dict[str, list[str | None]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def condition_check(
+        self,
+        model_cls: Any,
+        hash_key: Any,
+        range_key: Any = None,
+        condition: Any = None,
+        *,
+        tag: str | None = None,
+    ) -> None:
+        super().condition_check(model_cls, hash_key, range_key=range_key, condition=condition)
+        self._tags["check"].append(tag)
+
+    def delete(
+        self, model: Any, condition: Any = None, *, add_version_condition: bool = True, tag: str | None = None
+    ) -> None:
+        super().delete(model, condition, add_version_condition=add_version_condition)
+        self._tags["delete"].append(tag)
+
+    def save(
+        self, model: Any, condition: Any = None, return_values: str | None = None, *, tag: str | None = None
+    ) -> None:
+        super().save(model, condition, return_values)
+        self._tags["put"].append(tag)
+
+    def update(
+        self,
+        model: Any,
+        actions: Any,
+        condition: Any = None,
+        return_values: str | None = None,
+        *,
+        add_version_condition: bool = True,
+        tag: str | None = None,
+    ) -> None:
+        super().update(model, actions, condition, return_values, add_version_condition=add_version_condition)
+        self._tags["update"].append(tag)
+
+    def failed(self, exc: TransactWriteError) -> set[str]:
+        """The tags of the items whose condition failed."""
+        sent = self._tags["check"] + self._tags["delete"] + self._tags["put"] + self._tags["update"]
+        return {tag for i in failed_items(exc) if i < len(sent) and (tag := sent[i])}
+
+    def _commit(self) -> Any:
+        for attempt in range(self.CONFLICT_RETRIES + 1):
+            try:
+                return super()._commit()
+            except TransactWriteError as exc:
+                reasons = exc.cancellation_reasons or []
+                if attempt == self.CONFLICT_RETRIES or not any(
+                    r and r.code == "TransactionConflict" for r in reasons
+                ):
+                    raise
+                time.sleep(0.02 * (attempt + 1) * (1 + random.random()))
+        raise AssertionError("unreachable")
+
+
+def transaction() -> Transaction:
+    """Use as `with (tx := transaction()):` and ask `tx.failed(exc)` in the except clause."""
+    return Transaction()
 
 
 def failed_items(exc: TransactWriteError) -> list[int]:
-    """Positions of the transaction items whose condition failed."""
+    """Positions, in the sent order, of the transaction items whose condition failed."""
     reasons = exc.cancellation_reasons or []
     return [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
 

@@ -10,6 +10,7 @@ built before, so no cached connection still talks to the wrong place."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -98,11 +99,14 @@ def forget_cached_clients() -> None:
 def dynamodb_local() -> Iterator[str]:
     """DynamoDB Local in memory on a free port for the whole session, with every table."""
     jar = find_jar()
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java not found on PATH: DynamoDB Local needs Java 17", pytrace=False)
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [
-            "java",
+            java,
             f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
             "-jar",
             str(jar),

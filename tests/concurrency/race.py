@@ -27,6 +27,12 @@ class Outcome:
     value: Any = None
     error: BaseException | None = None
 
+    def describe(self) -> str:
+        """The error, with a failed transaction's cancellation reason codes (which item failed)."""
+        reasons = getattr(self.error, "cancellation_reasons", None)
+        codes = [r.code if r is not None else None for r in reasons] if reasons else None
+        return f"{self.error!r} reasons={codes}" if codes else repr(self.error)
+
 
 def race(threads: int, call: Callable[[int], Any]) -> list[Outcome]:
     """Run call(0) .. call(threads - 1) each on its own thread, all released at one instant

@@ -65,7 +65,7 @@ def test_create_region_same_phone_at_once_yields_one_account(
         # When that many regions naming it as contact are created at the same instant
         outcomes = race(threads, lambda i, phone=phone: setup.create_region(f"实验区{i}", contact(phone)))
         # Then every call succeeds (the losers of the phone claim take the reuse path) ...
-        errors = [repr(o.error) for o in outcomes if o.error is not None]
+        errors = [o.describe() for o in outcomes if o.error is not None]
         assert not errors, f"{where}: {errors}"
         regions = [o.value[0] for o in outcomes]
         account_ids = {o.value[1].account_id for o in outcomes}
@@ -111,7 +111,7 @@ def test_race_harness_catches_read_then_write_duplicates() -> None:
         phone = next_phone()
         # When four threads create an account for one fresh phone at once
         outcomes = race(4, lambda i, phone=phone: racy_open_account(phone, f"李老师{i}"))
-        assert all(o.error is None for o in outcomes), [repr(o.error) for o in outcomes]
+        assert all(o.error is None for o in outcomes), [o.describe() for o in outcomes]
         if len(accounts_with_phone(phone)) > 1:
             duplicated_in = round_no
             break
