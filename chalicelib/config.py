@@ -16,6 +16,7 @@ TABLES = (
     "bases",
     "batches",
     "quotas",
+    "demands",
     "trainees",
     "artifacts",
     "notifications",

@@ -15,12 +15,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from chalicelib.db.common import decode_cursor, encode_cursor, key_time, transaction
 from chalicelib.db.models import BaseModel_, BatchModel, ProgrammeModel, QuotaModel, RegionModel
+from chalicelib.domain.demand import stage_tally_key
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
-from chalicelib.domain.records import Base, Batch, Page, Programme, Quota, Region
+from chalicelib.domain.records import Base, Batch, Page, Programme, Region
 
 
 def _page(result: Any, convert: Any) -> Page:
@@ -165,6 +166,7 @@ def _batch(m: BatchModel) -> Batch:
         lodging=bool(m.lodging),
         created_at=m.created_at,
         region_id=m.region_id,
+        demand_id=m.demand_id,
         trainee_count=int(m.trainee_count or 0),
         roster_status=m.roster_status,
     )
@@ -204,6 +206,11 @@ def create_batch(b: Batch) -> None:
                 tag="base",
             )
             tx.save(item, condition=BatchModel.batch_id.does_not_exist())
+            # The stage's tally: its open places on the demand form.
+            tx.update(
+                QuotaModel(b.programme_id, stage_tally_key(b.stage)),
+                actions=[QuotaModel.places.add(b.capacity), QuotaModel.remaining.add(b.capacity)],
+            )
     except TransactWriteError as exc:
         failed = tx.failed(exc)
         if "programme" in failed:
@@ -214,6 +221,17 @@ def create_batch(b: Batch) -> None:
                 raise ValidationFailedError(fields={"base_id": "研修基地不存在"}) from exc
             raise ValidationFailedError(fields={"stage": "该研修基地不承担此学段"}) from exc
         raise
+
+
+def all_batches(programme_id: str) -> list[Batch]:
+    """Every batch of a programme (the allocation's input): one Query, paged by PynamoDB."""
+    return [_batch(m) for m in BatchModel.by_programme.query(programme_id)]
+
+
+def get_bases(base_ids: set[str]) -> dict[str, Base]:
+    if not base_ids:
+        return {}
+    return {m.base_id: _base(m) for m in BaseModel_.batch_get(list(base_ids))}
 
 
 def get_batch(batch_id: str) -> Batch | None:
@@ -255,29 +273,3 @@ def list_batches(
             last_evaluated_key=start,
         )
     return _page(rows, _batch)
-
-
-# --- quotas ---------------------------------------------------------------------------
-
-
-def get_quota(programme_id: str, region_id: str) -> Quota | None:
-    try:
-        m = QuotaModel.get(programme_id, region_id, consistent_read=True)
-    except DoesNotExist:
-        return None
-    return Quota(m.programme_id, m.region_id, int(m.places), int(m.requested or 0))
-
-
-def set_quota(q: Quota, now: Any) -> Quota:
-    """Set the places under the condition that they do not fall below what is asked for."""
-    item = QuotaModel(q.programme_id, q.region_id)
-    try:
-        item.update(
-            actions=[QuotaModel.places.set(q.places), QuotaModel.updated_at.set(now)],
-            condition=QuotaModel.requested.does_not_exist() | (QuotaModel.requested <= q.places),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConflictError("quota_below_held") from exc
-        raise
-    return Quota(item.programme_id, item.region_id, int(item.places), int(item.requested or 0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -207,6 +208,8 @@ class BatchModel(Model):
     study_type = UnicodeAttribute()
     lodging = BooleanAttribute(default=False)
     region_id = UnicodeAttribute(null=True)
+    # The demand this batch was allocated for (the allocation counts an item's batches by it).
+    demand_id = UnicodeAttribute(null=True)
     trainee_count = NumberAttribute(default=0)
     roster_status = UnicodeAttribute(default="open")
     created_at = UTCDateTimeAttribute()
@@ -220,17 +223,62 @@ class BatchModel(Model):
 
 
 class QuotaModel(Model):
-    """A region's places in a programme. `requested` is what its demands asked for; the
-    demand write raises it under the condition requested + n <= places (one atomic check)."""
+    """Tallies of a programme, one item per region and one per stage (region_id "#stage#<stage>").
+
+    A region's item: `places` is its quota, `requested` what its demands asked for, and
+    `remaining` = places − requested. A demand lowers `remaining` under the condition
+    remaining >= n, so two demands at once can never pass the quota together.
+    A stage's item: `places` is the capacity of the stage's batches, `requested` what all
+    regions asked for, `remaining` the difference (the demand form's open places).
+    Get or BatchGet by (programme_id, region_id)."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["quotas"]
 
     programme_id = UnicodeAttribute(hash_key=True)
     region_id = UnicodeAttribute(range_key=True)
+    places = NumberAttribute(null=True)
+    requested = NumberAttribute(null=True)
+    remaining = NumberAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
+class DemandsByRegion(GlobalSecondaryIndex["DemandModel"]):
+    """Query one region's demands in one programme, oldest first."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_region"
+
+    region_key = UnicodeAttribute(hash_key=True)
+    demand_key = UnicodeAttribute(range_key=True)
+
+
+class DemandItemMap(MapAttribute[str, object]):
+    stage = UnicodeAttribute()
     places = NumberAttribute()
-    requested = NumberAttribute(default=0)
-    updated_at = UTCDateTimeAttribute()
+    remark = UnicodeAttribute(null=True)
+
+
+class DemandModel(Model):
+    """A region's request for places. Query a programme's demands oldest first (the sort key
+    is the server's submitted_at, then the demand id: a stable tie-breaker); a region's by
+    the by_region index."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["demands"]
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    demand_key = UnicodeAttribute(range_key=True)
+    demand_id = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    region_key = UnicodeAttribute()
+    study_type = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    items = ListAttribute(of=DemandItemMap)
+    places = NumberAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    submitted_by = UnicodeAttribute()
+    by_region = DemandsByRegion()
 
 
 class TraineesByBatch(GlobalSecondaryIndex["TraineeModel"]):
@@ -352,6 +400,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     BaseModel_,
     BatchModel,
     QuotaModel,
+    DemandModel,
     TraineeModel,
     ArtifactModel,
     NotificationModel,

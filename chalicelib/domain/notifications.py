@@ -28,3 +28,31 @@ def credentials_sms(name: str, role: str, phone: str, password: str, site: str) 
         )
 
     return text(password), text(PASSWORD_MASK)
+
+
+def allocation_messages(
+    region_name: str, batches: list[tuple[str, str, str, str]], roster_deadline: str, site: str
+) -> tuple[str, str, str]:
+    """SMS, e-mail subject and e-mail body telling a region its new batches.
+    `batches`: (base name, stage in Chinese, start, end) with dates as YYYY-MM-DD."""
+    lines = [f"{base}（{stage}，{start}至{end}）" for base, stage, start, end in batches]
+    sms = (
+        f"【研修平台】{region_name}：已为您分配{len(batches)}个研修批次：{'；'.join(lines)}。"
+        f"请于{roster_deadline}前登录 {site} 填报并确认研修人员名单。"
+    )
+    subject = f"研修批次分配结果：{region_name}"
+    body = "\n".join(
+        [
+            f"{region_name}实验区联系人您好：",
+            "",
+            f"中心实验区管理办公室已为贵实验区分配以下 {len(batches)} 个研修批次：",
+            *[f"  {i}. {line}" for i, line in enumerate(lines, 1)],
+            "",
+            f"请于 {roster_deadline} 前登录 {site}，在“研修人员管理”中为每个批次填报研修人员"
+            "（每批次不超过批次名额，须指定一名团长），并完成最终确认。",
+            "名单确认后，平台将以短信向研修人员发送登录账号和密码。",
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return sms, subject, body

@@ -89,6 +89,7 @@ class Batch:
     lodging: bool
     created_at: datetime
     region_id: str | None = None
+    demand_id: str | None = None
     trainee_count: int = 0
     roster_status: str = "open"
 
@@ -99,6 +100,26 @@ class Quota:
     region_id: str
     places: int
     requested: int = 0
+
+
+@dataclass(frozen=True)
+class DemandLine:
+    stage: str
+    places: int
+    remark: str | None = None
+
+
+@dataclass(frozen=True)
+class Demand:
+    demand_id: str
+    programme_id: str
+    region_id: str
+    study_type: str
+    purpose: str
+    items: tuple[DemandLine, ...]
+    places: int
+    submitted_at: datetime
+    order_key: str = ""
 
 
 @dataclass(frozen=True)

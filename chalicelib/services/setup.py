@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.adapters import clock
 from chalicelib.adapters.secrets import new_id
 from chalicelib.db import accounts as accounts_repo
-from chalicelib.db import catalog
+from chalicelib.db import catalog, demands
 from chalicelib.domain import programmes as rules
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.records import Account, Base, Batch, Page, Programme, Quota, Region
@@ -122,4 +122,4 @@ def set_quota(programme_id: str, region_id: str, places: int) -> Quota:
     get_programme(programme_id)
     if catalog.get_region(region_id) is None:
         raise NotFoundError("region_not_found")
-    return catalog.set_quota(Quota(programme_id, region_id, places), clock.now())
+    return demands.set_quota(Quota(programme_id, region_id, places), clock.now())

@@ -1,0 +1,237 @@
+"""Demands, quota tallies and the allocation's batch writes.
+
+Access patterns:
+- submit a demand: one transaction: the programme's deadline (ConditionCheck), the region's
+  tally (remaining >= n), each stage's tally (ADD), the demand (Put).
+- the demand form: one BatchGetItem of the region's and the four stages' tallies.
+- the office's list: Query demands[programme_id], oldest first; a region's: Query by_region.
+- the allocation: Query batches.by_programme (all of them: free ones are candidates, taken
+  ones tell what each demand already holds); each region's new batches are taken in one
+  transaction with attribute_not_exists(region_id) per batch, with its SMS and e-mail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+
+from chalicelib.db.common import decode_cursor, encode_cursor, key_time, transaction
+from chalicelib.db.models import BatchModel, DemandItemMap, DemandModel, ProgrammeModel, QuotaModel
+from chalicelib.db.outbox import message_item
+from chalicelib.domain.demand import stage_tally_key
+from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.records import Batch, Demand, DemandLine, Message, Page, Quota
+
+
+class QuotaMissing(Exception):
+    """The region has no tally yet in this programme (created on first use)."""
+
+
+class DeadlineOrProgramme(Exception):
+    """The programme's condition failed: it does not exist or its deadline has passed."""
+
+
+def _demand(m: DemandModel) -> Demand:
+    return Demand(
+        demand_id=m.demand_id,
+        programme_id=m.programme_id,
+        region_id=m.region_id,
+        study_type=m.study_type,
+        purpose=m.purpose,
+        items=tuple(DemandLine(i.stage, int(i.places), i.remark) for i in m.items),
+        places=int(m.places),
+        submitted_at=m.submitted_at,
+        order_key=m.demand_key,
+    )
+
+
+def submit(demand: Demand, now: datetime, submitted_by: str) -> Demand:
+    """Record the demand and lower the region's remaining places, all or nothing."""
+    order_key = f"{key_time(demand.submitted_at)}#{demand.demand_id}"
+    item = DemandModel(
+        demand.programme_id,
+        order_key,
+        demand_id=demand.demand_id,
+        region_id=demand.region_id,
+        region_key=f"{demand.programme_id}#{demand.region_id}",
+        study_type=demand.study_type,
+        purpose=demand.purpose,
+        items=[DemandItemMap(stage=i.stage, places=i.places, remark=i.remark) for i in demand.items],
+        places=demand.places,
+        submitted_at=demand.submitted_at,
+        submitted_by=submitted_by,
+    )
+    n = demand.places
+    tx = transaction()
+    try:
+        with tx:
+            in_time = ProgrammeModel.programme_id.exists() & (ProgrammeModel.demand_deadline >= now)
+            tx.condition_check(ProgrammeModel, demand.programme_id, condition=in_time, tag="programme")
+            tx.update(
+                QuotaModel(demand.programme_id, demand.region_id),
+                actions=[
+                    QuotaModel.remaining.add(-n),
+                    QuotaModel.requested.add(n),
+                    QuotaModel.updated_at.set(now),
+                ],
+                condition=QuotaModel.remaining >= n,
+                tag="quota",
+            )
+            for line in demand.items:
+                tx.update(
+                    QuotaModel(demand.programme_id, stage_tally_key(line.stage)),
+                    actions=[QuotaModel.requested.add(line.places), QuotaModel.remaining.add(-line.places)],
+                )
+            tx.save(item, condition=DemandModel.demand_key.does_not_exist())
+    except TransactWriteError as exc:
+        failed = tx.failed(exc)
+        if "programme" in failed:
+            raise DeadlineOrProgramme from exc
+        if "quota" in failed:
+            if get_quota(demand.programme_id, demand.region_id) is None:
+                raise QuotaMissing from exc
+            raise ConflictError("quota_exceeded") from exc
+        raise
+    return _demand(item)
+
+
+def create_quota(programme_id: str, region_id: str, places: int, now: datetime) -> None:
+    """A region's first tally, at the programme's default places (a racing twin is fine)."""
+    try:
+        QuotaModel(
+            programme_id, region_id, places=places, requested=0, remaining=places, updated_at=now
+        ).save(condition=QuotaModel.places.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def _quota(m: QuotaModel) -> Quota:
+    return Quota(m.programme_id, m.region_id, int(m.places or 0), int(m.requested or 0))
+
+
+def get_quota(programme_id: str, region_id: str) -> Quota | None:
+    from pynamodb.exceptions import DoesNotExist
+
+    try:
+        return _quota(QuotaModel.get(programme_id, region_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def tallies(programme_id: str, region_id: str, stages: list[str]) -> dict[str, Quota]:
+    """The region's tally and each stage's, in one BatchGetItem; keyed by region_id/tally key."""
+    keys = [(programme_id, region_id)] + [(programme_id, stage_tally_key(s)) for s in stages]
+    return {m.region_id: _quota(m) for m in QuotaModel.batch_get(keys)}
+
+
+def set_quota(q: Quota, now: datetime) -> Quota:
+    """Set a region's places; its remaining places follow. Refused (409) below what the
+    region already asked for: the condition compares with the stored `requested`."""
+    item = QuotaModel(q.programme_id, q.region_id)
+    try:
+        item.update(
+            actions=[
+                QuotaModel.places.set(q.places),
+                QuotaModel.remaining.set(q.places - (QuotaModel.requested | 0)),
+                QuotaModel.requested.set(QuotaModel.requested | 0),
+                QuotaModel.updated_at.set(now),
+            ],
+            condition=QuotaModel.requested.does_not_exist() | (QuotaModel.requested <= q.places),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise ConflictError("quota_below_held") from exc
+        raise
+    return _quota(item)
+
+
+def list_for_programme(programme_id: str, limit: int, cursor: str | None) -> Page:
+    rows = DemandModel.query(programme_id, limit=limit, last_evaluated_key=decode_cursor(cursor))
+    return Page([_demand(m) for m in rows], encode_cursor(rows.last_evaluated_key))
+
+
+def list_for_region(programme_id: str, region_id: str, limit: int, cursor: str | None) -> Page:
+    rows = DemandModel.by_region.query(
+        f"{programme_id}#{region_id}", limit=limit, last_evaluated_key=decode_cursor(cursor)
+    )
+    return Page([_demand(m) for m in rows], encode_cursor(rows.last_evaluated_key))
+
+
+def all_for_programme(programme_id: str) -> list[Demand]:
+    return [_demand(m) for m in DemandModel.query(programme_id)]
+
+
+def region_has_demand_for(programme_id: str, region_id: str, stage: str) -> Demand | None:
+    """The region's earliest demand with a line for `stage`."""
+    for m in DemandModel.by_region.query(f"{programme_id}#{region_id}"):
+        if any(i.stage == stage for i in m.items):
+            return _demand(m)
+    return None
+
+
+# --- the allocation's batch writes -----------------------------------------------------
+
+
+def _allocated_actions(region_id: str, demand_id: str, batch: Batch) -> list[Any]:
+    key = f"{batch.programme_id}#{batch.stage}#{batch.start_date.isoformat()}#{batch.batch_id}"
+    return [
+        BatchModel.region_id.set(region_id),
+        BatchModel.demand_id.set(demand_id),
+        BatchModel.programme_stage_key.set(key),
+    ]
+
+
+def take_batches(region_id: str, picks: list[tuple[Batch, str]], messages: list[Message]) -> set[str]:
+    """Give `picks` (batch, demand id) to the region, each only if still free, with the
+    region's messages, in one transaction. Returns the batch ids somebody took first (then
+    nothing was written: call again without them)."""
+    tx = transaction()
+    try:
+        with tx:
+            for batch, demand_id in picks:
+                tx.update(
+                    BatchModel(batch.batch_id),
+                    actions=_allocated_actions(region_id, demand_id, batch),
+                    condition=BatchModel.region_id.does_not_exist() & BatchModel.batch_id.exists(),
+                    tag=batch.batch_id,
+                )
+            for message in messages:
+                tx.save(message_item(message))
+    except TransactWriteError as exc:
+        taken = tx.failed(exc)
+        if not taken:
+            raise
+        return taken
+    return set()
+
+
+def allocate_by_hand(batch: Batch, region_id: str, demand_id: str) -> None:
+    try:
+        BatchModel(batch.batch_id).update(
+            actions=_allocated_actions(region_id, demand_id, batch),
+            condition=BatchModel.region_id.does_not_exist() & BatchModel.batch_id.exists(),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise ConflictError("batch_taken") from exc
+        raise
+
+
+def free_by_hand(batch_id: str) -> None:
+    """Free an allocated batch that has no trainees yet."""
+    try:
+        BatchModel(batch_id).update(
+            actions=[
+                BatchModel.region_id.remove(),
+                BatchModel.demand_id.remove(),
+                BatchModel.programme_stage_key.remove(),
+            ],
+            condition=BatchModel.region_id.exists() & (BatchModel.trainee_count == 0),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise ConflictError("batch_not_freeable") from exc
+        raise

@@ -1,0 +1,216 @@
+"""Allocation of batches to demands: a min-cost flow solved by OR-Tools.
+
+The network, for the demand items still short of batches:
+
+    source ─► item i ─► (item i, base B) ─► class (stage, base, study type) ─► sink
+                 └──────────────── unmet ──────────────────────────────────► sink
+
+- An item of N places, holding batches that seat H, needs k = ⌈(N − H) / c⌉ more whole
+  batches, c being the smallest capacity among the free batches of its stage (so k
+  batches always seat the rest).
+- item → sink ("unmet") costs W·(R − rank) per batch: R demands, rank 0 the earliest.
+  Which item slots get a batch is a transversal matroid, and for a matroid every weighting
+  that decreases with the order has the same optimum as the greedy, first-come-first-served
+  one. W exceeds the largest sum of all secondary costs, so no secondary cost can buy a
+  later demand a batch at an earlier demand's expense.
+- Secondary costs, in this order of weight: a batch of the other study type (MISMATCH per
+  batch), then a second, third… batch of one item at the same base (SPREAD, 2·SPREAD, … —
+  convex arcs, so the solver spreads an item over bases).
+- Batches with the same (stage, base, study type) are interchangeable for every cost, so they
+  form one class node with capacity = their count. After the solve, each class's batches are
+  handed to its items in rank order, each item taking the batch whose month its region has
+  least so far (then the earliest): this spreads a region over months without a cost the
+  flow cannot express, and changes no cost.
+
+Pure Python plus the solver; no AWS here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+MISMATCH = 1000  # a batch of the other study type
+SPREAD = 100  # each further batch of one item at a base it already has
+
+
+@dataclass(frozen=True)
+class DemandItem:
+    stage: str
+    places: int
+    # What this item already holds (from earlier commits or by hand): batches and their seats.
+    held_batches: int = 0
+    held_places: int = 0
+
+
+@dataclass(frozen=True)
+class DemandToPlace:
+    demand_id: str
+    region_id: str
+    order_key: str  # submitted_at + demand_id: oldest first, ties broken stably
+    study_type: str
+    items: tuple[DemandItem, ...]
+
+
+@dataclass(frozen=True)
+class FreeBatch:
+    batch_id: str
+    stage: str
+    base_id: str
+    study_type: str
+    start_date: date
+    capacity: int
+
+
+@dataclass(frozen=True)
+class Assignment:
+    batch_id: str
+    region_id: str
+    demand_id: str
+    stage: str
+    study_type_matched: bool
+
+
+@dataclass(frozen=True)
+class Unmet:
+    demand_id: str
+    region_id: str
+    stage: str
+    places: int
+    batches_needed: int
+    batches_assigned: int
+    reason: str  # no_batches_for_stage | taken_by_earlier_demands | taken_concurrently
+
+
+@dataclass
+class Plan:
+    assignments: list[Assignment] = field(default_factory=list)
+    unmet: list[Unmet] = field(default_factory=list)
+    objective: int = 0
+
+
+def batches_needed(places: int, capacity: int) -> int:
+    return math.ceil(places / capacity)
+
+
+def _month(b: FreeBatch) -> tuple[int, int]:
+    return (b.start_date.year, b.start_date.month)
+
+
+def _unmet(d: DemandToPlace, item: DemandItem, need: int, got: int, reason: str) -> Unmet:
+    return Unmet(d.demand_id, d.region_id, item.stage, item.places, need, got, reason)
+
+
+def plan(
+    demands: list[DemandToPlace], free: list[FreeBatch], stages_with_batches: set[str] | None = None
+) -> Plan:
+    """The allocation of `free` batches to the items of `demands`; deterministic.
+    `stages_with_batches`: the stages that have any batch, free or not (for unmet reasons)."""
+    known = stages_with_batches if stages_with_batches is not None else {b.stage for b in free}
+    from ortools.graph.python import min_cost_flow
+
+    demands = sorted(demands, key=lambda d: d.order_key)
+    free = sorted(free, key=lambda b: (b.stage, b.base_id, b.study_type, b.start_date, b.batch_id))
+    min_capacity: dict[str, int] = {}
+    for b in free:
+        min_capacity[b.stage] = min(min_capacity.get(b.stage, b.capacity), b.capacity)
+
+    classes: dict[tuple[str, str, str], list[FreeBatch]] = defaultdict(list)
+    for b in free:
+        classes[(b.stage, b.base_id, b.study_type)].append(b)
+    bases_of_stage: dict[str, list[str]] = defaultdict(list)
+    for stage, base, _type in classes:
+        if base not in bases_of_stage[stage]:
+            bases_of_stage[stage].append(base)
+
+    # Items that still need batches, in rank order.
+    wanted: list[tuple[int, DemandToPlace, DemandItem, int]] = []
+    result = Plan()
+    for rank, d in enumerate(demands):
+        for item in d.items:
+            short = item.places - item.held_places
+            if short <= 0:
+                continue
+            if item.stage not in min_capacity:
+                reason = "taken_by_earlier_demands" if item.stage in known else "no_batches_for_stage"
+                result.unmet.append(_unmet(d, item, item.held_batches + 1, item.held_batches, reason))
+                continue
+            wanted.append((rank, d, item, batches_needed(short, min_capacity[item.stage])))
+    if not wanted:
+        return result
+
+    max_need = max(n for *_, n in wanted)
+    secondary_bound = len(free) * (MISMATCH + SPREAD * max_need)
+    weight = secondary_bound + 1
+    total_ranks = len(demands)
+
+    flow = min_cost_flow.SimpleMinCostFlow()
+    nodes: dict[object, int] = {}
+
+    def node(key: object) -> int:
+        if key not in nodes:
+            nodes[key] = len(nodes)
+        return nodes[key]
+
+    source, sink = node("source"), node("sink")
+    class_arcs: dict[int, list[tuple[int, tuple[str, str, str]]]] = defaultdict(list)
+    supply = 0
+    for idx, (rank, d, item, need) in enumerate(wanted):
+        supply += need
+        item_node = node(("item", idx))
+        flow.add_arc_with_capacity_and_unit_cost(source, item_node, need, 0)
+        flow.add_arc_with_capacity_and_unit_cost(item_node, sink, need, weight * (total_ranks - rank))
+        for base in bases_of_stage[item.stage]:
+            via = node(("item-base", idx, base))
+            for piece in range(need):
+                flow.add_arc_with_capacity_and_unit_cost(item_node, via, 1, SPREAD * piece)
+            for study_type in ("exchange", "placement"):
+                key = (item.stage, base, study_type)
+                if key in classes:
+                    cost = 0 if study_type == d.study_type else MISMATCH
+                    arc = flow.add_arc_with_capacity_and_unit_cost(via, node(("class", key)), need, cost)
+                    class_arcs[idx].append((arc, key))
+    for key, members in classes.items():
+        if ("class", key) in nodes:
+            flow.add_arc_with_capacity_and_unit_cost(node(("class", key)), sink, len(members), 0)
+    flow.set_node_supply(source, supply)
+    flow.set_node_supply(sink, -supply)
+    status = flow.solve()
+    if status != flow.OPTIMAL:  # cannot happen: the unmet arcs make every instance feasible
+        raise RuntimeError(f"min-cost flow status {status}")
+    result.objective = int(flow.optimal_cost())
+
+    # Hand out concrete batches class by class, items in rank order.
+    taken_from: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for idx in range(len(wanted)):
+        for arc, key in class_arcs[idx]:
+            units = flow.flow(arc)
+            if units:
+                taken_from[key].append((idx, units))
+    months_of_region: dict[str, Counter[tuple[int, int]]] = defaultdict(Counter)
+    got: Counter[int] = Counter()
+    for key in sorted(taken_from, key=lambda k: min(i for i, _ in taken_from[k])):
+        pool = list(classes[key])
+        for idx, units in sorted(taken_from[key]):
+            _rank, d, item, _need = wanted[idx]
+            months = months_of_region[d.region_id]
+            for _ in range(units):
+                pick = min(
+                    pool,
+                    key=lambda b: (months[(b.start_date.year, b.start_date.month)], b.start_date, b.batch_id),
+                )
+                pool.remove(pick)
+                months[(pick.start_date.year, pick.start_date.month)] += 1
+                got[idx] += 1
+                matched = pick.study_type == d.study_type
+                result.assignments.append(
+                    Assignment(pick.batch_id, d.region_id, d.demand_id, item.stage, matched)
+                )
+    for idx, (_rank, d, item, need) in enumerate(wanted):
+        if got[idx] < need:
+            held = item.held_batches
+            result.unmet.append(_unmet(d, item, held + need, held + got[idx], "taken_by_earlier_demands"))
+    result.assignments.sort(key=lambda a: (a.demand_id, a.stage, a.batch_id))
+    return result

@@ -1,0 +1,173 @@
+"""The office's allocation: preview or commit a plan; allocate or free one batch by hand.
+
+Committing is safe against a concurrent change: each region's batches are taken in one
+transaction with the condition that each is still free, together with the region's SMS
+and e-mail. A batch somebody took in between is reported unmet (taken_concurrently) and
+the rest of the region's batches are taken without it. A second commit finds every line
+holding its batches and changes nothing."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+from chalicelib.adapters import clock
+from chalicelib.config import settings
+from chalicelib.db import accounts, catalog, demands
+from chalicelib.domain import allocation as solver
+from chalicelib.domain.errors import ConflictError, NotFoundError
+from chalicelib.domain.notifications import allocation_messages
+from chalicelib.domain.records import Batch, Message, Programme
+from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
+from chalicelib.observability import logger
+from chalicelib.services import notify
+
+
+def _programme(programme_id: str) -> Programme:
+    programme = catalog.get_programme(programme_id)
+    if programme is None:
+        raise NotFoundError("programme_not_found")
+    return programme
+
+
+def _inputs(programme_id: str) -> tuple[list[solver.DemandToPlace], list[Batch]]:
+    batches = catalog.all_batches(programme_id)
+    held: Counter[tuple[str | None, str]] = Counter()
+    seats: Counter[tuple[str | None, str]] = Counter()
+    for b in batches:
+        if b.region_id and b.demand_id:
+            held[(b.demand_id, b.stage)] += 1
+            seats[(b.demand_id, b.stage)] += b.capacity
+    to_place = [
+        solver.DemandToPlace(
+            demand_id=d.demand_id,
+            region_id=d.region_id,
+            order_key=d.order_key,
+            study_type=d.study_type,
+            items=tuple(
+                solver.DemandItem(
+                    i.stage, i.places, held[(d.demand_id, i.stage)], seats[(d.demand_id, i.stage)]
+                )
+                for i in d.items
+            ),
+        )
+        for d in demands.all_for_programme(programme_id)
+    ]
+    return to_place, batches
+
+
+def _free(batches: list[Batch]) -> list[solver.FreeBatch]:
+    return [
+        solver.FreeBatch(b.batch_id, b.stage, b.base_id, b.study_type, b.start_date, b.capacity)
+        for b in batches
+        if b.region_id is None
+    ]
+
+
+def _messages(programme: Programme, region_id: str, batches: list[Batch]) -> list[Message]:
+    """The SMS and e-mail telling the region's contact its new batches."""
+    region = catalog.get_region(region_id)
+    contact = accounts.get_account(region.contact_account_id) if region else None
+    if region is None or contact is None:
+        return []
+    bases = catalog.get_bases({b.base_id for b in batches})
+    lines = [
+        (
+            bases[b.base_id].name if b.base_id in bases else b.base_id,
+            STAGE_NAMES_ZH[Stage(b.stage)],
+            b.start_date.isoformat(),
+            b.end_date.isoformat(),
+        )
+        for b in sorted(batches, key=lambda b: (b.start_date, b.batch_id))
+    ]
+    deadline = programme.roster_deadline.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    sms, subject, body = allocation_messages(region.name, lines, deadline, settings().site_url)
+    out = [notify.sms("allocation", contact.account_id, contact.phone, sms)]
+    if contact.email:
+        out.append(notify.email("allocation", contact.account_id, contact.email, subject, body))
+    return out
+
+
+def _take(programme: Programme, region_id: str, picks: list[tuple[Batch, str]]) -> set[str]:
+    """Take the region's picks, skipping any somebody took first; returns those skipped."""
+    skipped: set[str] = set()
+    while picks:
+        messages = _messages(programme, region_id, [b for b, _ in picks])
+        taken = demands.take_batches(region_id, picks, messages)
+        if not taken:
+            for message in messages:
+                notify.deliver(message)
+            break
+        skipped |= taken
+        picks = [(b, d) for b, d in picks if b.batch_id not in taken]
+    return skipped
+
+
+def run(programme_id: str, commit: bool) -> tuple[solver.Plan, bool]:
+    programme = _programme(programme_id)
+    to_place, batches = _inputs(programme_id)
+    plan = solver.plan(to_place, _free(batches), {b.stage for b in batches})
+    if not commit:
+        return plan, False
+    by_id = {b.batch_id: b for b in batches}
+    per_region: dict[str, list[solver.Assignment]] = defaultdict(list)
+    for a in plan.assignments:
+        per_region[a.region_id].append(a)
+    lost: set[str] = set()
+    for region_id in sorted(per_region):
+        lost |= _take(programme, region_id, [(by_id[a.batch_id], a.demand_id) for a in per_region[region_id]])
+    if lost:
+        # Report each item that lost a batch to a concurrent change as unmet, not overwritten.
+        kept = [a for a in plan.assignments if a.batch_id not in lost]
+        short: Counter[tuple[str, str]] = Counter(
+            (a.demand_id, a.stage) for a in plan.assignments if a.batch_id in lost
+        )
+        unmet = [u for u in plan.unmet if (u.demand_id, u.stage) not in short]
+        for item in to_place:
+            for line in item.items:
+                if (item.demand_id, line.stage) in short:
+                    got = line.held_batches + sum(
+                        1 for a in kept if (a.demand_id, a.stage) == (item.demand_id, line.stage)
+                    )
+                    need = got + short[(item.demand_id, line.stage)]
+                    unmet.append(
+                        solver.Unmet(
+                            item.demand_id,
+                            item.region_id,
+                            line.stage,
+                            line.places,
+                            need,
+                            got,
+                            "taken_concurrently",
+                        )
+                    )
+        plan = replace(plan, assignments=kept, unmet=unmet)
+    logger.info(
+        "allocation committed",
+        extra={"programme_id": programme_id, "batches": len(plan.assignments), "unmet": len(plan.unmet)},
+    )
+    return plan, True
+
+
+def allocate_by_hand(batch_id: str, region_id: str) -> Batch:
+    batch = catalog.get_batch(batch_id)
+    if batch is None:
+        raise NotFoundError("batch_not_found")
+    if catalog.get_region(region_id) is None:
+        raise NotFoundError("region_not_found")
+    demand = demands.region_has_demand_for(batch.programme_id, region_id, batch.stage)
+    if demand is None:
+        raise ConflictError("no_demand_for_stage")
+    if batch.region_id is not None:
+        raise ConflictError("batch_taken")
+    if _take(_programme(batch.programme_id), region_id, [(batch, demand.demand_id)]):
+        raise ConflictError("batch_taken")
+    return replace(batch, region_id=region_id, demand_id=demand.demand_id)
+
+
+def free_by_hand(batch_id: str) -> Batch:
+    batch = catalog.get_batch(batch_id)
+    if batch is None:
+        raise NotFoundError("batch_not_found")
+    demands.free_by_hand(batch_id)
+    return replace(batch, region_id=None, demand_id=None)

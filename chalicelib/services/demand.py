@@ -1,0 +1,129 @@
+"""A region's demand: the form, submitting, listing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from chalicelib.adapters import clock
+from chalicelib.adapters.secrets import new_id
+from chalicelib.db import catalog, demands
+from chalicelib.domain import demand as rules
+from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from chalicelib.domain.records import Batch, Demand, DemandLine, Page, Programme, Session
+from chalicelib.domain.vocab import Stage
+
+
+def region_of(session: Session, wanted: str | None) -> str:
+    """The region a region contact acts for: the one named (if it is theirs) or their only one."""
+    if wanted:
+        if wanted not in session.region_ids:
+            raise NotFoundError("region_not_found")
+        return wanted
+    if len(session.region_ids) == 1:
+        return next(iter(session.region_ids))
+    if not session.region_ids:
+        raise ForbiddenError("forbidden")
+    raise ValidationFailedError(fields={"region_id": "您负责多个实验区，请指定 region_id"})
+
+
+def _programme(programme_id: str) -> Programme:
+    programme = catalog.get_programme(programme_id)
+    if programme is None:
+        raise NotFoundError("programme_not_found")
+    return programme
+
+
+def form(session: Session, programme_id: str, wanted_region: str | None) -> dict[str, Any]:
+    region_id = region_of(session, wanted_region)
+    programme = _programme(programme_id)
+    stages = [s.value for s in Stage]
+    tallies = demands.tallies(programme_id, region_id, stages)
+    own = tallies.get(region_id)
+    remaining = own.places - own.requested if own else programme.default_places
+    now = clock.now()
+    lines = []
+    for stage in stages:
+        tally = tallies.get(rules.stage_tally_key(stage))
+        capacity = tally.places if tally else 0
+        open_places = capacity - (tally.requested if tally else 0)
+        lines.append(
+            {
+                "stage": stage,
+                "availability": rules.availability(open_places, capacity),
+                "open_places": max(open_places, 0),
+            }
+        )
+    return {
+        "programme_id": programme_id,
+        "region_id": region_id,
+        "remaining_places": remaining,
+        "deadline": programme.demand_deadline,
+        "deadline_passed": now > programme.demand_deadline,
+        "stages": lines,
+    }
+
+
+def submit(session: Session, programme_id: str, body: Any) -> Demand:
+    region_id = region_of(session, body.region_id)
+    lines = tuple(DemandLine(i.stage.value, i.places, i.remark or None) for i in body.items)
+    places = rules.check_items([(line.stage, line.places) for line in lines])
+    now = clock.now()
+    demand = Demand(
+        demand_id=new_id(),
+        programme_id=programme_id,
+        region_id=region_id,
+        study_type=body.study_type.value,
+        purpose=body.purpose,
+        items=lines,
+        places=places,
+        submitted_at=now,
+    )
+    for attempt in range(2):
+        try:
+            return demands.submit(demand, now, session.account_id)
+        except demands.QuotaMissing:
+            if attempt:
+                raise
+            # The region's first demand in this programme: its tally starts at the default.
+            demands.create_quota(programme_id, region_id, _programme(programme_id).default_places, now)
+        except demands.DeadlineOrProgramme:
+            rules.check_before_deadline(_programme(programme_id).demand_deadline, now)
+            raise ConflictError("conflict") from None  # the deadline moved under us: try again
+    raise AssertionError("unreachable")
+
+
+def _progress(demand_list: list[Demand], batches: list[Batch]) -> list[dict[str, Any]]:
+    """Each demand with the batches each of its lines holds, and its status: a line is
+    served when its batches seat its places."""
+    held: Counter[tuple[str | None, str]] = Counter()
+    seats: Counter[tuple[str | None, str]] = Counter()
+    for b in batches:
+        if b.region_id and b.demand_id:
+            held[(b.demand_id, b.stage)] += 1
+            seats[(b.demand_id, b.stage)] += b.capacity
+    out = []
+    for d in demand_list:
+        items, done, some = [], True, False
+        for line in d.items:
+            got = held[(d.demand_id, line.stage)]
+            done, some = done and seats[(d.demand_id, line.stage)] >= line.places, some or got > 0
+            items.append(
+                {"stage": line.stage, "places": line.places, "remark": line.remark, "batches_allocated": got}
+            )
+        status = "allocated" if done else "partially_allocated" if some else "pending"
+        out.append({**d.__dict__, "items": items, "status": status})
+    return out
+
+
+def list_demands(
+    session: Session, programme_id: str, query: dict[str, str], limit: int, cursor: str | None
+) -> Page:
+    _programme(programme_id)
+    if session.role == "region_contact":
+        region_id = region_of(session, query.get("region_id"))
+        page = demands.list_for_region(programme_id, region_id, limit, cursor)
+    else:
+        page = demands.list_for_programme(programme_id, limit, cursor)
+    # All the programme's batches: what each line holds, and the stage's batch capacity.
+    return Page(_progress(page.items, catalog.all_batches(programme_id)), page.next_cursor)
