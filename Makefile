@@ -51,12 +51,19 @@ bench: $(STAMP)
 outbox: $(STAMP)
 	$(BIN)/yanxiu outbox
 
-## requirements.txt for `chalice package/deploy` (Chalice reads it; pyproject is the source)
+## requirements.txt for `chalice package/deploy` (Chalice reads it; pyproject is the source).
+## Chalice packages its own runtime, so it is left out. ortools goes to vendor/ without its
+## declared dependencies: min_cost_flow needs only numpy, and pandas/protobuf would take the
+## package past Lambda's 250 MB.
 requirements: $(STAMP)
-	$(BIN)/python -c "import tomllib;print('\n'.join(tomllib.load(open('pyproject.toml','rb'))['project']['dependencies']))" > requirements.txt
+	$(BIN)/python -c "import tomllib;print('\n'.join(d for d in tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'] if not d.startswith(('ortools', 'chalice'))))" > requirements.txt
+	rm -rf vendor && $(BIN)/python -m pip install -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+		--python-version 3.11 --target vendor \
+		"$$($(BIN)/python -c "import tomllib;print(*[d for d in tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'] if d.startswith('ortools')])")" numpy
 
 package: requirements
-	$(BIN)/chalice package --stage prod --merge-template infra/template.json build/package
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-ap-southeast-1} $(BIN)/chalice package --stage prod --merge-template infra/template.json build/package
+	@$(BIN)/python -c "import zipfile;z=zipfile.ZipFile('build/package/deployment.zip');print(f'Lambda package: {sum(i.file_size for i in z.infolist())/2**20:.0f} MiB unzipped (limit 250)')"
 
 clean:
-	rm -rf $(VENV) $(TOOLS) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) build vendor requirements.txt .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""Print the figures: cold import, DynamoDB calls per request, latency against raw moto."""
+"""Print the figures: cold import, DynamoDB calls per request, latency against raw moto, the
+demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from bench import env
 
 env.apply()  # before chalicelib (settings are read once) and before any botocore session
 
-from bench import calls, imports, routes  # noqa: E402
+from bench import allocation, calls, demand, imports, routes  # noqa: E402
 from bench.table import Row, render  # noqa: E402
 
 
@@ -17,7 +18,9 @@ def main() -> None:
     recorder = calls.install()
     rows: list[Row] = imports.measure()
     count_rows, latency_rows = routes.measure(recorder)
-    print(render(rows + count_rows + latency_rows))
+    demand_rows = demand.measure(recorder)
+    allocation_rows = allocation.measure()
+    print(render(rows + count_rows + latency_rows + demand_rows + allocation_rows))
     print(f"\n(no figure is pass/fail; see bench/README.md)  took {time.perf_counter() - started:.0f} s")
 
 

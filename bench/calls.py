@@ -72,7 +72,8 @@ def install() -> Recorder:
 
 
 def describe(calls: list[Call], table_prefix: str) -> str:
-    """'GetItem(credentials), PutItem(sessions)'; a transaction lists its actions."""
+    """'GetItem(credentials), PutItem(sessions)'; a transaction lists its actions, a batch
+    call its tables with their numbers of keys (BatchGetItem) or requests (BatchWriteItem)."""
 
     def short(table: str) -> str:
         return table.removeprefix(table_prefix)
@@ -86,6 +87,10 @@ def describe(calls: list[Call], table_prefix: str) -> str:
                 for kind, body in item.items()
             ]
             parts.append(f"{call.operation}[{', '.join(actions)}]")
+        elif "RequestItems" in call.params:  # BatchGetItem, BatchWriteItem: tables and key counts
+            requests = call.params["RequestItems"].items()
+            tables = [f"{short(t)} ×{len(r['Keys'] if isinstance(r, dict) else r)}" for t, r in requests]
+            parts.append(f"{call.operation}({', '.join(tables)})")
         elif "TableName" in call.params:
             parts.append(f"{call.operation}({short(call.params['TableName'])})")
         else:

@@ -17,7 +17,7 @@ import re
 import secrets
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -146,11 +146,7 @@ def _verify_password() -> Callable[[], Any]:
 
 def _routes(api: Api) -> list[Route]:
     """The ready_token flow, a programme and a base; then the three routes to measure."""
-    first = api.expect(
-        200, "POST", "/auth/login", body={"phone": ADMIN_PHONE, "password": _sms_password(ADMIN_PHONE)}
-    )
-    change = {"old_password": _sms_password(ADMIN_PHONE), "new_password": STRONG}
-    token = api.expect(200, "POST", "/auth/password", first["token"], change)["token"]
+    token = ready_token(api, ADMIN_PHONE)
     programme_id = api.expect(201, "POST", "/programmes", token, PROGRAMME)["programme_id"]
     base_id = api.expect(201, "POST", "/bases", token, BASE)["base_id"]
     batch = {
@@ -224,8 +220,10 @@ def _measure_route(api: Api, raw: Any, recorder: Recorder, route: Route) -> Meas
     )
 
 
-def _under_moto(recorder: Recorder) -> tuple[list[Measured], str]:
-    import boto3
+@contextlib.contextmanager
+def app_under_moto() -> Iterator[tuple[Api, str]]:
+    """Inside moto's mock, with the clock at START, the tables provisioned and the admin
+    created: the app's test client and the tables' common name prefix."""
     from chalice.test import Client
     from moto import mock_aws
 
@@ -244,31 +242,52 @@ def _under_moto(recorder: Recorder) -> tuple[list[Measured], str]:
             from app import app
 
             with Client(app) as client:
-                api = Api(client)
-                routes = _routes(api)
-                raw = boto3.client("dynamodb", region_name=settings().aws_region)
-                measured = [_measure_route(api, raw, recorder, route) for route in routes]
+                yield Api(client), os.path.commonprefix(list(settings().table_names.values()))
         finally:
             clock.set_now(None)
             reset_clients()
-    return measured, os.path.commonprefix(list(settings().table_names.values()))
 
 
-def measure(recorder: Recorder) -> tuple[list[Row], list[Row]]:
-    """(rows of figure 2, rows of figure 3)."""
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """The service's log lines and metrics (EMF, print()ed) are still formatted on every
+    request, as in Lambda, but go to /dev/null instead of between the table's rows."""
     from chalicelib.observability import logger
 
-    # The service's log lines and metrics (EMF, print()ed) are still formatted on every
-    # request, as in Lambda, but go to /dev/null instead of between the table's rows.
     handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
     with open(os.devnull, "w") as devnull:
         streams = [h.setStream(devnull) for h in handlers]
         try:
             with contextlib.redirect_stdout(devnull):
-                measured, prefix = _under_moto(recorder)
+                yield
         finally:
             for handler, stream in zip(handlers, streams, strict=True):
                 handler.setStream(stream)
+
+
+def ready_token(api: Api, phone: str) -> str:
+    """The first login with the SMS password and the password change."""
+    first = api.expect(200, "POST", "/auth/login", body={"phone": phone, "password": _sms_password(phone)})
+    change = {"old_password": _sms_password(phone), "new_password": STRONG}
+    return api.expect(200, "POST", "/auth/password", first["token"], change)["token"]
+
+
+def _under_moto(recorder: Recorder) -> tuple[list[Measured], str]:
+    import boto3
+
+    from chalicelib.config import settings
+
+    with app_under_moto() as (api, prefix):
+        routes = _routes(api)
+        raw = boto3.client("dynamodb", region_name=settings().aws_region)
+        measured = [_measure_route(api, raw, recorder, route) for route in routes]
+    return measured, prefix
+
+
+def measure(recorder: Recorder) -> tuple[list[Row], list[Row]]:
+    """(rows of figure 2, rows of figure 3)."""
+    with quiet():
+        measured, prefix = _under_moto(recorder)
 
     count_rows, latency_rows = [], []
     for m in measured:
