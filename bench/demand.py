@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bench.calls import Call, Recorder, describe
-from bench.routes import BASE, PROGRAMME, START, Api, app_under_moto, quiet, ready_token
+from bench.routes import ADMIN_PHONE, BASE, PROGRAMME, START, Api, app_under_moto, quiet, ready_token
 from bench.table import Row
 
 FEW, MANY = 10, 100
@@ -81,7 +81,7 @@ def _recorded(recorder: Recorder, api: Api, status: int, method: str, path: str,
 
 def _run(recorder: Recorder) -> tuple[dict[str, list[Call]], str]:
     with app_under_moto() as (api, prefix):
-        admin = ready_token(api, "13800000000")
+        admin = ready_token(api, ADMIN_PHONE)
         programme_id = api.expect(201, "POST", "/programmes", admin, PROGRAMME)["programme_id"]
         base_id = api.expect(201, "POST", "/bases", admin, BASE)["base_id"]
         for stage, start, end, study_type in BATCHES:

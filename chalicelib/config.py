@@ -18,6 +18,9 @@ TABLES = (
     "quotas",
     "demands",
     "trainees",
+    "claims",
+    "audit",
+    "exports",
     "artifacts",
     "notifications",
 )

@@ -60,6 +60,17 @@ def get_credential(phone: str) -> Credential | None:
         m = CredentialModel.get(phone, consistent_read=True)
     except DoesNotExist:
         return None
+    return _credential(m)
+
+
+def get_credentials(phones: set[str]) -> dict[str, Credential]:
+    """Many phones' login records in one BatchGetItem."""
+    if not phones:
+        return {}
+    return {m.phone: _credential(m) for m in CredentialModel.batch_get(list(phones), consistent_read=True)}
+
+
+def _credential(m: CredentialModel) -> Credential:
     return Credential(
         phone=m.phone,
         account_id=m.account_id,

@@ -153,7 +153,7 @@ def list_bases(limit: int, cursor: str | None) -> Page:
 # --- batches --------------------------------------------------------------------------
 
 
-def _batch(m: BatchModel) -> Batch:
+def batch_from_model(m: BatchModel) -> Batch:
     return Batch(
         batch_id=m.batch_id,
         programme_id=m.programme_id,
@@ -169,6 +169,10 @@ def _batch(m: BatchModel) -> Batch:
         demand_id=m.demand_id,
         trainee_count=int(m.trainee_count or 0),
         roster_status=m.roster_status,
+        confirmed_at=m.confirmed_at,
+        registered_count=int(m.registered_count or 0),
+        checkin_count=int(m.checkin_count or 0),
+        artifact_count=int(m.artifact_count or 0),
     )
 
 
@@ -225,7 +229,7 @@ def create_batch(b: Batch) -> None:
 
 def all_batches(programme_id: str) -> list[Batch]:
     """Every batch of a programme (the allocation's input): one Query, paged by PynamoDB."""
-    return [_batch(m) for m in BatchModel.by_programme.query(programme_id)]
+    return [batch_from_model(m) for m in BatchModel.by_programme.query(programme_id)]
 
 
 def get_bases(base_ids: set[str]) -> dict[str, Base]:
@@ -234,9 +238,29 @@ def get_bases(base_ids: set[str]) -> dict[str, Base]:
     return {m.base_id: _base(m) for m in BaseModel_.batch_get(list(base_ids))}
 
 
+def get_batches(batch_ids: set[str]) -> dict[str, Batch]:
+    if not batch_ids:
+        return {}
+    return {m.batch_id: batch_from_model(m) for m in BatchModel.batch_get(list(batch_ids))}
+
+
+def base_batches(base_id: str) -> list[Batch]:
+    """The batches at one base, by start date: one Query on by_base."""
+    return [batch_from_model(m) for m in BatchModel.by_base.query(base_id)]
+
+
+def region_batches(programme_id: str, region_id: str) -> list[Batch]:
+    """A region's allocated batches in a programme: one Query on the sparse by_region index."""
+    prefix = f"{programme_id}#"
+    return [
+        batch_from_model(m)
+        for m in BatchModel.by_region.query(region_id, BatchModel.programme_stage_key.startswith(prefix))
+    ]
+
+
 def get_batch(batch_id: str) -> Batch | None:
     try:
-        return _batch(BatchModel.get(batch_id))
+        return batch_from_model(BatchModel.get(batch_id))
     except DoesNotExist:
         return None
 
@@ -272,4 +296,4 @@ def list_batches(
             limit=limit,
             last_evaluated_key=start,
         )
-    return _page(rows, _batch)
+    return _page(rows, batch_from_model)

@@ -211,7 +211,13 @@ class BatchModel(Model):
     # The demand this batch was allocated for (the allocation counts an item's batches by it).
     demand_id = UnicodeAttribute(null=True)
     trainee_count = NumberAttribute(default=0)
+    # open | confirmed (the region contact's 最终确认 locks the roster)
     roster_status = UnicodeAttribute(default="open")
+    confirmed_at = UTCDateTimeAttribute(null=True)
+    # Archive counters, kept with the writes: trainees registered, check-in trainee-days.
+    registered_count = NumberAttribute(default=0)
+    checkin_count = NumberAttribute(default=0)
+    artifact_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     # "<stage>#<start_date>#<batch_id>": sorts a programme's batches by stage, then date.
     stage_key = UnicodeAttribute()
@@ -282,7 +288,7 @@ class DemandModel(Model):
 
 
 class TraineesByBatch(GlobalSecondaryIndex["TraineeModel"]):
-    """Query a batch's roster."""
+    """Query a batch's roster, in the order the trainees were added."""
 
     class Meta(_IndexMeta):
         index_name = "by_batch"
@@ -291,18 +297,29 @@ class TraineesByBatch(GlobalSecondaryIndex["TraineeModel"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
-class TraineesByPhone(GlobalSecondaryIndex["TraineeModel"]):
-    """Query one phone's roster entries by start date (overlapping batches)."""
+class TraineesByAccount(GlobalSecondaryIndex["TraineeModel"]):
+    """Query a trainee account's places on rosters (sparse: set on roster confirmation)."""
 
     class Meta(_IndexMeta):
-        index_name = "by_phone"
+        index_name = "by_account"
 
-    phone = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(hash_key=True)
+    start_date = UnicodeAttribute(range_key=True)
+
+
+class TraineesByBase(GlobalSecondaryIndex["TraineeModel"]):
+    """Query everyone coming to one base (the base contact's view), by start date."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_base"
+
+    base_id = UnicodeAttribute(hash_key=True)
     start_date = UnicodeAttribute(range_key=True)
 
 
 class TraineeModel(Model):
-    """A person on a batch's roster (the roster issue fills in the routes)."""
+    """A person on a batch's roster. Counters of the archive (check-in days, artifacts)
+    are kept on the item with the writes; the batch keeps the batch's totals."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["trainees"]
@@ -311,6 +328,7 @@ class TraineeModel(Model):
     batch_id = UnicodeAttribute()
     programme_id = UnicodeAttribute()
     region_id = UnicodeAttribute()
+    base_id = UnicodeAttribute()
     account_id = UnicodeAttribute(null=True)
     name = UnicodeAttribute()
     gender = UnicodeAttribute()
@@ -323,10 +341,62 @@ class TraineeModel(Model):
     start_date = UnicodeAttribute()
     end_date = UnicodeAttribute()
     registered_at = UTCDateTimeAttribute(null=True)
-    checkins = ListAttribute(of=UnicodeAttribute, null=True)
+    checkins = UnicodeSetAttribute(null=True)
+    artifact_count = NumberAttribute(default=0)
+    feedback = UnicodeAttribute(null=True)
+    feedback_at = UTCDateTimeAttribute(null=True)
     created_key = UnicodeAttribute()
     by_batch = TraineesByBatch()
-    by_phone = TraineesByPhone()
+    by_account = TraineesByAccount()
+    by_base = TraineesByBase()
+
+
+class ClaimModel(Model):
+    """Uniqueness guards, claimed with attribute_not_exists inside the writing transaction:
+    "phone-day#<phone>#<date>" (a phone on one roster per day: no overlapping batches, no
+    phone twice in a batch) and "leader#<batch_id>" (one team leader per batch).
+    GetItem by key on a failed claim, to say whose it is."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["claims"]
+
+    claim_key = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()
+    batch_id = UnicodeAttribute(null=True)
+
+
+class AuditModel(Model):
+    """Changes to a confirmed roster by the office (who, when, why, before, after).
+    Query by batch, oldest first."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["audit"]
+
+    batch_id = UnicodeAttribute(hash_key=True)
+    at_key = UnicodeAttribute(range_key=True)
+    actor_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    before = UnicodeAttribute(null=True)
+    after = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+
+
+class ExportModel(Model):
+    """An export (roster, archive, yearbook) written to S3. Get by id."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["exports"]
+
+    export_id = UnicodeAttribute(hash_key=True)
+    programme_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    role = UnicodeAttribute()
+    region_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # pending | ready | failed
+    s3_key = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
 
 
 class ArtifactsByAuthor(GlobalSecondaryIndex["ArtifactModel"]):
@@ -402,6 +472,9 @@ ALL_MODELS: tuple[type[Model], ...] = (
     QuotaModel,
     DemandModel,
     TraineeModel,
+    ClaimModel,
+    AuditModel,
+    ExportModel,
     ArtifactModel,
     NotificationModel,
 )

@@ -146,6 +146,20 @@ def plan(
     weight = secondary_bound + 1
     total_ranks = len(demands)
 
+    # Within a stage every item reaches every class of the stage, so the item slots that get
+    # a batch are the stage's first (number of its free batches) slots in rank order. An item
+    # wholly past them gets nothing whatever the secondary costs: it stays out of the network
+    # (reported unmet below) and its unmet arcs' cost is added to the objective.
+    batches_of_stage = Counter(b.stage for b in free)
+    slots_before: Counter[str] = Counter()
+    left_out: set[int] = set()
+    constant = 0
+    for idx, (rank, _d, item, need) in enumerate(wanted):
+        if slots_before[item.stage] >= batches_of_stage[item.stage]:
+            left_out.add(idx)
+            constant += need * weight * (total_ranks - rank)
+        slots_before[item.stage] += need
+
     flow = min_cost_flow.SimpleMinCostFlow()
     nodes: dict[object, int] = {}
 
@@ -158,6 +172,8 @@ def plan(
     class_arcs: dict[int, list[tuple[int, tuple[str, str, str]]]] = defaultdict(list)
     supply = 0
     for idx, (rank, d, item, need) in enumerate(wanted):
+        if idx in left_out:
+            continue
         supply += need
         item_node = node(("item", idx))
         flow.add_arc_with_capacity_and_unit_cost(source, item_node, need, 0)
@@ -180,7 +196,7 @@ def plan(
     status = flow.solve()
     if status != flow.OPTIMAL:  # cannot happen: the unmet arcs make every instance feasible
         raise RuntimeError(f"min-cost flow status {status}")
-    result.objective = int(flow.optimal_cost())
+    result.objective = int(flow.optimal_cost()) + constant
 
     # Hand out concrete batches class by class, items in rank order.
     taken_from: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)

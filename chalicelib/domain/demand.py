@@ -11,9 +11,7 @@ are the capacity of the stage's batches minus the places every region already as
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from chalicelib.domain.errors import ConflictError, ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError
 
 LIMITED_PLACES = 10  # two batches of five
 LIMITED_SHARE = 0.25
@@ -27,13 +25,6 @@ def availability(open_places: int, capacity: int) -> str:
     if open_places < LIMITED_PLACES or open_places < LIMITED_SHARE * capacity:
         return "limited"
     return "ample"
-
-
-def check_before_deadline(deadline: datetime, now: datetime) -> None:
-    """The deadline is an instant (stored in UTC, set and shown in Asia/Shanghai): a demand
-    at 23:59:59 +08:00 on the deadline day is in time, one a second later is not."""
-    if now > deadline:
-        raise ConflictError("deadline_passed")
 
 
 def check_items(items: list[tuple[str, int]]) -> int:

@@ -17,17 +17,42 @@ def retry_at(attempts_so_far: int, now: datetime) -> datetime | None:
     return now + timedelta(minutes=2**attempts_so_far)
 
 
-def credentials_sms(name: str, role: str, phone: str, password: str, site: str) -> tuple[str, str]:
-    """The credentials SMS and its redacted twin (kept once the SMS is sent)."""
+def credentials_sms(
+    name: str, role: str, phone: str, password: str, site: str, then: str = ""
+) -> tuple[str, str]:
+    """The credentials SMS and its redacted twin (kept once the SMS is sent). `then` says
+    what to do after logging in (a trainee: register before the deadline)."""
     role_zh = ROLE_NAMES_ZH.get(Role(role), "用户")
 
     def text(secret: str) -> str:
         return (
             f"【研修平台】{name}您好，您的{role_zh}账号已开通。账号：{phone}，初始密码：{secret}。"
-            f"请于72小时内登录 {site} 并修改密码，逾期初始密码失效。"
+            f"请于72小时内登录 {site} 并修改密码，逾期初始密码失效。{then}"
         )
 
     return text(password), text(PASSWORD_MASK)
+
+
+def rostered_sms(name: str, batch_line: str, registration_deadline: str, site: str) -> str:
+    """For a trainee who already has an account: the new batch and the registration deadline."""
+    return (
+        f"【研修平台】{name}您好，您已列入研修批次：{batch_line}。请使用原账号登录 {site}，"
+        f"于{registration_deadline}前完成报到。"
+    )
+
+
+def base_told_sms(base: str, region: str, batch_line: str, count: int, leader: str, leader_phone: str) -> str:
+    return (
+        f"【研修平台】{base}：{region}的研修批次（{batch_line}）名单已确认，共{count}人。"
+        f"团长{leader}，电话{leader_phone}，将与贵校接洽研修事宜。"
+    )
+
+
+def leader_told_sms(leader: str, base: str, batch_line: str, contact: str, contact_phone: str) -> str:
+    return (
+        f"【研修平台】{leader}您好，您是{base}研修批次（{batch_line}）的团长。"
+        f"基地联系人：{contact}，电话{contact_phone}。请提前与基地接洽，明确研修目的和重点内容。"
+    )
 
 
 def allocation_messages(

@@ -18,9 +18,14 @@ def check_deadlines(demand: datetime, roster: datetime, registration: datetime) 
         raise ValidationFailedError(fields={"registration_deadline": "报到截止时间不能早于名单截止时间"})
 
 
+MAX_BATCH_DAYS = 60  # domain/rosters.py: one phone-day claim per day fits one transaction
+
+
 def check_batch_dates(start: date, end: date) -> None:
     if start > end:
         raise ValidationFailedError(fields={"end_date": "结束日期不能早于开始日期"})
+    if (end - start).days + 1 > MAX_BATCH_DAYS:
+        raise ValidationFailedError(fields={"end_date": f"一个批次最长 {MAX_BATCH_DAYS} 天"})
 
 
 def check_base_serves_stage(base_stages: set[str], stage: str) -> None:

@@ -92,6 +92,10 @@ class Batch:
     demand_id: str | None = None
     trainee_count: int = 0
     roster_status: str = "open"
+    confirmed_at: datetime | None = None
+    registered_count: int = 0
+    checkin_count: int = 0
+    artifact_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,43 @@ class Demand:
     places: int
     submitted_at: datetime
     order_key: str = ""
+
+
+@dataclass(frozen=True)
+class Trainee:
+    trainee_id: str
+    batch_id: str
+    programme_id: str
+    region_id: str
+    base_id: str
+    name: str
+    gender: str
+    phone: str
+    unit: str
+    team_role: str
+    start_date: date
+    end_date: date
+    created_key: str
+    position: str | None = None
+    email: str | None = None
+    subject: str | None = None
+    account_id: str | None = None
+    registered_at: datetime | None = None
+    checkins: frozenset[str] = frozenset()
+    artifact_count: int = 0
+    feedback: str | None = None
+    feedback_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    batch_id: str
+    actor_id: str
+    action: str
+    reason: str
+    at: datetime
+    before: str | None = None
+    after: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from chalicelib.adapters import clock
 from chalicelib.adapters.secrets import new_id
 from chalicelib.db import catalog, demands
 from chalicelib.domain import demand as rules
+from chalicelib.domain.deadlines import check_before
 from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from chalicelib.domain.records import Batch, Demand, DemandLine, Page, Programme, Session
 from chalicelib.domain.vocab import Stage
@@ -88,7 +89,7 @@ def submit(session: Session, programme_id: str, body: Any) -> Demand:
             # The region's first demand in this programme: its tally starts at the default.
             demands.create_quota(programme_id, region_id, _programme(programme_id).default_places, now)
         except demands.DeadlineOrProgramme:
-            rules.check_before_deadline(_programme(programme_id).demand_deadline, now)
+            check_before(_programme(programme_id).demand_deadline, now)
             raise ConflictError("conflict") from None  # the deadline moved under us: try again
     raise AssertionError("unreachable")
 

@@ -1,0 +1,436 @@
+"""Rosters, registration, check-ins, feedback and the audit trail.
+
+Access patterns:
+- add a trainee: one transaction: the programme's roster deadline (ConditionCheck), the
+  batch's count (trainee_count < capacity, the region's, still open), the trainee (Put),
+  the phone's day claims and, for a leader, the batch's leader claim (Put, not exists).
+- a batch's roster: Query trainees.by_batch; a trainee's batches: Query by_account;
+  a base's trainees: Query by_base.
+- confirm: one transaction that locks the batch (open -> confirmed) with the base's and the
+  leader's messages; then per trainee one transaction: account_id set only if unset, the
+  account claimed or reused, the credentials SMS.
+- register, check in: one transaction each, the trainee's field under a condition and the
+  batch's counter.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+
+from chalicelib.db.common import key_time, transaction
+from chalicelib.db.models import (
+    AccountModel,
+    AuditModel,
+    BatchModel,
+    ClaimModel,
+    CredentialModel,
+    ProgrammeModel,
+    TraineeModel,
+)
+from chalicelib.db.outbox import message_item
+from chalicelib.domain.deadlines import days
+from chalicelib.domain.errors import ConflictError, NotFoundError
+from chalicelib.domain.records import Account, AuditEntry, Batch, Message, Trainee
+from chalicelib.domain.rosters import LEADER, leader_claim, phone_day_claim
+
+
+def _trainee(m: TraineeModel) -> Trainee:
+    return Trainee(
+        trainee_id=m.trainee_id,
+        batch_id=m.batch_id,
+        programme_id=m.programme_id,
+        region_id=m.region_id,
+        base_id=m.base_id,
+        name=m.name,
+        gender=m.gender,
+        phone=m.phone,
+        unit=m.unit,
+        team_role=m.team_role,
+        start_date=date.fromisoformat(m.start_date),
+        end_date=date.fromisoformat(m.end_date),
+        created_key=m.created_key,
+        position=m.position,
+        email=m.email,
+        subject=m.subject,
+        account_id=m.account_id,
+        registered_at=m.registered_at,
+        checkins=frozenset(m.checkins or ()),
+        artifact_count=int(m.artifact_count or 0),
+        feedback=m.feedback,
+        feedback_at=m.feedback_at,
+    )
+
+
+def _item(t: Trainee) -> TraineeModel:
+    return TraineeModel(
+        t.trainee_id,
+        batch_id=t.batch_id,
+        programme_id=t.programme_id,
+        region_id=t.region_id,
+        base_id=t.base_id,
+        name=t.name,
+        gender=t.gender,
+        phone=t.phone,
+        unit=t.unit,
+        team_role=t.team_role,
+        start_date=t.start_date.isoformat(),
+        end_date=t.end_date.isoformat(),
+        created_key=t.created_key,
+        position=t.position,
+        email=t.email,
+        subject=t.subject,
+        account_id=t.account_id,
+        registered_at=t.registered_at,
+        checkins=set(t.checkins) or None,
+        artifact_count=t.artifact_count,
+        feedback=t.feedback,
+        feedback_at=t.feedback_at,
+    )
+
+
+def get(trainee_id: str) -> Trainee | None:
+    try:
+        return _trainee(TraineeModel.get(trainee_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def of_batch(batch_id: str) -> list[Trainee]:
+    return [_trainee(m) for m in TraineeModel.by_batch.query(batch_id)]
+
+
+def of_account(account_id: str) -> list[Trainee]:
+    return [_trainee(m) for m in TraineeModel.by_account.query(account_id)]
+
+
+def of_base(base_id: str) -> list[Trainee]:
+    return [_trainee(m) for m in TraineeModel.by_base.query(base_id)]
+
+
+def claim_owner(key: str) -> tuple[str, str | None] | None:
+    try:
+        m = ClaimModel.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return m.owner, m.batch_id
+
+
+def _claim_phone_days(tx: Any, t: Trainee) -> None:
+    for day in days(t.start_date, t.end_date):
+        tx.save(
+            ClaimModel(phone_day_claim(t.phone, day), owner=t.trainee_id, batch_id=t.batch_id),
+            condition=ClaimModel.claim_key.does_not_exist(),
+            tag="phone",
+        )
+
+
+def _release_phone_days(tx: Any, t: Trainee) -> None:
+    for day in days(t.start_date, t.end_date):
+        tx.delete(ClaimModel(phone_day_claim(t.phone, day)), condition=ClaimModel.owner == t.trainee_id)
+
+
+def _roster_open(region_id: str) -> Any:
+    return (BatchModel.region_id == region_id) & (BatchModel.roster_status == "open")
+
+
+def _before_roster_deadline(tx: Any, programme_id: str, now: datetime) -> None:
+    tx.condition_check(
+        ProgrammeModel, programme_id, condition=ProgrammeModel.roster_deadline >= now, tag="deadline"
+    )
+
+
+def _raise_roster_failure(failed: set[str], exc: Exception, batch_id: str, region_id: str) -> None:
+    if "deadline" in failed:
+        raise ConflictError("deadline_passed") from exc
+    if "batch" in failed:
+        try:
+            batch = BatchModel.get(batch_id, consistent_read=True)
+        except DoesNotExist:
+            raise NotFoundError("batch_not_found") from exc
+        if batch.region_id != region_id:
+            raise NotFoundError("batch_not_found") from exc
+        if batch.roster_status != "open":
+            raise ConflictError("roster_locked") from exc
+        raise ConflictError("batch_full") from exc
+    if "leader" in failed:
+        raise ConflictError("team_leader_exists") from exc
+    if "phone" in failed:
+        raise ConflictError("phone_in_overlapping_batch") from exc
+
+
+def add(t: Trainee, capacity_guard: bool, now: datetime) -> None:
+    """Add a trainee to the roster, all or nothing (see the module's access patterns)."""
+    tx = transaction()
+    try:
+        with tx:
+            _before_roster_deadline(tx, t.programme_id, now)
+            condition = _roster_open(t.region_id)
+            if capacity_guard:
+                condition = condition & (BatchModel.trainee_count < BatchModel.capacity)
+            tx.update(
+                BatchModel(t.batch_id),
+                actions=[BatchModel.trainee_count.add(1)],
+                condition=condition,
+                tag="batch",
+            )
+            tx.save(_item(t), condition=TraineeModel.trainee_id.does_not_exist())
+            _claim_phone_days(tx, t)
+            if t.team_role == LEADER:
+                tx.save(
+                    ClaimModel(leader_claim(t.batch_id), owner=t.trainee_id, batch_id=t.batch_id),
+                    condition=ClaimModel.claim_key.does_not_exist(),
+                    tag="leader",
+                )
+    except TransactWriteError as exc:
+        _raise_roster_failure(tx.failed(exc), exc, t.batch_id, t.region_id)
+        raise
+
+
+def change(old: Trainee, new: Trainee, now: datetime) -> None:
+    """Modify a trainee of an open roster: the phone's claims and the leader claim follow."""
+    tx = transaction()
+    try:
+        with tx:
+            _before_roster_deadline(tx, old.programme_id, now)
+            tx.condition_check(BatchModel, old.batch_id, condition=_roster_open(old.region_id), tag="batch")
+            tx.save(_item(new), condition=TraineeModel.trainee_id.exists())
+            if old.phone != new.phone:
+                _release_phone_days(tx, old)
+                _claim_phone_days(tx, new)
+            _move_leader(tx, old.batch_id, _leader_id(old), _leader_id(new))
+    except TransactWriteError as exc:
+        _raise_roster_failure(tx.failed(exc), exc, old.batch_id, old.region_id)
+        raise
+
+
+def _leader_id(t: Trainee | None) -> str | None:
+    return t.trainee_id if t is not None and t.team_role == LEADER else None
+
+
+def _move_leader(tx: Any, batch_id: str, before: str | None, after: str | None) -> None:
+    """Keep the batch's leader claim on whoever leads after this change."""
+    if before == after:
+        return
+    key = leader_claim(batch_id)
+    if after is None:
+        tx.delete(ClaimModel(key), condition=ClaimModel.owner == before)
+    elif before is None:
+        tx.save(
+            ClaimModel(key, owner=after, batch_id=batch_id),
+            condition=ClaimModel.claim_key.does_not_exist(),
+            tag="leader",
+        )
+    else:
+        tx.save(
+            ClaimModel(key, owner=after, batch_id=batch_id),
+            condition=ClaimModel.owner == before,
+            tag="leader",
+        )
+
+
+def remove(t: Trainee, now: datetime) -> None:
+    tx = transaction()
+    try:
+        with tx:
+            _before_roster_deadline(tx, t.programme_id, now)
+            tx.update(
+                BatchModel(t.batch_id),
+                actions=[BatchModel.trainee_count.add(-1)],
+                condition=_roster_open(t.region_id),
+                tag="batch",
+            )
+            tx.delete(TraineeModel(t.trainee_id), condition=TraineeModel.trainee_id.exists())
+            _release_phone_days(tx, t)
+            _move_leader(tx, t.batch_id, _leader_id(t), None)
+    except TransactWriteError as exc:
+        _raise_roster_failure(tx.failed(exc), exc, t.batch_id, t.region_id)
+        raise
+
+
+def lock(batch: Batch, region_id: str, now: datetime, messages: list[Message]) -> bool:
+    """open -> confirmed, with the base's and the leader's messages. False if not open."""
+    tx = transaction()
+    try:
+        with tx:
+            _before_roster_deadline(tx, batch.programme_id, now)
+            tx.update(
+                BatchModel(batch.batch_id),
+                actions=[BatchModel.roster_status.set("confirmed"), BatchModel.confirmed_at.set(now)],
+                condition=_roster_open(region_id),
+                tag="batch",
+            )
+            for message in messages:
+                tx.save(message_item(message))
+    except TransactWriteError as exc:
+        failed = tx.failed(exc)
+        if "deadline" in failed:
+            raise ConflictError("deadline_passed") from exc
+        if "batch" in failed:
+            return False
+        raise
+    return True
+
+
+def provision(
+    t: Trainee,
+    account: Account,
+    new_account: bool,
+    password_hash: str | None,
+    initial_expires_at: datetime | None,
+    message: Message,
+) -> bool:
+    """Give the trainee its account (new, or an existing trainee account of that phone) and
+    record its SMS, only if the trainee has none yet: a second confirmation, even a
+    concurrent one, sends nothing. False when another call did it first."""
+    tx = transaction()
+    try:
+        with tx:
+            tx.update(
+                TraineeModel(t.trainee_id),
+                actions=[TraineeModel.account_id.set(account.account_id)],
+                condition=TraineeModel.trainee_id.exists() & TraineeModel.account_id.does_not_exist(),
+                tag="trainee",
+            )
+            if new_account:
+                assert password_hash is not None and initial_expires_at is not None
+                tx.update(
+                    CredentialModel(account.phone),
+                    actions=[
+                        CredentialModel.account_id.set(account.account_id),
+                        CredentialModel.password_hash.set(password_hash),
+                        CredentialModel.must_change_password.set(True),
+                        CredentialModel.initial_expires_at.set(initial_expires_at),
+                    ],
+                    condition=CredentialModel.account_id.does_not_exist(),
+                    tag="phone",
+                )
+                tx.save(
+                    AccountModel(
+                        account.account_id,
+                        role=account.role,
+                        name=account.name,
+                        phone=account.phone,
+                        email=account.email,
+                        created_at=account.created_at,
+                    ),
+                    condition=AccountModel.account_id.does_not_exist(),
+                )
+            tx.save(message_item(message))
+    except TransactWriteError as exc:
+        failed = tx.failed(exc)
+        if "trainee" in failed:
+            return False
+        if "phone" in failed:
+            raise ConflictError("phone_taken") from exc
+        raise
+    return True
+
+
+def unlock(batch_id: str, entry: AuditEntry) -> None:
+    tx = transaction()
+    try:
+        with tx:
+            tx.update(
+                BatchModel(batch_id),
+                actions=[BatchModel.roster_status.set("open")],
+                condition=BatchModel.roster_status == "confirmed",
+                tag="batch",
+            )
+            tx.save(_audit_item(entry))
+    except TransactWriteError as exc:
+        if "batch" in tx.failed(exc):
+            raise ConflictError("roster_not_confirmed") from exc
+        raise
+
+
+def replace_trainee(old: Trainee, new: Trainee, entry: AuditEntry) -> None:
+    """The office swaps one trainee of a roster for another, with the reason on record."""
+    tx = transaction()
+    try:
+        with tx:
+            tx.delete(TraineeModel(old.trainee_id), condition=TraineeModel.trainee_id.exists(), tag="old")
+            _release_phone_days(tx, old)
+            tx.save(_item(new), condition=TraineeModel.trainee_id.does_not_exist())
+            _claim_phone_days(tx, new)
+            _move_leader(tx, old.batch_id, _leader_id(old), _leader_id(new))
+            tx.save(_audit_item(entry))
+    except TransactWriteError as exc:
+        failed = tx.failed(exc)
+        if "old" in failed:
+            raise NotFoundError("trainee_not_found") from exc
+        if "leader" in failed:
+            raise ConflictError("team_leader_exists") from exc
+        if "phone" in failed:
+            raise ConflictError("phone_in_overlapping_batch") from exc
+        raise
+
+
+def _audit_item(e: AuditEntry) -> AuditModel:
+    return AuditModel(
+        e.batch_id,
+        f"{key_time(e.at)}#{e.action}",
+        actor_id=e.actor_id,
+        action=e.action,
+        reason=e.reason,
+        before=e.before,
+        after=e.after,
+        at=e.at,
+    )
+
+
+def audit_of(batch_id: str) -> list[AuditEntry]:
+    return [
+        AuditEntry(m.batch_id, m.actor_id, m.action, m.reason, m.at, m.before, m.after)
+        for m in AuditModel.query(batch_id)
+    ]
+
+
+def register(t: Trainee, now: datetime) -> bool:
+    """Set registered_at once, and count it on the batch. False if already registered."""
+    tx = transaction()
+    try:
+        with tx:
+            tx.update(
+                TraineeModel(t.trainee_id),
+                actions=[TraineeModel.registered_at.set(now)],
+                condition=TraineeModel.registered_at.does_not_exist(),
+                tag="trainee",
+            )
+            tx.update(BatchModel(t.batch_id), actions=[BatchModel.registered_count.add(1)])
+    except TransactWriteError as exc:
+        if "trainee" in tx.failed(exc):
+            return False
+        raise
+    return True
+
+
+def check_in(t: Trainee, day: date) -> bool:
+    """Add the day to the trainee's check-ins once, and count it on the batch."""
+    tx = transaction()
+    try:
+        with tx:
+            tx.update(
+                TraineeModel(t.trainee_id),
+                actions=[TraineeModel.checkins.add({day.isoformat()})],
+                condition=~TraineeModel.checkins.contains(day.isoformat()),
+                tag="trainee",
+            )
+            tx.update(BatchModel(t.batch_id), actions=[BatchModel.checkin_count.add(1)])
+    except TransactWriteError as exc:
+        if "trainee" in tx.failed(exc):
+            return False
+        raise
+    return True
+
+
+def set_feedback(trainee_id: str, text: str, now: datetime) -> None:
+    try:
+        TraineeModel(trainee_id).update(
+            actions=[TraineeModel.feedback.set(text), TraineeModel.feedback_at.set(now)],
+            condition=TraineeModel.trainee_id.exists(),
+        )
+    except UpdateError as exc:
+        raise NotFoundError("trainee_not_found") from exc

@@ -1,0 +1,279 @@
+"""The region contact's roster: add, view, modify, delete, confirm; the office's unlock and
+replacement (audited)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from typing import Any
+
+from chalicelib.adapters import clock, secrets
+from chalicelib.config import settings
+from chalicelib.db import accounts, catalog, rosters
+from chalicelib.db.common import key_time
+from chalicelib.domain import accounts as account_rules
+from chalicelib.domain.accounts import mask_phone
+from chalicelib.domain.errors import ConflictError, NotFoundError
+from chalicelib.domain.notifications import (
+    base_told_sms,
+    credentials_sms,
+    leader_told_sms,
+    rostered_sms,
+)
+from chalicelib.domain.records import Account, AuditEntry, Batch, Message, Session, Trainee
+from chalicelib.domain.rosters import LEADER, check_one_leader
+from chalicelib.domain.vocab import STAGE_NAMES_ZH, Role, Stage
+from chalicelib.observability import logger
+from chalicelib.services import notify
+
+FIELDS = ("name", "gender", "position", "phone", "email", "unit", "subject", "team_role")
+
+
+def _fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data.get(k) for k in FIELDS}
+
+
+def batch_line(batch: Batch, base_name: str = "") -> str:
+    stage = STAGE_NAMES_ZH[Stage(batch.stage)]
+    return f"{base_name}{stage}，{batch.start_date.isoformat()}至{batch.end_date.isoformat()}"
+
+
+def _shanghai(moment: Any) -> str:
+    return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def readable_batch(session: Session, batch_id: str) -> Batch:
+    """The batch, if the caller may see it: the office; the region contact of its region;
+    the base contact of its base. Anyone else: 404 (its existence is not theirs to know)."""
+    batch = catalog.get_batch(batch_id)
+    if batch is None or not _may_read(session, batch):
+        raise NotFoundError("batch_not_found")
+    return batch
+
+
+def _may_read(session: Session, batch: Batch) -> bool:
+    if session.role == Role.admin:
+        return True
+    if session.role == Role.region_contact:
+        return batch.region_id is not None and batch.region_id in session.region_ids
+    if session.role == Role.base_contact:
+        return batch.base_id in session.base_ids and batch.region_id is not None
+    return False
+
+
+def _own_batch(session: Session, batch_id: str) -> Batch:
+    """A batch the caller's region holds (region contacts write only their own rosters)."""
+    batch = readable_batch(session, batch_id)
+    if session.role != Role.region_contact:
+        raise NotFoundError("batch_not_found")
+    return batch
+
+
+def readable_trainee(session: Session, trainee_id: str) -> tuple[Trainee, Batch]:
+    trainee = rosters.get(trainee_id)
+    if trainee is None:
+        raise NotFoundError("trainee_not_found")
+    batch = catalog.get_batch(trainee.batch_id)
+    if batch is None or not _may_read(session, batch):
+        raise NotFoundError("trainee_not_found")
+    return trainee, batch
+
+
+def add(session: Session, batch_id: str, data: dict[str, Any]) -> Trainee:
+    batch = _own_batch(session, batch_id)
+    assert batch.region_id is not None
+    now = clock.now()
+    trainee_id = secrets.new_id()
+    trainee = Trainee(
+        trainee_id=trainee_id,
+        batch_id=batch.batch_id,
+        programme_id=batch.programme_id,
+        region_id=batch.region_id,
+        base_id=batch.base_id,
+        start_date=batch.start_date,
+        end_date=batch.end_date,
+        created_key=f"{key_time(now)}#{trainee_id}",
+        **_fields(data),
+    )
+    rosters.add(trainee, capacity_guard=True, now=now)
+    return trainee
+
+
+def roster(session: Session, batch_id: str) -> list[Trainee]:
+    return rosters.of_batch(readable_batch(session, batch_id).batch_id)
+
+
+def change(session: Session, trainee_id: str, changes: dict[str, Any]) -> Trainee:
+    trainee, batch = readable_trainee(session, trainee_id)
+    if session.role != Role.region_contact:
+        raise NotFoundError("trainee_not_found")
+    updated = replace(trainee, **changes)
+    rosters.change(trainee, updated, clock.now())
+    return updated
+
+
+def remove(session: Session, trainee_id: str) -> None:
+    trainee, _ = readable_trainee(session, trainee_id)
+    if session.role != Role.region_contact:
+        raise NotFoundError("trainee_not_found")
+    rosters.remove(trainee, clock.now())
+
+
+# --- confirmation -----------------------------------------------------------------------
+
+
+def _team_messages(batch: Batch, team: list[Trainee], region_name: str) -> list[Message]:
+    """The base contact learns who comes when and the team leader's phone; the leader learns
+    the base contact's (the seed: the 团长 contacts the base)."""
+    base = catalog.get_base(batch.base_id)
+    contact = accounts.get_account(base.contact_account_id) if base else None
+    leader = next((t for t in team if t.team_role == LEADER), None)
+    if base is None or contact is None or leader is None:
+        return []
+    line = batch_line(batch)
+    to_base = base_told_sms(base.name, region_name, line, len(team), leader.name, leader.phone)
+    out = [notify.sms("roster_confirmed", contact.account_id, contact.phone, to_base)]
+    if contact.email:
+        out.append(
+            notify.email(
+                "roster_confirmed",
+                contact.account_id,
+                contact.email,
+                f"研修批次名单已确认：{region_name}",
+                to_base.removeprefix("【研修平台】"),
+            )
+        )
+    to_leader = leader_told_sms(leader.name, base.name, line, contact.name, contact.phone)
+    out.append(notify.sms("team_leader", leader.account_id, leader.phone, to_leader))
+    return out
+
+
+def _existing_accounts(team: list[Trainee]) -> dict[str, Account]:
+    """The trainee accounts the team's phones already have. A phone of another role's
+    account (a contact, the office) cannot be a trainee's: 409 naming the trainee."""
+    creds = accounts.get_credentials({t.phone for t in team})
+    owners = accounts.get_accounts({c.account_id for c in creds.values() if c.account_id})
+    found = {}
+    for t in team:
+        cred = creds.get(t.phone)
+        owner = owners.get(cred.account_id) if cred and cred.account_id else None
+        if owner is None:
+            continue
+        if owner.role != Role.trainee:
+            raise ConflictError(
+                "phone_taken", fields={t.trainee_id: f"{t.name}的手机号已被其他角色的账号使用"}
+            )
+        found[t.phone] = owner
+    return found
+
+
+def _provision(trainee: Trainee, existing: Account | None, batch: Batch, registration_deadline: str) -> bool:
+    site = settings().site_url
+    if existing is not None:
+        text = rostered_sms(trainee.name, batch_line(batch), registration_deadline, site)
+        message = notify.sms("rostered", existing.account_id, trainee.phone, text)
+        done = rosters.provision(trainee, existing, False, None, None, message)
+    else:
+        now = clock.now()
+        account = Account(secrets.new_id(), Role.trainee, trainee.name, trainee.phone, trainee.email, now)
+        password = secrets.new_password()
+        then = f"请于{registration_deadline}前登录完成报到（研修批次：{batch_line(batch)}）。"
+        text, redacted = credentials_sms(trainee.name, Role.trainee, trainee.phone, password, site, then)
+        message = notify.sms("credentials", account.account_id, trainee.phone, text, redacted)
+        done = rosters.provision(
+            trainee,
+            account,
+            True,
+            secrets.hash_password(password),
+            now + account_rules.INITIAL_PASSWORD_TTL,
+            message,
+        )
+    if done:
+        notify.deliver(message)
+    return done
+
+
+def confirm(session: Session, batch_id: str) -> dict[str, Any]:
+    """Lock the roster and give every trainee an account and an SMS, once. A second call
+    (even a concurrent one) sends nothing; after a crash half-way it finishes the rest."""
+    batch = _own_batch(session, batch_id)
+    assert batch.region_id is not None
+    team = rosters.of_batch(batch.batch_id)
+    check_one_leader(t.team_role for t in team)
+    existing = _existing_accounts(team)
+    programme = catalog.get_programme(batch.programme_id)
+    region = catalog.get_region(batch.region_id)
+    assert programme is not None and region is not None
+    messages = _team_messages(batch, team, region.name) if batch.roster_status == "open" else []
+    locked = rosters.lock(batch, batch.region_id, clock.now(), messages)
+    if not locked and catalog.get_batch(batch.batch_id).roster_status != "confirmed":  # type: ignore[union-attr]
+        raise ConflictError("conflict")
+    for message in messages if locked else []:
+        notify.deliver(message)
+    deadline = _shanghai(programme.registration_deadline)
+    sent = sum(_provision(t, existing.get(t.phone), batch, deadline) for t in team if t.account_id is None)
+    logger.info(
+        "roster confirmed",
+        extra={"batch_id": batch.batch_id, "trainees": len(team), "sms": sent, "locked_now": locked},
+    )
+    return {
+        "batch_id": batch.batch_id,
+        "roster_status": "confirmed",
+        "trainees": len(team),
+        "accounts_provisioned": sent,
+        "changed": locked or sent > 0,
+    }
+
+
+# --- the office: unlock, replace, audit ------------------------------------------------------
+
+
+def _snapshot(t: Trainee) -> str:
+    return json.dumps({k: v for k, v in asdict(t).items() if k in FIELDS}, ensure_ascii=False)
+
+
+def unlock(session: Session, batch_id: str, reason: str) -> Batch:
+    batch = readable_batch(session, batch_id)
+    now = clock.now()
+    rosters.unlock(batch.batch_id, AuditEntry(batch.batch_id, session.account_id, "unlock", reason, now))
+    return replace(batch, roster_status="open")
+
+
+def replace_trainee(session: Session, trainee_id: str, reason: str, data: dict[str, Any]) -> Trainee:
+    old, batch = readable_trainee(session, trainee_id)
+    now = clock.now()
+    new_id = secrets.new_id()
+    fresh: dict[str, Any] = {
+        "trainee_id": new_id,
+        "created_key": f"{key_time(now)}#{new_id}",
+        "account_id": None,
+        "registered_at": None,
+        "checkins": frozenset(),
+        "artifact_count": 0,
+        "feedback": None,
+        "feedback_at": None,
+        **_fields(data),
+    }
+    new = replace(old, **fresh)
+    entry = AuditEntry(
+        batch.batch_id, session.account_id, "replace", reason, now, _snapshot(old), _snapshot(new)
+    )
+    rosters.replace_trainee(old, new, entry)
+    if batch.roster_status == "confirmed":
+        programme = catalog.get_programme(batch.programme_id)
+        assert programme is not None
+        existing = _existing_accounts([new]).get(new.phone)
+        _provision(new, existing, batch, _shanghai(programme.registration_deadline))
+    return rosters.get(new_id) or new
+
+
+def audit(session: Session, batch_id: str) -> list[AuditEntry]:
+    return rosters.audit_of(readable_batch(session, batch_id).batch_id)
+
+
+def show_phone(session: Session, trainee: Trainee) -> str:
+    """Who sees a trainee's whole phone: the office and the region contact who entered it;
+    the base contact sees the team leader's (to reach the team), others masked."""
+    if session.role in (Role.admin, Role.region_contact) or trainee.team_role == LEADER:
+        return trainee.phone
+    return mask_phone(trainee.phone)
