@@ -232,6 +232,12 @@ def all_batches(programme_id: str) -> list[Batch]:
     return [batch_from_model(m) for m in BatchModel.by_programme.query(programme_id)]
 
 
+def get_regions(region_ids: set[str]) -> list[Region]:
+    if not region_ids:
+        return []
+    return [_region(m) for m in RegionModel.batch_get(list(region_ids))]
+
+
 def get_bases(base_ids: set[str]) -> dict[str, Base]:
     if not base_ids:
         return {}

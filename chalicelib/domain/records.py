@@ -164,6 +164,19 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class Export:
+    export_id: str
+    programme_id: str
+    kind: str  # roster | archive | yearbook
+    requested_by: str
+    role: str
+    status: str  # pending | ready | failed
+    created_at: datetime
+    region_id: str | None = None
+    s3_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     """One SMS or e-mail in the outbox. `redacted` replaces `text` once it is sent
     (credential messages: the password must not outlive its delivery)."""

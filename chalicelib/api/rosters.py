@@ -1,0 +1,305 @@
+"""Rosters and attendance: the region contact's roster, the office's unlock and replacement,
+the base contact's view and feedback, the trainee's registration and check-ins, the
+archive and its exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.admin import batch_out
+from chalicelib.api.routing import ADMIN, Call, route
+from chalicelib.domain.records import Session, Trainee
+from chalicelib.lazy import lazy_import
+from chalicelib.schemas.common import shanghai
+from chalicelib.schemas.rosters import (
+    ArchiveBatchOut,
+    AuditOut,
+    BaseBatchOut,
+    BatchArchiveOut,
+    CheckinOut,
+    ConfirmOut,
+    ExportIn,
+    ExportOut,
+    FeedbackIn,
+    MyBatchOut,
+    ReasonIn,
+    RegistrationOut,
+    ReplacementIn,
+    TraineeIn,
+    TraineeOut,
+    TraineePatch,
+)
+from chalicelib.schemas.setup import BatchOut
+
+rosters = lazy_import("chalicelib.services.rosters")
+attendance = lazy_import("chalicelib.services.attendance")
+archive = lazy_import("chalicelib.services.archive")
+
+bp = Blueprint(__name__)
+REGION = frozenset({"region_contact"})
+BASE = frozenset({"base_contact"})
+TRAINEE = frozenset({"trainee"})
+READERS = ADMIN | REGION | BASE
+
+
+def trainee_out(session: Session, t: Trainee) -> TraineeOut:
+    return TraineeOut(
+        trainee_id=t.trainee_id,
+        batch_id=t.batch_id,
+        name=t.name,
+        gender=t.gender,
+        position=t.position,
+        phone=rosters.show_phone(session, t),
+        email=t.email,
+        unit=t.unit,
+        subject=t.subject,
+        team_role=t.team_role,
+        registered_at=shanghai(t.registered_at),
+        checkins=sorted(t.checkins),
+        feedback=t.feedback,
+    )
+
+
+# --- the region contact's roster --------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/batches/{batch_id}/trainees",
+    "POST",
+    roles=REGION,
+    body=TraineeIn,
+    response=TraineeOut,
+    status=201,
+    summary="添加研修人员（不超过批次名额；名单确认后不可修改）",
+)
+def add_trainee(call: Call, batch_id: str) -> TraineeOut:
+    return trainee_out(call.me, rosters.add(call.me, batch_id, call.body.model_dump()))
+
+
+@route(bp, "/batches/{batch_id}/trainees", roles=READERS, response=TraineeOut, summary="批次研修人员名单")
+def list_trainees(call: Call, batch_id: str) -> list[TraineeOut]:
+    return [trainee_out(call.me, t) for t in rosters.roster(call.me, batch_id)]
+
+
+@route(bp, "/trainees/{trainee_id}", roles=READERS, response=TraineeOut, summary="查看研修人员")
+def get_trainee(call: Call, trainee_id: str) -> TraineeOut:
+    return trainee_out(call.me, rosters.readable_trainee(call.me, trainee_id)[0])
+
+
+@route(
+    bp,
+    "/trainees/{trainee_id}",
+    "PATCH",
+    roles=REGION,
+    body=TraineePatch,
+    response=TraineeOut,
+    summary="修改研修人员",
+)
+def patch_trainee(call: Call, trainee_id: str) -> TraineeOut:
+    changes = call.body.model_dump(exclude_unset=True, exclude_none=True)
+    return trainee_out(call.me, rosters.change(call.me, trainee_id, changes))
+
+
+@route(bp, "/trainees/{trainee_id}", "DELETE", roles=REGION, status=204, summary="删除研修人员")
+def delete_trainee(call: Call, trainee_id: str) -> None:
+    rosters.remove(call.me, trainee_id)
+
+
+@route(
+    bp,
+    "/batches/{batch_id}/roster/confirm",
+    "POST",
+    roles=REGION,
+    response=ConfirmOut,
+    summary="最终确认名单：锁定名单，为研修人员开通账号并短信发送（重复调用不再发送）",
+)
+def confirm_roster(call: Call, batch_id: str) -> ConfirmOut:
+    return ConfirmOut(**rosters.confirm(call.me, batch_id))
+
+
+# --- the office ------------------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/batches/{batch_id}/roster/unlock",
+    "POST",
+    roles=ADMIN,
+    body=ReasonIn,
+    response=BatchOut,
+    summary="重新开放已确认的名单（记录原因）",
+)
+def unlock_roster(call: Call, batch_id: str) -> BatchOut:
+    return batch_out(rosters.unlock(call.me, batch_id, call.body.reason))
+
+
+@route(
+    bp,
+    "/trainees/{trainee_id}/replacement",
+    "POST",
+    roles=ADMIN,
+    body=ReplacementIn,
+    response=TraineeOut,
+    status=201,
+    summary="更换一名研修人员（记录原因；已确认的名单为新人员开通账号）",
+)
+def replace_trainee(call: Call, trainee_id: str) -> TraineeOut:
+    new = rosters.replace_trainee(call.me, trainee_id, call.body.reason, call.body.trainee.model_dump())
+    return trainee_out(call.me, new)
+
+
+@route(bp, "/batches/{batch_id}/roster/audit", roles=ADMIN, response=AuditOut, summary="名单变更记录")
+def roster_audit(call: Call, batch_id: str) -> list[AuditOut]:
+    return [AuditOut(**{**e.__dict__, "at": shanghai(e.at)}) for e in rosters.audit(call.me, batch_id)]
+
+
+# --- the base contact ------------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/bases/{base_id}/batches",
+    roles=BASE | ADMIN,
+    response=BaseBatchOut,
+    summary="本基地的批次与名单（只读）",
+)
+def base_batches(call: Call, base_id: str) -> list[BaseBatchOut]:
+    out = []
+    for row in attendance.base_batches(call.me, base_id):
+        b = row["batch"]
+        out.append(
+            BaseBatchOut(
+                batch_id=b.batch_id,
+                programme_id=b.programme_id,
+                stage=b.stage,
+                start_date=b.start_date,
+                end_date=b.end_date,
+                region_id=b.region_id,
+                region_name=row["region_name"],
+                roster_status=b.roster_status,
+                trainees=[trainee_out(call.me, t) for t in row["trainees"]],
+            )
+        )
+    return out
+
+
+@route(
+    bp,
+    "/trainees/{trainee_id}/feedback",
+    "PUT",
+    roles=BASE,
+    body=FeedbackIn,
+    response=TraineeOut,
+    summary="基地对研修人员的反馈",
+)
+def put_feedback(call: Call, trainee_id: str) -> TraineeOut:
+    return trainee_out(call.me, attendance.feedback(call.me, trainee_id, call.body.text))
+
+
+# --- the trainee --------------------------------------------------------------------------------
+
+
+@route(bp, "/me/batches", roles=TRAINEE, response=MyBatchOut, summary="我的研修批次")
+def my_batches(call: Call) -> list[MyBatchOut]:
+    return [
+        MyBatchOut(
+            batch_id=b.batch_id,
+            programme_id=b.programme_id,
+            base_id=b.base_id,
+            base_name=name,
+            stage=b.stage,
+            start_date=b.start_date,
+            end_date=b.end_date,
+            team_role=t.team_role,
+            registered_at=shanghai(t.registered_at),
+            checkins=sorted(t.checkins),
+        )
+        for t, b, name in attendance.my_batches(call.me)
+    ]
+
+
+@route(
+    bp,
+    "/batches/{batch_id}/registration",
+    "POST",
+    roles=TRAINEE,
+    response=RegistrationOut,
+    summary="报到（报到截止前；重复报到不改变任何数据）",
+)
+def register(call: Call, batch_id: str) -> RegistrationOut:
+    t = attendance.register(call.me, batch_id)
+    return RegistrationOut(
+        batch_id=t.batch_id, trainee_id=t.trainee_id, registered_at=shanghai(t.registered_at)
+    )
+
+
+@route(
+    bp,
+    "/batches/{batch_id}/checkins",
+    "POST",
+    roles=TRAINEE,
+    response=CheckinOut,
+    summary="今日签到（北京时间；仅在批次日期内；每天一次）",
+)
+def check_in(call: Call, batch_id: str) -> CheckinOut:
+    t, day = attendance.check_in(call.me, batch_id)
+    return CheckinOut(batch_id=t.batch_id, date=day, checkins=sorted(t.checkins))
+
+
+# --- the archive and exports ------------------------------------------------------------------
+
+
+def _archive_row(row: dict[str, Any]) -> ArchiveBatchOut:
+    return ArchiveBatchOut(**row)
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/archive",
+    roles=ADMIN | REGION,
+    response=ArchiveBatchOut,
+    query=("region_id",),
+    summary="研修档案：各批次报到、签到、心得与成果（实验区联系人只见本区）",
+)
+def programme_archive(call: Call, programme_id: str) -> list[ArchiveBatchOut]:
+    return [
+        _archive_row(r) for r in archive.programme_archive(call.me, programme_id, call.query.get("region_id"))
+    ]
+
+
+@route(
+    bp,
+    "/batches/{batch_id}/archive",
+    roles=READERS,
+    response=BatchArchiveOut,
+    summary="批次研修档案：每位研修人员的报到、签到与成果",
+)
+def batch_archive(call: Call, batch_id: str) -> BatchArchiveOut:
+    batch, rows = archive.batch_archive(call.me, batch_id)
+    [summary] = archive.programme_archive_rows([batch])
+    trainees = [{**r, "registered_at": shanghai(r["registered_at"])} for r in rows]
+    return BatchArchiveOut(batch=_archive_row(summary), trainees=trainees)
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/exports",
+    "POST",
+    roles=ADMIN | REGION,
+    body=ExportIn,
+    response=ExportOut,
+    status=202,
+    summary="导出名单或档案（xlsx）；GET /exports/{export_id} 取下载链接",
+)
+def start_export(call: Call, programme_id: str) -> ExportOut:
+    export = archive.start_export(call.me, programme_id, call.body.kind, call.body.region_id)
+    return ExportOut(export_id=export.export_id, kind=export.kind, status=export.status)
+
+
+@route(bp, "/exports/{export_id}", roles=ADMIN | REGION, response=ExportOut, summary="导出状态与下载链接")
+def get_export(call: Call, export_id: str) -> ExportOut:
+    export, url = archive.export_link(call.me, export_id)
+    return ExportOut(export_id=export.export_id, kind=export.kind, status=export.status, url=url)

@@ -1,0 +1,163 @@
+"""Rosters, attendance, the base's view, the archive and exports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from chalicelib.schemas.common import Email, Input, Output, Phone, Text
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
+
+
+class TraineeIn(Input):
+    name: Text
+    gender: Literal["male", "female"]
+    position: Short | None = None
+    phone: Phone
+    email: Email | None = None
+    unit: Text
+    subject: Short | None = None
+    team_role: Literal["leader", "member"]
+
+
+class TraineePatch(Input):
+    name: Text | None = None
+    gender: Literal["male", "female"] | None = None
+    position: Short | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    unit: Text | None = None
+    subject: Short | None = None
+    team_role: Literal["leader", "member"] | None = None
+
+
+class TraineeOut(Output):
+    trainee_id: str
+    batch_id: str
+    name: str
+    gender: str
+    position: str | None
+    phone: str = Field(description="whole for the office and the region contact, masked for others")
+    email: str | None
+    unit: str
+    subject: str | None
+    team_role: str
+    registered_at: str | None
+    checkins: list[str]
+    feedback: str | None
+
+
+class ReasonIn(Input):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ReplacementIn(Input):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    trainee: TraineeIn
+
+
+class ConfirmOut(Output):
+    batch_id: str
+    roster_status: str
+    trainees: int
+    accounts_provisioned: int
+    changed: bool
+
+
+class AuditOut(Output):
+    actor_id: str
+    action: str
+    reason: str
+    at: str
+    before: str | None
+    after: str | None
+
+
+class RegistrationOut(Output):
+    batch_id: str
+    trainee_id: str
+    registered_at: str
+
+
+class CheckinOut(Output):
+    batch_id: str
+    date: date
+    checkins: list[str]
+
+
+class MyBatchOut(Output):
+    batch_id: str
+    programme_id: str
+    base_id: str
+    base_name: str
+    stage: str
+    start_date: date
+    end_date: date
+    team_role: str
+    registered_at: str | None
+    checkins: list[str]
+
+
+class BaseBatchOut(Output):
+    batch_id: str
+    programme_id: str
+    stage: str
+    start_date: date
+    end_date: date
+    region_id: str | None
+    region_name: str
+    roster_status: str
+    trainees: list[TraineeOut]
+
+
+class FeedbackIn(Input):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ArchiveBatchOut(Output):
+    batch_id: str
+    base_id: str
+    base_name: str
+    region_id: str | None
+    region_name: str
+    stage: str
+    start_date: date
+    end_date: date
+    roster_status: str
+    trainees: int
+    registered: int
+    session_days: int
+    checkin_days: int = Field(description="check-ins of all trainees, in trainee-days")
+    checkin_rate: float
+    artifacts: int
+
+
+class ArchiveTraineeOut(Output):
+    trainee_id: str
+    name: str
+    team_role: str
+    registered_at: str | None
+    checkins: list[str]
+    checkin_days: int
+    session_days: int
+    artifacts: int
+
+
+class BatchArchiveOut(Output):
+    batch: ArchiveBatchOut
+    trainees: list[ArchiveTraineeOut]
+
+
+class ExportIn(Input):
+    kind: Literal["roster", "archive", "yearbook"]
+    region_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class ExportOut(Output):
+    export_id: str
+    kind: str
+    status: str
+    url: str | None = None
