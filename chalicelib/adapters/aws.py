@@ -20,7 +20,11 @@ def client(service: str) -> Any:
     from botocore.config import Config
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": SDK_ATTEMPTS}, connect_timeout=5, read_timeout=10
+        retries={"mode": "standard", "max_attempts": SDK_ATTEMPTS},
+        connect_timeout=5,
+        read_timeout=10,
+        # Presigned S3 URLs and POST policies in SigV4 (moto refuses a browser's preflight on SigV2).
+        signature_version="s3v4" if service == "s3" else None,
     )
     return boto3.client(service, region_name=settings().aws_region, config=config)
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.db.models import AccountModel, NotificationModel
+from chalicelib.db.common import connection
+from chalicelib.db.models import ALL_MODELS, AccountModel, NotificationModel
 
 BARRIER_TIMEOUT_S = 10.0
 JOIN_TIMEOUT_S = 30.0
@@ -20,6 +21,16 @@ _phones = itertools.count(1)
 
 def next_phone() -> str:
     return f"139{next(_phones):08d}"
+
+
+def warm_clients() -> None:
+    """Build the transactions' botocore client and every model's before a race. PynamoDB
+    builds each lazily, on a botocore session of the calling thread's own, so 200 threads
+    first touching one at once each load the DynamoDB service model: ~30 s on two cores,
+    every thread stalled, before any request is sent."""
+    connection().client  # noqa: B018 - the property builds the client
+    for model in ALL_MODELS:
+        model._get_connection().connection.client  # noqa: B018
 
 
 @dataclass

@@ -9,12 +9,12 @@ below reads, checks in Python, then writes, and the same checks catch it."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from pynamodb.exceptions import DoesNotExist
@@ -31,12 +31,13 @@ from chalicelib.domain.records import Demand, DemandLine, Programme, Session
 from chalicelib.domain.vocab import Stage, StudyType
 from chalicelib.schemas.demand import DemandIn
 from chalicelib.services import demand as demand_service
-from tests.concurrency.race import Outcome, race
+from tests.concurrency.race import Outcome, race, warm_clients
 
 pytestmark = pytest.mark.concurrency
 
 ROUNDS = int(os.environ.get("YANXIU_DEMAND_RACE_ROUNDS", "20"))
 CONTROL_ROUNDS = 5
+FIRST_DEMAND_ROUNDS = 3
 REGIONS = 20
 PER_REGION = 10
 DEFAULT_PLACES = 35
@@ -93,19 +94,54 @@ class Round:
 
     programme_id: str
     quotas: dict[str, int]  # region -> places it may ask for
-    preset: set[str]  # regions whose quota was created before the race
+    preset: set[str]  # regions whose quota was created before the race, not from the default
     callers: list[tuple[str, int]]  # thread -> (region, places asked)
     outcomes: list[Outcome] = field(default_factory=list)
 
 
-def run_round(submit: Submit, round_no: int) -> Round:
+class InFlight:
+    """Wraps the repository's submit (the transaction) and keeps, per region, the most calls
+    in flight at once: proof that a region's demands were decided while a sibling's
+    transaction was under way, not one after another."""
+
+    def __init__(self, wrapped: Callable[..., Demand]) -> None:
+        self._wrapped = wrapped
+        self._lock = threading.Lock()
+        self._now: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+
+    def __call__(self, demand: Demand, *args: object, **kwargs: object) -> Demand:
+        with self._lock:
+            self._now[demand.region_id] += 1
+            self.peak[demand.region_id] = max(self.peak[demand.region_id], self._now[demand.region_id])
+        try:
+            return self._wrapped(demand, *args, **kwargs)
+        finally:
+            with self._lock:
+                self._now[demand.region_id] -= 1
+
+    def take_peaks(self) -> Counter[str]:
+        with self._lock:
+            peaks, self.peak = self.peak, Counter()
+        return peaks
+
+
+@pytest.fixture
+def in_flight(monkeypatch: pytest.MonkeyPatch) -> Iterator[InFlight]:
+    # services.demand calls demands.submit through the module, so patching it there is enough.
+    tracker = InFlight(demands_repo.submit)
+    monkeypatch.setattr(demands_repo, "submit", tracker)
+    yield tracker
+
+
+def run_round(submit: Submit, round_no: int, asks: tuple[int, ...] = ASKS, preset_some: bool = True) -> Round:
     programme_id = new_programme()
     regions = [f"r{i:02d}" for i in range(REGIONS)]
     quotas, preset = {}, set()
     for i, region_id in enumerate(regions):
         # Every other region (shifting each round) gets its quota beforehand; the others'
         # first demand creates it from the default, racing its nine siblings to do so.
-        if (i + round_no) % 2 == 0:
+        if preset_some and (i + round_no) % 2 == 0:
             places = SET_PLACES[(i // 2) % len(SET_PLACES)]
             demands_repo.create_quota(programme_id, region_id, places, clock.now())
             preset.add(region_id)
@@ -113,10 +149,11 @@ def run_round(submit: Submit, round_no: int) -> Round:
             places = DEFAULT_PLACES
         quotas[region_id] = places
     # Interleaved (r00, r01, ... r19, r00, ...) so a region's threads are not started together.
-    callers = [(region_id, ASKS[k]) for k in range(PER_REGION) for region_id in regions]
+    callers = [(region_id, asks[k]) for k in range(PER_REGION) for region_id in regions]
     sessions = {region_id: session_for(region_id) for region_id in regions}
-    bodies = {n: body_for(n) for n in set(ASKS)}
+    bodies = {n: body_for(n) for n in set(asks)}
     result = Round(programme_id, quotas, preset, callers)
+    warm_clients()  # else the first round's 200 threads each build a botocore client first
     result.outcomes = race(
         len(callers),
         lambda i: submit(sessions[callers[i][0]], programme_id, bodies[callers[i][1]]),
@@ -155,22 +192,29 @@ def violations(r: Round) -> tuple[list[str], int]:
             found.append(f"{region_id}: {granted} places accepted, quota {places}")
         try:
             q = QuotaModel.get(r.programme_id, region_id, consistent_read=True)
-            tally = (int(q.places), int(q.requested), int(q.remaining))
+            tally = tuple(None if v is None else int(v) for v in (q.places, q.requested, q.remaining))
         except DoesNotExist:
             tally = None
         if tally != (places, granted, places - granted):
-            found.append(f"{region_id}: tally (places, requested, remaining) {tally}, accepted {granted}")
+            how = "set beforehand" if region_id in r.preset else "from the default"
+            found.append(
+                f"{region_id}: tally (places, requested, remaining) {tally} ({how}), accepted {granted}"
+            )
         kept = stored[region_id]
         if sorted(m.demand_id for m in kept) != sorted(d.demand_id for d in ok):
             found.append(f"{region_id}: {len(kept)} demands stored, {len(ok)} accepted")
         if sum(int(m.places) for m in kept) != granted:
-            found.append(f"{region_id}: stored demands hold {sum(int(m.places) for m in kept)}, accepted {granted}")
+            found.append(
+                f"{region_id}: stored demands hold {sum(int(m.places) for m in kept)}, accepted {granted}"
+            )
         for d in ok:
             for line in d.items:
                 stage_requested[line.stage] += line.places
     for stage in Stage:
         try:
-            requested = int(QuotaModel.get(r.programme_id, stage_tally_key(stage), consistent_read=True).requested)
+            requested = int(
+                QuotaModel.get(r.programme_id, stage_tally_key(stage), consistent_read=True).requested or 0
+            )
         except DoesNotExist:
             requested = 0
         if requested != stage_requested[stage]:
@@ -178,7 +222,7 @@ def violations(r: Round) -> tuple[list[str], int]:
     return found, refused
 
 
-def test_concurrent_demands_never_pass_a_region_quota() -> None:
+def test_concurrent_demands_never_pass_a_region_quota(in_flight: InFlight) -> None:
     started = time.monotonic()
     refused_in_all = 0
     for round_no in range(ROUNDS):
@@ -190,11 +234,31 @@ def test_concurrent_demands_never_pass_a_region_quota() -> None:
         found, refused = violations(r)
         assert not found, f"round {round_no}: {found[:10]}"
         # And the quotas were contended: 95 places asked against at most 40, so every region
-        # refused someone
+        # refused someone, and every region had two or more transactions in flight at once
         assert refused >= REGIONS, f"round {round_no}: only {refused} demands refused"
+        peaks = in_flight.take_peaks()
+        serial = sorted(region_id for region_id in r.quotas if peaks[region_id] < 2)
+        assert not serial, f"round {round_no}: regions whose demands never overlapped: {serial}"
         refused_in_all += refused
     elapsed = time.monotonic() - started
     print(f"{ROUNDS} rounds of {REGIONS * PER_REGION} demands in {elapsed:.1f} s, {refused_in_all} refused")
+
+
+@pytest.mark.xfail(
+    strict=False,  # the race is lost in most rounds, not every one
+    reason="chalicelib.db.demands.submit tells a missing quota from a used-up one by reading it "
+    "after the transaction failed: a sibling's create_quota in between turns 'missing' into "
+    "quota_exceeded for a region's first demands, with all its places left",
+)
+def test_first_demands_at_once_are_not_refused_while_places_remain() -> None:
+    for round_no in range(FIRST_DEMAND_ROUNDS):
+        # Given 20 regions with no quota yet: each one's first demand creates it (35 places)
+        # When 10 demands of one place each per region are submitted at one instant
+        r = run_round(demand_service.submit, round_no, asks=(1,) * PER_REGION, preset_some=False)
+        # Then all are accepted, as 10 places fit in 35, and the tallies agree
+        found, refused = violations(r)
+        assert not found, f"round {round_no}: {found[:10]}"
+        assert refused == 0, f"round {round_no}: {refused} one-place demands refused with places left"
 
 
 # --- the control: the bug the transaction avoids ----------------------------------------
@@ -209,14 +273,19 @@ def racy_submit(session: Session, programme_id: str, body: DemandIn) -> Demand:
     now = clock.now()
     try:
         q = QuotaModel.get(programme_id, region_id, consistent_read=True)
-        places, requested = int(q.places), int(q.requested)
-    except DoesNotExist:
-        places, requested = DEFAULT_PLACES, 0
-    if places - requested < n:
+        places, requested, remaining = int(q.places), int(q.requested), int(q.remaining)
+    except DoesNotExist:  # the region's first demand: its tally starts at the default
+        places, requested, remaining = DEFAULT_PLACES, 0, DEFAULT_PLACES
+    if remaining < n:
         raise ConflictError("quota_exceeded")
     time.sleep(0.005)  # widen the gap between the read and the write, as a slow request would
     QuotaModel(
-        programme_id, region_id, places=places, requested=requested + n, remaining=places - requested - n, updated_at=now
+        programme_id,
+        region_id,
+        places=places,
+        requested=requested + n,
+        remaining=remaining - n,
+        updated_at=now,
     ).save()
     for line in lines:
         QuotaModel(programme_id, stage_tally_key(line.stage)).update(
