@@ -45,7 +45,9 @@ class Stack:
         return json.loads(out.stdout)
 
     def password_of(self, phone: str) -> str:
-        texts = [m["text"] for m in self.outbox()["sms"] if m["phone"].endswith(phone)]
+        texts = [
+            m["text"] for m in self.outbox()["sms"] if m["phone"].endswith(phone) and "初始密码" in m["text"]
+        ]
         found = re.search(r"初始密码：(\S+?)。", texts[-1])
         assert found
         return found.group(1)
