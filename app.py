@@ -7,13 +7,13 @@ import uuid
 
 from chalice import Chalice
 
-from chalicelib.api import admin, auth, demands, public, rosters
+from chalicelib.api import admin, artifacts, auth, demands, public, rosters
 from chalicelib.jobs import schedules
 from chalicelib.observability import flush_metrics, logger
 
 app = Chalice(app_name="yanxiu")
 
-for blueprint in (public.bp, auth.bp, admin.bp, demands.bp, rosters.bp):
+for blueprint in (public.bp, auth.bp, admin.bp, demands.bp, rosters.bp, artifacts.bp):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)
 

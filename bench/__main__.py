@@ -1,5 +1,6 @@
 """Print the figures: cold import, DynamoDB calls per request, latency against raw moto, the
-demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx."""
+demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx,
+the roster routes' and the archive's DynamoDB calls."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bench import env
 
 env.apply()  # before chalicelib (settings are read once) and before any botocore session
 
-from bench import allocation, calls, demand, imports, routes  # noqa: E402
+from bench import allocation, calls, demand, imports, rosters, routes  # noqa: E402
 from bench.table import Row, render  # noqa: E402
 
 
@@ -20,7 +21,8 @@ def main() -> None:
     count_rows, latency_rows = routes.measure(recorder)
     demand_rows = demand.measure(recorder)
     allocation_rows = allocation.measure()
-    print(render(rows + count_rows + latency_rows + demand_rows + allocation_rows))
+    roster_rows = rosters.measure(recorder)
+    print(render(rows + count_rows + latency_rows + demand_rows + allocation_rows + roster_rows))
     print(f"\n(no figure is pass/fail; see bench/README.md)  took {time.perf_counter() - started:.0f} s")
 
 

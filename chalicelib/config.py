@@ -22,6 +22,8 @@ TABLES = (
     "audit",
     "exports",
     "artifacts",
+    "artifact_versions",
+    "uploads",
     "notifications",
 )
 
@@ -31,6 +33,7 @@ class Settings(BaseModel):
     aws_region: str
     table_names: dict[str, str]
     bucket: str
+    upload_queue: str
     mail_from: str
     site_url: str
     # Local mode: the embedded AWS (moto server) answers; no S3 events fire, no real SMS leaves.
@@ -53,6 +56,7 @@ def settings() -> Settings:
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-southeast-1",
         table_names={t: env.get(_table_env(t), prefix + t) for t in TABLES},
         bucket=env.get("YANXIU_BUCKET", f"yanxiu-{stage}-uploads"),
+        upload_queue=env.get("YANXIU_UPLOAD_QUEUE", f"yanxiu-{stage}-upload-events"),
         mail_from=env.get("YANXIU_MAIL_FROM", "noreply@yanxiu.example.cn"),
         site_url=env.get("YANXIU_SITE_URL", "http://127.0.0.1:8000"),
         local=env.get("YANXIU_LOCAL", "") == "1",

@@ -301,5 +301,7 @@ def start_export(call: Call, programme_id: str) -> ExportOut:
 
 @route(bp, "/exports/{export_id}", roles=ADMIN | REGION, response=ExportOut, summary="导出状态与下载链接")
 def get_export(call: Call, export_id: str) -> ExportOut:
-    export, url = archive.export_link(call.me, export_id)
-    return ExportOut(export_id=export.export_id, kind=export.kind, status=export.status, url=url)
+    export, url, index_url = archive.export_link(call.me, export_id)
+    return ExportOut(
+        export_id=export.export_id, kind=export.kind, status=export.status, url=url, index_url=index_url
+    )

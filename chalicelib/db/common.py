@@ -11,11 +11,11 @@ from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import CancellationReason, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import DependencyUnavailableError, ValidationFailedError
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +36,7 @@ class Transaction(TransactWrite):
     transaction touched one of the items at that moment) is retried, a few times: the whole
     transaction was refused, so sending it again is safe."""
 
-    CONFLICT_RETRIES = 3
+    CONFLICT_RETRIES = 5  # up to ~1.3 s of jittered backoff before answering 503
 
     def __init__(self) -> None:
         super().__init__(connection=connection())
@@ -84,17 +84,24 @@ class Transaction(TransactWrite):
         sent = self._tags["check"] + self._tags["delete"] + self._tags["put"] + self._tags["update"]
         return {tag for i in failed_items(exc) if i < len(sent) and (tag := sent[i])}
 
+    def reason(self, exc: TransactWriteError, tag: str) -> CancellationReason | None:
+        """The cancellation reason of the item tagged `tag` (None: that item did not fail)."""
+        sent = self._tags["check"] + self._tags["delete"] + self._tags["put"] + self._tags["update"]
+        reasons = exc.cancellation_reasons or []
+        return next((reasons[i] for i, t in enumerate(sent) if t == tag and i < len(reasons)), None)
+
     def _commit(self) -> Any:
         for attempt in range(self.CONFLICT_RETRIES + 1):
             try:
                 return super()._commit()
             except TransactWriteError as exc:
                 reasons = exc.cancellation_reasons or []
-                if attempt == self.CONFLICT_RETRIES or not any(
-                    r and r.code == "TransactionConflict" for r in reasons
-                ):
+                if not any(r and r.code == "TransactionConflict" for r in reasons):
                     raise
-                time.sleep(0.02 * (attempt + 1) * (1 + random.random()))
+                if attempt == self.CONFLICT_RETRIES:
+                    # Still contended: the client may try again in a moment (503, Retry-After).
+                    raise DependencyUnavailableError(retry_after=1) from exc
+                time.sleep(0.02 * 2**attempt * (1 + random.random()))  # noqa: S311 - jitter, not a secret
         raise AssertionError("unreachable")
 
 

@@ -77,6 +77,7 @@ def submit(demand: Demand, now: datetime, submitted_by: str) -> Demand:
                     QuotaModel.updated_at.set(now),
                 ],
                 condition=QuotaModel.remaining >= n,
+                return_values="ALL_OLD",  # the tally as the condition saw it, or none at all
                 tag="quota",
             )
             for line in demand.items:
@@ -90,7 +91,9 @@ def submit(demand: Demand, now: datetime, submitted_by: str) -> Demand:
         if "programme" in failed:
             raise DeadlineOrProgramme from exc
         if "quota" in failed:
-            if get_quota(demand.programme_id, demand.region_id) is None:
+            # Not a read after the fact: a sibling may have created the tally since.
+            quota = tx.reason(exc, "quota")
+            if quota is None or not quota.raw_item:
                 raise QuotaMissing from exc
             raise ConflictError("quota_exceeded") from exc
         raise

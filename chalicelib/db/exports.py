@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.db.common import key_time
 from chalicelib.db.models import ExportModel
 from chalicelib.domain.records import Export
 
@@ -35,7 +36,13 @@ def put(e: Export) -> None:
         status=e.status,
         s3_key=e.s3_key,
         created_at=e.created_at,
+        created_key=f"{key_time(e.created_at)}#{e.export_id}",
+        pending="pending" if e.status == "pending" else None,
     ).save()
+
+
+def pending(limit: int) -> list[Export]:
+    return [_export(m) for m in ExportModel.by_pending.query("pending", limit=limit)]
 
 
 def get(export_id: str) -> Export | None:
@@ -47,4 +54,4 @@ def get(export_id: str) -> Export | None:
 
 def mark(export_id: str, status: str, s3_key: str | None) -> None:
     key = ExportModel.s3_key.set(s3_key) if s3_key else ExportModel.s3_key.remove()
-    ExportModel(export_id).update(actions=[ExportModel.status.set(status), key])
+    ExportModel(export_id).update(actions=[ExportModel.status.set(status), key, ExportModel.pending.remove()])

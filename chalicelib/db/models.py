@@ -382,6 +382,16 @@ class AuditModel(Model):
     at = UTCDateTimeAttribute()
 
 
+class ExportsPending(GlobalSecondaryIndex["ExportModel"]):
+    """Sparse: exports still to build (the yearbook job queries them)."""
+
+    class Meta(_IndexMeta):
+        index_name = "pending"
+
+    pending = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class ExportModel(Model):
     """An export (roster, archive, yearbook) written to S3. Get by id."""
 
@@ -397,33 +407,124 @@ class ExportModel(Model):
     status = UnicodeAttribute()  # pending | ready | failed
     s3_key = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    created_key = UnicodeAttribute(null=True)
+    pending = UnicodeAttribute(null=True)
+    by_pending = ExportsPending()
 
 
 class ArtifactsByAuthor(GlobalSecondaryIndex["ArtifactModel"]):
-    """Query one author's artifacts, newest first."""
+    """Query one author's artifacts, newest first (GET /me/artifacts: one Query)."""
 
     class Meta(_IndexMeta):
         index_name = "by_author"
 
     author_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ArtifactsFeatured(GlobalSecondaryIndex["ArtifactModel"]):
+    """Sparse: only featured artifacts carry `featured`; the showcase is one Query
+    (begins_with the programme id to filter by programme)."""
+
+    class Meta(_IndexMeta):
+        index_name = "featured"
+
+    featured = UnicodeAttribute(hash_key=True)
+    featured_key = UnicodeAttribute(range_key=True)
+
+
+class ArtifactsByProgramme(GlobalSecondaryIndex["ArtifactModel"]):
+    """Query a programme's artifacts of one kind by stage and base (the yearbook)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_programme"
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    programme_key = UnicodeAttribute(range_key=True)
 
 
 class ArtifactModel(Model):
-    """A reflection, insight or outcome (the artifacts issue fills in the routes)."""
+    """A reflection, insight or outcome. What its lists show (programme, dates, author and
+    region names) is copied in at creation, so each list is one Query. `version` rises by
+    one per modification, under the condition that it is the version the writer read."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["artifacts"]
 
     artifact_id = UnicodeAttribute(hash_key=True)
     author_id = UnicodeAttribute()
+    author_name = UnicodeAttribute()
+    trainee_id = UnicodeAttribute()
     batch_id = UnicodeAttribute()
+    programme_id = UnicodeAttribute()
+    programme_name = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    region_name = UnicodeAttribute()
+    base_id = UnicodeAttribute()
+    base_name = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    start_date = UnicodeAttribute()
+    end_date = UnicodeAttribute()
     kind = UnicodeAttribute()
     title = UnicodeAttribute()
     body = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    version = VersionAttribute()
+    image_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    version = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    created_key = UnicodeAttribute()
+    programme_key = UnicodeAttribute()
+    deleted_at = UTCDateTimeAttribute(null=True)
+    featured = UnicodeAttribute(null=True)
+    featured_key = UnicodeAttribute(null=True)
     by_author = ArtifactsByAuthor()
+    by_featured = ArtifactsFeatured()
+    by_programme = ArtifactsByProgramme()
+
+
+class ArtifactVersionModel(Model):
+    """The earlier versions of an artifact, kept on each modification. Query by artifact."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["artifact_versions"]
+
+    artifact_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    image_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    saved_at = UTCDateTimeAttribute()
+
+
+class UploadsPending(GlobalSecondaryIndex["UploadModel"]):
+    """Sparse: uploads not yet checked (local mode's run-job, and stragglers)."""
+
+    class Meta(_IndexMeta):
+        index_name = "pending"
+
+    pending = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class UploadModel(Model):
+    """One image upload: presigned POST to `uploads/<account>/<id>`, checked by the S3 event
+    handler, then `ready` (clean copy under `clean/`) or `rejected` (moved to `quarantine/`)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["uploads"]
+
+    upload_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    s3_key = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | ready | rejected
+    reason = UnicodeAttribute(null=True)
+    clean_key = UnicodeAttribute(null=True)
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    created_key = UnicodeAttribute()
+    pending = UnicodeAttribute(null=True)
+    by_pending = UploadsPending()
 
 
 class OutboxByStatus(GlobalSecondaryIndex["NotificationModel"]):
@@ -476,5 +577,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AuditModel,
     ExportModel,
     ArtifactModel,
+    ArtifactVersionModel,
+    UploadModel,
     NotificationModel,
 )

@@ -44,6 +44,9 @@ class ConflictError(DomainError):
 class PayloadTooLargeError(DomainError):
     code = "payload_too_large"
 
+    def __init__(self, code: str | None = None) -> None:
+        super().__init__(code)
+
 
 class TooManyAttemptsError(DomainError):
     code = "too_many_attempts"

@@ -177,6 +177,44 @@ class Export:
 
 
 @dataclass(frozen=True)
+class Upload:
+    upload_id: str
+    account_id: str
+    s3_key: str
+    content_type: str
+    status: str = "pending"  # pending | ready | rejected
+    reason: str | None = None
+    clean_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Artifact:
+    artifact_id: str
+    author_id: str
+    author_name: str
+    trainee_id: str
+    batch_id: str
+    programme_id: str
+    programme_name: str
+    region_id: str
+    region_name: str
+    base_id: str
+    base_name: str
+    stage: str
+    start_date: date
+    end_date: date
+    kind: str
+    title: str
+    body: str
+    image_ids: tuple[str, ...]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+    featured: bool = False
+
+
+@dataclass(frozen=True)
 class Message:
     """One SMS or e-mail in the outbox. `redacted` replaces `text` once it is sent
     (credential messages: the password must not outlive its delivery)."""

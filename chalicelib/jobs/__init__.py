@@ -10,12 +10,24 @@ from typing import Any
 from chalicelib.lazy import lazy_import
 
 notify = lazy_import("chalicelib.services.notify")
+uploads = lazy_import("chalicelib.services.uploads")
+yearbook = lazy_import("chalicelib.services.yearbook")
 
 
 def drain_outbox(now: datetime | None = None) -> dict[str, Any]:
     return notify.drain(now)
 
 
+def check_uploads(now: datetime | None = None) -> dict[str, Any]:
+    return uploads.check_pending()
+
+
+def build_exports(now: datetime | None = None) -> dict[str, Any]:
+    return yearbook.build_pending()
+
+
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "outbox": drain_outbox,
+    "uploads": check_uploads,
+    "exports": build_exports,
 }

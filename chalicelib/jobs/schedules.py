@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
 from chalice import Blueprint, Rate
 
-from chalicelib.jobs import drain_outbox
+from chalicelib.config import settings
+from chalicelib.jobs import build_exports, check_uploads, drain_outbox
 from chalicelib.observability import flush_metrics, logger
 
 bp = Blueprint(__name__)
@@ -15,3 +20,43 @@ def drain_outbox_schedule(event: object) -> None:
     result = drain_outbox()
     logger.info("outbox drained", extra=result)
     flush_metrics()
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="build_exports")
+def build_exports_schedule(event: object) -> None:
+    logger.info("exports built", extra=build_exports())
+    flush_metrics()
+
+
+@bp.schedule(Rate(15, unit=Rate.MINUTES), name="check_uploads")
+def check_uploads_schedule(event: object) -> None:
+    """Stragglers: an upload whose S3 event was lost is checked here."""
+    logger.info("uploads checked", extra=check_uploads())
+    flush_metrics()
+
+
+# S3 tells an SQS queue (infra/template.json: the bucket's notification on uploads/), and the
+# queue this Lambda: `chalice package` cannot attach an S3 event to a bucket CloudFormation
+# creates, and the queue also retries a failed check. The queue's name is part of the event
+# source, so it is read when the app is defined.
+@bp.on_sqs_message(queue=settings().upload_queue, batch_size=10, name="on_s3_event")
+def on_s3_event(event: Any) -> None:
+    from chalicelib.services.uploads import on_object_created
+
+    for record in event:
+        for key in object_keys(record.body):
+            on_object_created(key)
+    flush_metrics()
+
+
+def object_keys(body: str) -> list[str]:
+    """The object keys of one S3 event notification (keys arrive URL-encoded)."""
+    try:
+        notification = json.loads(body)
+    except ValueError:
+        return []
+    return [
+        unquote_plus(r["s3"]["object"]["key"])
+        for r in notification.get("Records", [])
+        if r.get("eventName", "").startswith("ObjectCreated") and "s3" in r
+    ]

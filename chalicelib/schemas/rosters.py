@@ -159,5 +159,6 @@ class ExportIn(Input):
 class ExportOut(Output):
     export_id: str
     kind: str
-    status: str
+    status: str = Field(description="pending | ready | failed")
     url: str | None = None
+    index_url: str | None = Field(default=None, description="the yearbook's .xlsx index")

@@ -10,7 +10,7 @@ from chalicelib.adapters.spreadsheet import XLSX, build_xlsx
 from chalicelib.db import catalog, exports, rosters
 from chalicelib.domain.accounts import mask_phone
 from chalicelib.domain.deadlines import days
-from chalicelib.domain.errors import NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import ForbiddenError, NotFoundError, ValidationFailedError
 from chalicelib.domain.records import Batch, Export, Session, Trainee
 from chalicelib.domain.rosters import LEADER
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Role, Stage
@@ -171,8 +171,10 @@ def _sheet_rows(session: Session, programme_id: str, region_id: str | None, kind
 def start_export(session: Session, programme_id: str, kind: str, region_id: str | None) -> Export:
     """Write the roster or archive workbook to S3 now (a programme's rosters are small); the
     record and the 202 keep the contract's shape, which the yearbook's job shares."""
+    if kind == "yearbook":
+        return _start_yearbook(session, programme_id)
     if kind not in ("roster", "archive"):
-        raise ValidationFailedError(fields={"kind": "可导出 roster 或 archive"})
+        raise ValidationFailedError(fields={"kind": "可导出 roster、archive 或 yearbook"})
     if session.role == Role.region_contact:
         region_id = region_of(session, region_id)
     export = Export(
@@ -194,13 +196,32 @@ def start_export(session: Session, programme_id: str, kind: str, region_id: str 
     return Export(**{**export.__dict__, "status": "ready", "s3_key": key})
 
 
-def export_link(session: Session, export_id: str) -> tuple[Export, str | None]:
+def _start_yearbook(session: Session, programme_id: str) -> Export:
+    """The yearbook is built by the exports job (jobs/), not in this request: 202 pending."""
+    if session.role != Role.admin:
+        raise ForbiddenError("forbidden")
+    if catalog.get_programme(programme_id) is None:
+        raise NotFoundError("programme_not_found")
+    export = Export(
+        secrets.new_id(), programme_id, "yearbook", session.account_id, session.role, "pending", clock.now()
+    )
+    exports.put(export)
+    return export
+
+
+def export_link(session: Session, export_id: str) -> tuple[Export, str | None, str | None]:
     export = exports.get(export_id)
     if export is None or (session.role != Role.admin and export.requested_by != session.account_id):
         raise NotFoundError("export_not_found")
     if export.status != "ready" or not export.s3_key:
-        return export, None
+        return export, None, None
     name = {"roster": "研修人员名单", "archive": "研修档案", "yearbook": "学习成果汇编"}.get(
         export.kind, "导出"
     )
-    return export, storage.presigned_get(export.s3_key, filename=f"{name}{export.s3_key[-5:]}")
+    url = storage.presigned_get(export.s3_key, filename=f"{name}{export.s3_key[-5:]}")
+    index = None
+    if export.kind == "yearbook":
+        index = storage.presigned_get(
+            export.s3_key.replace(".docx", "-index.xlsx"), filename=f"{name}索引.xlsx"
+        )
+    return export, url, index

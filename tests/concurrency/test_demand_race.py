@@ -244,12 +244,6 @@ def test_concurrent_demands_never_pass_a_region_quota(in_flight: InFlight) -> No
     print(f"{ROUNDS} rounds of {REGIONS * PER_REGION} demands in {elapsed:.1f} s, {refused_in_all} refused")
 
 
-@pytest.mark.xfail(
-    strict=False,  # the race is lost in most rounds, not every one
-    reason="chalicelib.db.demands.submit tells a missing quota from a used-up one by reading it "
-    "after the transaction failed: a sibling's create_quota in between turns 'missing' into "
-    "quota_exceeded for a region's first demands, with all its places left",
-)
 def test_first_demands_at_once_are_not_refused_while_places_remain() -> None:
     for round_no in range(FIRST_DEMAND_ROUNDS):
         # Given 20 regions with no quota yet: each one's first demand creates it (35 places)

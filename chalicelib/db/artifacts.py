@@ -1,0 +1,219 @@
+"""Artifacts and their earlier versions.
+
+Access patterns:
+- create: one transaction: the artifact (Put), the trainee's and the batch's artifact counters.
+- GET /me/artifacts: one Query on by_author (deleted ones filtered out in the same Query).
+- modify: one transaction: the artifact under version == the version read (409 otherwise),
+  the previous version into artifact_versions.
+- delete/restore: UpdateItem deleted_at (with the counters), feature: UpdateItem (sparse index).
+- showcase: one Query on the sparse `featured` index; yearbook: Query by_programme "outcome#".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from chalicelib.db.common import key_time, transaction
+from chalicelib.db.models import ArtifactModel, ArtifactVersionModel, BatchModel, TraineeModel
+from chalicelib.domain.errors import ConflictError, NotFoundError
+from chalicelib.domain.records import Artifact
+
+FEATURED = "featured"
+
+
+def _artifact(m: ArtifactModel) -> Artifact:
+    return Artifact(
+        artifact_id=m.artifact_id,
+        author_id=m.author_id,
+        author_name=m.author_name,
+        trainee_id=m.trainee_id,
+        batch_id=m.batch_id,
+        programme_id=m.programme_id,
+        programme_name=m.programme_name,
+        region_id=m.region_id,
+        region_name=m.region_name,
+        base_id=m.base_id,
+        base_name=m.base_name,
+        stage=m.stage,
+        start_date=date.fromisoformat(m.start_date),
+        end_date=date.fromisoformat(m.end_date),
+        kind=m.kind,
+        title=m.title,
+        body=m.body,
+        image_ids=tuple(str(i) for i in m.image_ids or ()),
+        version=int(m.version),
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+        deleted_at=m.deleted_at,
+        featured=m.featured is not None,
+    )
+
+
+def _item(a: Artifact) -> ArtifactModel:
+    return ArtifactModel(
+        a.artifact_id,
+        author_id=a.author_id,
+        author_name=a.author_name,
+        trainee_id=a.trainee_id,
+        batch_id=a.batch_id,
+        programme_id=a.programme_id,
+        programme_name=a.programme_name,
+        region_id=a.region_id,
+        region_name=a.region_name,
+        base_id=a.base_id,
+        base_name=a.base_name,
+        stage=a.stage,
+        start_date=a.start_date.isoformat(),
+        end_date=a.end_date.isoformat(),
+        kind=a.kind,
+        title=a.title,
+        body=a.body,
+        image_ids=list(a.image_ids) or None,  # type: ignore[arg-type]
+        version=a.version,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+        created_key=f"{key_time(a.created_at)}#{a.artifact_id}",
+        programme_key=f"{a.kind}#{a.stage}#{a.base_id}#{key_time(a.created_at)}#{a.artifact_id}",
+    )
+
+
+def create(a: Artifact) -> None:
+    with transaction() as tx:
+        tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
+        tx.update(TraineeModel(a.trainee_id), actions=[TraineeModel.artifact_count.add(1)])
+        tx.update(BatchModel(a.batch_id), actions=[BatchModel.artifact_count.add(1)])
+
+
+def get(artifact_id: str) -> Artifact | None:
+    try:
+        return _artifact(ArtifactModel.get(artifact_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def replace_content(old: Artifact, new: Artifact) -> None:
+    """Save `new` (version old.version + 1) only if the stored version is still old.version,
+    and keep `old` among the versions."""
+    tx = transaction()
+    try:
+        with tx:
+            tx.update(
+                ArtifactModel(old.artifact_id),
+                actions=[
+                    ArtifactModel.title.set(new.title),
+                    ArtifactModel.body.set(new.body),
+                    ArtifactModel.image_ids.set(list(new.image_ids))  # type: ignore[arg-type]
+                    if new.image_ids
+                    else ArtifactModel.image_ids.remove(),
+                    ArtifactModel.version.set(new.version),
+                    ArtifactModel.updated_at.set(new.updated_at),
+                ],
+                condition=(ArtifactModel.version == old.version) & ArtifactModel.deleted_at.does_not_exist(),
+                tag="artifact",
+            )
+            tx.save(
+                ArtifactVersionModel(
+                    old.artifact_id,
+                    old.version,
+                    title=old.title,
+                    body=old.body,
+                    image_ids=list(old.image_ids) or None,
+                    saved_at=new.updated_at,
+                )
+            )
+    except TransactWriteError as exc:
+        if "artifact" in tx.failed(exc):
+            raise ConflictError("stale_version") from exc
+        raise
+
+
+def versions(artifact_id: str) -> list[tuple[int, str, datetime]]:
+    return [(int(m.version), m.title, m.saved_at) for m in ArtifactVersionModel.query(artifact_id)]
+
+
+def mark_deleted(a: Artifact, now: datetime) -> None:
+    tx = transaction()
+    try:
+        with tx:
+            tx.update(
+                ArtifactModel(a.artifact_id),
+                actions=[
+                    ArtifactModel.deleted_at.set(now),
+                    ArtifactModel.featured.remove(),
+                    ArtifactModel.featured_key.remove(),
+                ],
+                condition=ArtifactModel.deleted_at.does_not_exist(),
+                tag="artifact",
+            )
+            tx.update(TraineeModel(a.trainee_id), actions=[TraineeModel.artifact_count.add(-1)])
+            tx.update(BatchModel(a.batch_id), actions=[BatchModel.artifact_count.add(-1)])
+    except TransactWriteError as exc:
+        if "artifact" in tx.failed(exc):
+            raise NotFoundError("artifact_not_found") from exc
+        raise
+
+
+def restore(a: Artifact) -> None:
+    with transaction() as tx:
+        tx.update(
+            ArtifactModel(a.artifact_id),
+            actions=[ArtifactModel.deleted_at.remove()],
+            condition=ArtifactModel.deleted_at.exists(),
+        )
+        tx.update(TraineeModel(a.trainee_id), actions=[TraineeModel.artifact_count.add(1)])
+        tx.update(BatchModel(a.batch_id), actions=[BatchModel.artifact_count.add(1)])
+
+
+def set_featured(a: Artifact, featured: bool, now: datetime) -> None:
+    actions: list[Action]
+    condition: Condition
+    if featured:
+        actions = [
+            ArtifactModel.featured.set(FEATURED),
+            ArtifactModel.featured_key.set(f"{a.programme_id}#{key_time(now)}#{a.artifact_id}"),
+        ]
+        condition = ArtifactModel.deleted_at.does_not_exist()
+    else:
+        actions = [ArtifactModel.featured.remove(), ArtifactModel.featured_key.remove()]
+        condition = ArtifactModel.artifact_id.exists()
+    try:
+        ArtifactModel(a.artifact_id).update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFoundError("artifact_not_found") from exc
+        raise
+
+
+def of_author(author_id: str, limit: int, cursor_key: dict | None) -> tuple[list[Artifact], dict | None]:
+    rows = ArtifactModel.by_author.query(
+        author_id,
+        scan_index_forward=False,
+        filter_condition=ArtifactModel.deleted_at.does_not_exist(),
+        limit=limit,
+        last_evaluated_key=cursor_key,
+    )
+    return [_artifact(m) for m in rows], rows.last_evaluated_key
+
+
+def featured(
+    programme_id: str | None, limit: int, cursor_key: dict | None
+) -> tuple[list[Artifact], dict | None]:
+    condition = ArtifactModel.featured_key.startswith(f"{programme_id}#") if programme_id else None
+    rows = ArtifactModel.by_featured.query(
+        FEATURED, condition, scan_index_forward=False, limit=limit, last_evaluated_key=cursor_key
+    )
+    return [_artifact(m) for m in rows], rows.last_evaluated_key
+
+
+def outcomes(programme_id: str) -> list[Artifact]:
+    """A programme's outcomes by stage, then base, then time (the yearbook's order)."""
+    rows = ArtifactModel.by_programme.query(
+        programme_id,
+        ArtifactModel.programme_key.startswith("outcome#"),
+        filter_condition=ArtifactModel.deleted_at.does_not_exist(),
+    )
+    return [_artifact(m) for m in rows]

@@ -1,0 +1,109 @@
+"""Artifact rules: kinds and when each may be written, the rich-text allow-list, the length.
+
+- A reflection (心得体会) or insight (学习感悟) from the batch's first day on.
+- An outcome (学习成果) only after the batch ends, within the programme's outcome window
+  (three months by default): the seed's 研修结束三个月内.
+- Title 1–100 characters; body sanitised to the allow-list below, then at most 10,000
+  characters of text (the seed's 10000字符: characters, not bytes or words).
+- Images: `<img src="upload:<upload_id>">`, only the author's own uploads that passed the
+  image check; any other src is dropped.
+- Deleting hides an artifact from every list; the office can restore it for 30 days.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, timedelta
+
+from chalicelib.domain.errors import ConflictError, PayloadTooLargeError, ValidationFailedError
+
+KINDS = ("reflection", "insight", "outcome")
+KIND_NAMES_ZH = {"reflection": "心得体会", "insight": "学习感悟", "outcome": "学习成果"}
+MAX_TEXT = 10_000
+RESTORE_DAYS = 30
+IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP", "image/gif": "GIF"}
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # ~6300 x 6300: any photo a phone takes, far from a bomb
+
+TAGS = {
+    "p",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "a",
+    "img",
+    "blockquote",
+}
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}}
+LINK_SCHEMES = {"http", "https", "mailto"}
+_UPLOAD_SRC = re.compile(r"upload:([0-9a-f]{32})")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def sanitize(body: str, own_images: set[str]) -> str:
+    """The body reduced to the allow-list: scripts, styles, event handlers and javascript:
+    links are removed (never stored); an img keeps its src only for the author's images."""
+    import nh3
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            found = _UPLOAD_SRC.fullmatch(value)
+            return value if found and found.group(1) in own_images else None
+        if attribute == "href" and value.lower().startswith("upload:"):
+            return None
+        return value
+
+    return nh3.clean(
+        body,
+        tags=TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ATTRIBUTES,
+        attribute_filter=keep,
+        url_schemes=LINK_SCHEMES | {"upload"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def text_length(clean_html: str) -> int:
+    return len(html.unescape(_TAG.sub("", clean_html)))
+
+
+def images_in(clean_html: str) -> list[str]:
+    return _UPLOAD_SRC.findall(clean_html)
+
+
+def check_body(clean_html: str) -> None:
+    if text_length(clean_html) > MAX_TEXT:
+        raise ValidationFailedError(fields={"body": f"正文不能超过 {MAX_TEXT} 个字符"})
+
+
+def check_can_write(kind: str, today: date, start: date, end: date, window_days: int) -> None:
+    if kind == "outcome":
+        if not end < today <= end + timedelta(days=window_days):
+            raise ConflictError("outcome_window_closed")
+    elif today < start:
+        raise ConflictError("batch_not_started")
+
+
+def check_restorable(deleted_at: datetime | None, now: datetime) -> None:
+    if deleted_at is None:
+        raise ConflictError("not_deleted")
+    if now - deleted_at > timedelta(days=RESTORE_DAYS):
+        raise ConflictError("restore_window_closed")
+
+
+def check_image(content_type: str, size: int) -> None:
+    if content_type not in IMAGE_TYPES:
+        raise ValidationFailedError(fields={"content_type": "仅支持 PNG、JPEG、WebP、GIF 图片"})
+    if size > MAX_IMAGE_BYTES:
+        raise PayloadTooLargeError("upload_too_large")

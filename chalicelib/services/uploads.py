@@ -1,0 +1,71 @@
+"""Image uploads: the presigned POST, and the check that runs when the object lands (the S3
+event in the cloud; on first use, or `yanxiu run-job uploads`, in local mode)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import clock, images, secrets, storage
+from chalicelib.db import uploads
+from chalicelib.domain.artifacts import MAX_IMAGE_BYTES, check_image
+from chalicelib.domain.records import Session, Upload
+from chalicelib.observability import logger, metrics
+
+
+def clean_key(upload_id: str) -> str:
+    return f"clean/{upload_id}"
+
+
+def start(session: Session, content_type: str, size: int) -> tuple[Upload, dict[str, Any]]:
+    check_image(content_type, size)
+    upload_id = secrets.new_id()
+    upload = Upload(upload_id, session.account_id, f"uploads/{session.account_id}/{upload_id}", content_type)
+    uploads.put(upload, clock.now())
+    return upload, storage.presigned_post(upload.s3_key, content_type, MAX_IMAGE_BYTES)
+
+
+def check(upload: Upload) -> Upload:
+    """Check the landed object: ready with a clean copy, or rejected and quarantined.
+    Still pending if the object has not landed yet. Safe to run twice."""
+    if upload.status != "pending":
+        return upload
+    data = storage.read(upload.s3_key, MAX_IMAGE_BYTES)
+    if data is None:
+        return upload
+    try:
+        if len(data) > MAX_IMAGE_BYTES:
+            raise images.ImageRejected("too_large")
+        body, content_type, size = images.clean(data)
+    except images.ImageRejected as exc:
+        storage.move(upload.s3_key, f"quarantine/{upload.upload_id}")
+        uploads.settle(upload.upload_id, "rejected", exc.reason, None, None)
+        logger.warning("upload rejected", extra={"upload_id": upload.upload_id, "reason": exc.reason})
+        metrics.add_metric(name="UploadRejected", unit="Count", value=1)
+        return Upload(**{**upload.__dict__, "status": "rejected", "reason": exc.reason})
+    storage.put_object(clean_key(upload.upload_id), body, content_type)
+    storage.delete(upload.s3_key)
+    uploads.settle(upload.upload_id, "ready", None, clean_key(upload.upload_id), size)
+    return Upload(**{**upload.__dict__, "status": "ready", "clean_key": clean_key(upload.upload_id)})
+
+
+def on_object_created(key: str) -> None:
+    """The S3 event: `uploads/<account>/<upload_id>`."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "uploads":
+        return
+    upload = uploads.get(parts[2])
+    if upload is not None and upload.s3_key == key:
+        check(upload)
+
+
+def check_pending(limit: int = 100) -> dict[str, int]:
+    """The local stack's stand-in for S3 events (and a sweep for stragglers in the cloud)."""
+    settled = 0
+    for upload in uploads.pending(limit):
+        if check(upload).status != "pending":
+            settled += 1
+    return {"checked": settled}
+
+
+def image_url(upload_id: str, expires: int = 600) -> str:
+    return storage.presigned_get(clean_key(upload_id), expires=expires)
