@@ -68,8 +68,8 @@ def emails() -> list[Any]:
 
 
 def password_from_sms(phone: str) -> str:
-    texts = sms_to(phone)
-    assert texts, f"no SMS to {phone}"
+    texts = [t for t in sms_to(phone) if "初始密码" in t]
+    assert texts, f"no credentials SMS to {phone}"
     found = re.search(r"初始密码：(\S+?)。", texts[-1])
     assert found
     return found.group(1)
