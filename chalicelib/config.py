@@ -19,6 +19,7 @@ TABLES = (
     "demands",
     "trainees",
     "claims",
+    "counters",
     "audit",
     "exports",
     "artifacts",

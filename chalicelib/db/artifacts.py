@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.db.common import key_time, transaction
+from chalicelib.db.common import Transaction, key_time, transaction
 from chalicelib.db.models import ArtifactModel, ArtifactVersionModel, BatchModel, TraineeModel
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Artifact
@@ -81,11 +82,23 @@ def _item(a: Artifact) -> ArtifactModel:
     )
 
 
+def _kind_counter(kind: str) -> NumberAttribute:
+    return TraineeModel.outcome_count if kind == "outcome" else TraineeModel.reflection_count
+
+
+def _count(tx: Transaction, a: Artifact, step: int) -> None:
+    """The trainee's and the batch's counters (archive, evaluation, reminders) move with it."""
+    tx.update(
+        TraineeModel(a.trainee_id),
+        actions=[TraineeModel.artifact_count.add(step), _kind_counter(a.kind).add(step)],
+    )
+    tx.update(BatchModel(a.batch_id), actions=[BatchModel.artifact_count.add(step)])
+
+
 def create(a: Artifact) -> None:
     with transaction() as tx:
         tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
-        tx.update(TraineeModel(a.trainee_id), actions=[TraineeModel.artifact_count.add(1)])
-        tx.update(BatchModel(a.batch_id), actions=[BatchModel.artifact_count.add(1)])
+        _count(tx, a, 1)
 
 
 def get(artifact_id: str) -> Artifact | None:
@@ -149,8 +162,7 @@ def mark_deleted(a: Artifact, now: datetime) -> None:
                 condition=ArtifactModel.deleted_at.does_not_exist(),
                 tag="artifact",
             )
-            tx.update(TraineeModel(a.trainee_id), actions=[TraineeModel.artifact_count.add(-1)])
-            tx.update(BatchModel(a.batch_id), actions=[BatchModel.artifact_count.add(-1)])
+            _count(tx, a, -1)
     except TransactWriteError as exc:
         if "artifact" in tx.failed(exc):
             raise NotFoundError("artifact_not_found") from exc
@@ -164,8 +176,7 @@ def restore(a: Artifact) -> None:
             actions=[ArtifactModel.deleted_at.remove()],
             condition=ArtifactModel.deleted_at.exists(),
         )
-        tx.update(TraineeModel(a.trainee_id), actions=[TraineeModel.artifact_count.add(1)])
-        tx.update(BatchModel(a.batch_id), actions=[BatchModel.artifact_count.add(1)])
+        _count(tx, a, 1)
 
 
 def set_featured(a: Artifact, featured: bool, now: datetime) -> None:

@@ -13,7 +13,7 @@ Access patterns:
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
@@ -129,6 +129,16 @@ def get_region(region_id: str) -> Region | None:
         return _region(RegionModel.get(region_id))
     except DoesNotExist:
         return None
+
+
+def all_region_ids() -> list[str]:
+    rows = RegionModel.by_listing.query("region", attributes_to_get=["region_id"])
+    return [cast(RegionModel, m).region_id for m in rows]
+
+
+def all_programmes() -> list[Programme]:
+    """Every programme (tens, not thousands): the reminder job looks at each one's deadlines."""
+    return [_programme(cast(ProgrammeModel, m)) for m in ProgrammeModel.by_listing.query("programme")]
 
 
 def list_regions(limit: int, cursor: str | None) -> Page:

@@ -191,6 +191,17 @@ class BatchesByBase(GlobalSecondaryIndex["BatchModel"]):
     start_date = UnicodeAttribute(range_key=True)
 
 
+class BatchesAwaitingRoster(GlobalSecondaryIndex["BatchModel"]):
+    """Sparse: an allocated batch carries `awaiting_roster` (= the programme id) until its
+    roster is confirmed; the roster reminder queries exactly those."""
+
+    class Meta(_IndexMeta):
+        index_name = "awaiting_roster"
+
+    awaiting_roster = UnicodeAttribute(hash_key=True)
+    batch_id = UnicodeAttribute(range_key=True)
+
+
 class BatchModel(Model):
     """A base, a stage, two weeks of dates, a capacity. trainee_count is kept with the
     roster writes (a counter under a condition), not counted by reading."""
@@ -218,6 +229,7 @@ class BatchModel(Model):
     registered_count = NumberAttribute(default=0)
     checkin_count = NumberAttribute(default=0)
     artifact_count = NumberAttribute(default=0)
+    awaiting_roster = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     # "<stage>#<start_date>#<batch_id>": sorts a programme's batches by stage, then date.
     stage_key = UnicodeAttribute()
@@ -226,6 +238,18 @@ class BatchModel(Model):
     by_programme = BatchesByProgramme()
     by_region = BatchesByRegion()
     by_base = BatchesByBase()
+    by_awaiting_roster = BatchesAwaitingRoster()
+
+
+class QuotasAwaitingDemand(GlobalSecondaryIndex["QuotaModel"]):
+    """Sparse: a region's tally carries `awaiting_demand` (= the programme id) until its
+    first demand; the demand reminder queries exactly the regions that have not asked."""
+
+    class Meta(_IndexMeta):
+        index_name = "awaiting_demand"
+
+    awaiting_demand = UnicodeAttribute(hash_key=True)
+    region_id = UnicodeAttribute(range_key=True)
 
 
 class QuotaModel(Model):
@@ -247,6 +271,8 @@ class QuotaModel(Model):
     requested = NumberAttribute(null=True)
     remaining = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
+    awaiting_demand = UnicodeAttribute(null=True)
+    by_awaiting_demand = QuotasAwaitingDemand()
 
 
 class DemandsByRegion(GlobalSecondaryIndex["DemandModel"]):
@@ -317,6 +343,28 @@ class TraineesByBase(GlobalSecondaryIndex["TraineeModel"]):
     start_date = UnicodeAttribute(range_key=True)
 
 
+class TraineesByProgramme(GlobalSecondaryIndex["TraineeModel"]):
+    """Query a programme's trainees by the last day of their batch: the check-in and outcome
+    reminders (end dates from today on / one exact day) and the year-end evaluation."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_programme"
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    end_key = UnicodeAttribute(range_key=True)
+
+
+class TraineesAwaitingRegistration(GlobalSecondaryIndex["TraineeModel"]):
+    """Sparse: a trainee with an account carries `awaiting_registration` (= the programme id)
+    until registering; the registration reminder queries exactly those."""
+
+    class Meta(_IndexMeta):
+        index_name = "awaiting_registration"
+
+    awaiting_registration = UnicodeAttribute(hash_key=True)
+    trainee_id = UnicodeAttribute(range_key=True)
+
+
 class TraineeModel(Model):
     """A person on a batch's roster. Counters of the archive (check-in days, artifacts)
     are kept on the item with the writes; the batch keeps the batch's totals."""
@@ -343,12 +391,18 @@ class TraineeModel(Model):
     registered_at = UTCDateTimeAttribute(null=True)
     checkins = UnicodeSetAttribute(null=True)
     artifact_count = NumberAttribute(default=0)
+    reflection_count = NumberAttribute(default=0)
+    outcome_count = NumberAttribute(default=0)
+    end_key = UnicodeAttribute()
+    awaiting_registration = UnicodeAttribute(null=True)
     feedback = UnicodeAttribute(null=True)
     feedback_at = UTCDateTimeAttribute(null=True)
     created_key = UnicodeAttribute()
     by_batch = TraineesByBatch()
     by_account = TraineesByAccount()
     by_base = TraineesByBase()
+    by_programme = TraineesByProgramme()
+    by_awaiting_registration = TraineesAwaitingRegistration()
 
 
 class ClaimModel(Model):
@@ -363,6 +417,17 @@ class ClaimModel(Model):
     claim_key = UnicodeAttribute(hash_key=True)
     owner = UnicodeAttribute()
     batch_id = UnicodeAttribute(null=True)
+
+
+class CounterModel(Model):
+    """Counters under a cap, raised with ADD under the condition count < cap: SMS per phone
+    per day ("sms#<phone>#<day>"). GetItem/UpdateItem by key."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["counters"]
+
+    counter_key = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
 
 
 class AuditModel(Model):
@@ -574,6 +639,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     DemandModel,
     TraineeModel,
     ClaimModel,
+    CounterModel,
     AuditModel,
     ExportModel,
     ArtifactModel,

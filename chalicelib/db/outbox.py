@@ -34,7 +34,7 @@ def message_item(message: Message) -> NotificationModel:
         attempts=0,
         created_at=message.created_at,
         queue=QUEUED,
-        next_attempt_at=key_time(message.created_at),
+        next_attempt_at=key_time(message.not_before or message.created_at),
     )
 
 
@@ -51,6 +51,7 @@ def _message(m: NotificationModel) -> Message:
         redacted=m.redacted,
         status=m.status,
         attempts=int(m.attempts or 0),
+        not_before=datetime.fromisoformat(m.next_attempt_at) if m.next_attempt_at else None,
     )
 
 

@@ -59,6 +59,8 @@ def _trainee(m: TraineeModel) -> Trainee:
         registered_at=m.registered_at,
         checkins=frozenset(m.checkins or ()),
         artifact_count=int(m.artifact_count or 0),
+        reflection_count=int(m.reflection_count or 0),
+        outcome_count=int(m.outcome_count or 0),
         feedback=m.feedback,
         feedback_at=m.feedback_at,
     )
@@ -78,6 +80,7 @@ def _item(t: Trainee) -> TraineeModel:
         team_role=t.team_role,
         start_date=t.start_date.isoformat(),
         end_date=t.end_date.isoformat(),
+        end_key=f"{t.end_date.isoformat()}#{t.trainee_id}",
         created_key=t.created_key,
         position=t.position,
         email=t.email,
@@ -86,6 +89,8 @@ def _item(t: Trainee) -> TraineeModel:
         registered_at=t.registered_at,
         checkins=set(t.checkins) or None,
         artifact_count=t.artifact_count,
+        reflection_count=t.reflection_count,
+        outcome_count=t.outcome_count,
         feedback=t.feedback,
         feedback_at=t.feedback_at,
     )
@@ -258,7 +263,11 @@ def lock(batch: Batch, region_id: str, now: datetime, messages: list[Message]) -
             _before_roster_deadline(tx, batch.programme_id, now)
             tx.update(
                 BatchModel(batch.batch_id),
-                actions=[BatchModel.roster_status.set("confirmed"), BatchModel.confirmed_at.set(now)],
+                actions=[
+                    BatchModel.roster_status.set("confirmed"),
+                    BatchModel.confirmed_at.set(now),
+                    BatchModel.awaiting_roster.remove(),
+                ],
                 condition=_roster_open(region_id),
                 tag="batch",
             )
@@ -290,7 +299,10 @@ def provision(
         with tx:
             tx.update(
                 TraineeModel(t.trainee_id),
-                actions=[TraineeModel.account_id.set(account.account_id)],
+                actions=[
+                    TraineeModel.account_id.set(account.account_id),
+                    TraineeModel.awaiting_registration.set(t.programme_id),
+                ],
                 condition=TraineeModel.trainee_id.exists() & TraineeModel.account_id.does_not_exist(),
                 tag="trainee",
             )
@@ -329,13 +341,16 @@ def provision(
     return True
 
 
-def unlock(batch_id: str, entry: AuditEntry) -> None:
+def unlock(batch: Batch, entry: AuditEntry) -> None:
     tx = transaction()
     try:
         with tx:
             tx.update(
-                BatchModel(batch_id),
-                actions=[BatchModel.roster_status.set("open")],
+                BatchModel(batch.batch_id),
+                actions=[
+                    BatchModel.roster_status.set("open"),
+                    BatchModel.awaiting_roster.set(batch.programme_id),
+                ],
                 condition=BatchModel.roster_status == "confirmed",
                 tag="batch",
             )
@@ -395,7 +410,7 @@ def register(t: Trainee, now: datetime) -> bool:
         with tx:
             tx.update(
                 TraineeModel(t.trainee_id),
-                actions=[TraineeModel.registered_at.set(now)],
+                actions=[TraineeModel.registered_at.set(now), TraineeModel.awaiting_registration.remove()],
                 condition=TraineeModel.registered_at.does_not_exist(),
                 tag="trainee",
             )

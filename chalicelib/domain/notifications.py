@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
+from chalicelib.domain.deadlines import SHANGHAI
 from chalicelib.domain.vocab import ROLE_NAMES_ZH, Role
 
 MAX_ATTEMPTS = 6
+# No SMS between 21:00 and 08:00 in China, except what the person is waiting for right now.
+QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
+URGENT_PURPOSES = frozenset({"credentials"})
+# SMS pumping (OWASP API4): at most this many SMS to one phone per day.
+DAILY_SMS_CAP = 10
 PASSWORD_MASK = "********"  # noqa: S105 - what replaces a password
+
+
+def send_not_before(channel: str, purpose: str, now: datetime) -> datetime:
+    """When a message may go out: now, or 08:00 Shanghai for an SMS in quiet hours."""
+    if channel != "sms" or purpose in URGENT_PURPOSES:
+        return now
+    local = now.astimezone(SHANGHAI)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return now
+    morning = local.replace(hour=QUIET_UNTIL.hour, minute=0, second=0, microsecond=0)
+    if local.time() >= QUIET_FROM:
+        morning += timedelta(days=1)
+    return morning
 
 
 def retry_at(attempts_so_far: int, now: datetime) -> datetime | None:

@@ -148,6 +148,8 @@ class Trainee:
     registered_at: datetime | None = None
     checkins: frozenset[str] = frozenset()
     artifact_count: int = 0
+    reflection_count: int = 0  # reflections and insights
+    outcome_count: int = 0
     feedback: str | None = None
     feedback_at: datetime | None = None
 
@@ -230,6 +232,7 @@ class Message:
     redacted: str | None = None
     status: str = "queued"
     attempts: int = 0
+    not_before: datetime | None = None  # quiet hours: queued until the morning
 
 
 @dataclass

@@ -7,13 +7,15 @@ from datetime import datetime
 
 from chalicelib.adapters import clock, messaging
 from chalicelib.adapters.secrets import new_id
-from chalicelib.db import outbox
-from chalicelib.domain.notifications import retry_at
+from chalicelib.db import counters, outbox
+from chalicelib.domain.deadlines import local_day
+from chalicelib.domain.notifications import DAILY_SMS_CAP, retry_at, send_not_before
 from chalicelib.domain.records import Message
 from chalicelib.observability import logger, metrics
 
 
 def sms(purpose: str, account_id: str | None, phone: str, text: str, redacted: str | None = None) -> Message:
+    now = clock.now()
     return Message(
         message_id=new_id(),
         channel="sms",
@@ -22,7 +24,8 @@ def sms(purpose: str, account_id: str | None, phone: str, text: str, redacted: s
         text=text,
         redacted=redacted,
         account_id=account_id,
-        created_at=clock.now(),
+        created_at=now,
+        not_before=send_not_before("sms", purpose, now),
     )
 
 
@@ -40,8 +43,21 @@ def email(purpose: str, account_id: str | None, address: str, subject: str, text
 
 
 def deliver(message: Message, now: datetime | None = None) -> bool:
-    """One try at sending a recorded message. True if it went out."""
+    """One try at sending a recorded message. True if it went out. A message in quiet hours
+    stays queued (the drain job sends it in the morning); past the phone's daily cap it is
+    marked failed, not sent."""
     now = now or clock.now()
+    if message.not_before and message.not_before > now:
+        return False
+    if message.channel == "sms" and not counters.take(
+        f"sms#{message.address}#{local_day(now)}", DAILY_SMS_CAP
+    ):
+        outbox.mark_failed(message, "daily_cap", None, final="failed")
+        logger.warning(
+            "sms daily cap reached", extra={"message_id": message.message_id, "purpose": message.purpose}
+        )
+        metrics.add_metric(name="SmsDailyCapReached", unit="Count", value=1)
+        return False
     try:
         if message.channel == "sms":
             messaging.send_sms(message.address, message.text)

@@ -235,7 +235,7 @@ def _snapshot(t: Trainee) -> str:
 def unlock(session: Session, batch_id: str, reason: str) -> Batch:
     batch = readable_batch(session, batch_id)
     now = clock.now()
-    rosters.unlock(batch.batch_id, AuditEntry(batch.batch_id, session.account_id, "unlock", reason, now))
+    rosters.unlock(batch, AuditEntry(batch.batch_id, session.account_id, "unlock", reason, now))
     return replace(batch, roster_status="open")
 
 
@@ -250,6 +250,8 @@ def replace_trainee(session: Session, trainee_id: str, reason: str, data: dict[s
         "registered_at": None,
         "checkins": frozenset(),
         "artifact_count": 0,
+        "reflection_count": 0,
+        "outcome_count": 0,
         "feedback": None,
         "feedback_at": None,
         **_fields(data),

@@ -22,6 +22,10 @@ def create_programme(data: dict[str, Any]) -> Programme:
     rules.check_deadlines(data["demand_deadline"], data["roster_deadline"], data["registration_deadline"])
     programme = Programme(programme_id=new_id(), created_at=clock.now(), **data)
     catalog.put_programme(programme)
+    # Every region's tally, awaiting its first demand: the demand form and the reminders read it.
+    demands.open_quotas(
+        programme.programme_id, catalog.all_region_ids(), programme.default_places, clock.now()
+    )
     return programme
 
 
@@ -50,6 +54,10 @@ def create_region(name: str, contact: dict[str, Any]) -> tuple[Region, Account]:
     account = auth.open_account(
         Role.region_contact, contact["name"], contact["phone"], contact.get("email"), region=region
     )
+    now = clock.now()
+    for programme in catalog.all_programmes():
+        if programme.demand_deadline >= now:  # a region joining while demand is open may still ask
+            demands.create_quota(programme.programme_id, region.region_id, programme.default_places, now)
     return replace(region, contact_account_id=account.account_id), account
 
 

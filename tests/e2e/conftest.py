@@ -44,6 +44,19 @@ class Stack:
         )
         return json.loads(out.stdout)
 
+    def run_job(self, *args: str) -> str:
+        """`yanxiu run-job ...` against this stack, as a developer would run it."""
+        out = subprocess.run(
+            [sys.executable, "-m", "yanxiu_local.cli", "run-job", *args],
+            env={**os.environ, "YANXIU_MOTO_PORT": str(self.moto_port)},
+            capture_output=True,
+            check=True,
+            timeout=120,
+            cwd=ROOT,
+            text=True,
+        )
+        return out.stdout
+
     def password_of(self, phone: str) -> str:
         texts = [
             m["text"] for m in self.outbox()["sms"] if m["phone"].endswith(phone) and "初始密码" in m["text"]

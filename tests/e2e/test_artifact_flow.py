@@ -5,9 +5,6 @@ ends, the showcase with a working image URL, and the yearbook built by `yanxiu r
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +12,7 @@ import requests
 from docx import Document
 from PIL import Image
 
-from tests.e2e.conftest import ADMIN_PHONE, ROOT, Stack
+from tests.e2e.conftest import ADMIN_PHONE, Stack
 from tests.e2e.test_demand_flow import _call, _ready
 
 pytestmark = pytest.mark.e2e
@@ -146,15 +143,7 @@ def test_upload_write_edit_showcase_and_yearbook(stack: Stack) -> None:
     assert got.status_code == 200 and Image.open(io.BytesIO(got.content)).size == (64, 48)
     # The yearbook: requested, built by the job, downloaded, opened
     export = _call(stack, "POST", f"/programmes/{pid}/exports", admin, {"kind": "yearbook"}).json()
-    env = {**os.environ, "YANXIU_MOTO_PORT": str(stack.moto_port)}
-    subprocess.run(
-        [sys.executable, "-m", "yanxiu_local.cli", "run-job", "exports"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    stack.run_job("exports")
     ready = _call(stack, "GET", f"/exports/{export['export_id']}", admin).json()
     assert ready["status"] == "ready"
     document = Document(io.BytesIO(requests.get(ready["url"], timeout=30).content))

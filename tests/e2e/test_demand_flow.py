@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -11,6 +13,12 @@ from tests.e2e.conftest import ADMIN_PHONE, Stack
 
 pytestmark = pytest.mark.e2e
 CONTACT = "13900000321"
+
+
+def _next_morning() -> str:
+    """08:05 tomorrow in Shanghai: past any quiet hours."""
+    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+    return f"{tomorrow.isoformat()}T08:05:00+08:00"
 
 
 def _call(
@@ -108,7 +116,9 @@ def test_region_asks_office_allocates_region_is_told(stack: Stack) -> None:
     committed = _call(stack, "POST", f"/programmes/{pid}/allocation", admin, {"commit": True}).json()
     assert committed["committed"] is True and committed["assignments"] == preview["assignments"]
 
-    # The contact got the SMS and the e-mail, and sees the batches
+    # The contact got the SMS and the e-mail (an SMS in quiet hours, 21:00-08:00 in China,
+    # waits for the morning: the outbox job sends it then), and sees the batches
+    stack.run_job("outbox", "--now", _next_morning())
     box = stack.outbox()
     assert any(m["phone"].endswith(CONTACT) and "已为您分配2个研修批次" in m["text"] for m in box["sms"])
     assert any("zhang@example.cn" in m["to"] and "研修批次分配结果" in m["subject"] for m in box["email"])
