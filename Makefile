@@ -7,7 +7,7 @@ TOOLS := .tools
 DDB_LOCAL := $(TOOLS)/node_modules/amplify-dynamodb-simulator
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint fmt infra-lint bench outbox dynamodb-local requirements package clean
+.PHONY: run test lint fmt infra-lint bench outbox dynamodb-local browser requirements package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/yanxiu run
 
-## make test: lint, the infrastructure check, then the whole suite (unit, integration, e2e, concurrency)
-test: $(STAMP) lint infra-lint dynamodb-local
+## make test: lint, the infrastructure check, then the whole suite (unit, integration, e2e, browser, concurrency)
+test: $(STAMP) lint infra-lint dynamodb-local browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not concurrency" tests
 	YANXIU_DDB_LOCAL=$(DDB_LOCAL) $(BIN)/pytest -m concurrency tests/concurrency
 
@@ -42,6 +42,11 @@ dynamodb-local: $(DDB_LOCAL)/package.json
 $(DDB_LOCAL)/package.json:
 	mkdir -p $(TOOLS)
 	cd $(TOOLS) && npm install --silent --no-audit --no-fund amplify-dynamodb-simulator@2
+
+## Debian's chromium for tests/browser: Playwright drives it (never `playwright install`, whose
+## browser download is not to be had here). Installed only when missing.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 ## make bench: figures, not pass/fail
 bench: $(STAMP)

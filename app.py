@@ -7,13 +7,15 @@ import uuid
 
 from chalice import Chalice
 
-from chalicelib.api import admin, artifacts, auth, demands, public, rosters
+from chalicelib.api import admin, artifacts, auth, demands, evaluation, public, rosters
 from chalicelib.jobs import schedules
 from chalicelib.observability import flush_metrics, logger
 
-app = Chalice(app_name="yanxiu")
+# Logging belongs to powertools (observability.py): Chalice would otherwise set the "yanxiu"
+# logger, which both share, to ERROR when it handles an event.
+app = Chalice(app_name="yanxiu", configure_logs=False)
 
-for blueprint in (public.bp, auth.bp, admin.bp, demands.bp, rosters.bp, artifacts.bp):
+for blueprint in (public.bp, auth.bp, admin.bp, demands.bp, rosters.bp, artifacts.bp, evaluation.bp):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)
 

@@ -37,7 +37,7 @@ from chalicelib.domain.records import Account, AuditEntry, Batch, Message, Train
 from chalicelib.domain.rosters import LEADER, leader_claim, phone_day_claim
 
 
-def _trainee(m: TraineeModel) -> Trainee:
+def trainee_from_model(m: TraineeModel) -> Trainee:
     return Trainee(
         trainee_id=m.trainee_id,
         batch_id=m.batch_id,
@@ -98,21 +98,21 @@ def _item(t: Trainee) -> TraineeModel:
 
 def get(trainee_id: str) -> Trainee | None:
     try:
-        return _trainee(TraineeModel.get(trainee_id, consistent_read=True))
+        return trainee_from_model(TraineeModel.get(trainee_id, consistent_read=True))
     except DoesNotExist:
         return None
 
 
 def of_batch(batch_id: str) -> list[Trainee]:
-    return [_trainee(m) for m in TraineeModel.by_batch.query(batch_id)]
+    return [trainee_from_model(m) for m in TraineeModel.by_batch.query(batch_id)]
 
 
 def of_account(account_id: str) -> list[Trainee]:
-    return [_trainee(m) for m in TraineeModel.by_account.query(account_id)]
+    return [trainee_from_model(m) for m in TraineeModel.by_account.query(account_id)]
 
 
 def of_base(base_id: str) -> list[Trainee]:
-    return [_trainee(m) for m in TraineeModel.by_base.query(base_id)]
+    return [trainee_from_model(m) for m in TraineeModel.by_base.query(base_id)]
 
 
 def claim_owner(key: str) -> tuple[str, str | None] | None:

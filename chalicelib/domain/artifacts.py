@@ -44,7 +44,8 @@ TAGS = {
     "img",
     "blockquote",
 }
-ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}}
+# "*": nothing on every tag (ammonia would otherwise keep lang and title everywhere).
+ATTRIBUTES: dict[str, set[str]] = {"*": set(), "a": {"href", "title"}, "img": {"src", "alt"}}
 LINK_SCHEMES = {"http", "https", "mailto"}
 _UPLOAD_SRC = re.compile(r"upload:([0-9a-f]{32})")
 _TAG = re.compile(r"<[^>]*>")
@@ -63,15 +64,21 @@ def sanitize(body: str, own_images: set[str]) -> str:
             return None
         return value
 
-    return nh3.clean(
-        body,
-        tags=TAGS,
-        clean_content_tags={"script", "style"},
-        attributes=ATTRIBUTES,
-        attribute_filter=keep,
-        url_schemes=LINK_SCHEMES | {"upload"},
-        link_rel="noopener noreferrer nofollow",
-    )
+    def clean(html_in: str) -> str:
+        return nh3.clean(
+            html_in,
+            tags=TAGS,
+            clean_content_tags={"script", "style"},
+            attributes=ATTRIBUTES,
+            attribute_filter=keep,
+            url_schemes=LINK_SCHEMES | {"upload"},
+            link_rel="noopener noreferrer nofollow",
+        )
+
+    # Twice: removing a disallowed tag can leave nesting the parser never builds (<p><p>),
+    # which the next parse splits; the second pass is a fixed point, so what is stored is
+    # what any later sanitising (an edit, the yearbook) would produce.
+    return clean(clean(body))
 
 
 def text_length(clean_html: str) -> int:

@@ -100,3 +100,36 @@ def allocation_messages(
         ]
     )
     return sms, subject, body
+
+
+def demand_reminder(region: str, programme: str, deadline: str, site: str) -> str:
+    return (
+        f"【研修平台】{region}：{programme}的研修需求将于{deadline}截止，"
+        f"贵实验区尚未提交，请尽快登录 {site} 填报。"
+    )
+
+
+def roster_reminder(region: str, lines: list[str], deadline: str, site: str) -> str:
+    return (
+        f"【研修平台】{region}：以下批次的研修人员名单尚未最终确认（截止{deadline}）：{'；'.join(lines)}。"
+        f"请登录 {site} 填报并确认。"
+    )
+
+
+def registration_reminder(name: str, batch_line: str, deadline: str, site: str) -> str:
+    return f"【研修平台】{name}您好，您尚未报到（{batch_line}），报到截止{deadline}，请登录 {site} 完成报到。"
+
+
+def registration_summary(region: str, names: list[str], deadline: str) -> str:
+    return (
+        f"【研修平台】{region}：{len(names)}名研修人员尚未报到（截止{deadline}）："
+        f"{'、'.join(names)}。请提醒相关人员。"
+    )
+
+
+def checkin_reminder(name: str, day: str, site: str) -> str:
+    return f"【研修平台】{name}您好，今天（{day}）您尚未签到，请登录 {site} 签到。"
+
+
+def outcome_reminder(name: str, closes: str, days: int, site: str) -> str:
+    return f"【研修平台】{name}您好，您的学习成果须于{closes}前上传（还有{days}天），请登录 {site} 上传。"

@@ -12,6 +12,7 @@ from chalicelib.lazy import lazy_import
 notify = lazy_import("chalicelib.services.notify")
 uploads = lazy_import("chalicelib.services.uploads")
 yearbook = lazy_import("chalicelib.services.yearbook")
+reminders = lazy_import("chalicelib.services.reminders")
 
 
 def drain_outbox(now: datetime | None = None) -> dict[str, Any]:
@@ -26,7 +27,17 @@ def build_exports(now: datetime | None = None) -> dict[str, Any]:
     return yearbook.build_pending()
 
 
+def daily_reminders(now: datetime | None = None) -> dict[str, Any]:
+    return reminders.daily(now)
+
+
+def checkin_reminders(now: datetime | None = None) -> dict[str, Any]:
+    return reminders.checkins(now)
+
+
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {
+    "reminders": daily_reminders,
+    "checkin-reminders": checkin_reminders,
     "outbox": drain_outbox,
     "uploads": check_uploads,
     "exports": build_exports,

@@ -6,10 +6,10 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalice import Blueprint, Rate
+from chalice import Blueprint, Cron, Rate
 
 from chalicelib.config import settings
-from chalicelib.jobs import build_exports, check_uploads, drain_outbox
+from chalicelib.jobs import build_exports, check_uploads, checkin_reminders, daily_reminders, drain_outbox
 from chalicelib.observability import flush_metrics, logger
 
 bp = Blueprint(__name__)
@@ -19,6 +19,19 @@ bp = Blueprint(__name__)
 def drain_outbox_schedule(event: object) -> None:
     result = drain_outbox()
     logger.info("outbox drained", extra=result)
+    flush_metrics()
+
+
+# 09:00 and 10:00 in Asia/Shanghai (UTC+8, no daylight saving) are 01:00 and 02:00 UTC.
+@bp.schedule(Cron(0, 1, "*", "*", "?", "*"), name="daily_reminders")
+def daily_reminders_schedule(event: object) -> None:
+    logger.info("daily reminders", extra=daily_reminders())
+    flush_metrics()
+
+
+@bp.schedule(Cron(0, 2, "*", "*", "?", "*"), name="checkin_reminders")
+def checkin_reminders_schedule(event: object) -> None:
+    logger.info("check-in reminders", extra=checkin_reminders())
     flush_metrics()
 
 

@@ -1,0 +1,46 @@
+"""The office's year-end evaluation and reward places."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import ADMIN, Call, route
+from chalicelib.domain.evaluation import REWARD_PLACES
+from chalicelib.lazy import lazy_import
+from chalicelib.schemas.evaluation import RankedRegionOut, RewardIn, RewardOut
+
+evaluation = lazy_import("chalicelib.services.evaluation")
+
+bp = Blueprint(__name__)
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/evaluation",
+    roles=ADMIN,
+    response=RankedRegionOut,
+    summary="年度评估：各实验区按报到率、签到率、心得数、成果率综合排名",
+)
+def evaluate(call: Call, programme_id: str) -> list[RankedRegionOut]:
+    ranked, names = evaluation.evaluate(programme_id)
+    return [RankedRegionOut(**r.__dict__, region_name=names.get(r.region_id, "")) for r in ranked]
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/rewards",
+    "POST",
+    roles=ADMIN,
+    body=RewardIn,
+    response=RewardOut,
+    status=201,
+    summary="研训名额奖励：为 1–2 个实验区在下一项目各增加 10 个名额（每项目一次）",
+)
+def reward(call: Call, programme_id: str) -> RewardOut:
+    evaluation.reward(call.me, programme_id, call.body.region_ids, call.body.next_programme_id)
+    return RewardOut(
+        programme_id=programme_id,
+        next_programme_id=call.body.next_programme_id,
+        region_ids=call.body.region_ids,
+        places_added=REWARD_PLACES,
+    )

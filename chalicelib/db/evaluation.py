@@ -1,0 +1,58 @@
+"""The evaluation's read and the reward's write.
+
+Access patterns: Query trainees.by_programme (every trainee of the programme, paged: the
+counters on each make the tally); the reward: one transaction: the programme's reward
+claim (not exists: once) and each chosen region's tally in the next programme (+places)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.db.common import transaction
+from chalicelib.db.models import ClaimModel, QuotaModel, TraineeModel
+from chalicelib.db.rosters import trainee_from_model
+from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.records import Trainee
+
+
+def trainees(programme_id: str) -> list[Trainee]:
+    return [trainee_from_model(m) for m in TraineeModel.by_programme.query(programme_id)]
+
+
+def grant(
+    programme_id: str,
+    next_programme_id: str,
+    region_ids: list[str],
+    places: int,
+    default: int,
+    actor: str,
+    now: datetime,
+) -> None:
+    tx = transaction()
+    record = json.dumps(
+        {"regions": region_ids, "next": next_programme_id, "by": actor, "at": now.isoformat()}
+    )
+    try:
+        with tx:
+            tx.save(
+                ClaimModel(f"reward#{programme_id}", owner=record),
+                condition=ClaimModel.claim_key.does_not_exist(),
+                tag="once",
+            )
+            for region_id in region_ids:
+                tx.update(
+                    QuotaModel(next_programme_id, region_id),
+                    actions=[
+                        QuotaModel.places.set((QuotaModel.places | default) + places),
+                        QuotaModel.remaining.set((QuotaModel.remaining | default) + places),
+                        QuotaModel.requested.set(QuotaModel.requested | 0),
+                        QuotaModel.updated_at.set(now),
+                    ],
+                )
+    except TransactWriteError as exc:
+        if "once" in tx.failed(exc):
+            raise ConflictError("reward_already_granted") from exc
+        raise

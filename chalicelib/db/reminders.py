@@ -1,0 +1,98 @@
+"""What the reminder jobs read, and the once-only record of a reminder.
+
+Access patterns (each a Query on a sparse index or a key range: nothing that cannot need a
+reminder is read, beyond the check-in run's not-yet-started batches):
+- quotas.awaiting_demand[programme]       regions without a demand
+- batches.awaiting_roster[programme]      allocated batches with an unconfirmed roster
+- trainees.awaiting_registration[programme]
+- trainees.by_programme[programme], end_key >= today (check-ins) or = one day (outcomes)
+- record: one transaction: the claim "reminder#<kind>#<recipient>#<day>" (not exists), the
+  guard (the thing is still not done), the outbox message.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.db.catalog import batch_from_model
+from chalicelib.db.common import transaction
+from chalicelib.db.models import BatchModel, ClaimModel, QuotaModel, TraineeModel
+from chalicelib.db.outbox import message_item
+from chalicelib.db.rosters import trainee_from_model
+from chalicelib.domain.records import Batch, Message, Trainee
+
+
+def unconfirmed_batches(programme_id: str) -> list[Batch]:
+    return [batch_from_model(m) for m in BatchModel.by_awaiting_roster.query(programme_id)]
+
+
+def unregistered(programme_id: str) -> list[Trainee]:
+    return [trainee_from_model(m) for m in TraineeModel.by_awaiting_registration.query(programme_id)]
+
+
+def not_checked_in(programme_id: str, today: date) -> list[Trainee]:
+    day = today.isoformat()
+    rows = TraineeModel.by_programme.query(
+        programme_id,
+        TraineeModel.end_key >= day,
+        filter_condition=(TraineeModel.start_date <= day)
+        & TraineeModel.registered_at.exists()
+        & ~TraineeModel.checkins.contains(day),
+    )
+    return [trainee_from_model(m) for m in rows]
+
+
+def without_outcome(programme_id: str, end_date: date) -> list[Trainee]:
+    rows = TraineeModel.by_programme.query(
+        programme_id,
+        TraineeModel.end_key.startswith(f"{end_date.isoformat()}#"),
+        filter_condition=TraineeModel.account_id.exists()
+        & (TraineeModel.outcome_count.does_not_exist() | (TraineeModel.outcome_count == 0)),
+    )
+    return [trainee_from_model(m) for m in rows]
+
+
+def _guard(tx: Any, guard: tuple[str, ...] | None) -> None:
+    if guard is None:
+        return
+    kind, *key = guard
+    if kind == "demand":
+        tx.condition_check(
+            QuotaModel, key[0], key[1], condition=QuotaModel.awaiting_demand.exists(), tag="done"
+        )
+    elif kind == "registration":
+        tx.condition_check(
+            TraineeModel, key[0], condition=TraineeModel.registered_at.does_not_exist(), tag="done"
+        )
+    elif kind == "checkin":
+        tx.condition_check(
+            TraineeModel, key[0], condition=~TraineeModel.checkins.contains(key[1]), tag="done"
+        )
+    elif kind == "outcome":
+        condition = TraineeModel.outcome_count.does_not_exist() | (TraineeModel.outcome_count == 0)
+        tx.condition_check(TraineeModel, key[0], condition=condition, tag="done")
+
+
+def record_once(claim: str, messages: list[Message], guard: tuple[str, ...] | None) -> bool:
+    """Record the reminder's messages unless this recipient already had this reminder today
+    (another run, or an earlier one that stopped half-way) or the thing got done meanwhile
+    (a trainee who registered at 08:59 gets no 09:00 reminder). True if recorded."""
+    tx = transaction()
+    try:
+        with tx:
+            tx.save(
+                ClaimModel(claim, owner="reminder"),
+                condition=ClaimModel.claim_key.does_not_exist(),
+                tag="claim",
+            )
+            _guard(tx, guard)
+            for message in messages:
+                tx.save(message_item(message))
+    except TransactWriteError as exc:
+        if tx.failed(exc) & {"claim", "done"}:
+            return False
+        raise
+    return True

@@ -1,0 +1,45 @@
+"""Reminders before every deadline (the seed's 流程图: the platform tells each actor at each
+step). Days are counted in Asia/Shanghai between today and the deadline's day.
+
+- demand:        regions without a demand, 3 and 1 days before the demand deadline;
+- roster:        region contacts with a batch whose roster is unconfirmed, 3 and 1 days before
+                 the roster deadline;
+- registration:  trainees not registered, 2 days before the registration deadline (and one
+                 summary to their region's contact);
+- checkin:       trainees in session who have not checked in today (the 10:00 run);
+- outcome:       trainees without an outcome, 14 and 3 days before their window closes.
+Each reminder goes at most once per recipient, kind and day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from chalicelib.domain.deadlines import local_day
+
+DEMAND_DAYS = (3, 1)
+ROSTER_DAYS = (3, 1)
+REGISTRATION_DAYS = (2,)
+OUTCOME_DAYS = (14, 3)
+
+
+def days_left(deadline: datetime, today: date) -> int:
+    return (local_day(deadline) - today).days
+
+
+def due(deadline: datetime, today: date, offsets: tuple[int, ...]) -> bool:
+    return days_left(deadline, today) in offsets
+
+
+def outcome_window_closes(end_date: date, window_days: int) -> date:
+    """The last day an outcome may be uploaded (domain/artifacts.py: end < day <= end + window)."""
+    return end_date + timedelta(days=window_days)
+
+
+def batch_ends_for_outcome_reminders(today: date, window_days: int) -> dict[date, int]:
+    """{the batch end date whose window closes in d days: d} for each reminder offset d."""
+    return {today + timedelta(days=d) - timedelta(days=window_days): d for d in OUTCOME_DAYS}
+
+
+def claim_key(kind: str, recipient: str, day: date) -> str:
+    return f"reminder#{kind}#{recipient}#{day.isoformat()}"

@@ -1,0 +1,135 @@
+"""The reminder jobs: who is still to act before each deadline, told once per day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from chalicelib.adapters import clock
+from chalicelib.config import settings
+from chalicelib.db import accounts, catalog, demands, reminders
+from chalicelib.domain import notifications as texts
+from chalicelib.domain import reminders as rules
+from chalicelib.domain.deadlines import local_day
+from chalicelib.domain.records import Account, Programme, Region, Trainee
+from chalicelib.observability import logger, metrics
+from chalicelib.services import notify
+from chalicelib.services.rosters import batch_line
+
+
+def _shanghai(moment: datetime) -> str:
+    return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+class _Run:
+    """One run: sends each reminder once, counts what it sent by kind."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.today = local_day(now)
+        self.site = settings().site_url
+        self.sent: dict[str, int] = defaultdict(int)
+
+    def send(self, kind: str, recipient: Account, text: str, guard: tuple[str, ...] | None = None) -> None:
+        message = notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)
+        if reminders.record_once(rules.claim_key(kind, recipient.account_id, self.today), [message], guard):
+            notify.deliver(message, self.now)
+            self.sent[kind] += 1
+
+    def contacts(self, region_ids: set[str]) -> dict[str, tuple[Region, Account]]:
+        regions = catalog.get_regions(region_ids)
+        people = accounts.get_accounts({r.contact_account_id for r in regions})
+        return {
+            r.region_id: (r, people[r.contact_account_id]) for r in regions if r.contact_account_id in people
+        }
+
+    def trainee_accounts(self, trainees: list[Trainee]) -> dict[str, Account]:
+        return accounts.get_accounts({t.account_id for t in trainees if t.account_id})
+
+
+def _demand(run: _Run, p: Programme) -> None:
+    if not rules.due(p.demand_deadline, run.today, rules.DEMAND_DAYS):
+        return
+    for region_id, (region, contact) in run.contacts(set(demands.awaiting_demand(p.programme_id))).items():
+        text = texts.demand_reminder(region.name, p.name, _shanghai(p.demand_deadline), run.site)
+        run.send("demand", contact, text, ("demand", p.programme_id, region_id))
+
+
+def _roster(run: _Run, p: Programme) -> None:
+    if not rules.due(p.roster_deadline, run.today, rules.ROSTER_DAYS):
+        return
+    per_region = defaultdict(list)
+    for batch in reminders.unconfirmed_batches(p.programme_id):
+        if batch.region_id:
+            per_region[batch.region_id].append(batch)
+    for region_id, (region, contact) in run.contacts(set(per_region)).items():
+        lines = [batch_line(b) for b in sorted(per_region[region_id], key=lambda b: b.start_date)]
+        run.send(
+            "roster",
+            contact,
+            texts.roster_reminder(region.name, lines, _shanghai(p.roster_deadline), run.site),
+        )
+
+
+def _registration(run: _Run, p: Programme) -> None:
+    if not rules.due(p.registration_deadline, run.today, rules.REGISTRATION_DAYS):
+        return
+    waiting = reminders.unregistered(p.programme_id)
+    people = run.trainee_accounts(waiting)
+    deadline = _shanghai(p.registration_deadline)
+    per_region: dict[str, list[str]] = defaultdict(list)
+    batches = catalog.get_batches({t.batch_id for t in waiting})
+    for t in waiting:
+        if t.account_id in people and t.batch_id in batches:
+            text = texts.registration_reminder(t.name, batch_line(batches[t.batch_id]), deadline, run.site)
+            run.send("registration", people[t.account_id], text, ("registration", t.trainee_id))
+            per_region[t.region_id].append(t.name)
+    for region_id, (region, contact) in run.contacts(set(per_region)).items():
+        run.send(
+            "registration_summary",
+            contact,
+            texts.registration_summary(region.name, per_region[region_id], deadline),
+        )
+
+
+def _outcome(run: _Run, p: Programme) -> None:
+    for end_date, days in rules.batch_ends_for_outcome_reminders(run.today, p.outcome_window_days).items():
+        waiting = reminders.without_outcome(p.programme_id, end_date)
+        people = run.trainee_accounts(waiting)
+        closes = rules.outcome_window_closes(end_date, p.outcome_window_days).isoformat()
+        for t in waiting:
+            if t.account_id in people:
+                text = texts.outcome_reminder(t.name, closes, days, run.site)
+                run.send(f"outcome_{days}", people[t.account_id], text, ("outcome", t.trainee_id))
+
+
+def daily(now: datetime | None = None) -> dict[str, int]:
+    """The 09:00 run: demand, roster, registration and outcome reminders."""
+    run = _Run(now or clock.now())
+    for programme in catalog.all_programmes():
+        for rule in (_demand, _roster, _registration, _outcome):
+            rule(run, programme)
+    _report(run)
+    return dict(run.sent)
+
+
+def checkins(now: datetime | None = None) -> dict[str, int]:
+    """The 10:00 run: trainees in session who have not checked in today."""
+    run = _Run(now or clock.now())
+    for programme in catalog.all_programmes():
+        waiting = reminders.not_checked_in(programme.programme_id, run.today)
+        people = run.trainee_accounts(waiting)
+        for t in waiting:
+            if t.account_id in people:
+                text = texts.checkin_reminder(t.name, run.today.isoformat(), run.site)
+                run.send(
+                    "checkin", people[t.account_id], text, ("checkin", t.trainee_id, run.today.isoformat())
+                )
+    _report(run)
+    return dict(run.sent)
+
+
+def _report(run: _Run) -> None:
+    for kind, count in run.sent.items():
+        metrics.add_metric(name=f"Reminder_{kind}", unit="Count", value=count)
+    logger.info("reminders sent", extra={"day": run.today.isoformat(), **run.sent})
