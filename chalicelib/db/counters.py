@@ -1,10 +1,16 @@
-"""Counters under a cap. Access pattern: one UpdateItem, ADD 1 under value < cap."""
+"""Counters under a cap. Access patterns: one UpdateItem (ADD 1 under value < cap), or one
+transaction counting several keys at once."""
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
+from collections import Counter
 
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
+from chalicelib.db.common import transaction
 from chalicelib.db.models import CounterModel
+
+MAX_TRANSACTION_ITEMS = 100
 
 
 def take(key: str, cap: int) -> bool:
@@ -18,4 +24,25 @@ def take(key: str, cap: int) -> bool:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    return True
+
+
+def take_many(keys: list[str], cap: int) -> bool:
+    """Count every key (a key may repeat) in one transaction, or nothing at all (False) if
+    any key would pass its cap."""
+    wanted = Counter(keys)
+    if not wanted:
+        return True
+    if len(wanted) > MAX_TRANSACTION_ITEMS or max(wanted.values()) > cap:
+        return False
+    try:
+        with transaction() as tx:
+            for key, n in wanted.items():
+                tx.update(
+                    CounterModel(key),
+                    actions=[CounterModel.value.add(n)],
+                    condition=CounterModel.value.does_not_exist() | (CounterModel.value <= cap - n),
+                )
+    except TransactWriteError:
+        return False
     return True

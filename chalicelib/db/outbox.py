@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
-from chalicelib.db.common import key_time
+from chalicelib.db.common import key_time, transaction
 from chalicelib.db.models import NotificationModel
 from chalicelib.domain.records import Message
 
@@ -66,8 +67,8 @@ def get(message_id: str) -> Message | None:
         return None
 
 
-def mark_sent(message: Message, now: datetime) -> None:
-    actions = [
+def _sent_actions(message: Message, now: datetime) -> list[Action]:
+    actions: list[Action] = [
         NotificationModel.status.set("sent"),
         NotificationModel.sent_at.set(now),
         NotificationModel.attempts.add(1),
@@ -77,9 +78,34 @@ def mark_sent(message: Message, now: datetime) -> None:
     ]
     if message.redacted is not None:
         actions.append(NotificationModel.text.set(message.redacted))
+    return actions
+
+
+def mark_sent(message: Message, now: datetime) -> None:
     # Only a queued message becomes sent: two drains racing on one message send it once more
     # at worst, and never mark it twice.
-    _update_queued(message.message_id, actions)
+    _update_queued(message.message_id, _sent_actions(message, now))
+
+
+def mark_sent_many(messages: list[Message], now: datetime) -> None:
+    """mark_sent for many messages in one transaction (per 100); if it is refused (one of
+    them settled by another run), each is marked on its own."""
+    for start in range(0, len(messages), 100):
+        chunk = messages[start : start + 100]
+        if len(chunk) == 1:
+            mark_sent(chunk[0], now)
+            continue
+        try:
+            with transaction() as tx:
+                for m in chunk:
+                    tx.update(
+                        NotificationModel(m.message_id),
+                        actions=_sent_actions(m, now),
+                        condition=NotificationModel.status == QUEUED,
+                    )
+        except TransactWriteError:
+            for m in chunk:
+                mark_sent(m, now)
 
 
 def _update_queued(message_id: str, actions: list) -> bool:

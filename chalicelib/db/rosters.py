@@ -15,6 +15,7 @@ Access patterns:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -283,54 +284,67 @@ def lock(batch: Batch, region_id: str, now: datetime, messages: list[Message]) -
     return True
 
 
-def provision(
-    t: Trainee,
-    account: Account,
-    new_account: bool,
-    password_hash: str | None,
-    initial_expires_at: datetime | None,
-    message: Message,
-) -> bool:
-    """Give the trainee its account (new, or an existing trainee account of that phone) and
-    record its SMS, only if the trainee has none yet: a second confirmation, even a
-    concurrent one, sends nothing. False when another call did it first."""
+@dataclass(frozen=True)
+class Provisioning:
+    """A trainee's account (new, or the existing trainee account of that phone) and its SMS."""
+
+    trainee: Trainee
+    account: Account
+    new_account: bool
+    message: Message
+    password_hash: str | None = None
+    initial_expires_at: datetime | None = None
+
+
+TRAINEES_PER_TRANSACTION = 20  # 4 items each: within DynamoDB's 100
+
+
+def _provision_items(tx: Any, p: Provisioning) -> None:
+    t, account = p.trainee, p.account
+    tx.update(
+        TraineeModel(t.trainee_id),
+        actions=[
+            TraineeModel.account_id.set(account.account_id),
+            TraineeModel.awaiting_registration.set(t.programme_id),
+        ],
+        condition=TraineeModel.trainee_id.exists() & TraineeModel.account_id.does_not_exist(),
+        tag="trainee",
+    )
+    if p.new_account:
+        assert p.password_hash is not None and p.initial_expires_at is not None
+        tx.update(
+            CredentialModel(account.phone),
+            actions=[
+                CredentialModel.account_id.set(account.account_id),
+                CredentialModel.password_hash.set(p.password_hash),
+                CredentialModel.must_change_password.set(True),
+                CredentialModel.initial_expires_at.set(p.initial_expires_at),
+            ],
+            condition=CredentialModel.account_id.does_not_exist(),
+            tag="phone",
+        )
+        tx.save(
+            AccountModel(
+                account.account_id,
+                role=account.role,
+                name=account.name,
+                phone=account.phone,
+                email=account.email,
+                created_at=account.created_at,
+            ),
+            condition=AccountModel.account_id.does_not_exist(),
+        )
+    tx.save(message_item(p.message))
+
+
+def provision(p: Provisioning) -> bool:
+    """Give one trainee its account and record its SMS, only if the trainee has none yet: a
+    second confirmation, even a concurrent one, sends nothing. False when another call did
+    it first."""
     tx = transaction()
     try:
         with tx:
-            tx.update(
-                TraineeModel(t.trainee_id),
-                actions=[
-                    TraineeModel.account_id.set(account.account_id),
-                    TraineeModel.awaiting_registration.set(t.programme_id),
-                ],
-                condition=TraineeModel.trainee_id.exists() & TraineeModel.account_id.does_not_exist(),
-                tag="trainee",
-            )
-            if new_account:
-                assert password_hash is not None and initial_expires_at is not None
-                tx.update(
-                    CredentialModel(account.phone),
-                    actions=[
-                        CredentialModel.account_id.set(account.account_id),
-                        CredentialModel.password_hash.set(password_hash),
-                        CredentialModel.must_change_password.set(True),
-                        CredentialModel.initial_expires_at.set(initial_expires_at),
-                    ],
-                    condition=CredentialModel.account_id.does_not_exist(),
-                    tag="phone",
-                )
-                tx.save(
-                    AccountModel(
-                        account.account_id,
-                        role=account.role,
-                        name=account.name,
-                        phone=account.phone,
-                        email=account.email,
-                        created_at=account.created_at,
-                    ),
-                    condition=AccountModel.account_id.does_not_exist(),
-                )
-            tx.save(message_item(message))
+            _provision_items(tx, p)
     except TransactWriteError as exc:
         failed = tx.failed(exc)
         if "trainee" in failed:
@@ -339,6 +353,24 @@ def provision(
             raise ConflictError("phone_taken") from exc
         raise
     return True
+
+
+def provision_many(items: list[Provisioning]) -> list[Provisioning]:
+    """provision() for a whole roster in a few transactions (20 trainees each); a refused
+    transaction (a concurrent confirmation got there first for one of them) is retried one
+    trainee at a time. Returns the ones this call provisioned."""
+    done: list[Provisioning] = []
+    for start in range(0, len(items), TRAINEES_PER_TRANSACTION):
+        chunk = items[start : start + TRAINEES_PER_TRANSACTION]
+        try:
+            with transaction() as tx:
+                for p in chunk:
+                    _provision_items(tx, p)
+        except TransactWriteError:
+            done += [p for p in chunk if provision(p)]
+        else:
+            done += chunk
+    return done
 
 
 def unlock(batch: Batch, entry: AuditEntry) -> None:

@@ -42,22 +42,20 @@ def email(purpose: str, account_id: str | None, address: str, subject: str, text
     )
 
 
-def deliver(message: Message, now: datetime | None = None) -> bool:
-    """One try at sending a recorded message. True if it went out. A message in quiet hours
-    stays queued (the drain job sends it in the morning); past the phone's daily cap it is
-    marked failed, not sent."""
-    now = now or clock.now()
-    if message.not_before and message.not_before > now:
-        return False
-    if message.channel == "sms" and not counters.take(
-        f"sms#{message.address}#{local_day(now)}", DAILY_SMS_CAP
-    ):
-        outbox.mark_failed(message, "daily_cap", None, final="failed")
-        logger.warning(
-            "sms daily cap reached", extra={"message_id": message.message_id, "purpose": message.purpose}
-        )
-        metrics.add_metric(name="SmsDailyCapReached", unit="Count", value=1)
-        return False
+def _cap_key(message: Message, now: datetime) -> str:
+    return f"sms#{message.address}#{local_day(now)}"
+
+
+def _capped(message: Message) -> None:
+    outbox.mark_failed(message, "daily_cap", None, final="failed")
+    logger.warning(
+        "sms daily cap reached", extra={"message_id": message.message_id, "purpose": message.purpose}
+    )
+    metrics.add_metric(name="SmsDailyCapReached", unit="Count", value=1)
+
+
+def _send(message: Message, now: datetime) -> bool:
+    """The SNS or SES call; a failure is recorded (retry later, or failed/given up)."""
     try:
         if message.channel == "sms":
             messaging.send_sms(message.address, message.text)
@@ -79,9 +77,46 @@ def deliver(message: Message, now: datetime | None = None) -> bool:
             name="MessageGivenUp" if next_try is None else "MessageRetryQueued", unit="Count", value=1
         )
         return False
-    outbox.mark_sent(message, now)
     metrics.add_metric(name="MessageSent", unit="Count", value=1)
     return True
+
+
+def deliver(message: Message, now: datetime | None = None) -> bool:
+    """One try at sending a recorded message. True if it went out. A message in quiet hours
+    stays queued (the drain job sends it in the morning); past the phone's daily cap it is
+    marked failed, not sent."""
+    now = now or clock.now()
+    if message.not_before and message.not_before > now:
+        return False
+    if message.channel == "sms" and not counters.take(_cap_key(message, now), DAILY_SMS_CAP):
+        _capped(message)
+        return False
+    if not _send(message, now):
+        return False
+    outbox.mark_sent(message, now)
+    return True
+
+
+def deliver_all(messages: list[Message], now: datetime | None = None) -> int:
+    """deliver() for many messages with a fixed number of DynamoDB calls: the daily caps of
+    all their phones in one transaction, the sends, then one transaction marking them sent.
+    If the caps' transaction is refused (a phone near its cap), each message is counted on
+    its own. Returns how many went out."""
+    now = now or clock.now()
+    due = [m for m in messages if not (m.not_before and m.not_before > now)]
+    sms = [m for m in due if m.channel == "sms"]
+    allowed = {m.message_id for m in due if m.channel != "sms"}
+    if counters.take_many([_cap_key(m, now) for m in sms], DAILY_SMS_CAP):
+        allowed |= {m.message_id for m in sms}
+    else:
+        for m in sms:
+            if counters.take(_cap_key(m, now), DAILY_SMS_CAP):
+                allowed.add(m.message_id)
+            else:
+                _capped(m)
+    sent = [m for m in due if m.message_id in allowed and _send(m, now)]
+    outbox.mark_sent_many(sent, now)
+    return len(sent)
 
 
 def drain(now: datetime | None = None, limit: int = 100) -> dict[str, int]:

@@ -167,30 +167,31 @@ def _existing_accounts(team: list[Trainee]) -> dict[str, Account]:
     return found
 
 
-def _provision(trainee: Trainee, existing: Account | None, batch: Batch, registration_deadline: str) -> bool:
+def _provisioning(
+    trainee: Trainee, existing: Account | None, batch: Batch, registration_deadline: str
+) -> rosters.Provisioning:
+    """The account and SMS a newly confirmed trainee gets: the credentials (a new account), or
+    a note of the new batch (an existing trainee account of that phone)."""
     site = settings().site_url
     if existing is not None:
         text = rostered_sms(trainee.name, batch_line(batch), registration_deadline, site)
-        message = notify.sms("rostered", existing.account_id, trainee.phone, text)
-        done = rosters.provision(trainee, existing, False, None, None, message)
-    else:
-        now = clock.now()
-        account = Account(secrets.new_id(), Role.trainee, trainee.name, trainee.phone, trainee.email, now)
-        password = secrets.new_password()
-        then = f"请于{registration_deadline}前登录完成报到（研修批次：{batch_line(batch)}）。"
-        text, redacted = credentials_sms(trainee.name, Role.trainee, trainee.phone, password, site, then)
-        message = notify.sms("credentials", account.account_id, trainee.phone, text, redacted)
-        done = rosters.provision(
-            trainee,
-            account,
-            True,
-            secrets.hash_password(password),
-            now + account_rules.INITIAL_PASSWORD_TTL,
-            message,
+        return rosters.Provisioning(
+            trainee, existing, False, notify.sms("rostered", existing.account_id, trainee.phone, text)
         )
-    if done:
-        notify.deliver(message)
-    return done
+    now = clock.now()
+    account = Account(secrets.new_id(), Role.trainee, trainee.name, trainee.phone, trainee.email, now)
+    password = secrets.new_password()
+    then = f"请于{registration_deadline}前登录完成报到（研修批次：{batch_line(batch)}）。"
+    text, redacted = credentials_sms(trainee.name, Role.trainee, trainee.phone, password, site, then)
+    message = notify.sms("credentials", account.account_id, trainee.phone, text, redacted)
+    return rosters.Provisioning(
+        trainee,
+        account,
+        True,
+        message,
+        secrets.hash_password(password),
+        now + account_rules.INITIAL_PASSWORD_TTL,
+    )
 
 
 def confirm(session: Session, batch_id: str) -> dict[str, Any]:
@@ -208,10 +209,11 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
     locked = rosters.lock(batch, batch.region_id, clock.now(), messages)
     if not locked and catalog.get_batch(batch.batch_id).roster_status != "confirmed":  # type: ignore[union-attr]
         raise ConflictError("conflict")
-    for message in messages if locked else []:
-        notify.deliver(message)
     deadline = _shanghai(programme.registration_deadline)
-    sent = sum(_provision(t, existing.get(t.phone), batch, deadline) for t in team if t.account_id is None)
+    plans = [_provisioning(t, existing.get(t.phone), batch, deadline) for t in team if t.account_id is None]
+    provisioned = rosters.provision_many(plans)
+    notify.deliver_all((messages if locked else []) + [p.message for p in provisioned])
+    sent = len(provisioned)
     logger.info(
         "roster confirmed",
         extra={"batch_id": batch.batch_id, "trainees": len(team), "sms": sent, "locked_now": locked},
@@ -264,8 +266,11 @@ def replace_trainee(session: Session, trainee_id: str, reason: str, data: dict[s
     if batch.roster_status == "confirmed":
         programme = catalog.get_programme(batch.programme_id)
         assert programme is not None
-        existing = _existing_accounts([new]).get(new.phone)
-        _provision(new, existing, batch, _shanghai(programme.registration_deadline))
+        plan = _provisioning(
+            new, _existing_accounts([new]).get(new.phone), batch, _shanghai(programme.registration_deadline)
+        )
+        if rosters.provision(plan):
+            notify.deliver(plan.message)
     return rosters.get(new_id) or new
 
 
