@@ -101,39 +101,34 @@ def submit(demand: Demand, now: datetime, submitted_by: str) -> Demand:
     return _demand(item)
 
 
+def _opening(programme_id: str, region_id: str, places: int, now: datetime) -> QuotaModel:
+    """A region's tally before its first demand: the default places, awaiting a demand."""
+    return QuotaModel(
+        programme_id,
+        region_id,
+        places=places,
+        requested=0,
+        remaining=places,
+        updated_at=now,
+        awaiting_demand=programme_id,
+    )
+
+
 def create_quota(programme_id: str, region_id: str, places: int, now: datetime) -> None:
-    """A region's first tally, at the programme's default places (a racing twin is fine)."""
+    """A region's first tally (a racing twin is fine: the first one stays)."""
     try:
-        QuotaModel(
-            programme_id,
-            region_id,
-            places=places,
-            requested=0,
-            remaining=places,
-            updated_at=now,
-            awaiting_demand=programme_id,
-        ).save(condition=QuotaModel.places.does_not_exist())
+        _opening(programme_id, region_id, places, now).save(condition=QuotaModel.places.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
 
 
 def open_quotas(programme_id: str, region_ids: list[str], places: int, now: datetime) -> None:
-    """Every region's tally of a new programme, at the default places, awaiting its first
-    demand (the reminder's index). BatchWriteItem: 25 a call."""
+    """Every region's tally of a new programme (the reminder's awaiting_demand index).
+    BatchWriteItem: 25 a call."""
     with QuotaModel.batch_write() as batch:
         for region_id in region_ids:
-            batch.save(
-                QuotaModel(
-                    programme_id,
-                    region_id,
-                    places=places,
-                    requested=0,
-                    remaining=places,
-                    updated_at=now,
-                    awaiting_demand=programme_id,
-                )
-            )
+            batch.save(_opening(programme_id, region_id, places, now))
 
 
 def awaiting_demand(programme_id: str) -> list[str]:

@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+
+from chalicelib.domain.records import Batch
 
 MISMATCH = 1000  # a batch of the other study type
 SPREAD = 100  # each further batch of one item at a base it already has
@@ -89,6 +92,17 @@ class Plan:
     assignments: list[Assignment] = field(default_factory=list)
     unmet: list[Unmet] = field(default_factory=list)
     objective: int = 0
+
+
+def holdings(batches: Iterable[Batch]) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    """What each demand line holds: ({(demand_id, stage): batches}, {(demand_id, stage): seats})."""
+    held: Counter[tuple[str, str]] = Counter()
+    seats: Counter[tuple[str, str]] = Counter()
+    for b in batches:
+        if b.region_id and b.demand_id:
+            held[(b.demand_id, b.stage)] += 1
+            seats[(b.demand_id, b.stage)] += b.capacity
+    return held, seats
 
 
 def batches_needed(places: int, capacity: int) -> int:

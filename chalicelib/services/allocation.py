@@ -21,23 +21,12 @@ from chalicelib.domain.records import Batch, Message, Programme
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
 from chalicelib.observability import logger
 from chalicelib.services import notify
-
-
-def _programme(programme_id: str) -> Programme:
-    programme = catalog.get_programme(programme_id)
-    if programme is None:
-        raise NotFoundError("programme_not_found")
-    return programme
+from chalicelib.services.setup import get_programme as _programme
 
 
 def _inputs(programme_id: str) -> tuple[list[solver.DemandToPlace], list[Batch]]:
     batches = catalog.all_batches(programme_id)
-    held: Counter[tuple[str | None, str]] = Counter()
-    seats: Counter[tuple[str | None, str]] = Counter()
-    for b in batches:
-        if b.region_id and b.demand_id:
-            held[(b.demand_id, b.stage)] += 1
-            seats[(b.demand_id, b.stage)] += b.capacity
+    held, seats = solver.holdings(batches)
     to_place = [
         solver.DemandToPlace(
             demand_id=d.demand_id,

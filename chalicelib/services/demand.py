@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from chalicelib.adapters import clock
 from chalicelib.adapters.secrets import new_id
 from chalicelib.db import catalog, demands
 from chalicelib.domain import demand as rules
+from chalicelib.domain.allocation import holdings
 from chalicelib.domain.deadlines import check_before
 from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
-from chalicelib.domain.records import Batch, Demand, DemandLine, Page, Programme, Session
+from chalicelib.domain.records import Batch, Demand, DemandLine, Page, Session
 from chalicelib.domain.vocab import Stage
+from chalicelib.services.setup import get_programme as _programme
 
 
 def region_of(session: Session, wanted: str | None) -> str:
@@ -26,13 +27,6 @@ def region_of(session: Session, wanted: str | None) -> str:
     if not session.region_ids:
         raise ForbiddenError("forbidden")
     raise ValidationFailedError(fields={"region_id": "您负责多个实验区，请指定 region_id"})
-
-
-def _programme(programme_id: str) -> Programme:
-    programme = catalog.get_programme(programme_id)
-    if programme is None:
-        raise NotFoundError("programme_not_found")
-    return programme
 
 
 def form(session: Session, programme_id: str, wanted_region: str | None) -> dict[str, Any]:
@@ -97,12 +91,7 @@ def submit(session: Session, programme_id: str, body: Any) -> Demand:
 def _progress(demand_list: list[Demand], batches: list[Batch]) -> list[dict[str, Any]]:
     """Each demand with the batches each of its lines holds, and its status: a line is
     served when its batches seat its places."""
-    held: Counter[tuple[str | None, str]] = Counter()
-    seats: Counter[tuple[str | None, str]] = Counter()
-    for b in batches:
-        if b.region_id and b.demand_id:
-            held[(b.demand_id, b.stage)] += 1
-            seats[(b.demand_id, b.stage)] += b.capacity
+    held, seats = holdings(batches)
     out = []
     for d in demand_list:
         items, done, some = [], True, False
