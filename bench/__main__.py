@@ -1,6 +1,7 @@
 """Print the figures: cold import, DynamoDB calls per request, latency against raw moto, the
 demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx,
-the roster routes' and the archive's DynamoDB calls."""
+the roster routes' and the archive's DynamoDB calls, the artifact routes' calls and the
+yearbook's build time, the reminder job's and the evaluation's calls, reads and time."""
 
 from __future__ import annotations
 
@@ -10,19 +11,33 @@ from bench import env
 
 env.apply()  # before chalicelib (settings are read once) and before any botocore session
 
-from bench import allocation, calls, demand, imports, rosters, routes  # noqa: E402
+from bench import allocation, artifacts, calls, demand, imports, reminders, rosters, routes  # noqa: E402
 from bench.table import Row, render  # noqa: E402
 
 
 def main() -> None:
     started = time.perf_counter()
     recorder = calls.install()
+    reminders.install()  # items read, from botocore's after-call event: before any session too
     rows: list[Row] = imports.measure()
     count_rows, latency_rows = routes.measure(recorder)
     demand_rows = demand.measure(recorder)
     allocation_rows = allocation.measure()
     roster_rows = rosters.measure(recorder)
-    print(render(rows + count_rows + latency_rows + demand_rows + allocation_rows + roster_rows))
+    artifact_rows = artifacts.measure(recorder)
+    reminder_rows = reminders.measure(recorder)
+    print(
+        render(
+            rows
+            + count_rows
+            + latency_rows
+            + demand_rows
+            + allocation_rows
+            + roster_rows
+            + artifact_rows
+            + reminder_rows
+        )
+    )
     print(f"\n(no figure is pass/fail; see bench/README.md)  took {time.perf_counter() - started:.0f} s")
 
 

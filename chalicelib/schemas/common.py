@@ -41,13 +41,14 @@ Email = Annotated[
 
 
 class Input(BaseModel):
-    """A request body: unknown fields are an error, not silently dropped."""
+    """A request body: unknown fields are an error, not silently dropped. defer_build: the
+    validator is built on first use, not at cold start (dozens of models)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class Output(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
 
 
 class Contact(Input):
