@@ -11,7 +11,7 @@ from chalicelib.db import accounts, catalog, demands, reminders
 from chalicelib.domain import notifications as texts
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
-from chalicelib.domain.records import Account, Programme, Region, Trainee
+from chalicelib.domain.records import Account, Message, Programme, Region, Trainee
 from chalicelib.observability import logger, metrics
 from chalicelib.services import notify
 from chalicelib.services.rosters import batch_line
@@ -29,12 +29,19 @@ class _Run:
         self.today = local_day(now)
         self.site = settings().site_url
         self.sent: dict[str, int] = defaultdict(int)
+        self.recorded: list[Message] = []
 
     def send(self, kind: str, recipient: Account, text: str, guard: tuple[str, ...] | None = None) -> None:
         message = notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)
         if reminders.record_once(rules.claim_key(kind, recipient.account_id, self.today), [message], guard):
-            notify.deliver(message, self.now)
+            self.recorded.append(message)
             self.sent[kind] += 1
+
+    def deliver(self) -> None:
+        """Send what this run recorded, 100 at a time (one cap and one mark-sent transaction
+        each). A crash before this leaves the messages queued: the outbox job sends them."""
+        for start in range(0, len(self.recorded), 100):
+            notify.deliver_all(self.recorded[start : start + 100], self.now)
 
     def contacts(self, region_ids: set[str]) -> dict[str, tuple[Region, Account]]:
         regions = catalog.get_regions(region_ids)
@@ -130,6 +137,7 @@ def checkins(now: datetime | None = None) -> dict[str, int]:
 
 
 def _report(run: _Run) -> None:
+    run.deliver()
     for kind, count in run.sent.items():
         metrics.add_metric(name=f"Reminder_{kind}", unit="Count", value=count)
     logger.info("reminders sent", extra={"day": run.today.isoformat(), **run.sent})
