@@ -274,9 +274,9 @@ def region_batches(programme_id: str, region_id: str) -> list[Batch]:
     ]
 
 
-def get_batch(batch_id: str) -> Batch | None:
+def get_batch(batch_id: str, consistent: bool = False) -> Batch | None:
     try:
-        return batch_from_model(BatchModel.get(batch_id))
+        return batch_from_model(BatchModel.get(batch_id, consistent_read=consistent))
     except DoesNotExist:
         return None
 

@@ -15,6 +15,7 @@ Access patterns:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -355,10 +356,14 @@ def provision(p: Provisioning) -> bool:
     return True
 
 
-def provision_many(items: list[Provisioning]) -> list[Provisioning]:
+def provision_many(
+    items: list[Provisioning], reuse: Callable[[Provisioning], Provisioning | None] | None = None
+) -> list[Provisioning]:
     """provision() for a whole roster in a few transactions (20 trainees each); a refused
     transaction (a concurrent confirmation got there first for one of them) is retried one
-    trainee at a time. Returns the ones this call provisioned."""
+    trainee at a time. A new account refused because the phone got one meanwhile (another
+    batch's confirmation, at the same moment) is retried with `reuse(p)`: the plan with that
+    account. Returns the ones this call provisioned."""
     done: list[Provisioning] = []
     for start in range(0, len(items), TRAINEES_PER_TRANSACTION):
         chunk = items[start : start + TRAINEES_PER_TRANSACTION]
@@ -367,10 +372,22 @@ def provision_many(items: list[Provisioning]) -> list[Provisioning]:
                 for p in chunk:
                     _provision_items(tx, p)
         except TransactWriteError:
-            done += [p for p in chunk if provision(p)]
+            done += [q for p in chunk if (q := _provision_or_reuse(p, reuse)) is not None]
         else:
             done += chunk
     return done
+
+
+def _provision_or_reuse(
+    p: Provisioning, reuse: Callable[[Provisioning], Provisioning | None] | None
+) -> Provisioning | None:
+    try:
+        return p if provision(p) else None
+    except ConflictError as exc:
+        again = reuse(p) if reuse is not None and exc.code == "phone_taken" and p.new_account else None
+        if again is None:
+            raise
+        return again if provision(again) else None
 
 
 def unlock(batch: Batch, entry: AuditEntry) -> None:

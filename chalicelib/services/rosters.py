@@ -207,11 +207,20 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
     assert programme is not None and region is not None
     messages = _team_messages(batch, team, region.name) if batch.roster_status == "open" else []
     locked = rosters.lock(batch, batch.region_id, clock.now(), messages)
-    if not locked and catalog.get_batch(batch.batch_id).roster_status != "confirmed":  # type: ignore[union-attr]
-        raise ConflictError("conflict")
+    if not locked:
+        # Another call locked it a moment ago: read what it wrote (a strongly consistent read).
+        now_stored = catalog.get_batch(batch.batch_id, consistent=True)
+        if now_stored is None or now_stored.roster_status != "confirmed":
+            raise ConflictError("conflict")
     deadline = _shanghai(programme.registration_deadline)
     plans = [_provisioning(t, existing.get(t.phone), batch, deadline) for t in team if t.account_id is None]
-    provisioned = rosters.provision_many(plans)
+
+    def reuse(p: rosters.Provisioning) -> rosters.Provisioning | None:
+        """The phone's trainee account, opened meanwhile by another batch's confirmation."""
+        account = _existing_accounts([p.trainee]).get(p.trainee.phone)
+        return _provisioning(p.trainee, account, batch, deadline) if account else None
+
+    provisioned = rosters.provision_many(plans, reuse)
     notify.deliver_all((messages if locked else []) + [p.message for p in provisioned])
     sent = len(provisioned)
     logger.info(

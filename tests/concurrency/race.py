@@ -101,6 +101,23 @@ class CallCounter:
             raise
 
 
+class FalseCounter:
+    """Wraps a function and counts, from any thread, the calls that returned False: the
+    claims a thread found already taken by another."""
+
+    def __init__(self, wrapped: Callable[..., Any]) -> None:
+        self._wrapped = wrapped
+        self._lock = threading.Lock()
+        self.lost = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        result = self._wrapped(*args, **kwargs)
+        if result is False:
+            with self._lock:
+                self.lost += 1
+        return result
+
+
 def accounts_with_phone(phone: str) -> list[AccountModel]:
     return list(AccountModel.scan(AccountModel.phone == phone, consistent_read=True))
 
