@@ -144,10 +144,6 @@ def replace_content(old: Artifact, new: Artifact) -> None:
         raise
 
 
-def versions(artifact_id: str) -> list[tuple[int, str, datetime]]:
-    return [(int(m.version), m.title, m.saved_at) for m in ArtifactVersionModel.query(artifact_id)]
-
-
 def mark_deleted(a: Artifact, now: datetime) -> None:
     tx = transaction()
     try:

@@ -140,15 +140,6 @@ def _quota(m: QuotaModel) -> Quota:
     return Quota(m.programme_id, m.region_id, int(m.places or 0), int(m.requested or 0))
 
 
-def get_quota(programme_id: str, region_id: str) -> Quota | None:
-    from pynamodb.exceptions import DoesNotExist
-
-    try:
-        return _quota(QuotaModel.get(programme_id, region_id, consistent_read=True))
-    except DoesNotExist:
-        return None
-
-
 def tallies(programme_id: str, region_id: str, stages: list[str]) -> dict[str, Quota]:
     """The region's tally and each stage's, in one BatchGetItem; keyed by region_id/tally key."""
     keys = [(programme_id, region_id)] + [(programme_id, stage_tally_key(s)) for s in stages]

@@ -117,14 +117,6 @@ def of_base(base_id: str) -> list[Trainee]:
     return [trainee_from_model(m) for m in TraineeModel.by_base.query(base_id)]
 
 
-def claim_owner(key: str) -> tuple[str, str | None] | None:
-    try:
-        m = ClaimModel.get(key, consistent_read=True)
-    except DoesNotExist:
-        return None
-    return m.owner, m.batch_id
-
-
 def _claim_phone_days(tx: Any, t: Trainee) -> None:
     for day in days(t.start_date, t.end_date):
         tx.save(

@@ -85,10 +85,6 @@ def text_length(clean_html: str) -> int:
     return len(html.unescape(_TAG.sub("", clean_html)))
 
 
-def images_in(clean_html: str) -> list[str]:
-    return _UPLOAD_SRC.findall(clean_html)
-
-
 def check_body(clean_html: str) -> None:
     if text_length(clean_html) > MAX_TEXT:
         raise ValidationFailedError(fields={"body": f"正文不能超过 {MAX_TEXT} 个字符"})

@@ -30,11 +30,6 @@ def check_one_leader(team_roles: Iterable[str]) -> None:
         raise ConflictError("team_leader_required")
 
 
-def check_roster_open(status: str) -> None:
-    if status != "open":
-        raise ConflictError("roster_locked")
-
-
 def check_in_session(day: date, start: date, end: date) -> None:
     if not start <= day <= end:
         raise ConflictError("not_in_session")
