@@ -20,6 +20,7 @@ TABLES = (
     "trainees",
     "claims",
     "counters",
+    "idempotency",
     "audit",
     "exports",
     "artifacts",

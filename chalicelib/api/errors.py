@@ -66,6 +66,7 @@ MESSAGES: dict[str, str] = {
     "too_many_rewards": "每学年最多奖励 2 个实验区",
     "duplicate_region": "实验区重复",
     "reward_already_granted": "本项目的研训名额奖励已发放",
+    "idempotency_in_progress": "相同请求正在处理中，请稍后再试",
     "payload_too_large": "请求体过大",
     "too_many_attempts": "尝试次数过多，请稍后再试",
     "dependency_unavailable": "服务暂时不可用，请稍后再试",

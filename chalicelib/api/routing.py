@@ -7,6 +7,7 @@ Each registration is also recorded for the OpenAPI document (api/openapi.py)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import traceback
 from collections.abc import Callable, Iterable
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.api.errors import error_response, from_domain, from_validation
 from chalicelib.config import settings
 from chalicelib.domain.errors import (
+    ConflictError,
     DomainError,
     ForbiddenError,
     MalformedRequestError,
@@ -122,6 +124,60 @@ def _authorise(endpoint: Endpoint, headers: Any) -> Session | None:
     return session
 
 
+def _answer(view: Callable[..., Any], call: Call, params: dict[str, str], endpoint: Endpoint) -> Response:
+    try:
+        return _respond(view(call, **params), endpoint.status)
+    except DomainError as exc:
+        return from_domain(exc)
+
+
+def _once(
+    key: str,
+    endpoint: Endpoint,
+    session: Session | None,
+    params: dict[str, str],
+    raw: str | bytes | None,
+    answer: Callable[[], Response],
+) -> Response:
+    """The first answer for (caller, route, key), whatever comes again with the same key."""
+    from chalicelib.adapters import clock
+    from chalicelib.db import idempotency
+
+    if len(key) > 100:
+        raise ValidationFailedError(fields={"Idempotency-Key": "不超过 100 个字符"})
+    scope = hashlib.sha256(
+        json.dumps(
+            [session.account_id if session else "", endpoint.method, endpoint.path, params, key],
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
+    body_hash = hashlib.sha256(raw.encode() if isinstance(raw, str) else (raw or b"")).hexdigest()
+    prior = idempotency.claim(scope, body_hash, clock.now())
+    if prior is not None:
+        if prior.body_hash != body_hash:
+            raise ValidationFailedError(fields={"Idempotency-Key": "该键已用于另一个请求"})
+        if prior.status is None:
+            raise ConflictError("idempotency_in_progress")
+        return Response(
+            body=prior.body or "",
+            status_code=prior.status,
+            headers={"Content-Type": "application/json; charset=utf-8", "Idempotent-Replayed": "true"},
+        )
+    try:
+        response = answer()
+    except BaseException:
+        idempotency.release(scope)
+        raise
+    if response.status_code >= 500:
+        idempotency.release(scope)  # our failure: the client may try again with the same key
+    else:
+        body = (
+            response.body if isinstance(response.body, str) else json.dumps(response.body, ensure_ascii=False)
+        )
+        idempotency.finish(scope, response.status_code, body or "")
+    return response
+
+
 def route(
     bp: Blueprint,
     path: str,
@@ -156,6 +212,11 @@ def route(
                     query=dict(request.query_params or {}),
                     headers=dict(request.headers),
                 )
+                key = request.headers.get("idempotency-key")
+                if key and endpoint.method != "GET":
+                    return _once(
+                        key, endpoint, session, params, raw, lambda: _answer(view, call, params, endpoint)
+                    )
                 return _respond(view(call, **params), endpoint.status)
             except DomainError as exc:
                 return from_domain(exc)

@@ -430,6 +430,19 @@ class CounterModel(Model):
     value = NumberAttribute(default=0)
 
 
+class IdempotencyModel(Model):
+    """The first answer to a write carrying an Idempotency-Key, by (caller, route, key)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["idempotency"]
+
+    idem_key = UnicodeAttribute(hash_key=True)
+    body_hash = UnicodeAttribute()
+    response_status = NumberAttribute(null=True)
+    response_body = UnicodeAttribute(null=True)
+    expires_at = UTCDateTimeAttribute()
+
+
 class AuditModel(Model):
     """Changes to a confirmed roster by the office (who, when, why, before, after).
     Query by batch, oldest first."""
@@ -640,6 +653,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     TraineeModel,
     ClaimModel,
     CounterModel,
+    IdempotencyModel,
     AuditModel,
     ExportModel,
     ArtifactModel,

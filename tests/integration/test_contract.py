@@ -113,3 +113,30 @@ def test_every_response_carries_a_correlation_id(api: Api) -> None:
     r = api.call("GET", "/health", headers={"X-Correlation-Id": "abc-123"})
     assert r.headers["X-Correlation-Id"] == "abc-123"
     assert api.call("GET", "/health").headers["X-Correlation-Id"]
+
+
+def test_idempotency_key_replays_the_first_answer_and_changes_nothing(api: Api, admin: str) -> None:
+    from tests.integration.conftest import sms_to
+
+    key = {"Idempotency-Key": "5b0c7f0e-4a7e-4a55-9d1e-0c2f6b0f8a11"}
+    # When the same region is posted twice with one key (a retry after a lost answer)
+    first = api.call("POST", "/regions", admin, region_body(), headers=key)
+    again = api.call("POST", "/regions", admin, region_body(), headers=key)
+    # Then the second answer is the first, and one region, one account, one SMS exist
+    assert first.status_code == again.status_code == 201
+    assert again.data == first.data and again.headers.get("Idempotent-Replayed") == "true"
+    assert len(api.call("GET", "/regions", admin).data["items"]) == 1
+    assert len(sms_to("13900000001")) == 1
+    # The same key with another body is refused; without a key, a second post is a second region
+    other = api.call("POST", "/regions", admin, region_body(name="另一个"), headers=key)
+    assert other.status_code == 422 and "Idempotency-Key" in other.data["error"]["fields"]
+    assert api.call("POST", "/regions", admin, region_body(name="另一个")).status_code == 201
+    assert len(api.call("GET", "/regions", admin).data["items"]) == 2
+    # An error answer is replayed too (a conflict stays a conflict)
+    taken = {"Idempotency-Key": "k-2"}
+    clash = api.call("POST", "/regions", admin, region_body(phone="13800000000"), headers=taken)
+    assert clash.status_code == 409
+    assert (
+        api.call("POST", "/regions", admin, region_body(phone="13800000000"), headers=taken).data
+        == clash.data
+    )

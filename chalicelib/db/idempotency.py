@@ -1,0 +1,52 @@
+"""Idempotency keys (API.md: a write may carry `Idempotency-Key`; the same key and body again
+returns the first answer and changes nothing).
+
+Access patterns: PutItem with attribute_not_exists to claim a key (the first request wins);
+UpdateItem with the answer when it is known; DeleteItem to release a key whose request
+failed on our side (a 5xx), so the client can retry. Keys live 24 hours (TTL-style
+`expires_at`, checked on read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.db.models import IdempotencyModel
+
+LIFETIME = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Prior:
+    body_hash: str
+    status: int | None  # None: the first request is still running
+    body: str | None
+
+
+def claim(key: str, body_hash: str, now: datetime) -> Prior | None:
+    """Claim the key for this request; or the earlier request's record (None: ours now)."""
+    item = IdempotencyModel(key, body_hash=body_hash, expires_at=now + LIFETIME)
+    try:
+        item.save(condition=IdempotencyModel.idem_key.does_not_exist() | (IdempotencyModel.expires_at < now))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        try:
+            found = IdempotencyModel.get(key, consistent_read=True)
+        except DoesNotExist:
+            return None  # released in between: treat as ours on the client's next try
+        status = int(found.response_status) if found.response_status is not None else None
+        return Prior(found.body_hash, status, found.response_body)
+    return None
+
+
+def finish(key: str, status: int, body: str) -> None:
+    IdempotencyModel(key).update(
+        actions=[IdempotencyModel.response_status.set(status), IdempotencyModel.response_body.set(body)]
+    )
+
+
+def release(key: str) -> None:
+    IdempotencyModel(key).delete()
