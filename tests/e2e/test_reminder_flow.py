@@ -81,5 +81,5 @@ def test_reminders_from_the_command_line_then_evaluation_and_reward(stack: Stack
         admin,
         {"region_ids": [regions["慢"]], "next_programme_id": nxt},
     )
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.json()["error"]["code"] == "reward_already_granted"
     assert _call(stack, "GET", f"/programmes/{nxt}/demand-form", fast).json()["remaining_places"] == 45

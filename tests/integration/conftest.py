@@ -75,6 +75,11 @@ def password_from_sms(phone: str) -> str:
     return found.group(1)
 
 
+def error_of(response: Any) -> tuple[int, str | None]:
+    """(status, error code): what a negative test asserts, per the contract."""
+    return response.status_code, ((response.data or {}).get("error") or {}).get("code")
+
+
 class Api:
     """A thin JSON wrapper over chalice's test client."""
 

@@ -19,7 +19,7 @@ from chalicelib.adapters.aws import client as aws
 from chalicelib.config import settings
 from chalicelib.db.models import ArtifactVersionModel, UploadModel
 from chalicelib.jobs import JOBS
-from tests.integration.conftest import PROGRAMME, STRONG, Api, base_body, region_body
+from tests.integration.conftest import PROGRAMME, STRONG, Api, base_body, error_of, region_body
 
 A, BASE_PHONE, T1, T2 = "13900000001", "13700000001", "13600000001", "13600000002"
 IN_SESSION = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -245,7 +245,7 @@ def test_artifact_validation(api: Api, w: dict) -> None:
         assert r.status_code == status and field in r.data["error"]["fields"], (field, r.data)
     pending, _ = upload(api, tokens["t1"], png())  # landed, but no S3 event yet (not local mode)
     r = api.call("POST", "/artifacts", tokens["t1"], _reflection(w["batch"], image_ids=[pending]))
-    assert r.status_code == 422
+    assert error_of(r) == (422, "validation_failed")
     r = api.call("POST", "/artifacts", tokens["t1"], _reflection("another-batch"))
     assert r.status_code == 404 and r.data["error"]["code"] == "not_on_roster"
 
@@ -278,7 +278,7 @@ def test_modify_keeps_versions_and_refuses_stale_writes(api: Api, w: dict) -> No
     [kept] = list(ArtifactVersionModel.query(aid))
     assert (kept.version, kept.title) == (1, "研修报告")
     other = api.call("PATCH", f"/artifacts/{aid}", tokens["t2"], {"version": 2, "title": "不是我的"})
-    assert other.status_code == 404
+    assert error_of(other) == (404, "artifact_not_found")
 
 
 def test_who_sees_what(api: Api, admin: str, w: dict) -> None:
@@ -291,7 +291,10 @@ def test_who_sees_what(api: Api, admin: str, w: dict) -> None:
     for token in (tokens["t2"], other_contact):
         r = api.call("GET", f"/artifacts/{aid}", token)
         assert r.status_code == 404 and r.data["error"]["code"] == "artifact_not_found"
-    assert api.call("GET", "/artifacts/0123456789abcdef0123456789abcdef", tokens["t1"]).status_code == 404
+    assert error_of(api.call("GET", "/artifacts/0123456789abcdef0123456789abcdef", tokens["t1"])) == (
+        404,
+        "artifact_not_found",
+    )
 
 
 def test_delete_hides_and_the_office_restores_within_30_days(api: Api, w: dict) -> None:
@@ -299,7 +302,7 @@ def test_delete_hides_and_the_office_restores_within_30_days(api: Api, w: dict) 
     aid = api.call("POST", "/artifacts", tokens["t1"], _reflection(w["batch"])).data["artifact_id"]
     assert api.call("DELETE", f"/artifacts/{aid}", tokens["t1"]).status_code == 204
     assert api.call("GET", "/me/artifacts", tokens["t1"]).data["items"] == []
-    assert api.call("GET", f"/artifacts/{aid}", tokens["t1"]).status_code == 404
+    assert error_of(api.call("GET", f"/artifacts/{aid}", tokens["t1"])) == (404, "artifact_not_found")
     assert api.call("GET", f"/artifacts/{aid}", tokens["admin"]).data["deleted_at"]
     restored = api.call("POST", f"/artifacts/{aid}/restore", tokens["admin"])
     assert restored.status_code == 200 and restored.data["deleted_at"] is None
@@ -320,7 +323,7 @@ def test_showcase_features_and_unfeatures_at_once(api: Api, w: dict) -> None:
         tokens["t1"],
         _reflection(w["batch"], body=f'<p>课堂观察</p><img src="upload:{image}">', image_ids=[image]),
     ).data["artifact_id"]
-    assert api.call("PUT", f"/artifacts/{aid}/featured", tokens["t1"]).status_code == 403
+    assert error_of(api.call("PUT", f"/artifacts/{aid}/featured", tokens["t1"])) == (403, "forbidden")
     assert api.call("PUT", f"/artifacts/{aid}/featured", tokens["admin"]).status_code == 200
     shown = api.call("GET", f"/showcase?programme_id={w['pid']}").data["items"]  # no token
     [item] = shown

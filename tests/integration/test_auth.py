@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.adapters import clock
-from tests.integration.conftest import ADMIN_PHONE, STRONG, Api, password_from_sms, sms_to
+from tests.integration.conftest import ADMIN_PHONE, STRONG, Api, error_of, password_from_sms, sms_to
 
 
 def test_admin_credentials_sms_says_who_account_password_and_site(api: Api, admin: str) -> None:
@@ -49,7 +49,7 @@ def test_password_change_revokes_old_sessions_and_returns_a_new_token(api: Api) 
         assert gone.status_code == 401 and gone.data["error"]["code"] == "invalid_token"
     assert api.call("GET", "/programmes", r.data["token"]).status_code == 200
     # And the old password no longer logs in, the new one does
-    assert api.login(ADMIN_PHONE, initial).status_code == 401
+    assert error_of(api.login(ADMIN_PHONE, initial)) == (401, "invalid_credentials")
     assert api.login(ADMIN_PHONE, STRONG).status_code == 200
 
 
@@ -74,19 +74,19 @@ def test_wrong_old_password_is_401(api: Api, admin: str) -> None:
 def test_unknown_phone_and_wrong_password_answer_alike(api: Api, admin: str) -> None:
     wrong = api.login(ADMIN_PHONE, "wrong-password")
     unknown = api.login("13912345678", "wrong-password")
-    assert wrong.status_code == unknown.status_code == 401
+    assert error_of(wrong) == error_of(unknown) == (401, "invalid_credentials")
     assert wrong.data == unknown.data
 
 
 def test_five_failures_lock_the_phone_for_fifteen_minutes(api: Api, admin: str) -> None:
     for _ in range(4):
-        assert api.login(ADMIN_PHONE, "wrong-password").status_code == 401
+        assert error_of(api.login(ADMIN_PHONE, "wrong-password")) == (401, "invalid_credentials")
     fifth = api.login(ADMIN_PHONE, "wrong-password")
     assert fifth.status_code == 429 and fifth.data["error"]["code"] == "too_many_attempts"
     assert 0 < int(fifth.headers["Retry-After"]) <= 15 * 60
     # Even the right password is refused while locked
     locked = api.login(ADMIN_PHONE, STRONG)
-    assert locked.status_code == 429
+    assert error_of(locked) == (429, "too_many_attempts")
     # After fifteen minutes the right password works again
     clock.advance(timedelta(minutes=15, seconds=1))
     assert api.login(ADMIN_PHONE, STRONG).status_code == 200

@@ -8,7 +8,16 @@ import pytest
 
 from chalicelib.adapters import clock
 from chalicelib.db.models import BatchModel, DemandModel, QuotaModel
-from tests.integration.conftest import PROGRAMME, STRONG, Api, base_body, emails, region_body, sms_to
+from tests.integration.conftest import (
+    PROGRAMME,
+    STRONG,
+    Api,
+    base_body,
+    emails,
+    error_of,
+    region_body,
+    sms_to,
+)
 
 CONTACT_A, CONTACT_B = "13900000001", "13900000002"
 
@@ -148,8 +157,8 @@ def test_region_contact_sees_and_writes_only_its_own_region(api: Api, admin: str
         r = api.call("GET", path, world["a"])
         assert r.status_code == 404 and r.data["error"]["code"] == "region_not_found"
     r = api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(region_id=world["rb"]))
-    assert r.status_code == 404
-    assert api.call("POST", f"/programmes/{pid}/demands", admin, _demand()).status_code == 403
+    assert error_of(r) == (404, "region_not_found")
+    assert error_of(api.call("POST", f"/programmes/{pid}/demands", admin, _demand())) == (403, "forbidden")
     missing = api.call("POST", "/programmes/nope/demands", world["a"], _demand())
     assert missing.status_code == 404 and missing.data["error"]["code"] == "programme_not_found"
     everything = api.call("GET", f"/programmes/{pid}/demands", admin).data["items"]
@@ -246,11 +255,14 @@ def test_manual_allocation_and_freeing(api: Api, admin: str, world: dict) -> Non
     assert api.call("DELETE", f"/batches/{junior}/region", admin).data["region_id"] is None
     r = api.call("DELETE", f"/batches/{junior}/region", admin)
     assert r.status_code == 409 and r.data["error"]["code"] == "batch_not_freeable"
-    assert api.call("PUT", "/batches/nope/region", admin, {"region_id": world["ra"]}).status_code == 404
+    assert error_of(api.call("PUT", "/batches/nope/region", admin, {"region_id": world["ra"]})) == (
+        404,
+        "batch_not_found",
+    )
     r = api.call("PUT", f"/batches/{junior}/region", admin, {"region_id": "nope"})
     assert r.status_code == 404 and r.data["error"]["code"] == "region_not_found"
 
 
 def test_allocation_routes_are_the_offices(api: Api, world: dict) -> None:
     r = api.call("POST", f"/programmes/{world['pid']}/allocation", world["a"], {"commit": True})
-    assert r.status_code == 403
+    assert error_of(r) == (403, "forbidden")

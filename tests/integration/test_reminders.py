@@ -13,7 +13,7 @@ from chalicelib.adapters import clock
 from chalicelib.adapters.aws import client
 from chalicelib.db.models import NotificationModel
 from chalicelib.jobs import JOBS
-from tests.integration.conftest import PROGRAMME, STRONG, Api, base_body, region_body, sms_to
+from tests.integration.conftest import PROGRAMME, STRONG, Api, base_body, error_of, region_body, sms_to
 
 A, B, C, BASE_PHONE = "13900000001", "13900000002", "13900000003", "13700000001"
 T = ["13600000001", "13600000002", "13600000003"]
@@ -317,7 +317,7 @@ def test_evaluation_ranks_regions_and_rewards_two_once(api: Api, admin: str, w: 
         admin,
         {"region_ids": [three[0]], "next_programme_id": "nope"},
     )
-    assert missing.status_code == 404
+    assert error_of(missing) == (404, "programme_not_found")
     ok = api.call(
         "POST", f"/programmes/{w['pid']}/rewards", admin, {"region_ids": three[1:2], "next_programme_id": nxt}
     )
@@ -329,7 +329,10 @@ def test_evaluation_ranks_regions_and_rewards_two_once(api: Api, admin: str, w: 
     )
     assert again.status_code == 409 and again.data["error"]["code"] == "reward_already_granted"
     assert api.call("GET", f"/programmes/{nxt}/demand-form", w["tokens"][A]).data["remaining_places"] == 35
-    assert api.call("GET", f"/programmes/{w['pid']}/evaluation", w["tokens"][A]).status_code == 403
+    assert error_of(api.call("GET", f"/programmes/{w['pid']}/evaluation", w["tokens"][A])) == (
+        403,
+        "forbidden",
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,16 @@ from openpyxl import load_workbook
 
 from chalicelib.adapters import clock
 from chalicelib.db.models import BatchModel, ClaimModel, TraineeModel
-from tests.integration.conftest import PROGRAMME, STRONG, Api, base_body, emails, region_body, sms_to
+from tests.integration.conftest import (
+    PROGRAMME,
+    STRONG,
+    Api,
+    base_body,
+    emails,
+    error_of,
+    region_body,
+    sms_to,
+)
 
 A, B, BASE_PHONE = "13900000001", "13900000002", "13700000001"
 
@@ -152,7 +161,10 @@ def test_modify_and_delete_keep_claims_and_counts_right(api: Api, w: dict) -> No
     assert api.call("GET", f"/trainees/{member['trainee_id']}", w["a"]).data["team_role"] == "leader"
     # Delete
     assert api.call("DELETE", f"/trainees/{leader['trainee_id']}", w["a"]).status_code == 204
-    assert api.call("GET", f"/trainees/{leader['trainee_id']}", w["a"]).status_code == 404
+    assert error_of(api.call("GET", f"/trainees/{leader['trainee_id']}", w["a"])) == (
+        404,
+        "trainee_not_found",
+    )
     assert BatchModel.get(b1).trainee_count == 1
     assert (
         api.call("POST", f"/batches/{b2}/trainees", w["a"], person(1)).status_code == 201
@@ -162,7 +174,7 @@ def test_modify_and_delete_keep_claims_and_counts_right(api: Api, w: dict) -> No
         r = api.call(
             method, f"/trainees/{member['trainee_id']}", w["b"], {"name": "x"} if method == "PATCH" else None
         )
-        assert r.status_code == 404
+        assert error_of(r) == (404, "trainee_not_found")
 
 
 def test_roster_deadline_is_checked_on_the_server(api: Api, w: dict) -> None:
@@ -246,10 +258,16 @@ def test_office_unlocks_and_replaces_with_an_audit_trail(api: Api, admin: str, w
     )
     assert r.status_code == 201 and r.data["name"] == "研修7"
     assert "初始密码" in sms_to("13600000007")[0]
-    assert api.call("GET", f"/trainees/{team[1]['trainee_id']}", admin).status_code == 404
+    assert error_of(api.call("GET", f"/trainees/{team[1]['trainee_id']}", admin)) == (
+        404,
+        "trainee_not_found",
+    )
     assert ClaimModel.count("phone-day#13600000002#2026-09-07") == 0  # the old phone's days are free
     # Unlock, the region adds one, confirms again: only the newcomer is told
-    assert api.call("POST", f"/batches/{b1}/roster/unlock", w["a"], {"reason": "x"}).status_code == 403
+    assert error_of(api.call("POST", f"/batches/{b1}/roster/unlock", w["a"], {"reason": "x"})) == (
+        403,
+        "forbidden",
+    )
     r = api.call("POST", f"/batches/{b1}/roster/unlock", admin, {"reason": "实验区申请增加一人"})
     assert r.status_code == 200 and r.data["roster_status"] == "open"
     again = api.call("POST", f"/batches/{b1}/roster/unlock", admin, {"reason": "再次"})
@@ -323,7 +341,7 @@ def test_registration_and_check_in(api: Api, w: dict) -> None:
     r = api.call("POST", f"/batches/{b1}/registration", member)
     assert r.status_code == 409 and r.data["error"]["code"] == "deadline_passed"
     # Roles: a trainee cannot read rosters
-    assert api.call("GET", f"/batches/{b1}/trainees", member).status_code == 403
+    assert error_of(api.call("GET", f"/batches/{b1}/trainees", member)) == (403, "forbidden")
 
 
 def test_base_contact_sees_its_batches_and_gives_feedback(api: Api, admin: str, w: dict) -> None:
@@ -337,7 +355,10 @@ def test_base_contact_sees_its_batches_and_gives_feedback(api: Api, admin: str, 
     other_base = api.call(
         "POST", "/bases", admin, {**base_body("13700000009", ["senior"]), "name": "另一所"}
     ).data
-    assert api.call("GET", f"/bases/{other_base['base_id']}/batches", base).status_code == 404
+    assert error_of(api.call("GET", f"/bases/{other_base['base_id']}/batches", base)) == (
+        404,
+        "base_not_found",
+    )
     r = api.call(
         "PUT", f"/trainees/{team[1]['trainee_id']}/feedback", base, {"text": "学习认真，积极参与教研活动"}
     )
@@ -373,7 +394,7 @@ def test_archive_and_exports(api: Api, admin: str, w: dict) -> None:
         ("研修1", ["2026-09-08"], True),
         ("研修2", [], False),
     ]
-    assert api.call("GET", f"/batches/{b4}/archive", region_a).status_code == 404
+    assert error_of(api.call("GET", f"/batches/{b4}/archive", region_a)) == (404, "batch_not_found")
     # Exports: the office sees whole phones, the region contact masked ones, of its own region only
     for token, phone in ((admin, "13600000001"), (region_a, "136****0001")):
         started = api.call("POST", f"/programmes/{w['pid']}/exports", token, {"kind": "roster"})
@@ -390,4 +411,7 @@ def test_archive_and_exports(api: Api, admin: str, w: dict) -> None:
     rows = list(load_workbook(io.BytesIO(requests.get(url, timeout=10).content)).active.values)
     assert rows[0][-4:] == ("报到时间", "签到天数", "研修天数", "心得与成果数") and rows[1][8] == 1
     region_b = api.login(B, STRONG).data["token"]
-    assert api.call("GET", f"/exports/{archive['export_id']}", region_b).status_code == 404
+    assert error_of(api.call("GET", f"/exports/{archive['export_id']}", region_b)) == (
+        404,
+        "export_not_found",
+    )

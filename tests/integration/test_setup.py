@@ -8,6 +8,7 @@ from tests.integration.conftest import (
     PROGRAMME,
     Api,
     base_body,
+    error_of,
     password_from_sms,
     region_body,
     sms_to,
@@ -114,7 +115,7 @@ def test_phone_of_another_role_is_409_and_writes_nothing(api: Api, admin: str) -
 def test_contact_validation_is_422_with_fields(api: Api, admin: str) -> None:
     bad = {"name": "", "contact": {"name": "李", "phone": "12345", "email": "not-an-email"}}
     r = api.call("POST", "/regions", admin, bad)
-    assert r.status_code == 422
+    assert error_of(r) == (422, "validation_failed")
     assert set(r.data["error"]["fields"]) == {"name", "contact.phone", "contact.email"}
 
 
@@ -214,7 +215,7 @@ def test_region_contact_sees_only_its_own_batches(api: Api, admin: str) -> None:
     seen = api.call("GET", f"/programmes/{pid}/batches", token).data["items"]
     assert [b["batch_id"] for b in seen] == [allocated]
     other = api.call("GET", f"/programmes/{pid}/batches?region_id=someone-else", token)
-    assert other.status_code == 404
+    assert error_of(other) == (404, "region_not_found")
 
 
 def test_quota_set_and_its_guards(api: Api, admin: str) -> None:
@@ -227,7 +228,10 @@ def test_quota_set_and_its_guards(api: Api, admin: str) -> None:
         "places": 45,
         "requested": 0,
     }
-    assert api.call("PUT", f"/programmes/{pid}/quotas/{rid}", admin, {"places": -1}).status_code == 422
+    assert error_of(api.call("PUT", f"/programmes/{pid}/quotas/{rid}", admin, {"places": -1})) == (
+        422,
+        "validation_failed",
+    )
     missing = api.call("PUT", f"/programmes/{pid}/quotas/nope", admin, {"places": 5})
     assert missing.status_code == 404 and missing.data["error"]["code"] == "region_not_found"
     # Given the region already asked for 20 places, the office cannot drop it to 15
