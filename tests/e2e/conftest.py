@@ -12,7 +12,10 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -43,6 +46,80 @@ class Stack:
             cwd=ROOT,
         )
         return json.loads(out.stdout)
+
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.request(method, f"{self.url}{path}", json=body, headers=headers, timeout=30)
+
+    def ready(self, phone: str, new_password: str) -> str:
+        """Log in with the password from the outbox and change it: a token for every route."""
+        initial = self.password_of(phone)
+        token = self.call("POST", "/auth/login", body={"phone": phone, "password": initial}).json()["token"]
+        changed = self.call(
+            "POST", "/auth/password", token, {"old_password": initial, "new_password": new_password}
+        )
+        assert changed.status_code == 200
+        return str(changed.json()["token"])
+
+    def allocated_batch(
+        self, admin: str, region: str, contact_phone: str, base_phone: str
+    ) -> tuple[str, str, str, str]:
+        """(programme, base, batch, contact token): a programme open until 2099, a primary batch in
+        session today (Shanghai's today is within a day of the machine's), a region that
+        asked for it and got it through the office's allocation."""
+        today = date.today()
+        pid = self.call(
+            "POST",
+            "/programmes",
+            admin,
+            {
+                "name": "2026-2027学年研修基地培训学习",
+                "kind": "base_training",
+                "academic_year": "2026-2027",
+                "demand_deadline": "2099-07-15T23:59:59+08:00",
+                "roster_deadline": "2099-08-31T23:59:59+08:00",
+                "registration_deadline": "2099-09-05T23:59:59+08:00",
+            },
+        ).json()["programme_id"]
+        base = self.call(
+            "POST",
+            "/bases",
+            admin,
+            {
+                "name": "北京市第一实验小学",
+                "stages": ["primary"],
+                "city": "北京",
+                "contact": {"name": "王老师", "phone": base_phone},
+            },
+        ).json()["base_id"]
+        batch = self.call(
+            "POST",
+            f"/programmes/{pid}/batches",
+            admin,
+            {
+                "base_id": base,
+                "stage": "primary",
+                "start_date": (today - timedelta(days=2)).isoformat(),
+                "end_date": (today + timedelta(days=9)).isoformat(),
+                "study_type": "placement",
+            },
+        ).json()["batch_id"]
+        assert (
+            self.call(
+                "POST",
+                "/regions",
+                admin,
+                {"name": region, "contact": {"name": "联系人", "phone": contact_phone}},
+            ).status_code
+            == 201
+        )
+        contact = self.ready(contact_phone, "Region-Secret-2026")
+        demand = {"study_type": "placement", "purpose": "学习", "items": [{"stage": "primary", "places": 5}]}
+        assert self.call("POST", f"/programmes/{pid}/demands", contact, demand).status_code == 201
+        assert self.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": True}).json()[
+            "assignments"
+        ]
+        return pid, base, batch, contact
 
     def run_job(self, *args: str) -> str:
         """`yanxiu run-job ...` against this stack, as a developer would run it."""
@@ -99,3 +176,9 @@ def stack() -> Iterator[Stack]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def next_morning() -> str:
+    """08:05 tomorrow in Shanghai: past any quiet hours."""
+    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+    return f"{tomorrow.isoformat()}T08:05:00+08:00"

@@ -5,7 +5,6 @@ ends, the showcase with a working image URL, and the yearbook built by `yanxiu r
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
 
 import pytest
 import requests
@@ -13,71 +12,14 @@ from docx import Document
 from PIL import Image
 
 from tests.e2e.conftest import ADMIN_PHONE, Stack
-from tests.e2e.test_demand_flow import _call, _ready
 
 pytestmark = pytest.mark.e2e
 
 
 def test_upload_write_edit_showcase_and_yearbook(stack: Stack) -> None:
-    admin = _ready(stack, ADMIN_PHONE, "Office-Secret-2026")
-    today = date.today()
-    pid = _call(
-        stack,
-        "POST",
-        "/programmes",
-        admin,
-        {
-            "name": "2026学年研修",
-            "kind": "base_training",
-            "academic_year": "2026-2027",
-            "demand_deadline": "2099-07-15T23:59:59+08:00",
-            "roster_deadline": "2099-08-31T23:59:59+08:00",
-            "registration_deadline": "2099-09-05T23:59:59+08:00",
-        },
-    ).json()["programme_id"]
-    base = _call(
-        stack,
-        "POST",
-        "/bases",
-        admin,
-        {
-            "name": "杭州学军小学",
-            "stages": ["primary"],
-            "city": "杭州",
-            "contact": {"name": "陈老师", "phone": "13700000987"},
-        },
-    ).json()["base_id"]
-    batch = _call(
-        stack,
-        "POST",
-        f"/programmes/{pid}/batches",
-        admin,
-        {
-            "base_id": base,
-            "stage": "primary",
-            "start_date": (today - timedelta(days=3)).isoformat(),
-            "end_date": (today + timedelta(days=8)).isoformat(),
-            "study_type": "placement",
-        },
-    ).json()["batch_id"]
-    _call(
-        stack,
-        "POST",
-        "/regions",
-        admin,
-        {"name": "延长县", "contact": {"name": "赵老师", "phone": "13900000987"}},
-    )
-    contact = _ready(stack, "13900000987", "Region-Secret-2026")
-    _call(
-        stack,
-        "POST",
-        f"/programmes/{pid}/demands",
-        contact,
-        {"study_type": "placement", "purpose": "学习", "items": [{"stage": "primary", "places": 5}]},
-    )
-    _call(stack, "POST", f"/programmes/{pid}/allocation", admin, {"commit": True})
-    _call(
-        stack,
+    admin = stack.ready(ADMIN_PHONE, "Office-Secret-2026")
+    pid, base, batch, contact = stack.allocated_batch(admin, "延长县", "13900000987", "13700000987")
+    stack.call(
         "POST",
         f"/batches/{batch}/trainees",
         contact,
@@ -89,14 +31,14 @@ def test_upload_write_edit_showcase_and_yearbook(stack: Stack) -> None:
             "team_role": "leader",
         },
     )
-    _call(stack, "POST", f"/batches/{batch}/roster/confirm", contact)
-    trainee = _ready(stack, "13500000987", "Trainee-Secret-2026")
+    stack.call("POST", f"/batches/{batch}/roster/confirm", contact)
+    trainee = stack.ready("13500000987", "Trainee-Secret-2026")
 
     # A real upload to the presigned POST
     picture = io.BytesIO()
     Image.new("RGB", (64, 48), (0, 128, 0)).save(picture, "PNG")
-    started = _call(
-        stack, "POST", "/uploads", trainee, {"content_type": "image/png", "size": len(picture.getvalue())}
+    started = stack.call(
+        "POST", "/uploads", trainee, {"content_type": "image/png", "size": len(picture.getvalue())}
     )
     assert started.status_code == 201
     posted = requests.post(
@@ -108,8 +50,7 @@ def test_upload_write_edit_showcase_and_yearbook(stack: Stack) -> None:
     assert posted.status_code in (200, 204)
     image = started.json()["upload_id"]
     # A reflection with it (local mode checks the image now, as the S3 event would)
-    created = _call(
-        stack,
+    created = stack.call(
         "POST",
         "/artifacts",
         trainee,
@@ -123,12 +64,11 @@ def test_upload_write_edit_showcase_and_yearbook(stack: Stack) -> None:
     )
     assert created.status_code == 201, created.json()
     artifact = created.json()["artifact_id"]
-    edited = _call(
-        stack, "PATCH", f"/artifacts/{artifact}", trainee, {"version": 1, "title": "第一周心得（修改）"}
+    edited = stack.call(
+        "PATCH", f"/artifacts/{artifact}", trainee, {"version": 1, "title": "第一周心得（修改）"}
     )
     assert edited.status_code == 200 and edited.json()["version"] == 2
-    early = _call(
-        stack,
+    early = stack.call(
         "POST",
         "/artifacts",
         trainee,
@@ -136,15 +76,15 @@ def test_upload_write_edit_showcase_and_yearbook(stack: Stack) -> None:
     )
     assert early.status_code == 409 and early.json()["error"]["code"] == "outcome_window_closed"
     # The office features it: the showcase shows it with a working image URL
-    assert _call(stack, "PUT", f"/artifacts/{artifact}/featured", admin).status_code == 200
+    assert stack.call("PUT", f"/artifacts/{artifact}/featured", admin).status_code == 200
     [item] = requests.get(f"{stack.url}/showcase", params={"programme_id": pid}, timeout=30).json()["items"]
     assert item["title"] == "第一周心得（修改）"
     got = requests.get(item["images"][0]["url"], timeout=30)
     assert got.status_code == 200 and Image.open(io.BytesIO(got.content)).size == (64, 48)
     # The yearbook: requested, built by the job, downloaded, opened
-    export = _call(stack, "POST", f"/programmes/{pid}/exports", admin, {"kind": "yearbook"}).json()
+    export = stack.call("POST", f"/programmes/{pid}/exports", admin, {"kind": "yearbook"}).json()
     stack.run_job("exports")
-    ready = _call(stack, "GET", f"/exports/{export['export_id']}", admin).json()
+    ready = stack.call("GET", f"/exports/{export['export_id']}", admin).json()
     assert ready["status"] == "ready"
     document = Document(io.BytesIO(requests.get(ready["url"], timeout=30).content))
     assert any("学习成果汇编" in p.text for p in document.paragraphs)

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
-
 import pytest
-import requests
 
-from tests.e2e.conftest import ADMIN_PHONE, Stack
+from tests.e2e.conftest import ADMIN_PHONE, Stack, next_morning
 
 pytestmark = pytest.mark.e2e
 CONTACT = "13900000321"
 
 
-def _next_morning() -> str:
-    """08:05 tomorrow in Shanghai: past any quiet hours."""
-    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
-    return f"{tomorrow.isoformat()}T08:05:00+08:00"
-
-
-def _call(
-    stack: Stack, method: str, path: str, token: str | None = None, body: Any = None
-) -> requests.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.request(method, f"{stack.url}{path}", json=body, headers=headers, timeout=30)
-
-
-def _ready(stack: Stack, phone: str, new_password: str) -> str:
-    initial = stack.password_of(phone)
-    token = _call(stack, "POST", "/auth/login", body={"phone": phone, "password": initial}).json()["token"]
-    changed = _call(
-        stack, "POST", "/auth/password", token, {"old_password": initial, "new_password": new_password}
-    )
-    assert changed.status_code == 200
-    return changed.json()["token"]
-
-
 def test_region_asks_office_allocates_region_is_told(stack: Stack) -> None:
-    admin = _ready(stack, ADMIN_PHONE, "Office-Secret-2026")
-    pid = _call(
-        stack,
+    admin = stack.ready(ADMIN_PHONE, "Office-Secret-2026")
+    pid = stack.call(
         "POST",
         "/programmes",
         admin,
@@ -55,8 +26,7 @@ def test_region_asks_office_allocates_region_is_told(stack: Stack) -> None:
             "default_places": 15,
         },
     ).json()["programme_id"]
-    base = _call(
-        stack,
+    base = stack.call(
         "POST",
         "/bases",
         admin,
@@ -68,8 +38,7 @@ def test_region_asks_office_allocates_region_is_told(stack: Stack) -> None:
         },
     ).json()["base_id"]
     for start, end in (("2099-09-07", "2099-09-18"), ("2099-10-12", "2099-10-23")):
-        r = _call(
-            stack,
+        r = stack.call(
             "POST",
             f"/programmes/{pid}/batches",
             admin,
@@ -82,27 +51,25 @@ def test_region_asks_office_allocates_region_is_told(stack: Stack) -> None:
             },
         )
         assert r.status_code == 201
-    region = _call(
-        stack,
+    region = stack.call(
         "POST",
         "/regions",
         admin,
         {"name": "宜川县", "contact": {"name": "张老师", "phone": CONTACT, "email": "zhang@example.cn"}},
     ).json()
-    contact = _ready(stack, CONTACT, "Region-Secret-2026")
+    contact = stack.ready(CONTACT, "Region-Secret-2026")
 
     # The contact sees the form, submits two demands, and is refused a third past the quota
-    form = _call(stack, "GET", f"/programmes/{pid}/demand-form", contact).json()
+    form = stack.call("GET", f"/programmes/{pid}/demand-form", contact).json()
     assert form["remaining_places"] == 15 and form["stages"][1]["availability"] in {"ample", "limited"}
     demand = {
         "study_type": "placement",
         "purpose": "学习课堂教学改革",
         "items": [{"stage": "primary", "places": 5}],
     }
-    assert _call(stack, "POST", f"/programmes/{pid}/demands", contact, demand).status_code == 201
-    assert _call(stack, "POST", f"/programmes/{pid}/demands", contact, demand).status_code == 201
-    third = _call(
-        stack,
+    assert stack.call("POST", f"/programmes/{pid}/demands", contact, demand).status_code == 201
+    assert stack.call("POST", f"/programmes/{pid}/demands", contact, demand).status_code == 201
+    third = stack.call(
         "POST",
         f"/programmes/{pid}/demands",
         contact,
@@ -111,16 +78,16 @@ def test_region_asks_office_allocates_region_is_told(stack: Stack) -> None:
     assert third.status_code == 409 and third.json()["error"]["code"] == "quota_exceeded"
 
     # The office previews, then commits
-    preview = _call(stack, "POST", f"/programmes/{pid}/allocation", admin, {"commit": False}).json()
+    preview = stack.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": False}).json()
     assert len(preview["assignments"]) == 2 and preview["committed"] is False
-    committed = _call(stack, "POST", f"/programmes/{pid}/allocation", admin, {"commit": True}).json()
+    committed = stack.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": True}).json()
     assert committed["committed"] is True and committed["assignments"] == preview["assignments"]
 
     # The contact got the SMS and the e-mail (an SMS in quiet hours, 21:00-08:00 in China,
     # waits for the morning: the outbox job sends it then), and sees the batches
-    stack.run_job("outbox", "--now", _next_morning())
+    stack.run_job("outbox", "--now", next_morning())
     box = stack.outbox()
     assert any(m["phone"].endswith(CONTACT) and "已为您分配2个研修批次" in m["text"] for m in box["sms"])
     assert any("zhang@example.cn" in m["to"] and "研修批次分配结果" in m["subject"] for m in box["email"])
-    batches = _call(stack, "GET", f"/programmes/{pid}/batches", contact).json()["items"]
+    batches = stack.call("GET", f"/programmes/{pid}/batches", contact).json()["items"]
     assert len(batches) == 2 and {b["region_id"] for b in batches} == {region["region_id"]}

@@ -9,13 +9,12 @@ import json
 import pytest
 
 from tests.e2e.conftest import ADMIN_PHONE, Stack
-from tests.e2e.test_demand_flow import _call, _ready
 
 pytestmark = pytest.mark.e2e
 
 
 def test_reminders_from_the_command_line_then_evaluation_and_reward(stack: Stack) -> None:
-    admin = _ready(stack, ADMIN_PHONE, "Office-Secret-2026")
+    admin = stack.ready(ADMIN_PHONE, "Office-Secret-2026")
     programme = {
         "name": "2099学年研修",
         "kind": "base_training",
@@ -24,11 +23,10 @@ def test_reminders_from_the_command_line_then_evaluation_and_reward(stack: Stack
         "roster_deadline": "2099-08-31T23:59:59+08:00",
         "registration_deadline": "2099-09-05T23:59:59+08:00",
     }
-    pid = _call(stack, "POST", "/programmes", admin, programme).json()["programme_id"]
+    pid = stack.call("POST", "/programmes", admin, programme).json()["programme_id"]
     phones = {"快": "13900000111", "慢": "13900000222"}
     regions = {
-        name: _call(
-            stack,
+        name: stack.call(
             "POST",
             "/regions",
             admin,
@@ -36,9 +34,8 @@ def test_reminders_from_the_command_line_then_evaluation_and_reward(stack: Stack
         ).json()["region_id"]
         for name, phone in phones.items()
     }
-    fast = _ready(stack, phones["快"], "Region-Secret-2026")
-    _call(
-        stack,
+    fast = stack.ready(phones["快"], "Region-Secret-2026")
+    stack.call(
         "POST",
         f"/programmes/{pid}/demands",
         fast,
@@ -61,25 +58,23 @@ def test_reminders_from_the_command_line_then_evaluation_and_reward(stack: Stack
     assert len(stack.outbox()["sms"]) == len(sms)
 
     # The evaluation and the reward over HTTP
-    ranked = _call(stack, "GET", f"/programmes/{pid}/evaluation", admin)
+    ranked = stack.call("GET", f"/programmes/{pid}/evaluation", admin)
     assert ranked.status_code == 200 and isinstance(ranked.json(), list)
-    nxt = _call(stack, "POST", "/programmes", admin, {**programme, "name": "2100学年研修"}).json()[
+    nxt = stack.call("POST", "/programmes", admin, {**programme, "name": "2100学年研修"}).json()[
         "programme_id"
     ]
-    granted = _call(
-        stack,
+    granted = stack.call(
         "POST",
         f"/programmes/{pid}/rewards",
         admin,
         {"region_ids": [regions["快"]], "next_programme_id": nxt},
     )
     assert granted.status_code == 201
-    again = _call(
-        stack,
+    again = stack.call(
         "POST",
         f"/programmes/{pid}/rewards",
         admin,
         {"region_ids": [regions["慢"]], "next_programme_id": nxt},
     )
     assert again.status_code == 409 and again.json()["error"]["code"] == "reward_already_granted"
-    assert _call(stack, "GET", f"/programmes/{nxt}/demand-form", fast).json()["remaining_places"] == 45
+    assert stack.call("GET", f"/programmes/{nxt}/demand-form", fast).json()["remaining_places"] == 45
