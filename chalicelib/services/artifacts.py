@@ -10,21 +10,15 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
-from chalicelib.db import artifacts, catalog, rosters, uploads
+from chalicelib.db import artifacts, catalog, uploads
 from chalicelib.db.common import decode_cursor, encode_cursor
 from chalicelib.domain import artifacts as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
-from chalicelib.domain.records import Artifact, Page, Session, Trainee
+from chalicelib.domain.records import Artifact, Page, Session
 from chalicelib.domain.vocab import Role
 from chalicelib.services import uploads as upload_service
-
-
-def _place(session: Session, batch_id: str) -> Trainee:
-    for trainee in rosters.of_account(session.account_id):
-        if trainee.batch_id == batch_id:
-            return trainee
-    raise NotFoundError("not_on_roster")
+from chalicelib.services.attendance import place
 
 
 def _own_ready_images(session: Session, image_ids: list[str]) -> list[str]:
@@ -52,7 +46,7 @@ def _content(
 
 
 def create(session: Session, data: Any) -> Artifact:
-    trainee = _place(session, data.batch_id)
+    trainee = place(session, data.batch_id)
     programme = catalog.get_programme(trainee.programme_id)
     region = catalog.get_region(trainee.region_id)
     base = catalog.get_base(trainee.base_id)

@@ -14,7 +14,7 @@ from chalicelib.domain.rosters import check_in_session
 from chalicelib.domain.vocab import Role
 
 
-def _place(session: Session, batch_id: str) -> Trainee:
+def place(session: Session, batch_id: str) -> Trainee:
     """The caller's place on the batch's roster; 404 for anyone not on it."""
     for trainee in rosters.of_account(session.account_id):
         if trainee.batch_id == batch_id:
@@ -23,7 +23,7 @@ def _place(session: Session, batch_id: str) -> Trainee:
 
 
 def register(session: Session, batch_id: str) -> Trainee:
-    trainee = _place(session, batch_id)
+    trainee = place(session, batch_id)
     if trainee.registered_at is not None:
         return trainee  # a second call changes nothing
     programme = catalog.get_programme(trainee.programme_id)
@@ -35,7 +35,7 @@ def register(session: Session, batch_id: str) -> Trainee:
 
 
 def check_in(session: Session, batch_id: str) -> tuple[Trainee, str]:
-    trainee = _place(session, batch_id)
+    trainee = place(session, batch_id)
     today = local_day(clock.now())
     check_in_session(today, trainee.start_date, trainee.end_date)
     if trainee.registered_at is None:

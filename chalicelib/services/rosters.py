@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, replace
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import clock, secrets
@@ -81,10 +82,17 @@ def readable_trainee(session: Session, trainee_id: str) -> tuple[Trainee, Batch]
 
 def add(session: Session, batch_id: str, data: dict[str, Any]) -> Trainee:
     batch = _own_batch(session, batch_id)
-    assert batch.region_id is not None
     now = clock.now()
+    trainee = new_trainee(batch, data, now)
+    rosters.add(trainee, capacity_guard=True, now=now)
+    return trainee
+
+
+def new_trainee(batch: Batch, data: dict[str, Any], now: datetime) -> Trainee:
+    """A roster entry for an allocated batch, from the region contact's fields."""
+    assert batch.region_id is not None
     trainee_id = secrets.new_id()
-    trainee = Trainee(
+    return Trainee(
         trainee_id=trainee_id,
         batch_id=batch.batch_id,
         programme_id=batch.programme_id,
@@ -95,8 +103,6 @@ def add(session: Session, batch_id: str, data: dict[str, Any]) -> Trainee:
         created_key=f"{key_time(now)}#{trainee_id}",
         **_fields(data),
     )
-    rosters.add(trainee, capacity_guard=True, now=now)
-    return trainee
 
 
 def roster(session: Session, batch_id: str) -> list[Trainee]:

@@ -33,7 +33,6 @@ from chalicelib.db import catalog
 from chalicelib.db import demands as demands_repo
 from chalicelib.db import reminders as reminders_repo
 from chalicelib.db import rosters as rosters_repo
-from chalicelib.db.common import key_time
 from chalicelib.db.models import (
     BatchModel,
     ClaimModel,
@@ -192,13 +191,18 @@ class InFlight:
     """Wraps a repository call (a transaction) and keeps the most calls in flight at once:
     proof the threads' writes were decided while others were under way, not one by one."""
 
-    def __init__(self, wrapped: Callable[..., Any]) -> None:
+    def __init__(self, wrapped: Callable[..., Any], pace: float = 0.0) -> None:
         self._wrapped = wrapped
+        self._pace = pace
         self._lock = threading.Lock()
         self._now = 0
         self.peak = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._pace:
+            # Outside the counted window: slows each run as a real network would, so runs
+            # started together stay under way together (the peak still counts only true overlap).
+            time.sleep(self._pace)
         with self._lock:
             self._now += 1
             self.peak = max(self.peak, self._now)
@@ -321,18 +325,7 @@ def racy_add(session: Session, batch_id: str, data: dict[str, Any]) -> Trainee:
         raise ConflictError("batch_full")
     time.sleep(0.005)  # widen the gap between the read and the write, as a slow request would
     now = clock.now()
-    trainee_id = new_id()
-    trainee = Trainee(
-        trainee_id=trainee_id,
-        batch_id=batch.batch_id,
-        programme_id=batch.programme_id,
-        region_id=batch.region_id,
-        base_id=batch.base_id,
-        start_date=batch.start_date,
-        end_date=batch.end_date,
-        created_key=f"{key_time(now)}#{trainee_id}",
-        **{k: data.get(k) for k in roster_service.FIELDS},
-    )
+    trainee = roster_service.new_trainee(batch, data, now)
     rosters_repo.add(trainee, capacity_guard=False, now=now)
     return trainee
 
@@ -502,7 +495,7 @@ def test_overlapping_reminder_runs_remind_each_contact_once(
 ) -> None:
     # services.reminders calls reminders.record_once through the module: patched there
     lost_claims = FalseCounter(reminders_repo.record_once)
-    claims_in_flight = InFlight(lost_claims)
+    claims_in_flight = InFlight(lost_claims, pace=0.005)
     monkeypatch.setattr(reminders_repo, "record_once", claims_in_flight)
     # Each parametrisation on days of its own, weeks after the other's
     first_day = REMINDERS_FROM + timedelta(weeks=10 * runs)

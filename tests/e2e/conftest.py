@@ -22,6 +22,15 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PHONE = "13800000000"
+# A programme whose deadlines lie far ahead of the machine's clock (the local stack has no test clock).
+PROGRAMME = {
+    "name": "2026-2027学年研修基地培训学习",
+    "kind": "base_training",
+    "academic_year": "2026-2027",
+    "demand_deadline": "2099-07-15T23:59:59+08:00",
+    "roster_deadline": "2099-08-31T23:59:59+08:00",
+    "registration_deadline": "2099-09-05T23:59:59+08:00",
+}
 
 
 def free_port() -> int:
@@ -68,19 +77,7 @@ class Stack:
         session today (Shanghai's today is within a day of the machine's), a region that
         asked for it and got it through the office's allocation."""
         today = date.today()
-        pid = self.call(
-            "POST",
-            "/programmes",
-            admin,
-            {
-                "name": "2026-2027学年研修基地培训学习",
-                "kind": "base_training",
-                "academic_year": "2026-2027",
-                "demand_deadline": "2099-07-15T23:59:59+08:00",
-                "roster_deadline": "2099-08-31T23:59:59+08:00",
-                "registration_deadline": "2099-09-05T23:59:59+08:00",
-            },
-        ).json()["programme_id"]
+        pid = self.call("POST", "/programmes", admin, PROGRAMME).json()["programme_id"]
         base = self.call(
             "POST",
             "/bases",

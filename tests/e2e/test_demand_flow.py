@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_PHONE, Stack, next_morning
+from tests.e2e.conftest import ADMIN_PHONE, PROGRAMME, Stack, next_morning
 
 pytestmark = pytest.mark.e2e
 CONTACT = "13900000321"
@@ -17,12 +17,7 @@ def test_region_asks_office_allocates_region_is_told(stack: Stack) -> None:
         "/programmes",
         admin,
         {
-            "name": "2026-2027学年研修基地培训学习",
-            "kind": "base_training",
-            "academic_year": "2026-2027",
-            "demand_deadline": "2099-07-15T23:59:59+08:00",
-            "roster_deadline": "2099-08-31T23:59:59+08:00",
-            "registration_deadline": "2099-09-05T23:59:59+08:00",
+            **PROGRAMME,
             "default_places": 15,
         },
     ).json()["programme_id"]

@@ -8,21 +8,14 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_PHONE, Stack
+from tests.e2e.conftest import ADMIN_PHONE, PROGRAMME, Stack
 
 pytestmark = pytest.mark.e2e
 
 
 def test_reminders_from_the_command_line_then_evaluation_and_reward(stack: Stack) -> None:
     admin = stack.ready(ADMIN_PHONE, "Office-Secret-2026")
-    programme = {
-        "name": "2099学年研修",
-        "kind": "base_training",
-        "academic_year": "2099-2100",
-        "demand_deadline": "2099-07-15T23:59:59+08:00",
-        "roster_deadline": "2099-08-31T23:59:59+08:00",
-        "registration_deadline": "2099-09-05T23:59:59+08:00",
-    }
+    programme = {**PROGRAMME, "name": "2099学年研修"}
     pid = stack.call("POST", "/programmes", admin, programme).json()["programme_id"]
     phones = {"快": "13900000111", "慢": "13900000222"}
     regions = {
