@@ -72,6 +72,7 @@ CONFIRM_ROUNDS = int(os.environ.get("YANXIU_CONFIRM_RACE_ROUNDS", "5"))  # per t
 TEAM = 5
 REMINDER_ROUNDS = int(os.environ.get("YANXIU_REMINDER_RACE_ROUNDS", "4"))
 REGIONS = 20
+RENDEZVOUS_TIMEOUT = 10.0
 
 ROSTER_NOW = datetime(2030, 3, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 REMINDERS_FROM = datetime(2040, 4, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, the job's hour
@@ -189,24 +190,34 @@ Add = Callable[[Session, str, dict[str, Any]], Trainee]
 
 class InFlight:
     """Wraps a repository call (a transaction) and keeps the most calls in flight at once:
-    proof the threads' writes were decided while others were under way, not one by one."""
+    proof the threads' writes were decided while others were under way, not one by one.
 
-    def __init__(self, wrapped: Callable[..., Any], pace: float = 0.0) -> None:
+    With `rendezvous=n`, each thread's first call (since the last `take_peak`) waits, already
+    counted as in flight, until n threads have made theirs: runs that start together are then
+    sure to claim together, however the noisy machine schedules their reads before."""
+
+    def __init__(self, wrapped: Callable[..., Any], rendezvous: int = 0) -> None:
         self._wrapped = wrapped
-        self._pace = pace
+        self._rendezvous = rendezvous
         self._lock = threading.Lock()
         self._now = 0
         self.peak = 0
+        self._arrived: set[int] = set()
+        self._barrier = threading.Barrier(rendezvous) if rendezvous else None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._pace:
-            # Outside the counted window: slows each run as a real network would, so runs
-            # started together stay under way together (the peak still counts only true overlap).
-            time.sleep(self._pace)
         with self._lock:
             self._now += 1
             self.peak = max(self.peak, self._now)
+            first = threading.get_ident() not in self._arrived
+            self._arrived.add(threading.get_ident())
+            barrier = self._barrier
         try:
+            if first and barrier is not None:
+                try:
+                    barrier.wait(timeout=RENDEZVOUS_TIMEOUT)
+                except threading.BrokenBarrierError:
+                    pass  # a run that never claims: the peak assertion then says so
             return self._wrapped(*args, **kwargs)
         finally:
             with self._lock:
@@ -215,6 +226,9 @@ class InFlight:
     def take_peak(self) -> int:
         with self._lock:
             peak, self.peak = self.peak, 0
+            self._arrived.clear()
+            if self._rendezvous:
+                self._barrier = threading.Barrier(self._rendezvous)
         return peak
 
 
@@ -400,6 +414,10 @@ def test_confirm_at_once_sends_one_sms_per_trainee(
     lost_provisions = FalseCounter(rosters_repo.provision)
     monkeypatch.setattr(rosters_repo, "lock", lost_locks)
     monkeypatch.setattr(rosters_repo, "provision", lost_provisions)
+    # Each caller's provisioning waits for the others': the lock's losers have then all read
+    # the roster before the winner provisioned anyone, so they do race it for the accounts
+    provisions = InFlight(rosters_repo.provision_many, rendezvous=threads)
+    monkeypatch.setattr(rosters_repo, "provision_many", provisions)
     for round_no in range(CONFIRM_ROUNDS):
         where = f"round {round_no}, {threads} threads"
         # Given a roster of five, one of them the team leader, not yet confirmed
@@ -407,6 +425,7 @@ def test_confirm_at_once_sends_one_sms_per_trainee(
         warm_clients()
         # When its contact confirms it from that many threads at one instant
         outcomes = race(threads, lambda i, team=team: roster_service.confirm(team.session, team.batch_id))
+        provisions.take_peak()  # and a fresh rendezvous for the next round
         # Then every call answers confirmed, and between them five accounts were provisioned
         errors = [o.describe() for o in outcomes if o.error is not None]
         assert not errors, f"{where}: {errors}"
@@ -495,7 +514,7 @@ def test_overlapping_reminder_runs_remind_each_contact_once(
 ) -> None:
     # services.reminders calls reminders.record_once through the module: patched there
     lost_claims = FalseCounter(reminders_repo.record_once)
-    claims_in_flight = InFlight(lost_claims, pace=0.005)
+    claims_in_flight = InFlight(lost_claims, rendezvous=runs)
     monkeypatch.setattr(reminders_repo, "record_once", claims_in_flight)
     # Each parametrisation on days of its own, weeks after the other's
     first_day = REMINDERS_FROM + timedelta(weeks=10 * runs)
