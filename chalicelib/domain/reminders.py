@@ -8,7 +8,9 @@ step). Days are counted in Asia/Shanghai between today and the deadline's day.
                  summary to their region's contact);
 - checkin:       trainees in session who have not checked in today (the 10:00 run);
 - outcome:       trainees without an outcome, 14 and 3 days before their window closes.
-Each reminder goes at most once per recipient, kind and day.
+Each reminder goes at most once per recipient, kind and day, for each programme: a county's
+contact is often the contact of two programmes at once (the research base's and the 国培), and
+one programme's reminder must not use up the other's.
 """
 
 from __future__ import annotations
@@ -41,5 +43,5 @@ def batch_ends_for_outcome_reminders(today: date, window_days: int) -> dict[date
     return {today + timedelta(days=d) - timedelta(days=window_days): d for d in OUTCOME_DAYS}
 
 
-def claim_key(kind: str, recipient: str, day: date) -> str:
-    return f"reminder#{kind}#{recipient}#{day.isoformat()}"
+def claim_key(kind: str, programme_id: str, recipient: str, day: date) -> str:
+    return f"reminder#{kind}#{programme_id}#{recipient}#{day.isoformat()}"

@@ -31,9 +31,12 @@ class _Run:
         self.sent: dict[str, int] = defaultdict(int)
         self.recorded: list[Message] = []
 
-    def send(self, kind: str, recipient: Account, text: str, guard: tuple[str, ...] | None = None) -> None:
+    def send(
+        self, kind: str, p: Programme, recipient: Account, text: str, guard: tuple[str, ...] | None = None
+    ) -> None:
         message = notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)
-        if reminders.record_once(rules.claim_key(kind, recipient.account_id, self.today), [message], guard):
+        key = rules.claim_key(kind, p.programme_id, recipient.account_id, self.today)
+        if reminders.record_once(key, [message], guard):
             self.recorded.append(message)
             self.sent[kind] += 1
 
@@ -59,7 +62,7 @@ def _demand(run: _Run, p: Programme) -> None:
         return
     for region_id, (region, contact) in run.contacts(set(demands.awaiting_demand(p.programme_id))).items():
         text = texts.demand_reminder(region.name, p.name, _shanghai(p.demand_deadline), run.site)
-        run.send("demand", contact, text, ("demand", p.programme_id, region_id))
+        run.send("demand", p, contact, text, ("demand", p.programme_id, region_id))
 
 
 def _roster(run: _Run, p: Programme) -> None:
@@ -73,6 +76,7 @@ def _roster(run: _Run, p: Programme) -> None:
         lines = [batch_line(b) for b in sorted(per_region[region_id], key=lambda b: b.start_date)]
         run.send(
             "roster",
+            p,
             contact,
             texts.roster_reminder(region.name, lines, _shanghai(p.roster_deadline), run.site),
         )
@@ -89,11 +93,12 @@ def _registration(run: _Run, p: Programme) -> None:
     for t in waiting:
         if t.account_id in people and t.batch_id in batches:
             text = texts.registration_reminder(t.name, batch_line(batches[t.batch_id]), deadline, run.site)
-            run.send("registration", people[t.account_id], text, ("registration", t.trainee_id))
+            run.send("registration", p, people[t.account_id], text, ("registration", t.trainee_id))
             per_region[t.region_id].append(t.name)
     for region_id, (region, contact) in run.contacts(set(per_region)).items():
         run.send(
             "registration_summary",
+            p,
             contact,
             texts.registration_summary(region.name, per_region[region_id], deadline),
         )
@@ -107,7 +112,7 @@ def _outcome(run: _Run, p: Programme) -> None:
         for t in waiting:
             if t.account_id in people:
                 text = texts.outcome_reminder(t.name, closes, days, run.site)
-                run.send(f"outcome_{days}", people[t.account_id], text, ("outcome", t.trainee_id))
+                run.send(f"outcome_{days}", p, people[t.account_id], text, ("outcome", t.trainee_id))
 
 
 def daily(now: datetime | None = None) -> dict[str, int]:
@@ -130,7 +135,11 @@ def checkins(now: datetime | None = None) -> dict[str, int]:
             if t.account_id in people:
                 text = texts.checkin_reminder(t.name, run.today.isoformat(), run.site)
                 run.send(
-                    "checkin", people[t.account_id], text, ("checkin", t.trainee_id, run.today.isoformat())
+                    "checkin",
+                    programme,
+                    people[t.account_id],
+                    text,
+                    ("checkin", t.trainee_id, run.today.isoformat()),
                 )
     _report(run)
     return dict(run.sent)

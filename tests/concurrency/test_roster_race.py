@@ -556,7 +556,8 @@ def test_overlapping_reminder_runs_remind_each_contact_once(
             assert held[0].account_id == account.account_id and held[0].status == "sent", where
             try:
                 ClaimModel.get(
-                    reminder_rules.claim_key("demand", account.account_id, today), consistent_read=True
+                    reminder_rules.claim_key("demand", programme_id, account.account_id, today),
+                    consistent_read=True,
                 )
             except DoesNotExist:
                 pytest.fail(f"{where}: {region_id}: no reminder claim for the day")

@@ -113,6 +113,24 @@ def test_a_second_run_the_same_day_sends_nothing(w: dict) -> None:
     assert len(reminders_to(C, "研修需求将于")) == 1
 
 
+def test_a_contact_of_two_programmes_due_the_same_day_is_reminded_of_each(
+    api: Api, admin: str, w: dict
+) -> None:
+    # Given a second programme (the 国培) whose demand deadline is the same day's
+    second = {**PROGRAMME, "name": "国培计划2026示范项目"}
+    assert api.call("POST", "/programmes", admin, second).status_code == 201
+    # When the job runs 3 days before, and again
+    assert JOBS["reminders"](nine_am(7, 12)) == {"demand": 4}
+    assert JOBS["reminders"](nine_am(7, 12)) == {}
+    # Then region C's contact is reminded once of each programme, A and B of the one they
+    # have not asked places of yet
+    texts = reminders_to(C, "研修需求将于")
+    assert len(texts) == 2
+    assert any(PROGRAMME["name"] in t for t in texts) and any(second["name"] in t for t in texts)
+    for phone in (A, B):
+        assert [second["name"] in t for t in reminders_to(phone, "研修需求将于")] == [True]
+
+
 def test_a_run_that_crashed_half_way_is_finished_by_the_rerun(
     api: Api, admin: str, w: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
