@@ -1,18 +1,20 @@
 """What the reminder jobs read, and the once-only record of a reminder.
 
 Access patterns (each a Query on a sparse index or a key range: nothing that cannot need a
-reminder is read, beyond the check-in run's not-yet-started batches):
+reminder is read, beyond the check-in run's batches that start within the next
+MAX_BATCH_DAYS and trainees who already checked in today):
 - quotas.awaiting_demand[programme]       regions without a demand
 - batches.awaiting_roster[programme]      allocated batches with an unconfirmed roster
 - trainees.awaiting_registration[programme]
-- trainees.by_programme[programme], end_key >= today (check-ins) or = one day (outcomes)
-- record: one transaction: the claim "reminder#<kind>#<recipient>#<day>" (not exists), the
+- trainees.by_programme[programme], end_key from today to today + MAX_BATCH_DAYS (check-ins)
+  or on one day (outcomes)
+- record: one transaction: the claim "reminder#<kind>#<programme>#<recipient>#<day>" (not exists), the
   guard (the thing is still not done), the outbox message.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -22,6 +24,7 @@ from chalicelib.db.common import transaction
 from chalicelib.db.models import BatchModel, ClaimModel, QuotaModel, TraineeModel
 from chalicelib.db.outbox import message_item
 from chalicelib.db.rosters import trainee_from_model
+from chalicelib.domain.programmes import MAX_BATCH_DAYS
 from chalicelib.domain.records import Batch, Message, Trainee
 
 
@@ -35,9 +38,12 @@ def unregistered(programme_id: str) -> list[Trainee]:
 
 def not_checked_in(programme_id: str, today: date) -> list[Trainee]:
     day = today.isoformat()
+    # A batch in session today ends within MAX_BATCH_DAYS of today: later batches' trainees
+    # are not read at all (the filter alone would read every trainee still to come).
+    last_end = (today + timedelta(days=MAX_BATCH_DAYS)).isoformat()
     rows = TraineeModel.by_programme.query(
         programme_id,
-        TraineeModel.end_key >= day,
+        TraineeModel.end_key.between(day, last_end),
         filter_condition=(TraineeModel.start_date <= day)
         & TraineeModel.registered_at.exists()
         & ~TraineeModel.checkins.contains(day),

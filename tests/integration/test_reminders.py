@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -187,6 +187,40 @@ def test_checkin_reminder_at_ten_for_registered_trainees_in_session(api: Api, w:
     assert JOBS["checkin-reminders"](ten + timedelta(minutes=5)) == {}
     assert JOBS["checkin-reminders"](datetime(2026, 9, 6, 2, 0, tzinfo=UTC)) == {}  # before the batch
     assert JOBS["checkin-reminders"](datetime(2026, 9, 19, 2, 0, tzinfo=UTC)) == {}  # after it
+
+
+def test_checkin_reminder_on_the_first_day_of_the_longest_batch(api: Api, admin: str, w: dict) -> None:
+    # Given region A's batch of the longest length allowed, 9/07 to 11/05, and a registered
+    # trainee on it (the job reads batches ending up to MAX_BATCH_DAYS on: this one is the edge)
+    from chalicelib.domain.programmes import MAX_BATCH_DAYS
+
+    batch = w["batches"][0]
+    listed = api.call("GET", f"/programmes/{w['pid']}/batches", admin).data["items"]
+    base_id = next(b["base_id"] for b in listed if b["batch_id"] == batch)
+    long_batch = api.call(
+        "POST",
+        f"/programmes/{w['pid']}/batches",
+        admin,
+        {
+            "base_id": base_id,
+            "stage": "primary",
+            "start_date": "2026-09-07",
+            "end_date": (date(2026, 9, 7) + timedelta(days=MAX_BATCH_DAYS - 1)).isoformat(),
+            "study_type": "placement",
+        },
+    ).data["batch_id"]
+    api.call("DELETE", f"/batches/{batch}/region", admin)
+    api.call("PUT", f"/batches/{long_batch}/region", admin, {"region_id": w["regions"][A]})
+    trainee = {"name": "学员1", "gender": "male", "phone": T[0], "unit": "学校", "team_role": "leader"}
+    assert api.call("POST", f"/batches/{long_batch}/trainees", w["tokens"][A], trainee).status_code == 201
+    assert api.call("POST", f"/batches/{long_batch}/roster/confirm", w["tokens"][A]).status_code == 200
+    token = api.ready_token(T[0], "Trainee-Secret-0")
+    assert api.call("POST", f"/batches/{long_batch}/registration", token).status_code == 200
+    # When the 10:00 job runs on its first day, then on its last
+    # Then the trainee is reminded each day
+    assert JOBS["checkin-reminders"](datetime(2026, 9, 7, 2, 0, tzinfo=UTC)) == {"checkin": 1}
+    assert JOBS["checkin-reminders"](datetime(2026, 11, 5, 2, 0, tzinfo=UTC)) == {"checkin": 1}
+    assert len(reminders_to(T[0], "尚未签到")) == 2
 
 
 def test_outcome_reminder_14_and_3_days_before_the_window_closes(api: Api, w: dict) -> None:
