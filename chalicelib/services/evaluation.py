@@ -27,7 +27,7 @@ def evaluate(programme_id: str) -> tuple[list[rules.Ranked], dict[str, str]]:
 
 
 def reward(session: Session, programme_id: str, region_ids: list[str], next_programme_id: str) -> None:
-    rules.check_reward_choice(region_ids)
+    rules.check_reward_choice(region_ids, programme_id, next_programme_id)
     if catalog.get_programme(programme_id) is None:
         raise NotFoundError("programme_not_found")
     following = catalog.get_programme(next_programme_id)

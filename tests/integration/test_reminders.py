@@ -370,6 +370,16 @@ def test_evaluation_ranks_regions_and_rewards_two_once(api: Api, admin: str, w: 
         {"region_ids": [three[0]], "next_programme_id": "nope"},
     )
     assert error_of(missing) == (404, "programme_not_found")
+    itself = api.call(
+        "POST",
+        f"/programmes/{w['pid']}/rewards",
+        admin,
+        {"region_ids": three[1:2], "next_programme_id": w["pid"]},
+    )
+    assert (
+        error_of(itself) == (422, "validation_failed")
+        and "next_programme_id" in itself.data["error"]["fields"]
+    )
     ok = api.call(
         "POST", f"/programmes/{w['pid']}/rewards", admin, {"region_ids": three[1:2], "next_programme_id": nxt}
     )
