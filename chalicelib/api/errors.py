@@ -17,6 +17,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.NotFoundError: 404,
     e.ConflictError: 409,
     e.PayloadTooLargeError: 413,
+    e.UnsupportedMediaTypeError: 415,
     e.ValidationFailedError: 422,
     e.TooManyAttemptsError: 429,
     e.DependencyUnavailableError: 503,
@@ -71,7 +72,7 @@ MESSAGES: dict[str, str] = {
     "too_many_attempts": "尝试次数过多，请稍后再试",
     "dependency_unavailable": "服务暂时不可用，请稍后再试",
     "internal_error": "服务器内部错误，请稍后再试",
-    "unsupported_media_type": "请求体须为 JSON",
+    "unsupported_media_type": "请求体须为 JSON（Content-Type: application/json）",
 }
 
 # pydantic's error types, in the words a form shows next to a field.

@@ -48,6 +48,12 @@ class PayloadTooLargeError(DomainError):
         super().__init__(code)
 
 
+class UnsupportedMediaTypeError(DomainError):
+    """A body sent as something other than JSON (415)."""
+
+    code = "unsupported_media_type"
+
+
 class TooManyAttemptsError(DomainError):
     code = "too_many_attempts"
 

@@ -140,3 +140,17 @@ def test_idempotency_key_replays_the_first_answer_and_changes_nothing(api: Api, 
         api.call("POST", "/regions", admin, region_body(phone="13800000000"), headers=taken).data
         == clash.data
     )
+
+
+def test_a_body_that_is_not_json_is_415_in_the_contract_shape(api: Api, admin: str) -> None:
+    # Given a body sent as text, or as a form
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        r = api.call("POST", "/programmes", admin, PROGRAMME, headers={"Content-Type": content_type})
+        # Then it is refused in the contract's shape, and nothing is created
+        assert error_of(r) == (415, "unsupported_media_type"), r.data
+    assert api.call("GET", "/programmes", admin).data["items"] == []
+    # While JSON with a charset, a +json type, and a GET with any type are fine
+    for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        r = api.call("POST", "/programmes", admin, PROGRAMME, headers={"Content-Type": content_type})
+        assert r.status_code == 201, (content_type, r.data)
+    assert api.call("GET", "/programmes", admin, headers={"Content-Type": "text/plain"}).status_code == 200

@@ -264,3 +264,34 @@ def test_no_route_answers_500_to_junk_ids_or_paging(api: Api, world: dict[str, A
                 path = f"{path_with(ep, world['ids'])}?{query}"
                 check(send(api, ep, path, token, None), f"GET {path[:80]}", failures)
     assert not failures, "\n".join(failures[:40])
+
+
+JUNK_HEADERS: list[dict[str, str]] = [
+    {"Authorization": "Bearer"},
+    {"Authorization": "Bearer " + "x" * 10_000},
+    {"Authorization": "Basic YWRtaW46YWRtaW4="},
+    {"Authorization": "bearer \u00e9\u00e9"},
+    {"Idempotency-Key": ""},
+    {"Idempotency-Key": "k" * 101},
+    {"Idempotency-Key": "\u6d4b\u8bd5\t\u00e9"},
+    {"Content-Type": "text/plain"},
+    {"Content-Type": "application/json; charset=gbk"},
+]
+
+
+def test_no_route_answers_500_to_junk_headers(api: Api, world: dict[str, Any]) -> None:
+    failures: list[str] = []
+    for ep in ordered(ENDPOINTS):
+        if ep.path.startswith("/auth/"):
+            continue
+        token = token_for(ep, world["tokens"])
+        path = path_with(ep, world["ids"])
+        raw = None if ep.body is None else next(bodies(ep, world["known"]))[1]
+        for junk in JUNK_HEADERS:
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            headers.update(junk)
+            response = getattr(api.client.http, ep.method.lower())(path, headers=headers, body=raw)
+            check(response, f"{ep.method} {ep.path} {junk!r:.60}", failures)
+    assert not failures, "\n".join(failures[:40])
