@@ -49,6 +49,7 @@ PER_BATCH = 5
 TRAINEES = BATCHES * PER_BATCH
 UNCONFIRMED_EVERY = 10  # every 10th batch's roster is unconfirmed: 50
 FIRST_MONDAY = date(2026, 9, 7)
+BATCH_DAYS = 12
 EVALUATIONS = 3
 
 
@@ -63,6 +64,10 @@ DAYS = (
     ("registration", nine_am(2026, 9, 3), "registration deadline 9/5 in 2 days"),
 )
 YEAR_END = nine_am(2027, 1, 11)
+# The 10:00 check-in run on a Thursday in session: batches of weeks 3 and 4 are under way
+CHECKIN_DAY = datetime.combine(
+    FIRST_MONDAY + timedelta(weeks=4, days=3), datetime.min.time(), UTC
+) + timedelta(hours=2)
 
 
 # --- items read: botocore's after-call event ------------------------------------------------
@@ -302,6 +307,7 @@ def _trainee(
 def _programme(world: World, base_id: str) -> None:
     from chalicelib.adapters.secrets import new_id
     from chalicelib.db.models import AccountModel, BatchModel, QuotaModel, TraineeModel
+    from chalicelib.domain.demand import stage_tally_key
 
     pid = world.programme_id
     holders = [world.regions[i % WITH_DEMAND] for i in range(BATCHES)]
@@ -310,6 +316,21 @@ def _programme(world: World, base_id: str) -> None:
             asked = PER_BATCH * holders.count(region_id)
             quotas.save(
                 QuotaModel(pid, region_id, places=35, requested=asked, remaining=35 - asked, updated_at=START)
+            )
+        # The stages' tallies, as POST /programmes/{id}/batches keeps them: places, and the
+        # batches' lengths (12 days), which bound the check-in run's look-ahead
+        for stage in ("primary", "junior"):
+            places = PER_BATCH * BATCHES // 2
+            quotas.save(
+                QuotaModel(
+                    pid,
+                    stage_tally_key(stage),
+                    places=places,
+                    requested=places,
+                    remaining=0,
+                    batch_days={BATCH_DAYS},
+                    updated_at=START,
+                )
             )
     waiting_regions: set[str] = set()
     unconfirmed_regions: set[str] = set()
@@ -330,7 +351,7 @@ def _programme(world: World, base_id: str) -> None:
                 base_id=base_id,
                 stage=stage,
                 start_date=start.isoformat(),
-                end_date=(start + timedelta(days=11)).isoformat(),
+                end_date=(start + timedelta(days=BATCH_DAYS - 1)).isoformat(),
                 capacity=PER_BATCH,
                 study_type="placement",
                 region_id=region_id,
@@ -398,6 +419,19 @@ def _daily(recorder: Recorder, now: datetime) -> Run:
     return Run(calls, reads, seconds, cpu, in_moto[0], sent, _sms() - before)
 
 
+def _checkins(recorder: Recorder, now: datetime) -> Run:
+    from chalicelib.adapters import clock
+    from chalicelib.services import reminders
+
+    clock.set_now(now)
+    before = _sms()
+    with _reading(recorder) as (calls, reads), lean_transactions(), moto_time() as in_moto:
+        started, cpu = time.perf_counter(), time.process_time()
+        sent = reminders.checkins(now)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return Run(calls, reads, seconds, cpu, in_moto[0], sent, _sms() - before)
+
+
 def _evaluation(recorder: Recorder, api: Api, pid: str) -> tuple[Run, int]:
     from chalicelib.adapters import clock
 
@@ -426,6 +460,7 @@ def _run(recorder: Recorder) -> tuple[dict[str, Any], str]:
         out: dict[str, Any] = {"build": build_seconds, "expected": world.expected}
         for kind, moment, _ in DAYS:
             out[kind] = _daily(recorder, moment)
+        out["checkin"] = _checkins(recorder, CHECKIN_DAY)
         out["evaluation"], out["ranked"] = _evaluation(recorder, api, world.programme_id)
     return out, prefix
 
@@ -504,6 +539,31 @@ def _per_day_rows(kind: str, why: str, run: Run, expected: dict[str, int], prefi
     ]
 
 
+def _checkin_rows(run: Run, prefix: str) -> list[Row]:
+    scanned, breakdown = _reads(run, prefix)
+    read = scanned.get("Query trainees.by_programme", 0)
+    day = CHECKIN_DAY.date()
+    starts = [FIRST_MONDAY + timedelta(weeks=i % 15) for i in range(BATCHES)]
+    in_session = sum(s <= day <= s + timedelta(days=BATCH_DAYS - 1) for s in starts) * PER_BATCH
+    sent = sum(run.sent.values())
+    return [
+        Row(
+            f"DynamoDB calls reminders checkins(), {day}",
+            _by_operation(run.calls),
+            "reads: Query of the stages' tallies + Query on trainees.by_programme + BatchGetItem "
+            "of the recipients",
+            f"10:00 Shanghai; {sent:,} sent, {run.sms:,} SMS reached moto's SNS",
+        ),
+        Row(
+            f"items read reminders checkins(), {day}",
+            f"{read:,} of {TRAINEES:,} trainees read, {in_session:,} in session, {sent:,} sent",
+            "read only batches that can be in session (ending within the longest batch's length)",
+            breakdown,
+        ),
+        Row(f"time reminders checkins(), {day}", f"{run.seconds:.2f} s", "-", f"CPU {run.cpu:.2f} s"),
+    ]
+
+
 def measure(recorder: Recorder) -> list[Row]:
     with quiet():
         out, prefix = _run(recorder)
@@ -518,6 +578,7 @@ def measure(recorder: Recorder) -> list[Row]:
     for kind, _, why in DAYS:
         rows += _per_day_rows(kind, why, out[kind], out["expected"], prefix)
     rows[0] = Row(rows[0].figure, rows[0].value, rows[0].target, f"{setup}; {rows[0].note}")
+    rows += _checkin_rows(out["checkin"], prefix)
     evaluation: Run = out["evaluation"]
     scanned, breakdown = _reads(evaluation, prefix)
     rows += [

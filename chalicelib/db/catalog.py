@@ -220,10 +220,15 @@ def create_batch(b: Batch) -> None:
                 tag="base",
             )
             tx.save(item, condition=BatchModel.batch_id.does_not_exist())
-            # The stage's tally: its open places on the demand form.
+            # The stage's tally: its open places on the demand form, and the batch's length
+            # (a set: ADD is atomic, and the longest tells the check-in reminder how far to look).
             tx.update(
                 QuotaModel(b.programme_id, stage_tally_key(b.stage)),
-                actions=[QuotaModel.places.add(b.capacity), QuotaModel.remaining.add(b.capacity)],
+                actions=[
+                    QuotaModel.places.add(b.capacity),
+                    QuotaModel.remaining.add(b.capacity),
+                    QuotaModel.batch_days.add({(b.end_date - b.start_date).days + 1}),
+                ],
             )
     except TransactWriteError as exc:
         failed = tx.failed(exc)

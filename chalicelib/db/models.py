@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
@@ -259,7 +260,8 @@ class QuotaModel(Model):
     `remaining` = places − requested. A demand lowers `remaining` under the condition
     remaining >= n, so two demands at once can never pass the quota together.
     A stage's item: `places` is the capacity of the stage's batches, `requested` what all
-    regions asked for, `remaining` the difference (the demand form's open places).
+    regions asked for, `remaining` the difference (the demand form's open places), and
+    `batch_days` the lengths of its batches (the check-in reminder's look-ahead).
     Get or BatchGet by (programme_id, region_id)."""
 
     class Meta(_TableMeta):
@@ -272,6 +274,7 @@ class QuotaModel(Model):
     remaining = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
     awaiting_demand = UnicodeAttribute(null=True)
+    batch_days = NumberSetAttribute(null=True)
     by_awaiting_demand = QuotasAwaitingDemand()
 
 

@@ -1,13 +1,14 @@
 """What the reminder jobs read, and the once-only record of a reminder.
 
 Access patterns (each a Query on a sparse index or a key range: nothing that cannot need a
-reminder is read, beyond the check-in run's batches that start within the next
-MAX_BATCH_DAYS and trainees who already checked in today):
+reminder is read, beyond the check-in run's trainees not in session whose batch ends within
+the programme's longest batch length, and those who already checked in today):
 - quotas.awaiting_demand[programme]       regions without a demand
 - batches.awaiting_roster[programme]      allocated batches with an unconfirmed roster
 - trainees.awaiting_registration[programme]
-- trainees.by_programme[programme], end_key from today to today + MAX_BATCH_DAYS (check-ins)
-  or on one day (outcomes)
+- quotas[programme], the stages' tallies: the lengths of the programme's batches (check-ins)
+- trainees.by_programme[programme], end_key from today to today + the longest length - 1
+  (check-ins) or on one day (outcomes)
 - record: one transaction: the claim "reminder#<kind>#<programme>#<recipient>#<day>" (not exists), the
   guard (the thing is still not done), the outbox message.
 """
@@ -24,7 +25,8 @@ from chalicelib.db.common import transaction
 from chalicelib.db.models import BatchModel, ClaimModel, QuotaModel, TraineeModel
 from chalicelib.db.outbox import message_item
 from chalicelib.db.rosters import trainee_from_model
-from chalicelib.domain.programmes import MAX_BATCH_DAYS
+from chalicelib.domain import reminders as rules
+from chalicelib.domain.demand import STAGE_TALLY
 from chalicelib.domain.records import Batch, Message, Trainee
 
 
@@ -37,13 +39,21 @@ def unregistered(programme_id: str) -> list[Trainee]:
 
 
 def not_checked_in(programme_id: str, today: date) -> list[Trainee]:
+    # The stages' tallies (a handful of items) say how long the programme's batches are: only
+    # trainees whose batch ends within that many days can be in session today, so later
+    # batches' trainees are not read at all (the start-date filter alone would read them).
+    lengths: list[int | None] = []
+    for tally in QuotaModel.query(programme_id, QuotaModel.region_id.startswith(STAGE_TALLY)):
+        lengths += [int(n) for n in tally.batch_days] if tally.batch_days else [None]
+    ends = rules.checkin_end_range(today, lengths)
+    if ends is None:
+        return []
     day = today.isoformat()
-    # A batch in session today ends within MAX_BATCH_DAYS of today: later batches' trainees
-    # are not read at all (the filter alone would read every trainee still to come).
-    last_end = (today + timedelta(days=MAX_BATCH_DAYS)).isoformat()
+    # end_key is "<end date>#<trainee id>": below "<last end + 1>" means ending by the last end
+    after_last = (ends[1] + timedelta(days=1)).isoformat()
     rows = TraineeModel.by_programme.query(
         programme_id,
-        TraineeModel.end_key.between(day, last_end),
+        TraineeModel.end_key.between(day, after_last),
         filter_condition=(TraineeModel.start_date <= day)
         & TraineeModel.registered_at.exists()
         & ~TraineeModel.checkins.contains(day),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from chalicelib.domain.deadlines import local_day
+from chalicelib.domain.programmes import MAX_BATCH_DAYS
 
 DEMAND_DAYS = (3, 1)
 ROSTER_DAYS = (3, 1)
@@ -41,6 +42,16 @@ def outcome_window_closes(end_date: date, window_days: int) -> date:
 def batch_ends_for_outcome_reminders(today: date, window_days: int) -> dict[date, int]:
     """{the batch end date whose window closes in d days: d} for each reminder offset d."""
     return {today + timedelta(days=d) - timedelta(days=window_days): d for d in OUTCOME_DAYS}
+
+
+def checkin_end_range(today: date, batch_days: list[int | None]) -> tuple[date, date] | None:
+    """The end dates of the batches that may be in session today, from the lengths of the
+    programme's batches (None: a length not recorded, so the longest allowed), or None if
+    the programme has no batch. A batch of n days in session today ends by today + n - 1."""
+    if not batch_days:
+        return None
+    longest = max(MAX_BATCH_DAYS if n is None else n for n in batch_days)
+    return today, today + timedelta(days=longest - 1)
 
 
 def claim_key(kind: str, programme_id: str, recipient: str, day: date) -> str:
