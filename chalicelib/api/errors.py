@@ -56,6 +56,7 @@ MESSAGES: dict[str, str] = {
     "team_leader_required": "每个批次须有且只有一名团长",
     "team_leader_exists": "该批次已有团长",
     "phone_in_overlapping_batch": "该手机号已在本批次或时间重叠的其他批次中",
+    "trainee_has_account": "该研修人员已开通账号，手机号不能修改；如需换人请联系中心实验区管理办公室替换",
     "not_in_session": "不在该批次的研修日期内，不能签到",
     "not_registered": "请先报到再签到",
     "artifact_not_found": "内容不存在",

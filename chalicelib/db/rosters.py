@@ -16,12 +16,14 @@ Access patterns:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
 
+from chalicelib.adapters.secrets import new_id
 from chalicelib.db.common import key_time, transaction
 from chalicelib.db.models import (
     AccountModel,
@@ -160,7 +162,7 @@ def _raise_roster_failure(failed: set[str], exc: Exception, batch_id: str, regio
         raise ConflictError("phone_in_overlapping_batch") from exc
 
 
-def add(t: Trainee, capacity_guard: bool, now: datetime) -> None:
+def add(t: Trainee, capacity_guard: bool, now: datetime, entry: AuditEntry | None = None) -> None:
     """Add a trainee to the roster, all or nothing (see the module's access patterns)."""
     tx = transaction()
     try:
@@ -183,25 +185,55 @@ def add(t: Trainee, capacity_guard: bool, now: datetime) -> None:
                     condition=ClaimModel.claim_key.does_not_exist(),
                     tag="leader",
                 )
+            if entry is not None:
+                tx.save(_audit_item(entry))
     except TransactWriteError as exc:
         _raise_roster_failure(tx.failed(exc), exc, t.batch_id, t.region_id)
         raise
 
 
-def change(old: Trainee, new: Trainee, now: datetime) -> None:
-    """Modify a trainee of an open roster: the phone's claims and the leader claim follow."""
+EDITABLE = ("name", "gender", "position", "phone", "email", "unit", "subject", "team_role")
+
+
+def _edits(old: Trainee, new: Trainee) -> list[Any]:
+    """SET (or REMOVE) only the fields the region contact changed: the item's other fields
+    (registration, check-ins, counters, the account) may be written meanwhile by others."""
+    actions = []
+    for name in EDITABLE:
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            attribute = getattr(TraineeModel, name)
+            actions.append(attribute.remove() if after is None else attribute.set(after))
+    return actions
+
+
+def change(old: Trainee, new: Trainee, now: datetime, entry: AuditEntry | None = None) -> None:
+    """Modify a trainee of an open roster: the phone's claims and the leader claim follow.
+    A phone with an account already (a roster reopened by the office) stays: the office
+    replaces the person instead."""
+    actions = _edits(old, new)
+    if not actions:
+        return
     tx = transaction()
     try:
         with tx:
             _before_roster_deadline(tx, old.programme_id, now)
             tx.condition_check(BatchModel, old.batch_id, condition=_roster_open(old.region_id), tag="batch")
-            tx.save(_item(new), condition=TraineeModel.trainee_id.exists())
+            condition = TraineeModel.trainee_id.exists()
+            if old.phone != new.phone:
+                condition = condition & TraineeModel.account_id.does_not_exist()
+            tx.update(TraineeModel(old.trainee_id), actions=actions, condition=condition, tag="trainee")
             if old.phone != new.phone:
                 _release_phone_days(tx, old)
                 _claim_phone_days(tx, new)
             _move_leader(tx, old.batch_id, _leader_id(old), _leader_id(new))
+            if entry is not None:
+                tx.save(_audit_item(entry))
     except TransactWriteError as exc:
-        _raise_roster_failure(tx.failed(exc), exc, old.batch_id, old.region_id)
+        failed = tx.failed(exc)
+        if "trainee" in failed:
+            raise ConflictError("trainee_has_account") from exc
+        _raise_roster_failure(failed, exc, old.batch_id, old.region_id)
         raise
 
 
@@ -230,31 +262,62 @@ def _move_leader(tx: Any, batch_id: str, before: str | None, after: str | None) 
         )
 
 
-def remove(t: Trainee, now: datetime) -> None:
+def _as_read(t: Trainee) -> Any:
+    """The trainee's item still holds what `t` read of its counted fields: the batch's
+    archive counters can then lose exactly this trainee's share."""
+    condition = TraineeModel.trainee_id.exists() & (TraineeModel.artifact_count == t.artifact_count)
+    registered = TraineeModel.registered_at
+    condition &= registered.exists() if t.registered_at else registered.does_not_exist()
+    checkins = TraineeModel.checkins
+    return condition & (size(checkins) == len(t.checkins) if t.checkins else checkins.does_not_exist())
+
+
+def _counters_without(t: Trainee) -> list[Any]:
+    """The batch's archive counters without this trainee's registration, days and artifacts."""
+    return [
+        BatchModel.registered_count.add(-1 if t.registered_at else 0),
+        BatchModel.checkin_count.add(-len(t.checkins)),
+        BatchModel.artifact_count.add(-t.artifact_count),
+    ]
+
+
+def remove(t: Trainee, now: datetime, entry: AuditEntry | None = None) -> None:
     tx = transaction()
     try:
         with tx:
             _before_roster_deadline(tx, t.programme_id, now)
             tx.update(
                 BatchModel(t.batch_id),
-                actions=[BatchModel.trainee_count.add(-1)],
+                actions=[BatchModel.trainee_count.add(-1), *_counters_without(t)],
                 condition=_roster_open(t.region_id),
                 tag="batch",
             )
-            tx.delete(TraineeModel(t.trainee_id), condition=TraineeModel.trainee_id.exists())
+            tx.delete(TraineeModel(t.trainee_id), condition=_as_read(t), tag="trainee")
             _release_phone_days(tx, t)
             _move_leader(tx, t.batch_id, _leader_id(t), None)
+            if entry is not None:
+                tx.save(_audit_item(entry))
     except TransactWriteError as exc:
-        _raise_roster_failure(tx.failed(exc), exc, t.batch_id, t.region_id)
+        failed = tx.failed(exc)
+        if "trainee" in failed and not failed - {"trainee"}:
+            raise ConflictError("conflict") from exc  # checked in or wrote meanwhile: read again
+        _raise_roster_failure(failed, exc, t.batch_id, t.region_id)
         raise
 
 
-def lock(batch: Batch, region_id: str, now: datetime, messages: list[Message]) -> bool:
-    """open -> confirmed, with the base's and the leader's messages. False if not open."""
+def lock(
+    batch: Batch, region_id: str, now: datetime, messages: list[Message], team: list[Trainee] | None = None
+) -> bool:
+    """open -> confirmed, with the base's and the leader's messages. False if not open, or
+    if the roster is no longer the `team` that was read (its size, its leader): the caller
+    reads it again. (The roster is read from an index, which may lag a moment behind.)"""
     tx = transaction()
     try:
         with tx:
             _before_roster_deadline(tx, batch.programme_id, now)
+            condition = _roster_open(region_id)
+            if team is not None:
+                condition &= BatchModel.trainee_count == len(team)
             tx.update(
                 BatchModel(batch.batch_id),
                 actions=[
@@ -262,9 +325,17 @@ def lock(batch: Batch, region_id: str, now: datetime, messages: list[Message]) -
                     BatchModel.confirmed_at.set(now),
                     BatchModel.awaiting_roster.remove(),
                 ],
-                condition=_roster_open(region_id),
+                condition=condition,
                 tag="batch",
             )
+            leader = next((t for t in team or [] if t.team_role == LEADER), None)
+            if leader is not None:
+                tx.condition_check(
+                    ClaimModel,
+                    leader_claim(batch.batch_id),
+                    condition=ClaimModel.owner == leader.trainee_id,
+                    tag="batch",
+                )
             for message in messages:
                 tx.save(message_item(message))
     except TransactWriteError as exc:
@@ -303,6 +374,12 @@ def _provision_items(tx: Any, p: Provisioning) -> None:
         condition=TraineeModel.trainee_id.exists() & TraineeModel.account_id.does_not_exist(),
         tag="trainee",
     )
+    _account_items(tx, p)
+
+
+def _account_items(tx: Any, p: Provisioning, tag: str = "phone") -> None:
+    """A new account's credential, claimed for its phone, and the account; then the SMS."""
+    account = p.account
     if p.new_account:
         assert p.password_hash is not None and p.initial_expires_at is not None
         tx.update(
@@ -314,7 +391,7 @@ def _provision_items(tx: Any, p: Provisioning) -> None:
                 CredentialModel.initial_expires_at.set(p.initial_expires_at),
             ],
             condition=CredentialModel.account_id.does_not_exist(),
-            tag="phone",
+            tag=tag,
         )
         tx.save(
             AccountModel(
@@ -383,9 +460,12 @@ def _provision_or_reuse(
 
 
 def unlock(batch: Batch, entry: AuditEntry) -> None:
+    """confirmed -> open, before the roster deadline only: after it the region contact could
+    neither change nor confirm the roster again, and the office replaces people instead."""
     tx = transaction()
     try:
         with tx:
+            _before_roster_deadline(tx, batch.programme_id, entry.at)
             tx.update(
                 BatchModel(batch.batch_id),
                 actions=[
@@ -397,37 +477,76 @@ def unlock(batch: Batch, entry: AuditEntry) -> None:
             )
             tx.save(_audit_item(entry))
     except TransactWriteError as exc:
-        if "batch" in tx.failed(exc):
+        failed = tx.failed(exc)
+        if "deadline" in failed:
+            raise ConflictError("deadline_passed") from exc
+        if "batch" in failed:
             raise ConflictError("roster_not_confirmed") from exc
         raise
 
 
-def replace_trainee(old: Trainee, new: Trainee, entry: AuditEntry) -> None:
-    """The office swaps one trainee of a roster for another, with the reason on record."""
+def replace_trainee(
+    old: Trainee,
+    new: Trainee,
+    entry: AuditEntry,
+    plan: Provisioning | None = None,
+    messages: list[Message] | None = None,
+) -> None:
+    """The office swaps one trainee of a roster for another, with the reason on record, all
+    or nothing: on a confirmed roster the newcomer's account and SMS (`plan`) and the team's
+    messages (a new leader) are in the same transaction."""
+    if plan is not None:
+        new = replace(new, account_id=plan.account.account_id)
+    item = _item(new)
+    if plan is not None:
+        item.awaiting_registration = new.programme_id
     tx = transaction()
     try:
         with tx:
-            tx.delete(TraineeModel(old.trainee_id), condition=TraineeModel.trainee_id.exists(), tag="old")
-            _release_phone_days(tx, old)
-            tx.save(_item(new), condition=TraineeModel.trainee_id.does_not_exist())
-            _claim_phone_days(tx, new)
+            tx.update(
+                BatchModel(old.batch_id),
+                actions=_counters_without(old),
+                condition=BatchModel.batch_id.exists(),
+            )
+            tx.delete(TraineeModel(old.trainee_id), condition=_as_read(old), tag="old")
+            tx.save(item, condition=TraineeModel.trainee_id.does_not_exist())
+            if old.phone == new.phone:
+                # The same person's entry corrected: its day claims change hands, not keys
+                for day in days(old.start_date, old.end_date):
+                    tx.update(
+                        ClaimModel(phone_day_claim(old.phone, day)),
+                        actions=[ClaimModel.owner.set(new.trainee_id)],
+                        condition=ClaimModel.owner == old.trainee_id,
+                    )
+            else:
+                _release_phone_days(tx, old)
+                _claim_phone_days(tx, new)
             _move_leader(tx, old.batch_id, _leader_id(old), _leader_id(new))
             tx.save(_audit_item(entry))
+            if plan is not None:
+                _account_items(tx, plan, tag="credential")
+            for message in messages or []:
+                tx.save(message_item(message))
     except TransactWriteError as exc:
         failed = tx.failed(exc)
         if "old" in failed:
-            raise NotFoundError("trainee_not_found") from exc
+            if get(old.trainee_id) is None:
+                raise NotFoundError("trainee_not_found") from exc
+            raise ConflictError("conflict") from exc  # changed meanwhile: read it again
         if "leader" in failed:
             raise ConflictError("team_leader_exists") from exc
         if "phone" in failed:
             raise ConflictError("phone_in_overlapping_batch") from exc
+        if "credential" in failed:
+            raise ConflictError("phone_taken") from exc
         raise
 
 
 def _audit_item(e: AuditEntry) -> AuditModel:
     return AuditModel(
         e.batch_id,
-        f"{key_time(e.at)}#{e.action}",
+        # The id keeps two entries of one instant apart (the same key would overwrite one)
+        f"{key_time(e.at)}#{e.action}#{new_id()}",
         actor_id=e.actor_id,
         action=e.action,
         reason=e.reason,

@@ -18,7 +18,9 @@ def check_deadlines(demand: datetime, roster: datetime, registration: datetime) 
         raise ValidationFailedError(fields={"registration_deadline": "报到截止时间不能早于名单截止时间"})
 
 
-MAX_BATCH_DAYS = 60  # domain/rosters.py: one phone-day claim per day fits one transaction
+# A phone claims each day of its batch; replacing a trainee releases one claim and takes another
+# per day, in one transaction of at most 100 items: 2 x 40 + at most 12 of the roster's own.
+MAX_BATCH_DAYS = 40
 
 
 def check_batch_dates(start: date, end: date) -> None:

@@ -14,7 +14,7 @@ from chalicelib.db import accounts, catalog, rosters
 from chalicelib.db.common import key_time
 from chalicelib.domain import accounts as account_rules
 from chalicelib.domain.accounts import mask_phone
-from chalicelib.domain.errors import ConflictError, NotFoundError
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.domain.notifications import (
     base_told_sms,
     credentials_sms,
@@ -80,11 +80,30 @@ def readable_trainee(session: Session, trainee_id: str) -> tuple[Trainee, Batch]
     return trainee, batch
 
 
+def _reopened_audit(
+    session: Session, batch: Batch, action: str, before: Trainee | None, after: Trainee | None
+):  # type: ignore[no-untyped-def]
+    """On a roster the office reopened (it was confirmed once), every change is on record."""
+    if batch.confirmed_at is None:
+        return None
+    return AuditEntry(
+        batch.batch_id,
+        session.account_id,
+        action,
+        "",
+        clock.now(),
+        _snapshot(before) if before else None,
+        _snapshot(after) if after else None,
+    )
+
+
 def add(session: Session, batch_id: str, data: dict[str, Any]) -> Trainee:
     batch = _own_batch(session, batch_id)
     now = clock.now()
     trainee = new_trainee(batch, data, now)
-    rosters.add(trainee, capacity_guard=True, now=now)
+    rosters.add(
+        trainee, capacity_guard=True, now=now, entry=_reopened_audit(session, batch, "add", None, trainee)
+    )
     return trainee
 
 
@@ -114,15 +133,19 @@ def change(session: Session, trainee_id: str, changes: dict[str, Any]) -> Traine
     if session.role != Role.region_contact:
         raise NotFoundError("trainee_not_found")
     updated = replace(trainee, **changes)
-    rosters.change(trainee, updated, clock.now())
+    if trainee.account_id and updated.phone != trainee.phone:
+        # The phone is the person's login: a new phone is a new person, which the office replaces
+        raise ConflictError("trainee_has_account")
+    entry = _reopened_audit(session, batch, "change", trainee, updated)
+    rosters.change(trainee, updated, clock.now(), entry)
     return updated
 
 
 def remove(session: Session, trainee_id: str) -> None:
-    trainee, _ = readable_trainee(session, trainee_id)
+    trainee, batch = readable_trainee(session, trainee_id)
     if session.role != Role.region_contact:
         raise NotFoundError("trainee_not_found")
-    rosters.remove(trainee, clock.now())
+    rosters.remove(trainee, clock.now(), _reopened_audit(session, batch, "remove", trainee, None))
 
 
 # --- confirmation -----------------------------------------------------------------------
@@ -212,7 +235,7 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
     region = catalog.get_region(batch.region_id)
     assert programme is not None and region is not None
     messages = _team_messages(batch, team, region.name) if batch.roster_status == "open" else []
-    locked = rosters.lock(batch, batch.region_id, clock.now(), messages)
+    locked = rosters.lock(batch, batch.region_id, clock.now(), messages, team)
     if not locked:
         # Another call locked it a moment ago: read what it wrote (a strongly consistent read).
         now_stored = catalog.get_batch(batch.batch_id, consistent=True)
@@ -274,18 +297,28 @@ def replace_trainee(session: Session, trainee_id: str, reason: str, data: dict[s
         **_fields(data),
     }
     new = replace(old, **fresh)
+    if old.team_role == LEADER and new.team_role != LEADER:
+        # A confirmed team keeps its one leader; an open roster can name another before confirming
+        if batch.roster_status == "confirmed":
+            raise ValidationFailedError(fields={"team_role": "替换团长时，新人员须为团长"})
     entry = AuditEntry(
         batch.batch_id, session.account_id, "replace", reason, now, _snapshot(old), _snapshot(new)
     )
-    rosters.replace_trainee(old, new, entry)
+    plan, messages = None, []
     if batch.roster_status == "confirmed":
+        # Checked before anything is written: a phone of another role's account is refused (409)
+        existing = _existing_accounts([new]).get(new.phone)
         programme = catalog.get_programme(batch.programme_id)
-        assert programme is not None
-        plan = _provisioning(
-            new, _existing_accounts([new]).get(new.phone), batch, _shanghai(programme.registration_deadline)
-        )
-        if rosters.provision(plan):
-            notify.deliver(plan.message)
+        assert programme is not None and batch.region_id is not None
+        plan = _provisioning(new, existing, batch, _shanghai(programme.registration_deadline))
+        if new.team_role == LEADER:
+            # The base learns its new leader, and the new leader the base's contact
+            region = catalog.get_region(batch.region_id)
+            team = [t for t in rosters.of_batch(batch.batch_id) if t.trainee_id != old.trainee_id]
+            leader = replace(new, account_id=plan.account.account_id)
+            messages = _team_messages(batch, [*team, leader], region.name if region else "")
+    rosters.replace_trainee(old, new, entry, plan, messages)
+    notify.deliver_all(([plan.message] if plan else []) + messages)
     return rosters.get(new_id) or new
 
 

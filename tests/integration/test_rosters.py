@@ -14,7 +14,9 @@ from openpyxl import load_workbook
 from chalicelib.adapters import clock
 from chalicelib.db.models import BatchModel, ClaimModel, TraineeModel
 from tests.integration.conftest import (
+    ADMIN_PHONE,
     PROGRAMME,
+    START,
     STRONG,
     Api,
     base_body,
@@ -268,10 +270,12 @@ def test_office_unlocks_and_replaces_with_an_audit_trail(api: Api, admin: str, w
         403,
         "forbidden",
     )
+    clock.set_now(START + timedelta(minutes=1))
     r = api.call("POST", f"/batches/{b1}/roster/unlock", admin, {"reason": "实验区申请增加一人"})
     assert r.status_code == 200 and r.data["roster_status"] == "open"
     again = api.call("POST", f"/batches/{b1}/roster/unlock", admin, {"reason": "再次"})
     assert again.status_code == 409 and again.data["error"]["code"] == "roster_not_confirmed"
+    clock.set_now(START + timedelta(minutes=2))
     assert api.call("POST", f"/batches/{b1}/trainees", w["a"], person(8)).status_code == 201
     leader_sms = len(sms_to("13600000001"))
     assert api.call("POST", f"/batches/{b1}/roster/confirm", w["a"]).data["accounts_provisioned"] == 1
@@ -281,12 +285,15 @@ def test_office_unlocks_and_replaces_with_an_audit_trail(api: Api, admin: str, w
         and len(sms_to("13600000001")) >= leader_sms
     )
     audit = api.call("GET", f"/batches/{b1}/roster/audit", admin).data
-    assert [e["action"] for e in audit] == ["replace", "unlock"]
+    # And the trail holds the replacement, the unlock and the region's addition to the
+    # reopened roster, in order, each with who and what before and after
+    assert [e["action"] for e in audit] == ["replace", "unlock", "add"]
     assert (
         "研修2" in audit[0]["before"]
         and "研修7" in audit[0]["after"]
         and audit[0]["reason"] == "原人员因病不能参加"
     )
+    assert audit[2]["before"] is None and "研修8" in audit[2]["after"]
 
 
 def _trainee_token(api: Api, phone: str) -> str:
@@ -415,3 +422,141 @@ def test_archive_and_exports(api: Api, admin: str, w: dict) -> None:
         404,
         "export_not_found",
     )
+
+
+# --- the office's changes to a confirmed roster, and a reopened one ----------------------------
+
+
+def _confirmed_team(api: Api, w: dict, n: int = 3) -> tuple[str, list[dict]]:
+    b1 = w["batches"][0]
+    team = fill(api, w["a"], b1, n=n)
+    assert api.call("POST", f"/batches/{b1}/roster/confirm", w["a"]).status_code == 200
+    return b1, team
+
+
+def test_replacing_a_trainee_with_the_same_phone_corrects_the_entry(api: Api, admin: str, w: dict) -> None:
+    # Given a confirmed roster
+    b1, team = _confirmed_team(api, w)
+    account_id = TraineeModel.get(team[1]["trainee_id"]).account_id
+    assert account_id
+    # When the office replaces trainee 2 by the same person with the name corrected
+    fixed = person(2, name="研修二")
+    r = api.call(
+        "POST",
+        f"/trainees/{team[1]['trainee_id']}/replacement",
+        admin,
+        {"reason": "姓名有误", "trainee": fixed},
+    )
+    # Then the entry is replaced, keeps the person's account, and the phone's days are its own
+    assert r.status_code == 201, r.data
+    assert r.data["name"] == "研修二"
+    assert TraineeModel.get(r.data["trainee_id"]).account_id == account_id
+    assert ClaimModel.get("phone-day#13600000002#2026-09-07").owner == r.data["trainee_id"]
+    # And the person got no second set of credentials
+    assert len([s for s in sms_to("13600000002") if "初始密码" in s]) == 1
+
+
+def test_a_refused_replacement_changes_nothing(api: Api, admin: str, w: dict) -> None:
+    # Given a confirmed roster
+    b1, team = _confirmed_team(api, w)
+    before = sorted(t["trainee_id"] for t in api.call("GET", f"/batches/{b1}/trainees", admin).data)
+    # When the office replaces trainee 2 by someone whose phone is a region contact's
+    contact = person(9, phone=B)
+    r = api.call(
+        "POST",
+        f"/trainees/{team[1]['trainee_id']}/replacement",
+        admin,
+        {"reason": "换人", "trainee": contact},
+    )
+    # Then it is refused, and the roster, the audit trail and the batch are as they were
+    assert error_of(r) == (409, "phone_taken")
+    after = sorted(t["trainee_id"] for t in api.call("GET", f"/batches/{b1}/trainees", admin).data)
+    assert after == before
+    assert api.call("GET", f"/batches/{b1}/roster/audit", admin).data == []
+    assert ClaimModel.get("phone-day#13600000002#2026-09-07").owner == team[1]["trainee_id"]
+    # And the team leader of a confirmed roster is replaced only by another leader
+    member = person(9)
+    r = api.call(
+        "POST", f"/trainees/{team[0]['trainee_id']}/replacement", admin, {"reason": "换人", "trainee": member}
+    )
+    assert error_of(r) == (422, "validation_failed") and "team_role" in r.data["error"]["fields"]
+
+
+def test_a_new_team_leader_and_the_base_are_told_of_each_other(api: Api, admin: str, w: dict) -> None:
+    # Given a confirmed roster whose leader is trainee 1
+    b1, team = _confirmed_team(api, w)
+    base_texts = len(sms_to(BASE_PHONE))
+    # When the office replaces the leader by a new one
+    leader = person(9, "leader")
+    r = api.call(
+        "POST",
+        f"/trainees/{team[0]['trainee_id']}/replacement",
+        admin,
+        {"reason": "换团长", "trainee": leader},
+    )
+    assert r.status_code == 201, r.data
+    # Then the base contact learns the new leader's name and phone, and the new leader the base's
+    told = sms_to(BASE_PHONE)[base_texts:]
+    assert len(told) == 1 and "研修9" in told[0] and "13600000009" in told[0]
+    new_leader = sms_to("13600000009")
+    assert any("初始密码" in s for s in new_leader) and any(BASE_PHONE in s for s in new_leader)
+
+
+def test_a_reopened_roster_keeps_what_others_wrote_and_its_counters(api: Api, admin: str, w: dict) -> None:
+    # Given a confirmed roster whose trainee 2 registered, then reopened by the office
+    b1, team = _confirmed_team(api, w)
+    clock.set_now(START + timedelta(hours=2))
+    token = api.ready_token("13600000002", "Trainee-Secret-2")
+    assert api.call("POST", f"/batches/{b1}/registration", token).status_code == 200
+    assert api.call("POST", f"/batches/{b1}/roster/unlock", admin, {"reason": "改信息"}).status_code == 200
+    # When the region contact corrects trainee 3's unit (it has an account, not yet registered)
+    t3 = team[2]["trainee_id"]
+    assert api.call("PATCH", f"/trainees/{t3}", w["a"], {"unit": "南沙第二小学"}).status_code == 200
+    # Then the rest of the item stands: trainee 3 still awaits registration (and its reminder)
+    stored = TraineeModel.get(t3)
+    assert stored.unit == "南沙第二小学" and stored.account_id and stored.awaiting_registration == w["pid"]
+    # And its phone, now its login, cannot be changed by the region
+    r = api.call("PATCH", f"/trainees/{t3}", w["a"], {"phone": "13600000099"})
+    assert error_of(r) == (409, "trainee_has_account")
+    # When the region removes trainee 2, who had registered
+    assert BatchModel.get(b1).registered_count == 1
+    assert api.call("DELETE", f"/trainees/{team[1]['trainee_id']}", w["a"]).status_code == 204
+    # Then the batch's counters lose that trainee's registration
+    assert BatchModel.get(b1).registered_count == 0 and BatchModel.get(b1).trainee_count == 2
+    archive = api.call("GET", f"/batches/{b1}/archive", admin).data
+    assert archive["batch"]["registered"] == 0 and archive["batch"]["trainees"] == 2
+    assert [t["registered_at"] for t in archive["trainees"]] == [None, None]
+    # And every change on the reopened roster is on record
+    actions = [e["action"] for e in api.call("GET", f"/batches/{b1}/roster/audit", admin).data]
+    assert sorted(actions) == ["change", "remove", "unlock"]
+
+
+def test_no_unlock_after_the_roster_deadline(api: Api, admin: str, w: dict) -> None:
+    # Given a confirmed roster, after the roster deadline (8/31 23:59:59 in Shanghai)
+    b1, _ = _confirmed_team(api, w)
+    clock.set_now(datetime(2026, 8, 31, 16, 0, 1, tzinfo=UTC))
+    admin = api.login(ADMIN_PHONE, STRONG).data["token"]
+    # Then the office cannot reopen it (the region could neither change nor confirm it again)
+    r = api.call("POST", f"/batches/{b1}/roster/unlock", admin, {"reason": "太晚"})
+    assert error_of(r) == (409, "deadline_passed")
+    assert BatchModel.get(b1).roster_status == "confirmed"
+    # While a second before the deadline it can
+    clock.set_now(datetime(2026, 8, 31, 15, 59, 59, tzinfo=UTC))
+    assert api.call("POST", f"/batches/{b1}/roster/unlock", admin, {"reason": "及时"}).status_code == 200
+
+
+def test_a_confirmation_of_a_roster_read_before_a_change_is_refused(api: Api, w: dict) -> None:
+    # Given a roster of three, and a confirmation that read it when it had two
+    from chalicelib.db import catalog
+    from chalicelib.db import rosters as rosters_repo
+
+    b1 = w["batches"][0]
+    fill(api, w["a"], b1, n=3)
+    batch = catalog.get_batch(b1, consistent=True)
+    assert batch is not None and batch.region_id
+    read = rosters_repo.of_batch(b1)[:2]
+    # When it tries to lock the roster
+    # Then the lock is refused (the caller reads again), and the roster stays open
+    assert rosters_repo.lock(batch, batch.region_id, clock.now(), [], read) is False
+    assert BatchModel.get(b1).roster_status == "open"
+    assert rosters_repo.lock(batch, batch.region_id, clock.now(), [], rosters_repo.of_batch(b1)) is True
