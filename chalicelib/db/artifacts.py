@@ -18,10 +18,17 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.db.common import Transaction, key_time, transaction
+from chalicelib.db.common import (
+    Transaction,
+    cursor_checked,
+    decode_cursor,
+    encode_cursor,
+    key_time,
+    transaction,
+)
 from chalicelib.db.models import ArtifactModel, ArtifactVersionModel, BatchModel, TraineeModel
 from chalicelib.domain.errors import ConflictError, NotFoundError
-from chalicelib.domain.records import Artifact
+from chalicelib.domain.records import Artifact, Page
 
 FEATURED = "featured"
 
@@ -195,25 +202,28 @@ def set_featured(a: Artifact, featured: bool, now: datetime) -> None:
         raise
 
 
-def of_author(author_id: str, limit: int, cursor_key: dict | None) -> tuple[list[Artifact], dict | None]:
+def of_author(author_id: str, limit: int, cursor: str | None) -> Page:
     rows = ArtifactModel.by_author.query(
         author_id,
         scan_index_forward=False,
         filter_condition=ArtifactModel.deleted_at.does_not_exist(),
         limit=limit,
-        last_evaluated_key=cursor_key,
+        last_evaluated_key=decode_cursor(cursor, ArtifactModel.by_author),
     )
-    return [_artifact(m) for m in rows], rows.last_evaluated_key
+    with cursor_checked(cursor):
+        items = [_artifact(m) for m in rows]
+    return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
-def featured(
-    programme_id: str | None, limit: int, cursor_key: dict | None
-) -> tuple[list[Artifact], dict | None]:
+def featured(programme_id: str | None, limit: int, cursor: str | None) -> Page:
     condition = ArtifactModel.featured_key.startswith(f"{programme_id}#") if programme_id else None
+    start = decode_cursor(cursor, ArtifactModel.by_featured)
     rows = ArtifactModel.by_featured.query(
-        FEATURED, condition, scan_index_forward=False, limit=limit, last_evaluated_key=cursor_key
+        FEATURED, condition, scan_index_forward=False, limit=limit, last_evaluated_key=start
     )
-    return [_artifact(m) for m in rows], rows.last_evaluated_key
+    with cursor_checked(cursor):
+        items = [_artifact(m) for m in rows]
+    return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
 def outcomes(programme_id: str) -> list[Artifact]:

@@ -17,15 +17,16 @@ from typing import Any, cast
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
-from chalicelib.db.common import decode_cursor, encode_cursor, key_time, transaction
+from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time, transaction
 from chalicelib.db.models import BaseModel_, BatchModel, ProgrammeModel, QuotaModel, RegionModel
 from chalicelib.domain.demand import stage_tally_key
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.domain.records import Base, Batch, Page, Programme, Region
 
 
-def _page(result: Any, convert: Any) -> Page:
-    items = [convert(m) for m in result]
+def _page(result: Any, convert: Any, cursor: str | None) -> Page:
+    with cursor_checked(cursor):
+        items = [convert(m) for m in result]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))
 
 
@@ -87,8 +88,9 @@ def update_programme(p: Programme) -> Programme:
 
 
 def list_programmes(limit: int, cursor: str | None) -> Page:
-    rows = ProgrammeModel.by_listing.query("programme", limit=limit, last_evaluated_key=decode_cursor(cursor))
-    return _page(rows, _programme)
+    start = decode_cursor(cursor, ProgrammeModel.by_listing)
+    rows = ProgrammeModel.by_listing.query("programme", limit=limit, last_evaluated_key=start)
+    return _page(rows, _programme, cursor)
 
 
 # --- regions and bases ----------------------------------------------------------------
@@ -143,7 +145,11 @@ def all_programmes() -> list[Programme]:
 
 def list_regions(limit: int, cursor: str | None) -> Page:
     return _page(
-        RegionModel.by_listing.query("region", limit=limit, last_evaluated_key=decode_cursor(cursor)), _region
+        RegionModel.by_listing.query(
+            "region", limit=limit, last_evaluated_key=decode_cursor(cursor, RegionModel.by_listing)
+        ),
+        _region,
+        cursor,
     )
 
 
@@ -156,7 +162,11 @@ def get_base(base_id: str) -> Base | None:
 
 def list_bases(limit: int, cursor: str | None) -> Page:
     return _page(
-        BaseModel_.by_listing.query("base", limit=limit, last_evaluated_key=decode_cursor(cursor)), _base
+        BaseModel_.by_listing.query(
+            "base", limit=limit, last_evaluated_key=decode_cursor(cursor, BaseModel_.by_listing)
+        ),
+        _base,
+        cursor,
     )
 
 
@@ -295,7 +305,6 @@ def list_batches(
     limit: int,
     cursor: str | None,
 ) -> Page:
-    start = decode_cursor(cursor)
     filt = None
     if base_id:
         filt = BatchModel.base_id == base_id
@@ -307,7 +316,7 @@ def list_batches(
             BatchModel.programme_stage_key.startswith(prefix),
             filter_condition=filt,
             limit=limit,
-            last_evaluated_key=start,
+            last_evaluated_key=decode_cursor(cursor, BatchModel.by_region),
         )
     else:
         rows = BatchModel.by_programme.query(
@@ -315,6 +324,6 @@ def list_batches(
             BatchModel.stage_key.startswith(f"{stage}#") if stage else None,
             filter_condition=filt,
             limit=limit,
-            last_evaluated_key=start,
+            last_evaluated_key=decode_cursor(cursor, BatchModel.by_programme),
         )
-    return _page(rows, batch_from_model)
+    return _page(rows, batch_from_model, cursor)

@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from chalicelib.db.common import decode_cursor, encode_cursor, key_time, transaction
+from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time, transaction
 from chalicelib.db.models import BatchModel, DemandItemMap, DemandModel, ProgrammeModel, QuotaModel
 from chalicelib.db.outbox import message_item
 from chalicelib.domain.demand import stage_tally_key
@@ -168,15 +168,21 @@ def set_quota(q: Quota, now: datetime) -> Quota:
 
 
 def list_for_programme(programme_id: str, limit: int, cursor: str | None) -> Page:
-    rows = DemandModel.query(programme_id, limit=limit, last_evaluated_key=decode_cursor(cursor))
-    return Page([_demand(m) for m in rows], encode_cursor(rows.last_evaluated_key))
+    rows = DemandModel.query(programme_id, limit=limit, last_evaluated_key=decode_cursor(cursor, DemandModel))
+    with cursor_checked(cursor):
+        items = [_demand(m) for m in rows]
+    return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
 def list_for_region(programme_id: str, region_id: str, limit: int, cursor: str | None) -> Page:
     rows = DemandModel.by_region.query(
-        f"{programme_id}#{region_id}", limit=limit, last_evaluated_key=decode_cursor(cursor)
+        f"{programme_id}#{region_id}",
+        limit=limit,
+        last_evaluated_key=decode_cursor(cursor, DemandModel.by_region),
     )
-    return Page([_demand(m) for m in rows], encode_cursor(rows.last_evaluated_key))
+    with cursor_checked(cursor):
+        items = [_demand(m) for m in rows]
+    return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
 def all_for_programme(programme_id: str) -> list[Demand]:

@@ -11,7 +11,6 @@ from typing import Any
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
 from chalicelib.db import artifacts, catalog, uploads
-from chalicelib.db.common import decode_cursor, encode_cursor
 from chalicelib.domain import artifacts as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -154,13 +153,11 @@ def feature(artifact_id: str, on: bool) -> Artifact:
 
 
 def mine(session: Session, limit: int, cursor: str | None) -> Page:
-    items, last = artifacts.of_author(session.account_id, limit, decode_cursor(cursor))
-    return Page(items, encode_cursor(last))
+    return artifacts.of_author(session.account_id, limit, cursor)
 
 
 def showcase(programme_id: str | None, limit: int, cursor: str | None) -> Page:
-    items, last = artifacts.featured(programme_id, limit, decode_cursor(cursor))
-    return Page(items, encode_cursor(last))
+    return artifacts.featured(programme_id, limit, cursor)
 
 
 _SRC = re.compile(r'src="upload:([0-9a-f]{32})"')

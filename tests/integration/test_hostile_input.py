@@ -8,6 +8,7 @@ by each hostile value, so most requests get past the other fields to the one und
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from chalicelib.api.routing import ENDPOINTS, Endpoint
-from tests.integration.conftest import PROGRAMME, Api, base_body, region_body
+from tests.integration.conftest import PROGRAMME, Api, base_body, error_of, region_body
 
 CONTACT, BASE_CONTACT, TRAINEE = "13900000001", "13700000001", "13600000001"
 
@@ -50,7 +51,34 @@ WHOLE_BODIES: list[str] = ["null", "[]", '"text"', "0", "{", "{}", '{"a": ' * 50
 
 JUNK_IDS = ["nope", "x" * 2000, "..%2F..%2Fadmin", "%00", "0" * 32, "😀"]
 
-JUNK_QUERIES = ["limit=0", "limit=-1", "limit=101", "limit=abc", "cursor=abc", "cursor=eyJ4IjoxfQ", "stage=x"]
+
+def _cursor(key: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+JUNK_QUERIES = [
+    "limit=0",
+    "limit=-1",
+    "limit=101",
+    "limit=abc",
+    "cursor=abc",
+    "stage=x",
+    f"cursor={_cursor({'x': 1})}",
+    f"cursor={_cursor({'zzz': {'S': 'y'}})}",
+    f"cursor={_cursor({'programme_id': {'N': 'NaN1'}})}",
+    f"cursor={_cursor([])}",
+]
+
+
+def forged(cursor: str) -> list[str]:
+    """A cursor the service issued with each value in turn replaced: another partition's
+    key, a key outside the query's range."""
+    key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    out = []
+    for name in key:
+        for value in ("zzz", "0" * 32, ""):
+            out.append(_cursor({**key, name: {"S": value}}))
+    return out
 
 
 # --- plausible values from a JSON schema ---------------------------------------------------
@@ -266,6 +294,34 @@ def test_no_route_answers_500_to_junk_ids_or_paging(api: Api, world: dict[str, A
     assert not failures, "\n".join(failures[:40])
 
 
+def test_no_list_answers_500_to_a_forged_cursor(api: Api, admin: str, world: dict[str, Any]) -> None:
+    # Given a second page on every paged list (two more of each thing the admin can list)
+    for n in range(2):
+        api.call("POST", "/programmes", admin, {**PROGRAMME, "name": f"翻页{n}"})
+        api.call("POST", "/regions", admin, region_body(f"1390000010{n}", f"翻页区{n}"))
+        api.call("POST", "/bases", admin, base_body(f"1370000010{n}", ["primary"]))
+    failures: list[str] = []
+    tried = 0
+    for ep in ordered(ENDPOINTS):
+        if not ep.paged:
+            continue
+        token = token_for(ep, world["tokens"])
+        path = path_with(ep, world["ids"])
+        first = send(api, ep, f"{path}?limit=1", token, None)
+        cursor = json.loads(first.body).get("next_cursor") if first.status_code == 200 else None
+        if not cursor:
+            continue
+        # When the cursor it gave is sent back with any of its values changed
+        for fake in forged(cursor):
+            tried += 1
+            check(
+                send(api, ep, f"{path}?limit=1&cursor={fake}", token, None), f"GET {ep.path} {fake}", failures
+            )
+    # Then each is refused in the contract's shape (or answered), never a 500
+    assert not failures, "\n".join(failures[:40])
+    assert tried >= 20
+
+
 JUNK_HEADERS: list[dict[str, str]] = [
     {"Authorization": "Bearer"},
     {"Authorization": "Bearer " + "x" * 10_000},
@@ -295,3 +351,43 @@ def test_no_route_answers_500_to_junk_headers(api: Api, world: dict[str, Any]) -
             response = getattr(api.client.http, ep.method.lower())(path, headers=headers, body=raw)
             check(response, f"{ep.method} {ep.path} {junk!r:.60}", failures)
     assert not failures, "\n".join(failures[:40])
+
+
+def test_a_start_key_dynamodb_refuses_is_a_bad_cursor(
+    api: Api, admin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given DynamoDB's answer to a start key outside the query (moto accepts it; DynamoDB
+    # says "The provided starting key is invalid"), and a second page of programmes
+    from botocore.awsrequest import AWSResponse
+
+    from chalicelib.db.models import ProgrammeModel
+
+    class Raw:
+        def __init__(self, body: bytes) -> None:
+            self.body = body
+
+        def stream(self, **kwargs: Any) -> Iterator[bytes]:
+            yield self.body
+
+    def refuse(request: Any, **kwargs: Any) -> Any:
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
+        if "ExclusiveStartKey" not in body:
+            return None
+        error = {
+            "__type": "com.amazon.coral.validate#ValidationException",
+            "message": "The provided starting key is invalid",
+        }
+        return AWSResponse(request.url, 400, {}, Raw(json.dumps(error).encode()))
+
+    for n in range(2):
+        api.call("POST", "/programmes", admin, {**PROGRAMME, "name": f"翻页{n}"})
+    cursor = api.call("GET", "/programmes?limit=1", admin).data["next_cursor"]
+    events = ProgrammeModel._get_connection().connection.client.meta.events
+    events.register_first("before-send.dynamodb.Query", refuse)
+    try:
+        # When the cursor is sent back
+        r = api.call("GET", f"/programmes?limit=1&cursor={cursor}", admin)
+    finally:
+        events.unregister("before-send.dynamodb.Query", refuse)
+    # Then it is the client's bad cursor (422), not the service's failure (500)
+    assert error_of(r) == (422, "validation_failed") and "cursor" in r.data["error"]["fields"]
