@@ -21,6 +21,10 @@ from chalicelib.domain.errors import ConflictError, PayloadTooLargeError, Valida
 KINDS = ("reflection", "insight", "outcome")
 KIND_NAMES_ZH = {"reflection": "心得体会", "insight": "学习感悟", "outcome": "学习成果"}
 MAX_TEXT = 10_000
+# The stored HTML, markup included: sanitising escapes (each "&" in a link becomes "&amp;"), so
+# a request well under the body limit could grow past DynamoDB's 400 KB item. 10,000 Chinese
+# characters are ~30 KB; the rest is room for ordinary formatting.
+MAX_HTML_BYTES = 120_000
 RESTORE_DAYS = 30
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP", "image/gif": "GIF"}
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -88,6 +92,8 @@ def text_length(clean_html: str) -> int:
 def check_body(clean_html: str) -> None:
     if text_length(clean_html) > MAX_TEXT:
         raise ValidationFailedError(fields={"body": f"正文不能超过 {MAX_TEXT} 个字符"})
+    if len(clean_html.encode()) > MAX_HTML_BYTES:
+        raise ValidationFailedError(fields={"body": "正文的格式内容过多（如链接、列表），请精简后再提交"})
 
 
 def check_can_write(kind: str, today: date, start: date, end: date, window_days: int) -> None:
