@@ -165,7 +165,8 @@ def _routes(api: Api) -> list[Route]:
             None,
             {"phone": ADMIN_PHONE, "password": STRONG},
             200,
-            "3: GetItem credentials + GetItem account (role, regions) + PutItem session",
+            "5: GetItem credentials + UpdateItem (the attempt counted, compare-and-set, before the "
+            "password is checked) + UpdateItem (forgiven) + GetItem account + PutItem session",
             lambda r: hashlib.sha256(r.data["token"].encode()).hexdigest(),
             _verify_password(),
         ),

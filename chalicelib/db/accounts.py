@@ -85,16 +85,49 @@ def _credential(m: CredentialModel) -> Credential:
     )
 
 
-def save_login_state(phone: str, state: LoginState) -> None:
-    """Record the failure counters (UpdateItem creates the item for an unknown phone)."""
-    item = CredentialModel(phone)
+def _login_actions(state: LoginState) -> list[Action]:
     actions: list[Action] = [CredentialModel.failures.set(state.failures)]
     for attr, value in (
         (CredentialModel.window_started_at, state.window_started_at),
         (CredentialModel.locked_until, state.locked_until),
     ):
         actions.append(attr.set(value) if value is not None else attr.remove())
-    item.update(actions=actions)
+    return actions
+
+
+def save_login_state(phone: str, state: LoginState) -> None:
+    """Record the failure counters (UpdateItem creates the item for an unknown phone)."""
+    CredentialModel(phone).update(actions=_login_actions(state))
+
+
+def swap_login_state(phone: str, expected: LoginState, new: LoginState) -> bool:
+    """Replace the phone's failure counters only if they are still `expected` (compare and
+    set): of two logins that read the same counters, one counts and the other reads again.
+    False when they changed meanwhile."""
+    failures = CredentialModel.failures
+    condition = (
+        (failures == expected.failures)
+        if expected.failures
+        else (failures.does_not_exist() | (failures == 0))
+    )
+    for attr, value in (
+        (CredentialModel.window_started_at, expected.window_started_at),
+        (CredentialModel.locked_until, expected.locked_until),
+    ):
+        condition &= (attr == value) if value is not None else attr.does_not_exist()
+    try:
+        CredentialModel(phone).update(actions=_login_actions(new), condition=condition)
+    except UpdateError as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def _condition_failed(exc: UpdateError) -> bool:
+    return (
+        getattr(exc.cause, "response", {}).get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    )
 
 
 def _account_item(account: Account) -> AccountModel:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
@@ -10,7 +11,7 @@ from chalicelib.db import accounts as repo
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.errors import ConflictError, TooManyAttemptsError, UnauthenticatedError
 from chalicelib.domain.notifications import credentials_sms
-from chalicelib.domain.records import Account, Base, Region, Session
+from chalicelib.domain.records import Account, Base, Credential, Region, Session
 from chalicelib.observability import logger, metrics
 from chalicelib.services import notify
 
@@ -37,29 +38,42 @@ def _open_session(account: Account, must_change: bool) -> LoginResult:
     return LoginResult(token, session, must_change)
 
 
+SWAP_TRIES = 20  # each lost swap means another login of the phone counted first
+
+
+def _count_attempt(phone: str, now: datetime) -> tuple[Credential | None, rules.LoginState]:
+    """Count this attempt as a failure before the password is checked, by compare-and-set on
+    the phone's counters: guesses sent all at once each count in turn, so a burst gets no
+    more tries than one guess after another. Returns the credential and the counters after."""
+    for _ in range(SWAP_TRIES):
+        cred = repo.get_credential(phone)
+        state = cred.login if cred else rules.LoginState()
+        if wait := rules.lock_remaining(state, now):
+            raise TooManyAttemptsError(retry_after=wait)
+        after = rules.after_failure(state, now)
+        if repo.swap_login_state(phone, state, after):
+            return cred, after
+    raise TooManyAttemptsError(retry_after=1)
+
+
 def _check_password(phone: str, password: str) -> tuple[Account, bool]:
     """The account behind (phone, password), counting failures against the phone whether or
     not it has an account: an unknown phone and a wrong password answer alike."""
     now = clock.now()
-    cred = repo.get_credential(phone)
-    login_state = cred.login if cred else rules.LoginState()
-    if wait := rules.lock_remaining(login_state, now):
-        raise TooManyAttemptsError(retry_after=wait)
+    cred, state = _count_attempt(phone, now)
     stored = cred.password_hash if cred and cred.account_id else None
     ok = secrets.verify_password(stored or secrets.decoy_hash(), password) and stored is not None
     if not ok:
-        state = rules.after_failure(login_state, now)
-        repo.save_login_state(phone, state)
         metrics.add_metric(name="LoginFailed", unit="Count", value=1)
         if wait := rules.lock_remaining(state, now):
             logger.warning("login locked out after repeated failures")
             raise TooManyAttemptsError(retry_after=wait)
         raise UnauthenticatedError("invalid_credentials")
     assert cred is not None and cred.account_id is not None
+    # The right password: this attempt was no failure, and the earlier ones are forgiven
+    repo.save_login_state(phone, rules.LoginState())
     if cred.must_change_password and rules.initial_password_expired(cred.initial_expires_at, now):
         raise UnauthenticatedError("initial_password_expired")
-    if cred.login.failures:
-        repo.save_login_state(phone, rules.LoginState())
     account = repo.get_account(cred.account_id)
     if account is None:  # a half-created account cannot exist (one transaction); be safe anyway
         raise UnauthenticatedError("invalid_credentials")

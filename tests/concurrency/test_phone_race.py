@@ -117,3 +117,43 @@ def test_race_harness_catches_read_then_write_duplicates() -> None:
             break
     # Then some round stores more than one account for the phone: the harness sees the bug
     assert duplicated_in is not None, f"no duplicate account in {CONTROL_ROUNDS} racy rounds"
+
+
+GUESSES = 12
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_a_burst_of_wrong_passwords_gets_no_more_tries_than_one_by_one(
+    known: bool, sms: SmsRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters import secrets
+    from chalicelib.domain import accounts as account_rules
+    from chalicelib.domain.errors import TooManyAttemptsError, UnauthenticatedError
+    from chalicelib.services import auth
+
+    # Given a phone (with an account, or none), and a count of the passwords really checked
+    phone = next_phone()
+    if known:
+        setup.create_region("撞库测试区", contact(phone))
+    calls: list[int] = []
+    real_verify = secrets.verify_password
+
+    def counted(stored: str, password: str) -> bool:
+        calls.append(1)
+        return bool(real_verify(stored, password))
+
+    monkeypatch.setattr(secrets, "verify_password", counted)
+    # When that many wrong passwords are sent for it at one instant
+    outcomes = race(GUESSES, lambda i: auth.login(phone, f"Wrong-Guess-{i:04d}"))
+    # Then none logs in: each is a wrong password or the lock-out, nothing else
+    kinds = [type(o.error) for o in outcomes]
+    assert all(k in (UnauthenticatedError, TooManyAttemptsError) for k in kinds), [
+        o.describe() for o in outcomes
+    ]
+    # And no more passwords were checked than one guess after another would allow
+    assert len(calls) <= account_rules.MAX_FAILURES, f"{len(calls)} passwords checked"
+    assert kinds.count(TooManyAttemptsError) >= GUESSES - account_rules.MAX_FAILURES + 1
+    # And the phone is locked: even the next guess is refused without a check
+    with pytest.raises(TooManyAttemptsError):
+        auth.login(phone, "Wrong-Guess-next")
+    assert len(calls) <= account_rules.MAX_FAILURES
