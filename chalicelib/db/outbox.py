@@ -2,7 +2,10 @@
 
 Access patterns:
 - record: PutItem (inside the transaction of the change that causes the message).
-- after a send: UpdateItem by message_id (status, attempts, text redacted).
+- before a send: the message is claimed, a compare-and-set of its next_attempt_at to a
+  lease a few minutes on (one transaction for many): of a request and a drain that both
+  read it, one sends. A sender that dies mid-send leaves it to the drain after the lease.
+- after a send: UpdateItem by message_id (status, text redacted).
 - the drain job: Query by_queue["queued"] with next_attempt_at <= now (sparse index:
   sent messages drop out of it).
 """
@@ -10,6 +13,7 @@ Access patterns:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
@@ -67,11 +71,59 @@ def get(message_id: str) -> Message | None:
         return None
 
 
+def _slot(message: Message) -> str:
+    """The next_attempt_at this copy of the message was read (or recorded) with."""
+    return key_time(message.not_before or message.created_at)
+
+
+def _claim_condition(message: Message) -> Any:
+    return (NotificationModel.status == QUEUED) & (NotificationModel.next_attempt_at == _slot(message))
+
+
+def _claim_actions(lease_until: datetime) -> list[Action]:
+    return [NotificationModel.next_attempt_at.set(key_time(lease_until)), NotificationModel.attempts.add(1)]
+
+
+def claim(message: Message, lease_until: datetime) -> bool:
+    """Take the message for one try (counted), unless another sender took or settled it
+    since it was read: then False, and this sender leaves it alone."""
+    return _update_if(message.message_id, _claim_actions(lease_until), _claim_condition(message))
+
+
+def claim_many(messages: list[Message], lease_until: datetime) -> list[Message]:
+    """claim() for many, in one transaction per 100; if one is refused, each on its own.
+    Returns the ones this sender holds."""
+    held: list[Message] = []
+    for start in range(0, len(messages), 100):
+        chunk = messages[start : start + 100]
+        if len(chunk) > 1:
+            try:
+                with transaction() as tx:
+                    for m in chunk:
+                        tx.update(
+                            NotificationModel(m.message_id),
+                            actions=_claim_actions(lease_until),
+                            condition=_claim_condition(m),
+                        )
+            except TransactWriteError:
+                pass
+            else:
+                held += chunk
+                continue
+        held += [m for m in chunk if claim(m, lease_until)]
+    return held
+
+
+def postpone(message: Message, until: datetime) -> bool:
+    """Move a queued message's next try (quiet hours), unless another sender has it."""
+    actions = [NotificationModel.next_attempt_at.set(key_time(until))]
+    return _update_if(message.message_id, actions, _claim_condition(message))
+
+
 def _sent_actions(message: Message, now: datetime) -> list[Action]:
     actions: list[Action] = [
         NotificationModel.status.set("sent"),
         NotificationModel.sent_at.set(now),
-        NotificationModel.attempts.add(1),
         NotificationModel.queue.remove(),
         NotificationModel.next_attempt_at.remove(),
         NotificationModel.last_error.remove(),
@@ -110,8 +162,12 @@ def mark_sent_many(messages: list[Message], now: datetime) -> None:
 
 def _update_queued(message_id: str, actions: list) -> bool:
     """Update a message that is still queued; False if another run already settled it."""
+    return _update_if(message_id, actions, NotificationModel.status == QUEUED)
+
+
+def _update_if(message_id: str, actions: list, condition: Any) -> bool:
     try:
-        NotificationModel(message_id).update(actions=actions, condition=NotificationModel.status == QUEUED)
+        NotificationModel(message_id).update(actions=actions, condition=condition)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -122,9 +178,10 @@ def _update_queued(message_id: str, actions: list) -> bool:
 def mark_failed(
     message: Message, reason: str, next_attempt_at: datetime | None, final: str = "given_up"
 ) -> None:
-    """A failed try: back in the queue for next_attempt_at, or settled as `final` (None):
-    "failed" when the address was refused, "given_up" when the tries ran out."""
-    actions = [NotificationModel.attempts.add(1), NotificationModel.last_error.set(reason)]
+    """A failed try (counted when it was claimed): back in the queue for next_attempt_at, or
+    settled as `final` (None): "failed" when the address was refused, "given_up" when the
+    tries ran out."""
+    actions: list[Action] = [NotificationModel.last_error.set(reason)]
     if next_attempt_at is None:
         actions += [
             NotificationModel.status.set(final),

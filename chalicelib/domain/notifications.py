@@ -29,6 +29,12 @@ def send_not_before(channel: str, purpose: str, now: datetime) -> datetime:
     return morning
 
 
+def next_morning(now: datetime) -> datetime:
+    """08:00 Shanghai of the next day (a capped credentials SMS waits for it)."""
+    local = now.astimezone(SHANGHAI) + timedelta(days=1)
+    return local.replace(hour=QUIET_UNTIL.hour, minute=0, second=0, microsecond=0)
+
+
 def retry_at(attempts_so_far: int, now: datetime) -> datetime | None:
     """Exponential backoff (1, 2, 4, 8, 16 minutes); None once MAX_ATTEMPTS are spent."""
     if attempts_so_far + 1 >= MAX_ATTEMPTS:

@@ -1,15 +1,25 @@
 """Sending through the outbox: record first (in the transaction of the change), then send;
-a failed send stays queued with a backoff and the drain job (jobs/outbox.py) retries it."""
+a failed send stays queued with a backoff and the drain job (jobs/outbox.py) retries it.
+
+Each try: held back while quiet hours last (also a retry that falls in them); claimed (a
+lease, so that of two senders that read the message one sends); the phone's daily cap taken
+on the message's first try only (a retry is the same SMS); sent; marked."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.adapters import clock, messaging
 from chalicelib.adapters.secrets import new_id
 from chalicelib.db import counters, outbox
 from chalicelib.domain.deadlines import local_day
-from chalicelib.domain.notifications import DAILY_SMS_CAP, retry_at, send_not_before
+from chalicelib.domain.notifications import (
+    DAILY_SMS_CAP,
+    URGENT_PURPOSES,
+    next_morning,
+    retry_at,
+    send_not_before,
+)
 from chalicelib.domain.records import Message
 from chalicelib.observability import logger, metrics
 
@@ -46,12 +56,38 @@ def _cap_key(message: Message, now: datetime) -> str:
     return f"sms#{message.address}#{local_day(now)}"
 
 
-def _capped(message: Message) -> None:
-    outbox.mark_failed(message, "daily_cap", None, final="failed")
+# Longer than one sender's sends take; a sender that dies leaves the message to the drain after it.
+LEASE = timedelta(minutes=5)
+
+
+def _capped(message: Message, now: datetime) -> None:
+    """Past the phone's cap for today. Credentials the person needs wait for tomorrow
+    morning; anything else is dropped (a stale reminder is no use tomorrow)."""
+    if message.purpose in URGENT_PURPOSES:
+        outbox.mark_failed(message, "daily_cap", next_morning(now))
+    else:
+        outbox.mark_failed(message, "daily_cap", None, final="failed")
     logger.warning(
         "sms daily cap reached", extra={"message_id": message.message_id, "purpose": message.purpose}
     )
     metrics.add_metric(name="SmsDailyCapReached", unit="Count", value=1)
+
+
+def _counts_against_cap(message: Message) -> bool:
+    """An SMS on its first try: a retry of the same SMS takes no second place in the cap."""
+    return message.channel == "sms" and message.attempts == 0
+
+
+def _held(message: Message, now: datetime) -> bool:
+    """Not to be sent now: its time has not come, or quiet hours began since it was queued
+    (then its next try moves to the morning)."""
+    if message.not_before and message.not_before > now:
+        return True
+    morning = send_not_before(message.channel, message.purpose, now)
+    if morning > now:
+        outbox.postpone(message, morning)
+        return True
+    return False
 
 
 def _send(message: Message, now: datetime) -> bool:
@@ -63,6 +99,8 @@ def _send(message: Message, now: datetime) -> bool:
             messaging.send_email(message.address, message.subject or "", message.text)
     except messaging.DeliveryError as exc:
         next_try = None if exc.permanent else retry_at(message.attempts, now)
+        if next_try is not None:
+            next_try = send_not_before(message.channel, message.purpose, next_try)  # not at night
         outbox.mark_failed(message, exc.reason, next_try, final="failed" if exc.permanent else "given_up")
         logger.warning(
             "message not sent",
@@ -86,10 +124,10 @@ def deliver(message: Message, now: datetime | None = None) -> bool:
     stays queued (the drain job sends it in the morning); past the phone's daily cap it is
     marked failed, not sent."""
     now = now or clock.now()
-    if message.not_before and message.not_before > now:
+    if _held(message, now) or not outbox.claim(message, now + LEASE):
         return False
-    if message.channel == "sms" and not counters.take(_cap_key(message, now), DAILY_SMS_CAP):
-        _capped(message)
+    if _counts_against_cap(message) and not counters.take(_cap_key(message, now), DAILY_SMS_CAP):
+        _capped(message, now)
         return False
     if not _send(message, now):
         return False
@@ -98,22 +136,22 @@ def deliver(message: Message, now: datetime | None = None) -> bool:
 
 
 def deliver_all(messages: list[Message], now: datetime | None = None) -> int:
-    """deliver() for many messages with a fixed number of DynamoDB calls: the daily caps of
-    all their phones in one transaction, the sends, then one transaction marking them sent.
-    If the caps' transaction is refused (a phone near its cap), each message is counted on
-    its own. Returns how many went out."""
+    """deliver() for many messages with a fixed number of DynamoDB calls: one transaction
+    claiming them, one counting the daily caps of all their phones, the sends, then one
+    transaction marking them sent. If the caps' transaction is refused (a phone near its
+    cap), each message is counted on its own. Returns how many went out."""
     now = now or clock.now()
-    due = [m for m in messages if not (m.not_before and m.not_before > now)]
-    sms = [m for m in due if m.channel == "sms"]
-    allowed = {m.message_id for m in due if m.channel != "sms"}
-    if counters.take_many([_cap_key(m, now) for m in sms], DAILY_SMS_CAP):
-        allowed |= {m.message_id for m in sms}
+    due = outbox.claim_many([m for m in messages if not _held(m, now)], now + LEASE)
+    counted = [m for m in due if _counts_against_cap(m)]
+    allowed = {m.message_id for m in due if not _counts_against_cap(m)}
+    if counters.take_many([_cap_key(m, now) for m in counted], DAILY_SMS_CAP):
+        allowed |= {m.message_id for m in counted}
     else:
-        for m in sms:
+        for m in counted:
             if counters.take(_cap_key(m, now), DAILY_SMS_CAP):
                 allowed.add(m.message_id)
             else:
-                _capped(m)
+                _capped(m, now)
     sent = [m for m in due if m.message_id in allowed and _send(m, now)]
     outbox.mark_sent_many(sent, now)
     return len(sent)

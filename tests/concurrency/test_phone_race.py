@@ -157,3 +157,25 @@ def test_a_burst_of_wrong_passwords_gets_no_more_tries_than_one_by_one(
     with pytest.raises(TooManyAttemptsError):
         auth.login(phone, "Wrong-Guess-next")
     assert len(calls) <= account_rules.MAX_FAILURES
+
+
+@pytest.mark.parametrize("senders", [2, 4])
+def test_a_message_sent_by_several_senders_at_once_goes_out_once(senders: int, sms: SmsRecorder) -> None:
+    from chalicelib.db import outbox
+    from chalicelib.services import notify
+
+    for round_no in range(ROUNDS):
+        # Given a recorded message (a request about to send it, drains that read it)
+        phone = next_phone()
+        message = notify.sms("credentials", None, phone, f"第{round_no}轮")  # not held at night
+        outbox.record(message)
+        # When that many senders deliver it at one instant, some one by one, some in a batch
+        outcomes = race(
+            senders,
+            lambda i, m=message: notify.deliver(m) if i % 2 else notify.deliver_all([m]),
+        )
+        # Then it went out once, and is marked sent
+        assert not [o.describe() for o in outcomes if o.error is not None]
+        assert len(sms.to(phone)) == 1, f"round {round_no}: {len(sms.to(phone))} sent"
+        stored = outbox.get(message.message_id)
+        assert stored is not None and stored.status == "sent" and stored.attempts == 1

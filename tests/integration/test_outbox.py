@@ -87,3 +87,94 @@ def test_message_is_given_up_after_bounded_tries(api: Api, admin: str, sns_fails
     [message] = [m for m in _messages() if m.address == "13900000001"]
     assert message.status == "given_up" and message.attempts == MAX_ATTEMPTS
     assert PASSWORD_MASK in message.text  # a given-up credential keeps no password either
+
+
+def _recorded(text: str, phone: str = "13511112222", purpose: str = "test"):  # type: ignore[no-untyped-def]
+    from chalicelib.db import outbox
+    from chalicelib.services import notify
+
+    message = notify.sms(purpose, None, phone, text)
+    outbox.record(message)  # as every sender does: recorded first, then sent
+    return message
+
+
+def test_a_drain_that_read_a_message_does_not_send_it_again() -> None:
+    from chalicelib.db import outbox
+    from chalicelib.services import notify
+
+    # Given a recorded message that the drain job has read (it is due at once)
+    message = _recorded("只发一次")
+    [drained] = [m for m in outbox.due(clock.now()) if m.message_id == message.message_id]
+    # When the request that recorded it sends it, and then the drain tries its copy
+    assert notify.deliver(message) is True
+    assert notify.deliver(drained) is False
+    # Then the SMS went out once
+    assert sms_to("13511112222") == ["只发一次"]
+    # And the other way round: a drain's copy sent first leaves the request's copy unsent
+    second = _recorded("也只发一次")
+    [drained] = [m for m in outbox.due(clock.now()) if m.message_id == second.message_id]
+    assert notify.deliver_all([drained]) == 1
+    assert notify.deliver_all([second]) == 0
+    assert sms_to("13511112222") == ["只发一次", "也只发一次"]
+
+
+def test_a_retry_that_falls_in_quiet_hours_waits_for_the_morning(sns_fails: list[int]) -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.services import notify
+
+    # Given 20:58 in Shanghai and SNS down: an SMS fails, its retry due in a minute (20:59)
+    clock.set_now(datetime(2026, 7, 2, 12, 58, tzinfo=UTC))
+    sns_fails[0] = 100
+    message = _recorded("晚间通知")
+    assert notify.deliver(message) is False
+    stored = NotificationModel.get(message.message_id)
+    assert stored.status == "queued" and stored.next_attempt_at < "2026-07-02T13:00"
+    sns_fails[0] = 0
+    # When the drain runs at 21:05, past the retry's time but in quiet hours
+    assert JOBS["outbox"](datetime(2026, 7, 2, 13, 5, tzinfo=UTC)) == {"sent": 0, "failed": 1}
+    # Then nothing is sent, and the message waits for 08:00
+    assert sms_to("13511112222") == []
+    assert NotificationModel.get(message.message_id).next_attempt_at.startswith("2026-07-03T00:00")
+    assert JOBS["outbox"](datetime(2026, 7, 2, 23, 59, tzinfo=UTC))["sent"] == 0
+    assert JOBS["outbox"](datetime(2026, 7, 3, 0, 0, tzinfo=UTC))["sent"] == 1
+    assert sms_to("13511112222") == ["晚间通知"]
+
+
+def test_a_retried_sms_takes_one_place_in_the_daily_cap(sns_fails: list[int]) -> None:
+    from chalicelib.db.models import CounterModel
+    from chalicelib.domain.deadlines import local_day
+    from chalicelib.services import notify
+
+    # Given an SMS that fails three times before it goes out
+    message = _recorded("重试的短信")
+    sns_fails[0] = 100
+    for _ in range(3):
+        assert notify.drain() == {"sent": 0, "failed": 1}
+        clock.advance(timedelta(minutes=20))
+    assert NotificationModel.get(message.message_id).attempts == 3
+    sns_fails[0] = 0
+    clock.advance(timedelta(minutes=20))
+    notify.drain()
+    assert sms_to("13511112222") == ["重试的短信"]
+    # Then the phone's count for the day is one, not one per try
+    day = local_day(clock.now())
+    assert CounterModel.get(f"sms#13511112222#{day}").value == 1
+
+
+def test_capped_credentials_wait_for_tomorrow_other_sms_are_dropped() -> None:
+    from chalicelib.services import notify
+
+    # Given a phone that has had its 10 SMS today
+    for n in range(10):
+        assert notify.deliver(_recorded(f"第{n}条")) is True
+    # When a reminder and a credentials SMS come for it
+    reminder = _recorded("提醒", purpose="reminder_demand")
+    credentials = _recorded("账号已开通", purpose="credentials")
+    assert notify.deliver(reminder) is False and notify.deliver(credentials) is False
+    # Then the reminder is dropped, and the credentials wait for 08:00 tomorrow
+    assert NotificationModel.get(reminder.message_id).status == "failed"
+    waiting = NotificationModel.get(credentials.message_id)
+    assert waiting.status == "queued" and waiting.last_error == "daily_cap"
+    JOBS["outbox"](clock.now() + timedelta(days=1))
+    assert sms_to("13511112222")[-1] == "账号已开通"
