@@ -519,8 +519,8 @@ def _per_day_rows(kind: str, why: str, run: Run, expected: dict[str, int], prefi
             _by_operation(run.calls),
             "reads: Query on the sparse index + BatchGetItem of the recipients",
             f"{why}; {sent_text} sent ({verdict}), {run.sms:,} SMS reached moto's SNS; "
-            "each reminder: TransactWriteItems (claim, guard, outbox) + UpdateItem (SMS cap) "
-            "+ UpdateItem (sent)",
+            "each reminder: TransactWriteItems (claim, guard, outbox); each 100 sent: "
+            "TransactWriteItems claiming them, counting their SMS caps, marking them sent",
         ),
         Row(
             f"items read reminders daily(), {kind} day",
