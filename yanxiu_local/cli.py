@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import urllib.request
 from datetime import datetime
@@ -71,6 +72,8 @@ def _target(args: argparse.Namespace) -> None:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> None:
+    if not re.fullmatch(r"1[3-9]\d{9}", args.phone or ""):
+        sys.exit("手机号格式不正确：须为 11 位中国大陆手机号，如 13800000000")
     _target(args)
     account_id = stack.ensure_admin(args.phone, args.name)
     print(f"管理员账号 {account_id}：初始密码已通过短信发送")

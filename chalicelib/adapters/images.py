@@ -41,11 +41,15 @@ def clean(data: bytes) -> tuple[bytes, str, tuple[int, int]]:
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageRejected("broken_image") from exc
     fmt = image.format or "PNG"
-    pixels: Image.Image = image
+    from PIL import ImageOps
+
+    # A phone's portrait photo is stored sideways with an EXIF Orientation tag: turn the pixels
+    # upright before the EXIF goes, or it would show on its side.
+    pixels: Image.Image = ImageOps.exif_transpose(image) or image
     if fmt == "JPEG" or (fmt == "WEBP" and image.mode not in ("RGB", "RGBA")):
-        pixels = image.convert("RGB")
+        pixels = pixels.convert("RGB")
     elif fmt == "GIF" and image.mode not in ("P", "L"):
-        pixels = image.convert("P")
+        pixels = pixels.convert("P")
     pixels.info = {}  # no EXIF, ICC, XMP or text chunks go out with the pixels
     out = io.BytesIO()
     pixels.save(out, fmt, **({"quality": 88} if fmt in ("JPEG", "WEBP") else {}))

@@ -42,6 +42,9 @@ REGION = frozenset({"region_contact"})
 BASE = frozenset({"base_contact"})
 TRAINEE = frozenset({"trainee"})
 READERS = ADMIN | REGION | BASE
+# A trainee passes the role check of a batch's reads and then finds no batch (404): another
+# batch's roster is not theirs to know of (their own batches: GET /me/batches).
+BATCH_READERS = READERS | TRAINEE
 
 
 def trainee_out(session: Session, t: Trainee) -> TraineeOut:
@@ -79,12 +82,14 @@ def add_trainee(call: Call, batch_id: str) -> TraineeOut:
     return trainee_out(call.me, rosters.add(call.me, batch_id, call.body.model_dump()))
 
 
-@route(bp, "/batches/{batch_id}/trainees", roles=READERS, response=TraineeOut, summary="批次研修人员名单")
+@route(
+    bp, "/batches/{batch_id}/trainees", roles=BATCH_READERS, response=TraineeOut, summary="批次研修人员名单"
+)
 def list_trainees(call: Call, batch_id: str) -> list[TraineeOut]:
     return [trainee_out(call.me, t) for t in rosters.roster(call.me, batch_id)]
 
 
-@route(bp, "/trainees/{trainee_id}", roles=READERS, response=TraineeOut, summary="查看研修人员")
+@route(bp, "/trainees/{trainee_id}", roles=BATCH_READERS, response=TraineeOut, summary="查看研修人员")
 def get_trainee(call: Call, trainee_id: str) -> TraineeOut:
     return trainee_out(call.me, rosters.readable_trainee(call.me, trainee_id)[0])
 
@@ -273,7 +278,7 @@ def programme_archive(call: Call, programme_id: str) -> list[ArchiveBatchOut]:
 @route(
     bp,
     "/batches/{batch_id}/archive",
-    roles=READERS,
+    roles=BATCH_READERS,
     response=BatchArchiveOut,
     summary="批次研修档案：每位研修人员的报到、签到与成果",
 )

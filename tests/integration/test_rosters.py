@@ -302,7 +302,7 @@ def _trainee_token(api: Api, phone: str) -> str:
 
 def test_registration_and_check_in(api: Api, w: dict) -> None:
     b1, b3 = w["batches"][0], w["batches"][2]
-    fill(api, w["a"], b1, n=2)
+    team = fill(api, w["a"], b1, n=2)
     fill(api, w["a"], b3, n=1, first=5)
     api.call("POST", f"/batches/{b1}/roster/confirm", w["a"])
     api.call("POST", f"/batches/{b3}/roster/confirm", w["a"])
@@ -348,7 +348,13 @@ def test_registration_and_check_in(api: Api, w: dict) -> None:
     r = api.call("POST", f"/batches/{b1}/registration", member)
     assert r.status_code == 409 and r.data["error"]["code"] == "deadline_passed"
     # Roles: a trainee cannot read rosters
-    assert error_of(api.call("GET", f"/batches/{b1}/trainees", member)) == (403, "forbidden")
+    # Another trainee's batch, or even their own, is not theirs to read through the roster routes
+    assert error_of(api.call("GET", f"/batches/{b1}/trainees", member)) == (404, "batch_not_found")
+    assert error_of(api.call("GET", f"/batches/{b1}/archive", member)) == (404, "batch_not_found")
+    assert error_of(api.call("GET", f"/trainees/{team[0]['trainee_id']}", member)) == (
+        404,
+        "trainee_not_found",
+    )
 
 
 def test_base_contact_sees_its_batches_and_gives_feedback(api: Api, admin: str, w: dict) -> None:
