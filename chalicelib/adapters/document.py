@@ -102,6 +102,27 @@ def _toc(document: object) -> None:
         run._r.append(element)
 
 
+def _word_image(data: bytes) -> bytes:
+    """Word takes PNG, JPEG and GIF but not WebP (an allowed upload): WebP goes in as PNG."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        from PIL import Image
+
+        out = io.BytesIO()
+        Image.open(io.BytesIO(data), formats=["WEBP"]).save(out, "PNG")
+        return out.getvalue()
+    return data
+
+
+def _update_fields_on_open(document: object) -> None:
+    """Ask Word to fill the table of contents when the file is opened, not on a right-click."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    document.settings.element.append(update)  # type: ignore[attr-defined]
+
+
 def build_yearbook(
     title: str, subtitle: str, sections: Sequence[Section], image: Callable[[str], bytes | None]
 ) -> bytes:
@@ -110,6 +131,7 @@ def build_yearbook(
     from docx.shared import Cm, Pt
 
     document = Document()
+    _update_fields_on_open(document)
     cover = document.add_paragraph()
     cover.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for _ in range(8):
@@ -134,7 +156,7 @@ def build_yearbook(
                         data = image(value)
                         if data:
                             try:
-                                document.add_picture(io.BytesIO(data), width=Cm(12))
+                                document.add_picture(io.BytesIO(_word_image(data)), width=Cm(12))
                             except Exception:  # noqa: BLE001 - a picture Word cannot take is left out, not the book
                                 document.add_paragraph("［图片无法嵌入］")
                     elif kind == "h":
