@@ -14,7 +14,10 @@ from chalicelib.domain.records import Upload
 
 
 def _upload(m: UploadModel) -> Upload:
-    return Upload(m.upload_id, m.account_id, m.s3_key, m.content_type, m.status, m.reason, m.clean_key)
+    created_at = datetime.fromisoformat(m.created_key.split("#", 1)[0])
+    return Upload(
+        m.upload_id, m.account_id, m.s3_key, m.content_type, m.status, m.reason, m.clean_key, created_at
+    )
 
 
 def put(u: Upload, now: datetime) -> None:

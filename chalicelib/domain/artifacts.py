@@ -28,6 +28,10 @@ MAX_HTML_BYTES = 120_000
 RESTORE_DAYS = 30
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP", "image/gif": "GIF"}
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# The presigned POST is good for UPLOAD_WINDOW; an upload whose object has not landed well
+# after that never will, and is settled as rejected ("expired") rather than left pending.
+UPLOAD_WINDOW = timedelta(minutes=5)
+UPLOAD_ABANDONED = timedelta(minutes=15)
 MAX_IMAGE_PIXELS = 40_000_000  # ~6300 x 6300: any photo a phone takes, far from a bomb
 
 TAGS = {

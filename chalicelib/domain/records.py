@@ -187,6 +187,7 @@ class Upload:
     status: str = "pending"  # pending | ready | rejected
     reason: str | None = None
     clean_key: str | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.adapters import clock, images, secrets, storage
 from chalicelib.db import uploads
-from chalicelib.domain.artifacts import MAX_IMAGE_BYTES, check_image
+from chalicelib.domain.artifacts import MAX_IMAGE_BYTES, UPLOAD_ABANDONED, UPLOAD_WINDOW, check_image
 from chalicelib.domain.records import Session, Upload
 from chalicelib.observability import logger, metrics
 
@@ -21,7 +21,8 @@ def start(session: Session, content_type: str, size: int) -> tuple[Upload, dict[
     upload_id = secrets.new_id()
     upload = Upload(upload_id, session.account_id, f"uploads/{session.account_id}/{upload_id}", content_type)
     uploads.put(upload, clock.now())
-    return upload, storage.presigned_post(upload.s3_key, content_type, MAX_IMAGE_BYTES)
+    expires = int(UPLOAD_WINDOW.total_seconds())
+    return upload, storage.presigned_post(upload.s3_key, content_type, MAX_IMAGE_BYTES, expires=expires)
 
 
 def check(upload: Upload) -> Upload:
@@ -31,6 +32,10 @@ def check(upload: Upload) -> Upload:
         return upload
     data = storage.read(upload.s3_key, MAX_IMAGE_BYTES)
     if data is None:
+        if upload.created_at and clock.now() - upload.created_at > UPLOAD_ABANDONED:
+            # Its POST expired long ago: nothing will land. Settled, it leaves the sweep's query.
+            uploads.settle(upload.upload_id, "rejected", "expired", None, None)
+            return Upload(**{**upload.__dict__, "status": "rejected", "reason": "expired"})
         return upload
     try:
         if len(data) > MAX_IMAGE_BYTES:

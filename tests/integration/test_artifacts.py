@@ -148,6 +148,27 @@ def test_upload_is_a_presigned_post_bounded_by_size_and_type(api: Api, w: dict) 
     assert svg.status_code == 422 and "content_type" in svg.data["error"]["fields"]
 
 
+def test_an_upload_whose_image_never_lands_is_settled_as_expired(api: Api, w: dict) -> None:
+    # Given an upload started and never posted, and one posted a moment later
+    tokens = at(api, IN_SESSION)
+    started = api.call("POST", "/uploads", tokens["t1"], {"content_type": "image/png", "size": 1000})
+    abandoned = started.data["upload_id"]
+    # When the sweep runs within the POST's validity, the first stays pending
+    assert JOBS["uploads"]() == {"checked": 0}
+    assert UploadModel.get(abandoned).status == "pending"
+    # When it runs well after the POST expired
+    clock.advance(timedelta(minutes=16))
+    JOBS["uploads"]()
+    # Then it is settled as expired, out of the sweep's way
+    stored = UploadModel.get(abandoned)
+    assert (stored.status, stored.reason, stored.pending) == ("rejected", "expired", None)
+    # And an image that does land later is still checked and made ready
+    late, posted = upload(api, tokens["t1"], png())
+    assert posted.status_code == 204
+    assert JOBS["uploads"]() == {"checked": 1}
+    assert UploadModel.get(late).status == "ready"
+
+
 def test_clean_image_has_no_exif_and_is_ready(api: Api, w: dict) -> None:
     tokens = at(api, IN_SESSION)
     upload_id, posted = upload(api, tokens["t1"], jpeg_with_gps(), "image/jpeg")
