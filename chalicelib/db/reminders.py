@@ -31,7 +31,13 @@ from chalicelib.domain.records import Batch, Message, Trainee
 
 
 def unconfirmed_batches(programme_id: str) -> list[Batch]:
-    return [batch_from_model(m) for m in BatchModel.by_awaiting_roster.query(programme_id)]
+    """The allocated batches whose roster is not confirmed. The index may lag a moment behind
+    a confirmation, so what it lists is read again, strongly, and the confirmed dropped."""
+    ids = [m.batch_id for m in BatchModel.by_awaiting_roster.query(programme_id)]
+    if not ids:
+        return []
+    fresh = BatchModel.batch_get(ids, consistent_read=True)
+    return [batch_from_model(m) for m in fresh if m.awaiting_roster and m.roster_status == "open"]
 
 
 def unregistered(programme_id: str) -> list[Trainee]:
@@ -90,6 +96,11 @@ def _guard(tx: Any, guard: tuple[str, ...] | None) -> None:
     elif kind == "outcome":
         condition = TraineeModel.outcome_count.does_not_exist() | (TraineeModel.outcome_count == 0)
         tx.condition_check(TraineeModel, key[0], condition=condition, tag="done")
+    elif kind == "roster":
+        for batch_id in key:  # the batches the reminder lists are all still unconfirmed
+            tx.condition_check(
+                BatchModel, batch_id, condition=BatchModel.awaiting_roster.exists(), tag="done"
+            )
 
 
 def record_once(claim: str, messages: list[Message], guard: tuple[str, ...] | None) -> bool:

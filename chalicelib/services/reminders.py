@@ -73,12 +73,15 @@ def _roster(run: _Run, p: Programme) -> None:
         if batch.region_id:
             per_region[batch.region_id].append(batch)
     for region_id, (region, contact) in run.contacts(set(per_region)).items():
-        lines = [batch_line(b) for b in sorted(per_region[region_id], key=lambda b: b.start_date)]
+        batches = sorted(per_region[region_id], key=lambda b: b.start_date)
         run.send(
             "roster",
             p,
             contact,
-            texts.roster_reminder(region.name, lines, _shanghai(p.roster_deadline), run.site),
+            texts.roster_reminder(
+                region.name, [batch_line(b) for b in batches], _shanghai(p.roster_deadline), run.site
+            ),
+            ("roster", *(b.batch_id for b in batches)),
         )
 
 

@@ -159,6 +159,28 @@ def test_roster_reminder_to_contacts_with_unconfirmed_rosters(api: Api, w: dict)
     assert "2026-09-07至2026-09-18" in reminders_to(A, "名单尚未最终确认")[0]
 
 
+def test_a_roster_confirmed_just_before_nine_gets_no_reminder_though_the_index_lags(
+    api: Api, w: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.db.models import BatchModel
+
+    # Given region A confirms its roster at 08:59 on the reminder's day
+    clock.set_now(nine_am(8, 28) - timedelta(minutes=1))
+    token = api.login(A, STRONG).data["token"]
+    trainee = {"name": "甲", "gender": "male", "phone": "13600000009", "unit": "学校", "team_role": "leader"}
+    assert api.call("POST", f"/batches/{w['batches'][0]}/trainees", token, trainee).status_code == 201
+    assert api.call("POST", f"/batches/{w['batches'][0]}/roster/confirm", token).status_code == 200
+    # And the index of unconfirmed rosters still lists it at 09:00 (it lags the table a moment)
+    stale = BatchModel.get(w["batches"][0])
+    stale.awaiting_roster = w["pid"]
+    real = BatchModel.by_awaiting_roster.query
+    monkeypatch.setattr(BatchModel.by_awaiting_roster, "query", lambda pid, **kw: [stale, *real(pid, **kw)])
+    # When the 09:00 job runs, then A's contact gets no roster reminder, B's does
+    JOBS["reminders"](nine_am(8, 28))
+    assert reminders_to(A, "名单尚未最终确认") == []
+    assert len(reminders_to(B, "名单尚未最终确认")) == 1
+
+
 def test_registration_reminder_two_days_before_with_a_summary(api: Api, w: dict) -> None:
     confirm_b_with_trainees(api, w)
     registered = api.login(T[0], "Trainee-Secret-0").data["token"]
