@@ -285,7 +285,17 @@ def programme_archive(call: Call, programme_id: str) -> list[ArchiveBatchOut]:
 def batch_archive(call: Call, batch_id: str) -> BatchArchiveOut:
     batch, rows = archive.batch_archive(call.me, batch_id)
     [summary] = archive.programme_archive_rows([batch])
-    trainees = [{**r, "registered_at": shanghai(r["registered_at"])} for r in rows]
+    trainees = [
+        {
+            **r,
+            "registered_at": shanghai(r["registered_at"]),
+            "artifact_list": [
+                {**a, "created_at": shanghai(a["created_at"]), "deleted_at": shanghai(a["deleted_at"])}
+                for a in r["artifact_list"]
+            ],
+        }
+        for r in rows
+    ]
     return BatchArchiveOut(batch=_archive_row(summary), trainees=trainees)
 
 

@@ -226,6 +226,11 @@ def featured(programme_id: str | None, limit: int, cursor: str | None) -> Page:
     return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
+def of_batch(batch_id: str) -> list[Artifact]:
+    """A batch's artifacts, deleted ones too, oldest first: one Query on by_batch."""
+    return [_artifact(m) for m in ArtifactModel.by_batch.query(batch_id)]
+
+
 def outcomes(programme_id: str) -> list[Artifact]:
     """A programme's outcomes by stage, then base, then time (the yearbook's order)."""
     rows = ArtifactModel.by_programme.query(

@@ -524,6 +524,16 @@ class ArtifactsByProgramme(GlobalSecondaryIndex["ArtifactModel"]):
     programme_key = UnicodeAttribute(range_key=True)
 
 
+class ArtifactsByBatch(GlobalSecondaryIndex["ArtifactModel"]):
+    """Query one batch's artifacts, oldest first (the batch's archive: who wrote what)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_batch"
+
+    batch_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class ArtifactModel(Model):
     """A reflection, insight or outcome. What its lists show (programme, dates, author and
     region names) is copied in at creation, so each list is one Query. `version` rises by
@@ -561,6 +571,7 @@ class ArtifactModel(Model):
     by_author = ArtifactsByAuthor()
     by_featured = ArtifactsFeatured()
     by_programme = ArtifactsByProgramme()
+    by_batch = ArtifactsByBatch()
 
 
 class ArtifactVersionModel(Model):

@@ -135,6 +135,16 @@ class ArchiveBatchOut(Output):
     artifacts: int
 
 
+class ArchiveArtifactOut(Output):
+    artifact_id: str
+    kind: str
+    title: str
+    created_at: str
+    featured: bool
+    # Only the office sees deleted ones (to restore within 30 days); others never see them.
+    deleted_at: str | None = None
+
+
 class ArchiveTraineeOut(Output):
     trainee_id: str
     name: str
@@ -144,6 +154,8 @@ class ArchiveTraineeOut(Output):
     checkin_days: int
     session_days: int
     artifacts: int
+    # What the trainee wrote, to open with GET /artifacts/{artifact_id} (and feature or restore)
+    artifact_list: list[ArchiveArtifactOut] = []
 
 
 class BatchArchiveOut(Output):

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets, storage
 from chalicelib.adapters.spreadsheet import XLSX, build_xlsx
-from chalicelib.db import catalog, exports, rosters
+from chalicelib.db import artifacts, catalog, exports, rosters
 from chalicelib.domain.accounts import mask_phone
 from chalicelib.domain.deadlines import days
 from chalicelib.domain.errors import ForbiddenError, NotFoundError, ValidationFailedError
@@ -80,8 +80,27 @@ def _trainee_row(t: Trainee) -> dict[str, Any]:
 
 
 def batch_archive(session: Session, batch_id: str) -> tuple[Batch, list[dict[str, Any]]]:
+    """Per trainee: registration, check-ins, and the artifacts written (the office sees the
+    deleted ones too, to restore them; the region and base contacts see the others)."""
     batch = readable_batch(session, batch_id)
-    return batch, [_trainee_row(t) for t in rosters.of_batch(batch.batch_id)]
+    written: dict[str, list[dict[str, Any]]] = {}
+    for a in artifacts.of_batch(batch.batch_id):
+        if a.deleted_at is not None and session.role != Role.admin:
+            continue
+        written.setdefault(a.trainee_id, []).append(
+            {
+                "artifact_id": a.artifact_id,
+                "kind": a.kind,
+                "title": a.title,
+                "created_at": a.created_at,
+                "featured": a.featured,
+                "deleted_at": a.deleted_at,
+            }
+        )
+    rows = []
+    for t in rosters.of_batch(batch.batch_id):
+        rows.append({**_trainee_row(t), "artifact_list": written.get(t.trainee_id, [])})
+    return batch, rows
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -406,3 +406,28 @@ def test_yearbook_is_built_by_the_job_and_opens(api: Api, w: dict) -> None:
     )
     assert index[0][:4] == ("序号", "学段", "研修基地", "标题") and len(index) == 3
     assert JOBS["exports"]() == {"built": 0}
+
+
+def test_the_batch_archive_lists_what_each_trainee_wrote(api: Api, w: dict) -> None:
+    # Given trainee 1 wrote two reflections and deleted one
+    tokens = at(api, IN_SESSION)
+    kept = api.call("POST", "/artifacts", tokens["t1"], _reflection(w["batch"], title="第一天")).data
+    gone = api.call("POST", "/artifacts", tokens["t1"], _reflection(w["batch"], title="第二天")).data
+    assert api.call("DELETE", f"/artifacts/{gone['artifact_id']}", tokens["t1"]).status_code == 204
+
+    def listed(token: str) -> dict[str, list[dict]]:
+        rows = api.call("GET", f"/batches/{w['batch']}/archive", token).data["trainees"]
+        return {r["name"]: r["artifact_list"] for r in rows}
+
+    # Then the region and base contacts see the kept one, and can open it by its id
+    for who in ("contact", "base"):
+        seen = [a for items in listed(tokens[who]).values() for a in items]
+        assert [(a["artifact_id"], a["title"], a["kind"]) for a in seen] == [
+            (kept["artifact_id"], "第一天", "reflection")
+        ], who
+        assert api.call("GET", f"/artifacts/{kept['artifact_id']}", tokens[who]).status_code == 200
+    # And the office sees the deleted one too, marked, and restores it from there
+    seen = {a["artifact_id"]: a for items in listed(tokens["admin"]).values() for a in items}
+    assert seen[gone["artifact_id"]]["deleted_at"] and seen[kept["artifact_id"]]["deleted_at"] is None
+    assert api.call("POST", f"/artifacts/{gone['artifact_id']}/restore", tokens["admin"]).status_code == 200
+    assert len([a for items in listed(tokens["contact"]).values() for a in items]) == 2
