@@ -88,9 +88,10 @@ def list_demands(call: Call, programme_id: str) -> Page:
     summary="分配方案：commit=false 预览，commit=true 执行并通知实验区联系人",
 )
 def allocate(call: Call, programme_id: str) -> AllocationOut:
-    plan, committed = allocation.run(programme_id, call.body.commit)
+    plan, committed, plan_id = allocation.run(programme_id, call.body.commit, call.body.plan_id)
     return AllocationOut.model_validate(
-        {"committed": committed, "assignments": plan.assignments, "unmet": plan.unmet}, from_attributes=True
+        {"committed": committed, "assignments": plan.assignments, "unmet": plan.unmet, "plan_id": plan_id},
+        from_attributes=True,
     )
 
 

@@ -69,6 +69,9 @@ class DemandFormOut(Output):
 
 class AllocationIn(Input):
     commit: bool = False
+    # A preview's plan_id: the commit applies exactly that plan (a batch given away by hand
+    # since is reported unmet, taken_concurrently). Without it, the commit plans afresh.
+    plan_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = None
 
 
 class AssignmentOut(Output):
@@ -93,6 +96,7 @@ class AllocationOut(Output):
     committed: bool
     assignments: list[AssignmentOut]
     unmet: list[UnmetOut]
+    plan_id: str | None = None  # a preview's, to commit exactly this plan
 
 
 class BatchRegionIn(Input):

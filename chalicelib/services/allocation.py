@@ -8,10 +8,12 @@ holding its batches and changes nothing."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import asdict, replace
 
-from chalicelib.adapters import clock
+from chalicelib.adapters import clock, storage
+from chalicelib.adapters.secrets import new_id
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, demands
 from chalicelib.domain import allocation as solver
@@ -92,50 +94,97 @@ def _take(programme: Programme, region_id: str, picks: list[tuple[Batch, str]]) 
     return skipped
 
 
-def run(programme_id: str, commit: bool) -> tuple[solver.Plan, bool]:
+MAX_PLAN_BYTES = 20 * 1024 * 1024  # 10,000 demands' plan is a few MB
+
+
+def _plan_key(programme_id: str, plan_id: str) -> str:
+    return f"plans/{programme_id}/{plan_id}.json"
+
+
+def _keep(programme_id: str, plan: solver.Plan) -> str:
+    """Store a preview's plan (S3, beside the exports) so that a commit can apply it exactly."""
+    plan_id = new_id()
+    body = {"assignments": [asdict(a) for a in plan.assignments], "unmet": [asdict(u) for u in plan.unmet]}
+    storage.put_object(_plan_key(programme_id, plan_id), json.dumps(body).encode(), "application/json")
+    return plan_id
+
+
+def _kept(programme_id: str, plan_id: str) -> solver.Plan:
+    data = storage.read(_plan_key(programme_id, plan_id), MAX_PLAN_BYTES)
+    if data is None:
+        raise NotFoundError("plan_not_found")
+    body = json.loads(data)
+    return solver.Plan(
+        assignments=[solver.Assignment(**a) for a in body["assignments"]],
+        unmet=[solver.Unmet(**u) for u in body["unmet"]],
+    )
+
+
+def run(programme_id: str, commit: bool, plan_id: str | None = None) -> tuple[solver.Plan, bool, str | None]:
+    """Preview (a plan, stored under the returned plan_id) or commit (the stored plan if a
+    plan_id is given, else a fresh one). Returns (the plan as applied, committed, plan_id)."""
     programme = _programme(programme_id)
     to_place, batches = _inputs(programme_id)
-    plan = solver.plan(to_place, _free(batches), {b.stage for b in batches})
+    if commit and plan_id:
+        plan = _kept(programme_id, plan_id)
+    else:
+        plan = solver.plan(to_place, _free(batches), {b.stage for b in batches})
     if not commit:
-        return plan, False
+        return plan, False, _keep(programme_id, plan)
     by_id = {b.batch_id: b for b in batches}
+    # A previewed batch already given to its demand (this plan committed before) is done; one
+    # given to anyone else by hand since the preview is lost to this commit, reported unmet.
+    done = {
+        a.batch_id
+        for a in plan.assignments
+        if a.batch_id in by_id and by_id[a.batch_id].demand_id == a.demand_id
+    }
+    lost = {
+        a.batch_id
+        for a in plan.assignments
+        if a.batch_id not in done and (a.batch_id not in by_id or by_id[a.batch_id].region_id is not None)
+    }
     per_region: dict[str, list[solver.Assignment]] = defaultdict(list)
     for a in plan.assignments:
-        per_region[a.region_id].append(a)
-    lost: set[str] = set()
+        if a.batch_id not in done and a.batch_id not in lost:
+            per_region[a.region_id].append(a)
     for region_id in sorted(per_region):
         lost |= _take(programme, region_id, [(by_id[a.batch_id], a.demand_id) for a in per_region[region_id]])
     if lost:
-        # Report each item that lost a batch to a concurrent change as unmet, not overwritten.
-        kept = [a for a in plan.assignments if a.batch_id not in lost]
-        short: Counter[tuple[str, str]] = Counter(
-            (a.demand_id, a.stage) for a in plan.assignments if a.batch_id in lost
-        )
-        unmet = [u for u in plan.unmet if (u.demand_id, u.stage) not in short]
-        for item in to_place:
-            for line in item.items:
-                if (item.demand_id, line.stage) in short:
-                    got = line.held_batches + sum(
-                        1 for a in kept if (a.demand_id, a.stage) == (item.demand_id, line.stage)
-                    )
-                    need = got + short[(item.demand_id, line.stage)]
-                    unmet.append(
-                        solver.Unmet(
-                            item.demand_id,
-                            item.region_id,
-                            line.stage,
-                            line.places,
-                            need,
-                            got,
-                            "taken_concurrently",
-                        )
-                    )
-        plan = replace(plan, assignments=kept, unmet=unmet)
+        plan = _with_lost(plan, lost, to_place)
     logger.info(
         "allocation committed",
         extra={"programme_id": programme_id, "batches": len(plan.assignments), "unmet": len(plan.unmet)},
     )
-    return plan, True
+    return plan, True, plan_id
+
+
+def _with_lost(plan: solver.Plan, lost: set[str], to_place: list[solver.DemandToPlace]) -> solver.Plan:
+    """Each item that lost a batch to a concurrent change is reported unmet, not overwritten."""
+    kept = [a for a in plan.assignments if a.batch_id not in lost]
+    short: Counter[tuple[str, str]] = Counter(
+        (a.demand_id, a.stage) for a in plan.assignments if a.batch_id in lost
+    )
+    unmet = [u for u in plan.unmet if (u.demand_id, u.stage) not in short]
+    for item in to_place:
+        for line in item.items:
+            if (item.demand_id, line.stage) in short:
+                got = line.held_batches + sum(
+                    1 for a in kept if (a.demand_id, a.stage) == (item.demand_id, line.stage)
+                )
+                need = got + short[(item.demand_id, line.stage)]
+                unmet.append(
+                    solver.Unmet(
+                        item.demand_id,
+                        item.region_id,
+                        line.stage,
+                        line.places,
+                        need,
+                        got,
+                        "taken_concurrently",
+                    )
+                )
+    return replace(plan, assignments=kept, unmet=unmet)
 
 
 def allocate_by_hand(batch_id: str, region_id: str) -> Batch:

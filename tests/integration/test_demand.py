@@ -238,6 +238,41 @@ def test_commit_does_not_overwrite_a_batch_taken_by_hand_in_between(
     assert all(a["batch_id"] != stolen[0] for a in r["assignments"])
 
 
+def test_commit_of_a_preview_applies_it_and_reports_a_batch_given_by_hand_since(
+    api: Api, admin: str, world: dict
+) -> None:
+    # Given two regions' demands and the office's preview of the plan
+    pid = world["pid"]
+    api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=5))
+    api.call("POST", f"/programmes/{pid}/demands", world["b"], _demand(places=5))
+    preview = api.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": False}).data
+    assert preview["committed"] is False and preview["plan_id"]
+    planned = {a["region_id"]: a["batch_id"] for a in preview["assignments"]}
+    # When, before committing, the office gives A's previewed batch to B by hand
+    a_batch, b_batch = planned[world["ra"]], planned[world["rb"]]
+    assert api.call("PUT", f"/batches/{a_batch}/region", admin, {"region_id": world["rb"]}).status_code == 200
+    # And commits the preview
+    r = api.call(
+        "POST", f"/programmes/{pid}/allocation", admin, {"commit": True, "plan_id": preview["plan_id"]}
+    )
+    assert r.status_code == 200, r.data
+    # Then B keeps both, the rest of the preview is applied as previewed, and A's item is
+    # reported unmet because of the change, not re-planned onto another batch
+    assert BatchModel.get(a_batch).region_id == world["rb"]
+    assert BatchModel.get(b_batch).region_id == world["rb"]
+    assert [a["batch_id"] for a in r.data["assignments"]] == [b_batch]
+    [unmet] = [u for u in r.data["unmet"] if u["region_id"] == world["ra"]]
+    assert unmet["reason"] == "taken_concurrently"
+    # And committing the same preview again changes nothing and reports the same
+    again = api.call(
+        "POST", f"/programmes/{pid}/allocation", admin, {"commit": True, "plan_id": preview["plan_id"]}
+    )
+    assert again.data["assignments"] == r.data["assignments"]
+    # And a plan_id that was never issued is refused
+    missing = api.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": True, "plan_id": "0" * 32})
+    assert error_of(missing) == (404, "plan_not_found")
+
+
 def test_manual_allocation_and_freeing(api: Api, admin: str, world: dict) -> None:
     pid, junior = world["pid"], world["batches"][3]
     # A region with no demand for the stage cannot be given the batch
