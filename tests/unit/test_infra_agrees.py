@@ -158,3 +158,20 @@ def test_every_chalice_role_runs_under_the_function_policy() -> None:
     for name, props in roles.items():
         # Policies [] replaces the list Chalice copies from .chalice/policy.json.
         assert props == {"Policies": [], "ManagedPolicyArns": [{"Ref": "FunctionPolicy"}]}, name
+
+
+def test_the_image_check_has_memory_for_the_largest_image_it_accepts() -> None:
+    # An image of MAX_IMAGE_PIXELS decodes to 4 bytes a pixel, and a conversion copies it:
+    # the S3-event Lambda needs that twice over, beyond the runtime's own (~100 MB)
+    import json
+    from pathlib import Path
+
+    from chalice.config import Config
+
+    from chalicelib.domain.artifacts import MAX_IMAGE_PIXELS
+
+    disk = json.loads((Path(__file__).resolve().parents[2] / ".chalice" / "config.json").read_text())
+    needed_mb = 2 * 4 * MAX_IMAGE_PIXELS / 2**20 + 100
+    for stage in disk["stages"]:
+        config = Config(chalice_stage=stage, function_name="on_s3_event", config_from_disk=disk)
+        assert config.lambda_memory_size >= needed_mb, (stage, config.lambda_memory_size, needed_mb)
