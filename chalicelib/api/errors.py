@@ -38,6 +38,7 @@ MESSAGES: dict[str, str] = {
     "base_not_found": "研修基地不存在",
     "batch_not_found": "批次不存在",
     "plan_not_found": "分配方案不存在或已过期，请重新预览",
+    "demand_already_served": "该实验区此学段申请的名额已全部分配，不能再分配批次",
     "conflict": "与当前数据冲突，请刷新后重试",
     "phone_taken": "该手机号已被其他账号使用",
     "quota_below_held": "名额不能少于该实验区已申请的名额",

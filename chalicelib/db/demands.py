@@ -189,12 +189,13 @@ def all_for_programme(programme_id: str) -> list[Demand]:
     return [_demand(m) for m in DemandModel.query(programme_id)]
 
 
-def region_has_demand_for(programme_id: str, region_id: str, stage: str) -> Demand | None:
-    """The region's earliest demand with a line for `stage`."""
-    for m in DemandModel.by_region.query(f"{programme_id}#{region_id}"):
-        if any(i.stage == stage for i in m.items):
-            return _demand(m)
-    return None
+def region_demands_for(programme_id: str, region_id: str, stage: str) -> list[Demand]:
+    """The region's demands with a line for `stage`, earliest first."""
+    return [
+        _demand(m)
+        for m in DemandModel.by_region.query(f"{programme_id}#{region_id}")
+        if any(i.stage == stage for i in m.items)
+    ]
 
 
 # --- the allocation's batch writes -----------------------------------------------------

@@ -193,11 +193,24 @@ def allocate_by_hand(batch_id: str, region_id: str) -> Batch:
         raise NotFoundError("batch_not_found")
     if catalog.get_region(region_id) is None:
         raise NotFoundError("region_not_found")
-    demand = demands.region_has_demand_for(batch.programme_id, region_id, batch.stage)
-    if demand is None:
+    asked = demands.region_demands_for(batch.programme_id, region_id, batch.stage)
+    if not asked:
         raise ConflictError("no_demand_for_stage")
     if batch.region_id is not None:
         raise ConflictError("batch_taken")
+    # The earliest of its demand lines for the stage still short of seats: a region gets by
+    # hand no more than it asked for (its places, not a number of batches)
+    _, seats = solver.holdings(catalog.region_batches(batch.programme_id, region_id))
+    demand = next(
+        (
+            d
+            for d in asked
+            if seats[(d.demand_id, batch.stage)] < sum(i.places for i in d.items if i.stage == batch.stage)
+        ),
+        None,
+    )
+    if demand is None:
+        raise ConflictError("demand_already_served")
     if _take(_programme(batch.programme_id), region_id, [(batch, demand.demand_id)]):
         raise ConflictError("batch_taken")
     return replace(batch, region_id=region_id, demand_id=demand.demand_id)

@@ -298,6 +298,37 @@ def test_manual_allocation_and_freeing(api: Api, admin: str, world: dict) -> Non
     assert r.status_code == 404 and r.data["error"]["code"] == "region_not_found"
 
 
+def test_a_region_gets_by_hand_no_more_than_it_asked_for(api: Api, admin: str, world: dict) -> None:
+    # Given region A asked for 5 primary places, and 10 more in a later demand
+    pid, (b1, b2, b3) = world["pid"], world["batches"][:3]
+    api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=5))
+    clock.advance(timedelta(seconds=1))
+    later = api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=10)).data
+    # When the office gives it primary batches by hand, one after another
+    first = api.call("PUT", f"/batches/{b1}/region", admin, {"region_id": world["ra"]})
+    second = api.call("PUT", f"/batches/{b2}/region", admin, {"region_id": world["ra"]})
+    third = api.call("PUT", f"/batches/{b3}/region", admin, {"region_id": world["ra"]})
+    # Then the first serves the earlier demand, the next ones the later demand's 10 places
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert BatchModel.get(b2).demand_id == BatchModel.get(b3).demand_id == later["demand_id"]
+    # And once every place asked for is seated, another batch is refused
+    b4 = api.call(
+        "POST",
+        f"/programmes/{pid}/batches",
+        admin,
+        {
+            "base_id": BatchModel.get(b1).base_id,
+            "stage": "primary",
+            "start_date": "2026-12-07",
+            "end_date": "2026-12-18",
+            "study_type": "placement",
+        },
+    ).data["batch_id"]
+    r = api.call("PUT", f"/batches/{b4}/region", admin, {"region_id": world["ra"]})
+    assert error_of(r) == (409, "demand_already_served")
+    assert BatchModel.get(b4).region_id is None
+
+
 def test_allocation_routes_are_the_offices(api: Api, world: dict) -> None:
     r = api.call("POST", f"/programmes/{world['pid']}/allocation", world["a"], {"commit": True})
     assert error_of(r) == (403, "forbidden")

@@ -283,6 +283,9 @@ def test_quiet_hours_hold_sms_until_eight_except_credentials(api: Api, admin: st
         },
     ).data["batch_id"]
     before = len(reminders_to(A, "已为您分配"))  # the fixture's allocation, told by day
+    more = {"study_type": "placement", "purpose": "学习", "items": [{"stage": "primary", "places": 5}]}
+    contact = api.login(A, STRONG).data["token"]
+    assert api.call("POST", f"/programmes/{w['pid']}/demands", contact, more).status_code == 201
     assert (
         api.call("PUT", f"/batches/{junior}/region", admin, {"region_id": w["regions"][A]}).status_code == 200
     )
