@@ -566,3 +566,40 @@ def test_a_confirmation_of_a_roster_read_before_a_change_is_refused(api: Api, w:
     assert rosters_repo.lock(batch, batch.region_id, clock.now(), [], read) is False
     assert BatchModel.get(b1).roster_status == "open"
     assert rosters_repo.lock(batch, batch.region_id, clock.now(), [], rosters_repo.of_batch(b1)) is True
+
+
+def test_deadlines_to_the_second_and_the_errors_of_an_empty_or_clashing_roster(
+    api: Api, admin: str, w: dict
+) -> None:
+    b1, b2 = w["batches"][0], w["batches"][1]
+    # An empty roster cannot be confirmed
+    assert error_of(api.call("POST", f"/batches/{b2}/roster/confirm", w["a"])) == (409, "roster_empty")
+    # A trainee whose phone is a contact's cannot be given a trainee account: nothing is locked
+    api.call("POST", f"/batches/{b2}/trainees", w["a"], person(1, "leader", phone=B))
+    assert error_of(api.call("POST", f"/batches/{b2}/roster/confirm", w["a"]))[0:2] == (409, "phone_taken")
+    assert BatchModel.get(b2).roster_status == "open"
+    # The roster deadline, 8/31 23:59:59 in Shanghai: a second before, a trainee is added ...
+    fill(api, w["a"], b1, n=2)
+    clock.set_now(datetime(2026, 8, 31, 15, 59, 59, tzinfo=UTC))
+    contact = api.login(A, STRONG).data["token"]
+    assert api.call("POST", f"/batches/{b1}/trainees", contact, person(3)).status_code == 201
+    assert api.call("POST", f"/batches/{b1}/roster/confirm", contact).status_code == 200
+    for n in (1, 2):
+        api.ready_token(f"1360000000{n}", f"Trainee-Secret-{n}")
+    # ... at the deadline, nothing more
+    clock.set_now(datetime(2026, 8, 31, 16, 0, 0, tzinfo=UTC))
+    r = api.call("POST", f"/batches/{b2}/trainees", api.login(A, STRONG).data["token"], person(4))
+    assert error_of(r) == (409, "deadline_passed")
+    # The registration deadline, 9/5 23:59:59: registered a second before, refused at it
+    clock.set_now(datetime(2026, 9, 5, 15, 59, 59, tzinfo=UTC))
+    first = api.login("13600000001", "Trainee-Secret-1").data["token"]
+    assert api.call("POST", f"/batches/{b1}/registration", first).status_code == 200
+    second = api.login("13600000002", "Trainee-Secret-2").data["token"]
+    clock.set_now(datetime(2026, 9, 5, 16, 0, 0, tzinfo=UTC))
+    assert error_of(api.call("POST", f"/batches/{b1}/registration", second)) == (409, "deadline_passed")
+    # In session, the unregistered one cannot check in; the registered one can
+    clock.set_now(datetime(2026, 9, 7, 1, 0, tzinfo=UTC))
+    second = api.login("13600000002", "Trainee-Secret-2").data["token"]
+    assert error_of(api.call("POST", f"/batches/{b1}/checkins", second)) == (409, "not_registered")
+    first = api.login("13600000001", "Trainee-Secret-1").data["token"]
+    assert api.call("POST", f"/batches/{b1}/checkins", first).status_code == 200
