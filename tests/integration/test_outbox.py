@@ -178,3 +178,35 @@ def test_capped_credentials_wait_for_tomorrow_other_sms_are_dropped() -> None:
     assert waiting.status == "queued" and waiting.last_error == "daily_cap"
     JOBS["outbox"](clock.now() + timedelta(days=1))
     assert sms_to("13511112222")[-1] == "账号已开通"
+
+
+@pytest.mark.parametrize("throttled", [2, 5])
+def test_sns_throttling_k_times_then_the_sms_goes_out_once(throttled: int) -> None:
+    from botocore.exceptions import ClientError
+
+    from chalicelib.services import notify
+
+    # Given SNS answers Throttling to the next k publishes
+    remaining = [throttled]
+
+    def throttle(request, **kwargs):  # type: ignore[no-untyped-def]
+        if remaining[0] > 0:
+            remaining[0] -= 1
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "Publish")
+
+    sns = client("sns")
+    sns.meta.events.register_first("before-send.sns.Publish", throttle)
+    try:
+        # When an SMS is sent, and the drain job runs each time its backoff is due
+        message = _recorded("限流后的短信")
+        notify.deliver(message)
+        for _ in range(throttled):
+            clock.advance(timedelta(minutes=20))
+            JOBS["outbox"](clock.now())
+    finally:
+        sns.meta.events.unregister("before-send.sns.Publish", throttle)
+    # Then it went out exactly once, after k refused tries (within the bound of MAX_ATTEMPTS)
+    assert sms_to("13511112222") == ["限流后的短信"]
+    stored = NotificationModel.get(message.message_id)
+    assert (stored.status, stored.attempts) == ("sent", throttled + 1)
+    assert remaining[0] == 0
