@@ -332,3 +332,41 @@ def test_a_region_gets_by_hand_no_more_than_it_asked_for(api: Api, admin: str, w
 def test_allocation_routes_are_the_offices(api: Api, world: dict) -> None:
     r = api.call("POST", f"/programmes/{world['pid']}/allocation", world["a"], {"commit": True})
     assert error_of(r) == (403, "forbidden")
+
+
+def test_a_commit_stands_and_its_messages_wait_when_sns_and_ses_fail(
+    api: Api, admin: str, world: dict
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from chalicelib.adapters.aws import client
+    from chalicelib.db.models import NotificationModel
+    from chalicelib.jobs import JOBS
+
+    # Given a region's demand, and SNS and SES both failing
+    pid = world["pid"]
+    api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=5))
+
+    def down(request, **kwargs):  # type: ignore[no-untyped-def]
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "Send")
+
+    hooks = [(client("sns"), "before-send.sns.Publish"), (client("ses"), "before-send.ses.SendEmail")]
+    for c, event in hooks:
+        c.meta.events.register_first(event, down)
+    try:
+        # When the office commits the allocation
+        r = api.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": True})
+    finally:
+        for c, event in hooks:
+            c.meta.events.unregister(event, down)
+    # Then the allocation stands, and the SMS and e-mail are kept queued, not lost
+    assert r.status_code == 200 and len(r.data["assignments"]) == 1
+    assert BatchModel.get(r.data["assignments"][0]["batch_id"]).region_id == world["ra"]
+    queued = [m for m in NotificationModel.scan() if m.purpose == "allocation"]
+    assert sorted(m.channel for m in queued) == ["email", "sms"] and {m.status for m in queued} == {"queued"}
+    assert [t for t in sms_to(CONTACT_A) if "研修批次" in t] == []
+    # And once SNS and SES are back, the drain job sends each once
+    clock.advance(timedelta(minutes=2))
+    JOBS["outbox"](clock.now())
+    assert len([t for t in sms_to(CONTACT_A) if "已为您分配" in t]) == 1
+    assert len([m for m in emails() if "研修批次分配结果" in m.subject]) == 1
