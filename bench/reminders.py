@@ -406,7 +406,8 @@ def _sms() -> int:
     return len(sns_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].sms_messages)
 
 
-def _daily(recorder: Recorder, now: datetime) -> Run:
+def _job(recorder: Recorder, now: datetime, kind: str) -> Run:
+    """One run of a reminder job ("daily" at 09:00, "checkins" at 10:00) at `now`, measured."""
     from chalicelib.adapters import clock
     from chalicelib.services import reminders
 
@@ -414,20 +415,7 @@ def _daily(recorder: Recorder, now: datetime) -> Run:
     before = _sms()
     with _reading(recorder) as (calls, reads), lean_transactions(), moto_time() as in_moto:
         started, cpu = time.perf_counter(), time.process_time()
-        sent = reminders.daily(now)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return Run(calls, reads, seconds, cpu, in_moto[0], sent, _sms() - before)
-
-
-def _checkins(recorder: Recorder, now: datetime) -> Run:
-    from chalicelib.adapters import clock
-    from chalicelib.services import reminders
-
-    clock.set_now(now)
-    before = _sms()
-    with _reading(recorder) as (calls, reads), lean_transactions(), moto_time() as in_moto:
-        started, cpu = time.perf_counter(), time.process_time()
-        sent = reminders.checkins(now)
+        sent = getattr(reminders, kind)(now)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return Run(calls, reads, seconds, cpu, in_moto[0], sent, _sms() - before)
 
@@ -459,8 +447,8 @@ def _run(recorder: Recorder) -> tuple[dict[str, Any], str]:
         world, build_seconds = _build(api, admin)
         out: dict[str, Any] = {"build": build_seconds, "expected": world.expected}
         for kind, moment, _ in DAYS:
-            out[kind] = _daily(recorder, moment)
-        out["checkin"] = _checkins(recorder, CHECKIN_DAY)
+            out[kind] = _job(recorder, moment, "daily")
+        out["checkin"] = _job(recorder, CHECKIN_DAY, "checkins")
         out["evaluation"], out["ranked"] = _evaluation(recorder, api, world.programme_id)
     return out, prefix
 

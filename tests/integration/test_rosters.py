@@ -433,6 +433,11 @@ def test_archive_and_exports(api: Api, admin: str, w: dict) -> None:
 # --- the office's changes to a confirmed roster, and a reopened one ----------------------------
 
 
+def _replace(api: Api, admin: str, trainee: dict, reason: str, newcomer: dict):  # type: ignore[no-untyped-def]
+    body = {"reason": reason, "trainee": newcomer}
+    return api.call("POST", f"/trainees/{trainee['trainee_id']}/replacement", admin, body)
+
+
 def _confirmed_team(api: Api, w: dict, n: int = 3) -> tuple[str, list[dict]]:
     b1 = w["batches"][0]
     team = fill(api, w["a"], b1, n=n)
@@ -446,13 +451,7 @@ def test_replacing_a_trainee_with_the_same_phone_corrects_the_entry(api: Api, ad
     account_id = TraineeModel.get(team[1]["trainee_id"]).account_id
     assert account_id
     # When the office replaces trainee 2 by the same person with the name corrected
-    fixed = person(2, name="研修二")
-    r = api.call(
-        "POST",
-        f"/trainees/{team[1]['trainee_id']}/replacement",
-        admin,
-        {"reason": "姓名有误", "trainee": fixed},
-    )
+    r = _replace(api, admin, team[1], "姓名有误", person(2, name="研修二"))
     # Then the entry is replaced, keeps the person's account, and the phone's days are its own
     assert r.status_code == 201, r.data
     assert r.data["name"] == "研修二"
@@ -467,13 +466,7 @@ def test_a_refused_replacement_changes_nothing(api: Api, admin: str, w: dict) ->
     b1, team = _confirmed_team(api, w)
     before = sorted(t["trainee_id"] for t in api.call("GET", f"/batches/{b1}/trainees", admin).data)
     # When the office replaces trainee 2 by someone whose phone is a region contact's
-    contact = person(9, phone=B)
-    r = api.call(
-        "POST",
-        f"/trainees/{team[1]['trainee_id']}/replacement",
-        admin,
-        {"reason": "换人", "trainee": contact},
-    )
+    r = _replace(api, admin, team[1], "换人", person(9, phone=B))
     # Then it is refused, and the roster, the audit trail and the batch are as they were
     assert error_of(r) == (409, "phone_taken")
     after = sorted(t["trainee_id"] for t in api.call("GET", f"/batches/{b1}/trainees", admin).data)
@@ -481,10 +474,7 @@ def test_a_refused_replacement_changes_nothing(api: Api, admin: str, w: dict) ->
     assert api.call("GET", f"/batches/{b1}/roster/audit", admin).data == []
     assert ClaimModel.get("phone-day#13600000002#2026-09-07").owner == team[1]["trainee_id"]
     # And the team leader of a confirmed roster is replaced only by another leader
-    member = person(9)
-    r = api.call(
-        "POST", f"/trainees/{team[0]['trainee_id']}/replacement", admin, {"reason": "换人", "trainee": member}
-    )
+    r = _replace(api, admin, team[0], "换人", person(9))
     assert error_of(r) == (422, "validation_failed") and "team_role" in r.data["error"]["fields"]
 
 
@@ -493,13 +483,7 @@ def test_a_new_team_leader_and_the_base_are_told_of_each_other(api: Api, admin: 
     b1, team = _confirmed_team(api, w)
     base_texts = len(sms_to(BASE_PHONE))
     # When the office replaces the leader by a new one
-    leader = person(9, "leader")
-    r = api.call(
-        "POST",
-        f"/trainees/{team[0]['trainee_id']}/replacement",
-        admin,
-        {"reason": "换团长", "trainee": leader},
-    )
+    r = _replace(api, admin, team[0], "换团长", person(9, "leader"))
     assert r.status_code == 201, r.data
     # Then the base contact learns the new leader's name and phone, and the new leader the base's
     told = sms_to(BASE_PHONE)[base_texts:]
