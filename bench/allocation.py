@@ -157,8 +157,11 @@ def networkx_objective(instance: Instance) -> int:
                 items.append((rank, d, item.stage, math.ceil(short / smallest[item.stage])))
     if not items:
         return 0
-    max_k = max(k for *_, k in items)
-    weight = len(instance.free) * (MISMATCH + SPREAD * max_k) + 1
+    # A region's items of one stage and study type share one node per base (its spreading)
+    group_need: dict[tuple[str, str, str], int] = defaultdict(int)
+    for _rank, d, stage, k in items:
+        group_need[(d.region_id, stage, d.study_type)] += k
+    weight = len(instance.free) * (MISMATCH + SPREAD * max(group_need.values())) + 1
     total_ranks = len(demands)
 
     g = nx.MultiDiGraph()
@@ -168,14 +171,19 @@ def networkx_objective(instance: Instance) -> int:
     for i, (rank, d, stage, k) in enumerate(items):
         g.add_edge("source", ("item", i), capacity=k, weight=0)
         g.add_edge(("item", i), "sink", capacity=k, weight=weight * (total_ranks - rank))
+        total = group_need[(d.region_id, stage, d.study_type)]
         for base in bases[stage]:
-            for j in range(k):
-                g.add_edge(("item", i), ("item-base", i, base), capacity=1, weight=SPREAD * j)
+            group = (d.region_id, stage, base, d.study_type)
+            g.add_edge(("item", i), ("in", group), capacity=k, weight=0)
+            if ("via", group) in g:
+                continue
+            for j in range(total):
+                g.add_edge(("in", group), ("via", group), capacity=1, weight=SPREAD * j)
             for study_type in ("placement", "exchange"):
                 if (stage, base, study_type) in classes:
                     cost = 0 if study_type == d.study_type else MISMATCH
                     to_class = ("class", stage, base, study_type)
-                    g.add_edge(("item-base", i, base), to_class, capacity=k, weight=cost)
+                    g.add_edge(("via", group), to_class, capacity=total, weight=cost)
     for (stage, base, study_type), count in classes.items():
         g.add_edge(("class", stage, base, study_type), "sink", capacity=count, weight=0)
     cost, _flows = nx.network_simplex(g)

@@ -2,8 +2,8 @@
 
 The network, for the demand items still short of batches:
 
-    source ─► item i ─► (item i, base B) ─► class (stage, base, study type) ─► sink
-                 └──────────────── unmet ──────────────────────────────────► sink
+    source ─► item i ─► (region, stage, base B, study type asked) ─► class (stage, base, study type) ─► sink
+                 └──────────────────────── unmet ────────────────────────────────────────► sink
 
 - An item of N places, holding batches that seat H, needs k = ⌈(N − H) / c⌉ more whole
   batches, c being the smallest capacity among the free batches of its stage (so k
@@ -14,8 +14,9 @@ The network, for the demand items still short of batches:
   one. W exceeds the largest sum of all secondary costs, so no secondary cost can buy a
   later demand a batch at an earlier demand's expense.
 - Secondary costs, in this order of weight: a batch of the other study type (MISMATCH per
-  batch), then a second, third… batch of one item at the same base (SPREAD, 2·SPREAD, … —
-  convex arcs, so the solver spreads an item over bases).
+  batch), then a second, third… batch of one region at the same base for one stage
+  (SPREAD, 2·SPREAD, … — convex arcs on the region's node, so the solver spreads a region
+  over bases, however many demands its batches serve).
 - Batches with the same (stage, base, study type) are interchangeable for every cost, so they
   form one class node with capacity = their count. After the solve, each class's batches are
   handed to its items in rank order, each item taking the batch whose month its region has
@@ -155,7 +156,12 @@ def plan(
     if not wanted:
         return result
 
-    max_need = max(n for *_, n in wanted)
+    # The items of one region, stage and study type asked share one node per base, whose
+    # convex arcs spread the region (not only each item) over bases.
+    group_need: Counter[tuple[str, str, str]] = Counter()
+    for _rank, d, item, need in wanted:
+        group_need[(d.region_id, item.stage, d.study_type)] += need
+    max_need = max(group_need.values())
     secondary_bound = len(free) * (MISMATCH + SPREAD * max_need)
     weight = secondary_bound + 1
     total_ranks = len(demands)
@@ -182,8 +188,15 @@ def plan(
             nodes[key] = len(nodes)
         return nodes[key]
 
+    group_size: Counter[tuple[str, str, str]] = Counter(
+        (d.region_id, item.stage, d.study_type)
+        for idx, (_r, d, item, _n) in enumerate(wanted)
+        if idx not in left_out
+    )
     source, sink = node("source"), node("sink")
-    class_arcs: dict[int, list[tuple[int, tuple[str, str, str]]]] = defaultdict(list)
+    Group = tuple[str, str, str, str]  # region, stage, base, study type asked
+    item_arcs: dict[int, list[tuple[int, Group]]] = defaultdict(list)
+    group_arcs: dict[Group, list[tuple[int, tuple[str, str, str]]]] = defaultdict(list)
     supply = 0
     for idx, (rank, d, item, need) in enumerate(wanted):
         if idx in left_out:
@@ -193,15 +206,31 @@ def plan(
         flow.add_arc_with_capacity_and_unit_cost(source, item_node, need, 0)
         flow.add_arc_with_capacity_and_unit_cost(item_node, sink, need, weight * (total_ranks - rank))
         for base in bases_of_stage[item.stage]:
-            via = node(("item-base", idx, base))
-            for piece in range(need):
-                flow.add_arc_with_capacity_and_unit_cost(item_node, via, 1, SPREAD * piece)
+            group = (d.region_id, item.stage, base, d.study_type)
+            total = group_need[(d.region_id, item.stage, d.study_type)]
+            via = node(("via", *group))
+            if group_size[(d.region_id, item.stage, d.study_type)] == 1:
+                # The usual case, one item in its group: its own pieces, no shared node
+                for piece in range(total):
+                    arc = flow.add_arc_with_capacity_and_unit_cost(item_node, via, 1, SPREAD * piece)
+                    item_arcs[idx].append((arc, group))
+            else:
+                arc = flow.add_arc_with_capacity_and_unit_cost(item_node, node(("in", *group)), need, 0)
+                item_arcs[idx].append((arc, group))
+                if group not in group_arcs:
+                    for piece in range(total):
+                        flow.add_arc_with_capacity_and_unit_cost(node(("in", *group)), via, 1, SPREAD * piece)
+            if group in group_arcs:
+                continue
+            group_arcs[group] = []
             for study_type in ("exchange", "placement"):
                 key = (item.stage, base, study_type)
                 if key in classes:
                     cost = 0 if study_type == d.study_type else MISMATCH
-                    arc = flow.add_arc_with_capacity_and_unit_cost(via, node(("class", key)), need, cost)
-                    class_arcs[idx].append((arc, key))
+                    class_arc = flow.add_arc_with_capacity_and_unit_cost(
+                        via, node(("class", key)), total, cost
+                    )
+                    group_arcs[group].append((class_arc, key))
     for key, members in classes.items():
         if ("class", key) in nodes:
             flow.add_arc_with_capacity_and_unit_cost(node(("class", key)), sink, len(members), 0)
@@ -212,13 +241,26 @@ def plan(
         raise RuntimeError(f"min-cost flow status {status}")
     result.objective = int(flow.optimal_cost()) + constant
 
-    # Hand out concrete batches class by class, items in rank order.
+    # Each group's batches go to its items in rank order (any split costs the same); then
+    # concrete batches are handed out class by class, items in rank order.
     taken_from: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    into_group: dict[Group, list[tuple[int, int]]] = defaultdict(list)
     for idx in range(len(wanted)):
-        for arc, key in class_arcs[idx]:
-            units = flow.flow(arc)
-            if units:
-                taken_from[key].append((idx, units))
+        for arc, group in item_arcs[idx]:
+            if units := flow.flow(arc):
+                into_group[group].append((idx, units))
+    for group, arrivals in into_group.items():
+        keys = [key for arc, key in group_arcs[group] if flow.flow(arc)]
+        left = [int(flow.flow(arc)) for arc, _key in group_arcs[group] if flow.flow(arc)]
+        for idx, units in sorted(arrivals):
+            while units:
+                share = min(units, left[0])
+                taken_from[keys[0]].append((idx, share))
+                units -= share
+                left[0] -= share
+                if not left[0]:
+                    keys.pop(0)
+                    left.pop(0)
     months_of_region: dict[str, Counter[tuple[int, int]]] = defaultdict(Counter)
     got: Counter[int] = Counter()
     for key in sorted(taken_from, key=lambda k: min(i for i, _ in taken_from[k])):

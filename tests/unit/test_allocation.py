@@ -77,6 +77,17 @@ def test_a_regions_batches_spread_over_bases() -> None:
     assert sorted(a.batch_id for a in result.assignments) == ["b001", "b003"]
 
 
+def test_a_region_with_several_demands_is_spread_over_bases_too() -> None:
+    # Two demands of one region, one batch each; two bases, two batches at A
+    batches = [batch(1, base="A"), batch(2, base="A"), batch(3, base="B")]
+    result = plan([demand(1, "r1", ("primary", 5)), demand(2, "r1", ("primary", 5))], batches)
+    # The region gets one batch at each base, not both at A
+    assert sorted(a.batch_id for a in result.assignments) == ["b001", "b003"]
+    # While two regions may each have A
+    other = plan([demand(1, "r1", ("primary", 5)), demand(2, "r2", ("primary", 5))], batches[:2])
+    assert len(other.assignments) == 2
+
+
 def test_a_regions_batches_spread_over_months_within_a_base() -> None:
     batches = [
         batch(1, start=SEPT),
@@ -242,7 +253,11 @@ def _networkx_objective(demands: list[DemandToPlace], free: list[FreeBatch]) -> 
     ]
     if not wanted:
         return 0
-    weight = len(free) * (MISMATCH + SPREAD * max(k for *_, k in wanted)) + 1
+    # A region's items of one stage and study type share a node per base (the spreading)
+    group_need: Counter[tuple[str, str, str]] = Counter()
+    for _r, d, item, k in wanted:
+        group_need[(d.region_id, item.stage, d.study_type)] += k
+    weight = len(free) * (MISMATCH + SPREAD * max(group_need.values())) + 1
     g = nx.DiGraph()
     supply = 0
     for idx, (rank, d, item, k) in enumerate(wanted):
@@ -250,15 +265,18 @@ def _networkx_objective(demands: list[DemandToPlace], free: list[FreeBatch]) -> 
         g.add_edge("s", ("i", idx), capacity=k, weight=0)
         g.add_edge(("i", idx), ("u", idx), capacity=k, weight=weight * (len(ordered) - rank))
         g.add_edge(("u", idx), "t", capacity=k, weight=0)
+        total = group_need[(d.region_id, item.stage, d.study_type)]
         for base in {b.base_id for b in free if b.stage == item.stage}:
-            for j in range(k):
-                g.add_edge(("i", idx), ("p", idx, base, j), capacity=1, weight=SPREAD * j)
-                g.add_edge(("p", idx, base, j), ("ib", idx, base), capacity=1, weight=0)
+            group = (d.region_id, item.stage, base, d.study_type)
+            g.add_edge(("i", idx), ("in", group), capacity=k, weight=0)
+            for j in range(total):
+                g.add_edge(("in", group), ("p", group, j), capacity=1, weight=SPREAD * j)
+                g.add_edge(("p", group, j), ("via", group), capacity=1, weight=0)
             for study in {b.study_type for b in free if b.stage == item.stage and b.base_id == base}:
                 g.add_edge(
-                    ("ib", idx, base),
+                    ("via", group),
                     ("c", item.stage, base, study),
-                    capacity=k,
+                    capacity=total,
                     weight=0 if study == d.study_type else MISMATCH,
                 )
     for key, count in Counter((b.stage, b.base_id, b.study_type) for b in free).items():
@@ -285,7 +303,7 @@ def test_oracle_networkx_finds_the_same_optimum_on_random_cases() -> None:
         demands = [
             DemandToPlace(
                 f"d{n}",
-                f"r{n}",
+                f"r{rng.randint(0, 3)}",  # regions with several demands share their spreading
                 f"t{n:02d}",
                 rng.choice(["placement", "exchange"]),
                 tuple(DemandItem(s, rng.randint(1, 12)) for s in rng.sample(STAGES, rng.randint(1, 2))),
