@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from openapi_spec_validator import validate
 
+from chalicelib.adapters import clock
 from chalicelib.config import settings
 from chalicelib.db.models import ALL_MODELS
-from tests.integration.conftest import PROGRAMME, Api, error_of, region_body
+from tests.integration.conftest import PROGRAMME, STRONG, Api, error_of, password_from_sms, region_body
 
 
 def _item_counts() -> dict[str, int]:
@@ -25,9 +27,26 @@ def contact(api: Api, admin: str) -> str:
 def test_bad_requests_answer_in_the_contract_shape_and_write_nothing(
     api: Api, admin: str, contact: str
 ) -> None:
+    # Tokens that must not write: logged out, tampered with, expired, and one whose account
+    # has not yet changed its initial password
+    logged_out = api.login("13800000000", STRONG).data["token"]
+    assert api.call("POST", "/auth/logout", logged_out).status_code == 204
+    api.call("POST", "/regions", admin, region_body("13900000002", "新区"))
+    fresh = api.login("13900000002", password_from_sms("13900000002")).data["token"]
     # Given the stored state after set-up
     before = _item_counts()
     cases = [
+        (dict(method="POST", path="/programmes", token=logged_out, body=PROGRAMME), 401, "invalid_token"),
+        (
+            dict(method="POST", path="/programmes", token=admin[:-2] + "xx", body=PROGRAMME),
+            401,
+            "invalid_token",
+        ),
+        (
+            dict(method="POST", path="/programmes/x/demands", token=fresh, body={"items": []}),
+            403,
+            "password_change_required",
+        ),
         # (request, status, code)
         (dict(method="POST", path="/programmes", token=admin, raw="{not json"), 400, "malformed_json"),
         (
@@ -65,6 +84,10 @@ def test_bad_requests_answer_in_the_contract_shape_and_write_nothing(
         assert r.status_code == status, (request["path"], r.data)
         assert r.data["error"]["code"] == code
         assert any("\u4e00" <= ch <= "\u9fff" for ch in r.data["error"]["message"])
+    # And an expired session's token is refused too
+    clock.advance(timedelta(hours=13))
+    expired = api.call("POST", "/programmes", admin, PROGRAMME)
+    assert error_of(expired) == (401, "invalid_token")
     # And nothing was written (logins aside, none of these reach a write)
     assert _item_counts() == before
 
