@@ -38,7 +38,7 @@ from chalicelib.db.outbox import message_item
 from chalicelib.domain.deadlines import days
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Account, AuditEntry, Batch, Message, Trainee
-from chalicelib.domain.rosters import LEADER, leader_claim, phone_day_claim
+from chalicelib.domain.rosters import LEADER, TRAINEE_FIELDS, leader_claim, phone_day_claim
 
 
 def trainee_from_model(m: TraineeModel) -> Trainee:
@@ -192,14 +192,11 @@ def add(t: Trainee, capacity_guard: bool, now: datetime, entry: AuditEntry | Non
         raise
 
 
-EDITABLE = ("name", "gender", "position", "phone", "email", "unit", "subject", "team_role")
-
-
 def _edits(old: Trainee, new: Trainee) -> list[Any]:
     """SET (or REMOVE) only the fields the region contact changed: the item's other fields
     (registration, check-ins, counters, the account) may be written meanwhile by others."""
     actions = []
-    for name in EDITABLE:
+    for name in TRAINEE_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
             attribute = getattr(TraineeModel, name)

@@ -18,6 +18,8 @@ from datetime import date
 
 from chalicelib.domain.errors import ConflictError
 
+# What the region contact enters for a trainee (the seed's roster form), and may modify.
+TRAINEE_FIELDS = ("name", "gender", "position", "phone", "email", "unit", "subject", "team_role")
 LEADER = "leader"
 MEMBER = "member"
 

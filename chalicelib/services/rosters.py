@@ -22,16 +22,14 @@ from chalicelib.domain.notifications import (
     rostered_sms,
 )
 from chalicelib.domain.records import Account, AuditEntry, Batch, Message, Session, Trainee
-from chalicelib.domain.rosters import LEADER, check_one_leader
+from chalicelib.domain.rosters import LEADER, TRAINEE_FIELDS, check_one_leader
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Role, Stage
 from chalicelib.observability import logger
 from chalicelib.services import notify
 
-FIELDS = ("name", "gender", "position", "phone", "email", "unit", "subject", "team_role")
-
 
 def _fields(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: data.get(k) for k in FIELDS}
+    return {k: data.get(k) for k in TRAINEE_FIELDS}
 
 
 def batch_line(batch: Batch, base_name: str = "") -> str:
@@ -82,7 +80,7 @@ def readable_trainee(session: Session, trainee_id: str) -> tuple[Trainee, Batch]
 
 def _reopened_audit(
     session: Session, batch: Batch, action: str, before: Trainee | None, after: Trainee | None
-):  # type: ignore[no-untyped-def]
+) -> AuditEntry | None:
     """On a roster the office reopened (it was confirmed once), every change is on record."""
     if batch.confirmed_at is None:
         return None
@@ -269,7 +267,7 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
 
 
 def _snapshot(t: Trainee) -> str:
-    return json.dumps({k: v for k, v in asdict(t).items() if k in FIELDS}, ensure_ascii=False)
+    return json.dumps({k: v for k, v in asdict(t).items() if k in TRAINEE_FIELDS}, ensure_ascii=False)
 
 
 def unlock(session: Session, batch_id: str, reason: str) -> Batch:
