@@ -29,7 +29,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.calls import Call, Recorder, describe
+from bench.calls import Call, Recorder, describe, operations
 from bench.reminders import moto_time
 from bench.routes import ADMIN_PHONE, BASE, PROGRAMME, STRONG, Api, app_under_moto, quiet, ready_token
 from bench.table import Row
@@ -278,11 +278,6 @@ def _run(recorder: Recorder) -> tuple[dict[str, Any], str]:
     return out, prefix
 
 
-def _value(calls: list[Call]) -> str:
-    names = [c.operation for c in calls]
-    return f"{len(names)}: {', '.join(names)}"
-
-
 def measure(recorder: Recorder) -> list[Row]:
     with quiet():
         out, prefix = _run(recorder)
@@ -296,7 +291,7 @@ def measure(recorder: Recorder) -> list[Row]:
     rows = [
         Row(
             f"DynamoDB calls GET /me/artifacts, {n} artifacts",
-            _value(calls),
+            operations(calls),
             "2: GetItem session + one Query; same at 10 and 100",
             note(calls, f"?limit=100, all {n} in one page; a warm request; {verdict}"),
         )
@@ -305,7 +300,7 @@ def measure(recorder: Recorder) -> list[Row]:
     rows.append(
         Row(
             f"DynamoDB calls GET /showcase, {SHOWN} featured",
-            _value(out["showcase"]),
+            operations(out["showcase"]),
             "1: one Query (public: no session)",
             note(out["showcase"], f"no token; {SHOWN} of {MANY} reflections featured; a warm request"),
         )

@@ -71,6 +71,12 @@ def install() -> Recorder:
     return RECORDER
 
 
+def operations(calls: list[Call]) -> str:
+    """The value column of a call-count row: "3: GetItem, GetItem, PutItem"."""
+    names = [c.operation for c in calls]
+    return f"{len(names)}: {', '.join(names)}"
+
+
 def describe(calls: list[Call], table_prefix: str) -> str:
     """'GetItem(credentials), PutItem(sessions)'; a transaction lists its actions, a batch
     call its tables with their numbers of keys (BatchGetItem) or requests (BatchWriteItem)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bench.calls import Call, Recorder, describe
+from bench.calls import Call, Recorder, describe, operations
 from bench.routes import ADMIN_PHONE, BASE, PROGRAMME, START, Api, app_under_moto, quiet, ready_token
 from bench.table import Row
 
@@ -110,11 +110,6 @@ def _run(recorder: Recorder) -> tuple[dict[str, list[Call]], str]:
     return recorded, prefix
 
 
-def _value(calls: list[Call]) -> str:
-    names = [c.operation for c in calls]
-    return f"{len(names)}: {', '.join(names)}"
-
-
 def measure(recorder: Recorder) -> list[Row]:
     with quiet():
         recorded, prefix = _run(recorder)
@@ -129,13 +124,13 @@ def measure(recorder: Recorder) -> list[Row]:
     rows = [
         Row(
             "DynamoDB calls POST /programmes/{id}/demands",
-            _value(recorded["second"]),
+            operations(recorded["second"]),
             "2: GetItem session + TransactWriteItems",
             note(recorded["second"], "the region's second demand: steady state"),
         ),
         Row(
             "DynamoDB calls POST demands, region's first",
-            _value(recorded["first"]),
+            operations(recorded["first"]),
             "-",
             note(recorded["first"], "the region's first demand also creates its quota item"),
         ),
@@ -144,7 +139,7 @@ def measure(recorder: Recorder) -> list[Row]:
         rows.append(
             Row(
                 f"DynamoDB calls GET demand-form, {regions} regions",
-                _value(calls),
+                operations(calls),
                 "no Scan; same count at 10 and 100 regions",
                 note(calls, f"a warm request; {verdict}"),
             )

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bench.calls import Call, Recorder, describe
+from bench.calls import Call, Recorder, describe, operations
 from bench.routes import ADMIN_PHONE, BASE, PROGRAMME, Api, app_under_moto, quiet, ready_token
 from bench.table import Row
 
@@ -193,11 +193,6 @@ def _run(recorder: Recorder) -> tuple[dict[str, Recorded], str]:
     return out, prefix
 
 
-def _value(calls: list[Call]) -> str:
-    names = [c.operation for c in calls]
-    return f"{len(names)}: {', '.join(names)}"
-
-
 def _by_operation(calls: list[Call]) -> str:
     counts = Counter(c.operation for c in calls)
     return f"{len(calls)}: " + ", ".join(f"{n} {op}" for op, n in counts.most_common())
@@ -223,7 +218,7 @@ def measure(recorder: Recorder) -> list[Row]:
     rows = [
         Row(
             "DynamoDB calls POST /batches/{id}/trainees",
-            _value(out["member"].calls),
+            operations(out["member"].calls),
             "2: GetItem session + TransactWriteItems",
             note(
                 out["member"].calls,
@@ -233,7 +228,7 @@ def measure(recorder: Recorder) -> list[Row]:
         ),
         Row(
             "DynamoDB calls POST trainees, the leader",
-            _value(out["leader"].calls),
+            operations(out["leader"].calls),
             "-",
             note(out["leader"].calls, "the roster's first trainee: the same, plus the batch's leader claim"),
         ),
@@ -261,7 +256,7 @@ def measure(recorder: Recorder) -> list[Row]:
             rows.append(
                 Row(
                     f"DynamoDB calls GET archive, {who}, {regions} regions",
-                    _value(calls),
+                    operations(calls),
                     f"same count at {FEW} and {MANY} regions",
                     note(calls, f"{what}; a warm request; {verdict}"),
                 )

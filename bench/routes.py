@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.calls import Call, Recorder, describe
+from bench.calls import Call, Recorder, describe, operations
 from bench.table import Row, ms
 
 N = 50
@@ -296,7 +296,7 @@ def measure(recorder: Recorder) -> tuple[list[Row], list[Row]]:
         count_rows.append(
             Row(
                 f"DynamoDB calls {m.route.name}",
-                f"{len(names)}: {', '.join(names)}",
+                operations(m.calls),
                 m.route.floor,
                 describe(m.calls, prefix) + " (a warm request)",
             )
