@@ -152,11 +152,11 @@ def _fill(api: Api, token: str, batch_id: str, numbers: range, leader: bool = Tr
 
 
 def _archive(recorder: Recorder, api: Api, pid: str, token: str, batches: int) -> Recorded:
-    path = f"/programmes/{pid}/archive"
+    path = f"/programmes/{pid}/archive?limit=100"
     for _ in range(WARMUP):
         api.expect(200, "GET", path, token)
     recorded = _recorded(recorder, api, 200, "GET", path, token)
-    _check("archive rows", len(recorded.answer), batches)
+    _check("archive rows", len(recorded.answer["items"]), min(batches, 100))
     return recorded
 
 

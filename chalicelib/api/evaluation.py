@@ -6,6 +6,7 @@ from chalice import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
 from chalicelib.domain.evaluation import REWARD_PLACES
+from chalicelib.domain.records import Page
 from chalicelib.lazy import lazy_import
 from chalicelib.schemas.evaluation import RankedRegionOut, RewardIn, RewardOut
 
@@ -19,11 +20,14 @@ bp = Blueprint(__name__)
     "/programmes/{programme_id}/evaluation",
     roles=ADMIN,
     response=RankedRegionOut,
+    paged=True,
     summary="年度评估：各实验区按报到率、签到率、心得数、成果率综合排名",
 )
-def evaluate(call: Call, programme_id: str) -> list[RankedRegionOut]:
+def evaluate(call: Call, programme_id: str) -> Page:
     ranked, names = evaluation.evaluate(programme_id)
-    return [RankedRegionOut(**r.__dict__, region_name=names.get(r.region_id, "")) for r in ranked]
+    return call.page_of(
+        [RankedRegionOut(**r.__dict__, region_name=names.get(r.region_id, "")) for r in ranked]
+    )
 
 
 @route(

@@ -10,7 +10,7 @@ from chalice import Blueprint
 
 from chalicelib.api.admin import batch_out
 from chalicelib.api.routing import ADMIN, Call, route
-from chalicelib.domain.records import Session, Trainee
+from chalicelib.domain.records import Page, Session, Trainee
 from chalicelib.lazy import lazy_import
 from chalicelib.schemas.common import shanghai
 from chalicelib.schemas.rosters import (
@@ -83,10 +83,15 @@ def add_trainee(call: Call, batch_id: str) -> TraineeOut:
 
 
 @route(
-    bp, "/batches/{batch_id}/trainees", roles=BATCH_READERS, response=TraineeOut, summary="批次研修人员名单"
+    bp,
+    "/batches/{batch_id}/trainees",
+    roles=BATCH_READERS,
+    response=TraineeOut,
+    paged=True,
+    summary="批次研修人员名单",
 )
-def list_trainees(call: Call, batch_id: str) -> list[TraineeOut]:
-    return [trainee_out(call.me, t) for t in rosters.roster(call.me, batch_id)]
+def list_trainees(call: Call, batch_id: str) -> Page:
+    return call.page_of([trainee_out(call.me, t) for t in rosters.roster(call.me, batch_id)])
 
 
 @route(bp, "/trainees/{trainee_id}", roles=BATCH_READERS, response=TraineeOut, summary="查看研修人员")
@@ -156,9 +161,13 @@ def replace_trainee(call: Call, trainee_id: str) -> TraineeOut:
     return trainee_out(call.me, new)
 
 
-@route(bp, "/batches/{batch_id}/roster/audit", roles=ADMIN, response=AuditOut, summary="名单变更记录")
-def roster_audit(call: Call, batch_id: str) -> list[AuditOut]:
-    return [AuditOut(**{**e.__dict__, "at": shanghai(e.at)}) for e in rosters.audit(call.me, batch_id)]
+@route(
+    bp, "/batches/{batch_id}/roster/audit", roles=ADMIN, response=AuditOut, paged=True, summary="名单变更记录"
+)
+def roster_audit(call: Call, batch_id: str) -> Page:
+    return call.page_of(
+        [AuditOut(**{**e.__dict__, "at": shanghai(e.at)}) for e in rosters.audit(call.me, batch_id)]
+    )
 
 
 # --- the base contact ------------------------------------------------------------------------
@@ -169,9 +178,10 @@ def roster_audit(call: Call, batch_id: str) -> list[AuditOut]:
     "/bases/{base_id}/batches",
     roles=BASE | ADMIN,
     response=BaseBatchOut,
+    paged=True,
     summary="本基地的批次与名单（只读）",
 )
-def base_batches(call: Call, base_id: str) -> list[BaseBatchOut]:
+def base_batches(call: Call, base_id: str) -> Page:
     out = []
     for row in attendance.base_batches(call.me, base_id):
         b = row["batch"]
@@ -188,7 +198,7 @@ def base_batches(call: Call, base_id: str) -> list[BaseBatchOut]:
                 trainees=[trainee_out(call.me, t) for t in row["trainees"]],
             )
         )
-    return out
+    return call.page_of(out)
 
 
 @route(
@@ -207,23 +217,25 @@ def put_feedback(call: Call, trainee_id: str) -> TraineeOut:
 # --- the trainee --------------------------------------------------------------------------------
 
 
-@route(bp, "/me/batches", roles=TRAINEE, response=MyBatchOut, summary="我的研修批次")
-def my_batches(call: Call) -> list[MyBatchOut]:
-    return [
-        MyBatchOut(
-            batch_id=b.batch_id,
-            programme_id=b.programme_id,
-            base_id=b.base_id,
-            base_name=name,
-            stage=b.stage,
-            start_date=b.start_date,
-            end_date=b.end_date,
-            team_role=t.team_role,
-            registered_at=shanghai(t.registered_at),
-            checkins=sorted(t.checkins),
-        )
-        for t, b, name in attendance.my_batches(call.me)
-    ]
+@route(bp, "/me/batches", roles=TRAINEE, response=MyBatchOut, paged=True, summary="我的研修批次")
+def my_batches(call: Call) -> Page:
+    return call.page_of(
+        [
+            MyBatchOut(
+                batch_id=b.batch_id,
+                programme_id=b.programme_id,
+                base_id=b.base_id,
+                base_name=name,
+                stage=b.stage,
+                start_date=b.start_date,
+                end_date=b.end_date,
+                team_role=t.team_role,
+                registered_at=shanghai(t.registered_at),
+                checkins=sorted(t.checkins),
+            )
+            for t, b, name in attendance.my_batches(call.me)
+        ]
+    )
 
 
 @route(
@@ -266,13 +278,13 @@ def _archive_row(row: dict[str, Any]) -> ArchiveBatchOut:
     "/programmes/{programme_id}/archive",
     roles=ADMIN | REGION,
     response=ArchiveBatchOut,
+    paged=True,
     query=("region_id",),
     summary="研修档案：各批次报到、签到、心得与成果（实验区联系人只见本区）",
 )
-def programme_archive(call: Call, programme_id: str) -> list[ArchiveBatchOut]:
-    return [
-        _archive_row(r) for r in archive.programme_archive(call.me, programme_id, call.query.get("region_id"))
-    ]
+def programme_archive(call: Call, programme_id: str) -> Page:
+    rows = archive.programme_archive(call.me, programme_id, call.query.get("region_id"))
+    return call.page_of([_archive_row(r) for r in rows])
 
 
 @route(

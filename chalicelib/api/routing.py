@@ -6,13 +6,14 @@ Each registration is also recorded for the OpenAPI document (api/openapi.py)."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -30,6 +31,8 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.records import Page, Session
 from chalicelib.observability import logger
+
+T = TypeVar("T")
 
 PUBLIC: frozenset[str] = frozenset()
 ANY_ACCOUNT = frozenset({"admin", "region_contact", "base_contact", "workshop_host", "trainee"})
@@ -75,6 +78,31 @@ class Call:
             raise ValidationFailedError(fields={"limit": "须为 1–100 的整数"})
         return int(raw), self.query.get("cursor") or None
 
+    def page_of(self, items: Sequence[T]) -> Page:
+        """One page of a list the service computed whole (a roster, a programme's archive,
+        the evaluation's ranking: bounded by the programme's size), under the contract's
+        `{"items", "next_cursor"}` like every list; the cursor is the next item's position."""
+        limit, cursor = self.page()
+        start = _offset(cursor)
+        end = start + limit
+        return Page(list(items[start:end]), _offset_cursor(end) if end < len(items) else None)
+
+
+def _offset_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))["offset"]
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        raise ValidationFailedError(fields={"cursor": "无效的分页游标"}) from exc
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
+        raise ValidationFailedError(fields={"cursor": "无效的分页游标"})
+    return value
+
 
 def _bearer(headers: Any) -> str | None:
     value = headers.get("authorization") or ""
@@ -96,7 +124,8 @@ def _json(result: Any) -> Any:
     if isinstance(result, Page):
         return {"items": [_json(i) for i in result.items], "next_cursor": result.next_cursor}
     if isinstance(result, list):
-        return [_json(i) for i in result]
+        # API.md: every list is {"items", "next_cursor"}; a view returns a Page (call.page_of).
+        raise TypeError("a list goes out as a Page")
     return result
 
 

@@ -112,7 +112,7 @@ def test_reminders_from_the_command_line_then_evaluation_and_reward(stack: Stack
 
     # The evaluation and the reward over HTTP
     ranked = stack.call("GET", f"/programmes/{pid}/evaluation", admin)
-    assert ranked.status_code == 200 and isinstance(ranked.json(), list)
+    assert ranked.status_code == 200 and isinstance(ranked.json()["items"], list)
     nxt = stack.call("POST", "/programmes", admin, {**programme, "name": "2100学年研修"}).json()[
         "programme_id"
     ]

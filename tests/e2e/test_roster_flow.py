@@ -45,10 +45,10 @@ def test_region_fills_confirms_trainee_registers_and_checks_in(stack: Stack) -> 
     assert checkin.status_code == 200 and len(checkin.json()["checkins"]) == 1
     # The base contact sees the roster
     base_token = stack.ready(BASE_PHONE, "Base-Secret-2026")
-    [row] = stack.call("GET", f"/bases/{base}/batches", base_token).json()
+    [row] = stack.call("GET", f"/bases/{base}/batches", base_token).json()["items"]
     assert len(row["trainees"]) == 5 and row["region_name"] == "绥德县"
     # The archive shows it all
-    [summary] = stack.call("GET", f"/programmes/{pid}/archive", admin).json()
+    [summary] = stack.call("GET", f"/programmes/{pid}/archive", admin).json()["items"]
     assert (summary["trainees"], summary["registered"], summary["checkin_days"]) == (5, 1, 1)
     # The xlsx export opens with openpyxl and has the rows
     export = stack.call("POST", f"/programmes/{pid}/exports", contact, {"kind": "roster"}).json()

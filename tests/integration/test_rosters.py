@@ -109,8 +109,29 @@ def test_add_up_to_capacity_then_batch_full(api: Api, w: dict) -> None:
     sixth = api.call("POST", f"/batches/{b1}/trainees", w["a"], person(6))
     assert sixth.status_code == 409 and sixth.data["error"]["code"] == "batch_full"
     assert BatchModel.get(b1).trainee_count == TraineeModel.by_batch.count(b1) == 5
-    listed = api.call("GET", f"/batches/{b1}/trainees", w["a"]).data
+    listed = api.call("GET", f"/batches/{b1}/trainees", w["a"]).data["items"]
     assert [t["name"] for t in listed] == [f"研修{i}" for i in range(1, 6)]
+
+
+def test_a_roster_is_listed_in_pages_like_every_list(api: Api, w: dict) -> None:
+    # Given a full roster of five
+    b1 = w["batches"][0]
+    fill(api, w["a"], b1)
+    # When it is read two at a time
+    names, cursor, pages = [], None, 0
+    while True:
+        query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = api.call("GET", f"/batches/{b1}/trainees{query}", w["a"]).data
+        names += [t["name"] for t in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # Then three pages hold the five, in order, and a forged cursor is the client's error
+    assert (pages, names) == (3, [f"研修{i}" for i in range(1, 6)])
+    for forged in ("abc", "eyJvZmZzZXQiOiAtMX0=", "eyJvZmZzZXQiOiAiMSJ9"):
+        bad = api.call("GET", f"/batches/{b1}/trainees?cursor={forged}", w["a"])
+        assert error_of(bad) == (422, "validation_failed") and "cursor" in bad.data["error"]["fields"]
 
 
 def test_roster_rules(api: Api, w: dict) -> None:
@@ -284,7 +305,7 @@ def test_office_unlocks_and_replaces_with_an_audit_trail(api: Api, admin: str, w
         len([s for s in sms_to("13600000001") if "初始密码" in s]) == 1
         and len(sms_to("13600000001")) >= leader_sms
     )
-    audit = api.call("GET", f"/batches/{b1}/roster/audit", admin).data
+    audit = api.call("GET", f"/batches/{b1}/roster/audit", admin).data["items"]
     # And the trail holds the replacement, the unlock and the region's addition to the
     # reopened roster, in order, each with who and what before and after
     assert [e["action"] for e in audit] == ["replace", "unlock", "add"]
@@ -309,7 +330,7 @@ def test_registration_and_check_in(api: Api, w: dict) -> None:
     me = _trainee_token(api, "13600000001")
     other = _trainee_token(api, "13600000005")
     api.ready_token("13600000002", "Trainee-Secret-2")
-    mine = api.call("GET", "/me/batches", me).data
+    mine = api.call("GET", "/me/batches", me).data["items"]
     assert [(b["batch_id"], b["base_name"], b["registered_at"]) for b in mine] == [
         (b1, "北京市第一实验小学", None)
     ]
@@ -361,7 +382,7 @@ def test_base_contact_sees_its_batches_and_gives_feedback(api: Api, admin: str, 
     b1 = w["batches"][0]
     team = fill(api, w["a"], b1, n=2)
     base = api.ready_token(BASE_PHONE)
-    rows = api.call("GET", f"/bases/{w['base']}/batches", base).data
+    rows = api.call("GET", f"/bases/{w['base']}/batches", base).data["items"]
     [row] = [r for r in rows if r["batch_id"] == b1]
     assert row["region_name"] == "广州南沙实验区"
     assert [t["phone"] for t in row["trainees"]] == ["13600000001", "136****0002"]  # the leader's whole
@@ -396,11 +417,11 @@ def test_archive_and_exports(api: Api, admin: str, w: dict) -> None:
     api.call("POST", f"/batches/{b1}/checkins", me)
     admin = api.login("13800000000", STRONG).data["token"]
     region_a = api.login(A, STRONG).data["token"]
-    everything = api.call("GET", f"/programmes/{w['pid']}/archive", admin).data
+    everything = api.call("GET", f"/programmes/{w['pid']}/archive", admin).data["items"]
     assert {r["batch_id"] for r in everything} == set(w["batches"])
     [row] = [r for r in everything if r["batch_id"] == b1]
     assert (row["trainees"], row["registered"], row["checkin_days"], row["session_days"]) == (2, 1, 1, 12)
-    mine = api.call("GET", f"/programmes/{w['pid']}/archive", region_a).data
+    mine = api.call("GET", f"/programmes/{w['pid']}/archive", region_a).data["items"]
     assert b4 not in {r["batch_id"] for r in mine} and b1 in {r["batch_id"] for r in mine}
     detail = api.call("GET", f"/batches/{b1}/archive", region_a).data
     assert [(t["name"], t["checkins"], t["registered_at"] is not None) for t in detail["trainees"]] == [
@@ -464,14 +485,14 @@ def test_replacing_a_trainee_with_the_same_phone_corrects_the_entry(api: Api, ad
 def test_a_refused_replacement_changes_nothing(api: Api, admin: str, w: dict) -> None:
     # Given a confirmed roster
     b1, team = _confirmed_team(api, w)
-    before = sorted(t["trainee_id"] for t in api.call("GET", f"/batches/{b1}/trainees", admin).data)
+    before = sorted(t["trainee_id"] for t in api.call("GET", f"/batches/{b1}/trainees", admin).data["items"])
     # When the office replaces trainee 2 by someone whose phone is a region contact's
     r = _replace(api, admin, team[1], "换人", person(9, phone=B))
     # Then it is refused, and the roster, the audit trail and the batch are as they were
     assert error_of(r) == (409, "phone_taken")
-    after = sorted(t["trainee_id"] for t in api.call("GET", f"/batches/{b1}/trainees", admin).data)
+    after = sorted(t["trainee_id"] for t in api.call("GET", f"/batches/{b1}/trainees", admin).data["items"])
     assert after == before
-    assert api.call("GET", f"/batches/{b1}/roster/audit", admin).data == []
+    assert api.call("GET", f"/batches/{b1}/roster/audit", admin).data == {"items": [], "next_cursor": None}
     assert ClaimModel.get("phone-day#13600000002#2026-09-07").owner == team[1]["trainee_id"]
     # And the team leader of a confirmed roster is replaced only by another leader
     r = _replace(api, admin, team[0], "换人", person(9))
@@ -517,7 +538,7 @@ def test_a_reopened_roster_keeps_what_others_wrote_and_its_counters(api: Api, ad
     assert archive["batch"]["registered"] == 0 and archive["batch"]["trainees"] == 2
     assert [t["registered_at"] for t in archive["trainees"]] == [None, None]
     # And every change on the reopened roster is on record
-    actions = [e["action"] for e in api.call("GET", f"/batches/{b1}/roster/audit", admin).data]
+    actions = [e["action"] for e in api.call("GET", f"/batches/{b1}/roster/audit", admin).data["items"]]
     assert sorted(actions) == ["change", "remove", "unlock"]
 
 
