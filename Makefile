@@ -7,7 +7,7 @@ TOOLS := .tools
 DDB_LOCAL := $(TOOLS)/node_modules/amplify-dynamodb-simulator
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint fmt infra-lint bench outbox dynamodb-local browser requirements package clean
+.PHONY: run test lint fmt infra-lint infra-tables bench outbox dynamodb-local browser requirements package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## The tables of infra/template.json written from chalicelib/db/models.py (keys, indexes, TTL).
+infra-tables: $(STAMP)
+	YANXIU_STAGE=prod $(BIN)/python infra/tables.py
 
 ## The CloudFormation that `chalice package --merge-template` produces, through cfn-lint.
 infra-lint: $(STAMP)
