@@ -56,6 +56,8 @@ class Settings(BaseModel):
     max_body_bytes: int
     # The KMS key (id, ARN or alias) that seals secrets at rest: ID numbers, queued passwords.
     kms_key: str
+    # The Secrets Manager secret (name or ARN) holding the HMAC key: reset codes, blind indexes.
+    hmac_secret: str
 
 
 def _table_env(name: str) -> str:
@@ -79,4 +81,5 @@ def settings() -> Settings:
         session_hours=int(env.get("YANXIU_SESSION_HOURS", "12")),
         max_body_bytes=int(env.get("YANXIU_MAX_BODY_BYTES", str(256 * 1024))),
         kms_key=env.get("YANXIU_KMS_KEY", f"alias/yanxiu-{stage}"),
+        hmac_secret=env.get("YANXIU_HMAC_SECRET", f"yanxiu-{stage}-hmac"),
     )

@@ -72,7 +72,7 @@ def _target(args: argparse.Namespace) -> None:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> None:
-    if not re.fullmatch(r"1[3-9]\d{9}", args.phone or ""):
+    if not re.fullmatch(r"1[3-9][0-9]{9}", args.phone or ""):
         sys.exit("手机号格式不正确：须为 11 位中国大陆手机号，如 13800000000")
     _target(args)
     account_id = stack.ensure_admin(args.phone, args.name)

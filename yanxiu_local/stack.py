@@ -99,6 +99,20 @@ def provision() -> None:
         s3.create_bucket(Bucket=settings().bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     client("ses").verify_email_identity(EmailAddress=settings().mail_from)
     kms_key(settings().kms_key)
+    hmac_secret(settings().hmac_secret)
+
+
+def hmac_secret(name: str) -> None:
+    """The HMAC key's secret (a random one, created once), as infra/template.json generates."""
+    import secrets
+
+    from chalicelib.adapters.aws import client
+
+    manager = client("secretsmanager")
+    try:
+        manager.describe_secret(SecretId=name)
+    except manager.exceptions.ResourceNotFoundException:
+        manager.create_secret(Name=name, SecretString=secrets.token_urlsafe(48))
 
 
 def kms_key(alias: str) -> None:

@@ -1,4 +1,5 @@
-"""Field-level encryption with a KMS key (envelope encryption) and keyed blind indexes.
+"""Field-level encryption with a KMS key (envelope encryption), and keyed digests (HMAC) for
+what must be found or compared without being readable: reset codes, blind indexes.
 
 A sealed value is "sealed:v1:<the data key, encrypted by KMS>:<nonce + AES-256-GCM ciphertext>"
 (base64). The data key is asked of KMS once per container (GenerateDataKey) and kept in
@@ -7,11 +8,14 @@ page of sealed values costs one KMS call, not one each. The encryption context b
 to its purpose: an SMS's sealed text does not open as an ID number.
 
 KMS is moto's locally (the local stack creates the key); in the cloud, infra/template.json's
-key, with rotation on."""
+key, with rotation on. The HMAC key is a Secrets Manager secret (infra/template.json generates
+it; the local stack makes a random one), read once per container."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 from functools import lru_cache
 
@@ -36,10 +40,27 @@ def _open_key(encrypted_key: bytes, purpose: str) -> bytes:
     return bytes(answer["Plaintext"])
 
 
+@lru_cache(maxsize=1)
+def _hmac_key() -> bytes:
+    secret = client("secretsmanager").get_secret_value(SecretId=settings().hmac_secret)["SecretString"]
+    return str(secret).encode()
+
+
+def keyed_digest(purpose: str, value: str) -> str:
+    """HMAC-SHA256 of `value` under the service's secret key, bound to `purpose`: whoever
+    reads the table cannot test guesses against it without the key."""
+    return hmac.new(_hmac_key(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def digests_match(purpose: str, value: str, stored: str) -> bool:
+    return hmac.compare_digest(keyed_digest(purpose, value), stored)
+
+
 def forget_keys() -> None:
-    """Tests start a new KMS for each test."""
+    """Tests start a new KMS (and Secrets Manager) for each test."""
     _data_key.cache_clear()
     _open_key.cache_clear()
+    _hmac_key.cache_clear()
 
 
 def is_sealed(value: str | None) -> bool:

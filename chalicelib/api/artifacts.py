@@ -13,6 +13,7 @@ from chalicelib.schemas.artifacts import (
     ArtifactOut,
     ArtifactPatch,
     FeaturedOut,
+    FeatureIn,
     ImageOut,
     MyArtifactOut,
     ShowcaseOut,
@@ -163,16 +164,25 @@ def restore_artifact(call: Call, artifact_id: str) -> ArtifactOut:
     return artifact_out(artifacts.restore(artifact_id))
 
 
-@route(bp, "/artifacts/{artifact_id}/featured", "PUT", roles=ADMIN, response=FeaturedOut, summary="择优展示")
+@route(
+    bp,
+    "/artifacts/{artifact_id}/featured",
+    "PUT",
+    roles=ADMIN,
+    body=FeatureIn,
+    response=FeaturedOut,
+    summary="择优展示（带上所读的 version：作者其后改过则 409 stale_version）",
+)
 def feature(call: Call, artifact_id: str) -> FeaturedOut:
-    return FeaturedOut(artifact_id=artifacts.feature(artifact_id, True).artifact_id, featured=True)
+    a = artifacts.feature(artifact_id, True, call.body.version)
+    return FeaturedOut(artifact_id=a.artifact_id, featured=True)
 
 
 @route(
     bp, "/artifacts/{artifact_id}/featured", "DELETE", roles=ADMIN, response=FeaturedOut, summary="取消展示"
 )
 def unfeature(call: Call, artifact_id: str) -> FeaturedOut:
-    return FeaturedOut(artifact_id=artifacts.feature(artifact_id, False).artifact_id, featured=False)
+    return FeaturedOut(artifact_id=artifacts.feature(artifact_id, False, None).artifact_id, featured=False)
 
 
 @route(

@@ -103,8 +103,8 @@ def request_reset(call: Call) -> ResetRequestOut:
     "POST",
     roles=PUBLIC,
     body=ResetIn,
-    status=204,
-    summary="用验证码重置密码（错5次验证码作废；成功后所有会话失效）",
+    response=LoginOut,
+    summary="用验证码重置密码（错5次验证码作废；成功后其他会话失效，并返回新的令牌）",
 )
-def reset(call: Call) -> None:
-    accounts.reset(call.body.phone, call.body.code, call.body.new_password)
+def reset(call: Call) -> LoginOut:
+    return _login_out(accounts.reset(call.body.phone, call.body.code, call.body.new_password))

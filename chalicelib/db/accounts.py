@@ -8,8 +8,10 @@ Access patterns:
 - GET /me: GetItem accounts[account_id].
 - a new account: one transaction that claims the phone (attribute_not_exists(account_id)
   on credentials[phone]), puts the account, the thing it is the contact of, and its SMS.
-- password change, reset: UpdateItem credentials; Query sessions.by_account + BatchWrite
-  deletes.
+- a session is listed on its credential (sessions.<hash> = expiry) in the transaction that
+  puts it, under the condition that the account is enabled and its password is the one
+  checked: ending every session (password change, reset, reissue, disable) reads that list
+  strongly, deletes those sessions (BatchWrite) and removes them from the list.
 - the office's and a region contact's account list: Query accounts.by_name / by_role /
   by_home_region (begins_with the name searched), or a phone's credential (GetItem).
 - reissue, disable, enable: one transaction with the audit entry.
@@ -17,10 +19,11 @@ Access patterns:
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import AttributeDeserializationError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet
@@ -47,7 +50,7 @@ from chalicelib.db.models import (
 )
 from chalicelib.db.outbox import message_item
 from chalicelib.domain.accounts import LoginState, login_state_expiry
-from chalicelib.domain.errors import ConflictError, ForbiddenError
+from chalicelib.domain.errors import ConflictError, ForbiddenError, UnauthenticatedError
 from chalicelib.domain.records import Account, AuditEntry, Base, Credential, Message, Page, Region, Session
 
 
@@ -88,21 +91,22 @@ def account_item(account: Account) -> AccountModel:
 
 
 def claim_phone(
-    tx: object, account: Account, password_hash: str, initial_expires_at: datetime, tag: str
+    tx: Transaction, account: Account, password_hash: str, initial_expires_at: datetime, tag: str
 ) -> None:
     """In `tx`: the phone's credential, claimed for a new account (fails if it has one)."""
-    tx.update(  # type: ignore[attr-defined]
+    tx.update(
         CredentialModel(account.phone),
         actions=[
             CredentialModel.account_id.set(account.account_id),
             CredentialModel.password_hash.set(password_hash),
             CredentialModel.must_change_password.set(True),
             CredentialModel.initial_expires_at.set(initial_expires_at),
+            CredentialModel.sessions.set({}),
         ],
         condition=CredentialModel.account_id.does_not_exist(),
         tag=tag,
     )
-    tx.save(account_item(account), condition=AccountModel.account_id.does_not_exist())  # type: ignore[attr-defined]
+    tx.save(account_item(account), condition=AccountModel.account_id.does_not_exist())
 
 
 def get_account(account_id: str) -> Account | None:
@@ -128,6 +132,7 @@ def get_credentials(phones: set[str]) -> dict[str, Credential]:
 
 
 def _credential(m: CredentialModel) -> Credential:
+    sessions = m.sessions.attribute_values if m.sessions is not None else {}
     return Credential(
         phone=m.phone,
         account_id=m.account_id,
@@ -135,6 +140,7 @@ def _credential(m: CredentialModel) -> Credential:
         must_change_password=bool(m.must_change_password),
         initial_expires_at=m.initial_expires_at,
         disabled=bool(m.disabled),
+        sessions={str(h): int(e) for h, e in sessions.items()},
     )
 
 
@@ -264,7 +270,7 @@ def add_contact_duty(account: Account, region: Region | None = None, base: Base 
         if "role" in tx.failed(exc):
             raise ConflictError("phone_taken") from exc
         raise
-    revoke_sessions(account.account_id)  # sessions carry the region ids: make the next login see the new one
+    revoke_sessions(account.phone)  # sessions carry the region ids: make the next login see the new one
 
 
 # --- passwords ----------------------------------------------------------------------------------
@@ -293,7 +299,7 @@ def reissue_password(
         if entry is not None:
             tx.save(audit_item(entry))
     clear_login_state(account.phone)
-    revoke_sessions(account.account_id)
+    revoke_sessions(account.phone)
 
 
 def set_password(account_id: str, phone: str, password_hash: str) -> None:
@@ -325,7 +331,7 @@ def set_disabled(account: Account, disabled: bool, entry: AuditEntry) -> None:
         )
         tx.save(audit_item(entry))
     if disabled:
-        revoke_sessions(account.account_id)
+        revoke_sessions(account.phone)
 
 
 # --- sessions -----------------------------------------------------------------------------------
@@ -343,18 +349,27 @@ def _session(m: SessionModel) -> Session:
     )
 
 
-def put_session(session: Session, phone: str) -> None:
-    """The session, only while the account is enabled: a login racing the office's disable
-    either sees the flag or leaves a session the disable's revocation finds."""
+# Expired entries a login removes from the credential's list (the rest wait for the next one).
+PRUNE_PER_LOGIN = 20
+
+
+def put_session(session: Session, phone: str, password_hash: str, expired: list[str]) -> None:
+    """The session, listed on the credential, only while the account is enabled and its
+    password is still the one the login checked: a login racing a disable, a password change
+    or a reset either is refused or leaves a session the revocation finds."""
     tx = transaction()
+    listed = CredentialModel.sessions[session.token_hash].set(int(session.expires_at.timestamp()))
+    pruned = [CredentialModel.sessions[h].remove() for h in expired[:PRUNE_PER_LOGIN]]
+    enabled = CredentialModel.disabled.does_not_exist() | (CredentialModel.disabled == False)  # noqa: E712
     try:
         with tx:
-            tx.condition_check(
-                CredentialModel,
-                phone,
+            tx.update(
+                CredentialModel(phone),
+                actions=[listed, *pruned],
                 condition=(CredentialModel.account_id == session.account_id)
-                & (CredentialModel.disabled.does_not_exist() | (CredentialModel.disabled == False)),  # noqa: E712
-                tag="enabled",
+                & (CredentialModel.password_hash == password_hash)
+                & enabled,
+                tag="credential",
             )
             tx.save(
                 SessionModel(
@@ -370,8 +385,11 @@ def put_session(session: Session, phone: str) -> None:
                 tag="token",
             )
     except TransactWriteError as exc:
-        if "enabled" in tx.failed(exc):
-            raise ForbiddenError("account_disabled") from exc
+        if "credential" in tx.failed(exc):
+            now = get_credential(phone)
+            if now is not None and now.disabled:
+                raise ForbiddenError("account_disabled") from exc
+            raise UnauthenticatedError("invalid_credentials") from exc  # the password changed meanwhile
         raise ConflictError("conflict") from exc  # a 256-bit token collision: never silent
 
 
@@ -380,16 +398,27 @@ def get_session(token_hash: str) -> Session | None:
         return _session(SessionModel.get(token_hash))
     except DoesNotExist:
         return None
+    except AttributeDeserializationError:
+        return None  # an item not in today's shape is no session (a 401, never a 500)
 
 
 def delete_session(token_hash: str) -> None:
     SessionModel(token_hash).delete()
 
 
-def revoke_sessions(account_id: str) -> None:
+def revoke_sessions(phone: str) -> None:
+    """End every session of the phone's account: the credential's list, read strongly."""
+    cred = get_credential(phone)
+    if cred is None or not cred.sessions:
+        return
+    hashes = sorted(cred.sessions)
     with SessionModel.batch_write() as batch:
-        for m in SessionModel.by_account.query(account_id):
-            batch.delete(m)
+        for token_hash in hashes:
+            batch.delete(SessionModel(token_hash))
+    for start in range(0, len(hashes), 50):
+        CredentialModel(phone).update(
+            actions=[CredentialModel.sessions[h].remove() for h in hashes[start : start + 50]]
+        )
 
 
 def get_accounts(account_ids: set[str]) -> dict[str, Account]:
@@ -431,30 +460,47 @@ def find_accounts(
 # --- reset codes --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ResetCode:
+    phone: str
+    code_hash: str  # keyed digest (adapters/crypto.py)
+    tries: int
+    sent_at: datetime
+    expires_at: datetime
+
+
 def put_reset_code(
-    phone: str,
-    code_hash: str,
-    tries: int,
-    now: datetime,
-    expires_at: datetime,
-    resend_after: datetime,
-    message: Message,
+    code: ResetCode, resend_after: datetime, day_key: str, per_day: int, message: Message
 ) -> bool:
-    """The phone's new code and its SMS, all or nothing; False (nothing written) while the
-    last code was sent less than the interval ago."""
+    """The phone's new code, its SMS and one more of the day's codes, all or nothing; False
+    (nothing written) while the last code was sent less than the interval ago, or when the
+    phone had its codes for the day."""
     tx = transaction()
     try:
         with tx:
             tx.save(
                 ResetCodeModel(
-                    phone, code_hash=code_hash, tries_left=tries, sent_at=now, expires_at=expires_at
+                    code.phone,
+                    code_hash=code.code_hash,
+                    tries_left=code.tries,
+                    sent_at=code.sent_at,
+                    expires_at=code.expires_at,
                 ),
                 condition=ResetCodeModel.phone.does_not_exist() | (ResetCodeModel.sent_at < resend_after),
                 tag="recent",
             )
+            tx.update(
+                CounterModel(day_key),
+                actions=[
+                    CounterModel.value.add(1),
+                    CounterModel.expires_at.set(code.sent_at + timedelta(days=2)),
+                ],
+                condition=CounterModel.value.does_not_exist() | (CounterModel.value < per_day),
+                tag="daily",
+            )
             tx.save(message_item(message))
     except TransactWriteError as exc:
-        if "recent" in tx.failed(exc):
+        if tx.failed(exc) & {"recent", "daily"}:
             return False
         raise
     return True

@@ -152,7 +152,15 @@ def replace_content(old: Artifact, new: Artifact) -> None:
                     ArtifactModel.featured.remove(),
                     ArtifactModel.featured_key.remove(),
                 ],
-                condition=(ArtifactModel.version == old.version) & ArtifactModel.deleted_at.does_not_exist(),
+                # The version read, and its showcase state as read: had the office featured it
+                # meanwhile, the author is told (409, then the notice) rather than unfeaturing it unawares
+                condition=(ArtifactModel.version == old.version)
+                & ArtifactModel.deleted_at.does_not_exist()
+                & (
+                    ArtifactModel.featured.exists()
+                    if old.featured
+                    else ArtifactModel.featured.does_not_exist()
+                ),
                 tag="artifact",
             )
             tx.save(
@@ -215,7 +223,8 @@ def restore(a: Artifact, counted: bool) -> None:
         raise
 
 
-def set_featured(a: Artifact, featured: bool, now: datetime) -> None:
+def set_featured(a: Artifact, featured: bool, now: datetime, version: int) -> None:
+    """Featured only at `version` (the one the office read): an edit since is 409."""
     actions: list[Action]
     condition: Condition
     if featured:
@@ -223,7 +232,7 @@ def set_featured(a: Artifact, featured: bool, now: datetime) -> None:
             ArtifactModel.featured.set(FEATURED),
             ArtifactModel.featured_key.set(f"{a.programme_id}#{key_time(now)}#{a.artifact_id}"),
         ]
-        condition = ArtifactModel.deleted_at.does_not_exist()
+        condition = ArtifactModel.deleted_at.does_not_exist() & (ArtifactModel.version == version)
     else:
         actions = [ArtifactModel.featured.remove(), ArtifactModel.featured_key.remove()]
         condition = ArtifactModel.artifact_id.exists()
@@ -231,6 +240,9 @@ def set_featured(a: Artifact, featured: bool, now: datetime) -> None:
         ArtifactModel(a.artifact_id).update(actions=actions, condition=condition)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
+            stored = get(a.artifact_id)
+            if featured and stored is not None and stored.deleted_at is None:
+                raise ConflictError("stale_version") from exc  # edited since it was read
             raise NotFoundError("artifact_not_found") from exc
         raise
 

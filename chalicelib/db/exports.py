@@ -7,6 +7,7 @@ failed; GetItem by id; Query the sparse `pending` index for the job."""
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
@@ -49,8 +50,12 @@ def put(e: Export) -> None:
     ).save(condition=ExportModel.export_id.does_not_exist())
 
 
-def pending(limit: int) -> list[Export]:
-    return [_export(m) for m in ExportModel.by_pending.query("pending", limit=limit)]
+def pending(now: datetime, limit: int) -> list[Export]:
+    """Up to `limit` pending exports, oldest first, whose lease (if any) has run out: one that
+    waits for its retry does not keep a newer one from its turn."""
+    free = ExportModel.lease_until.does_not_exist() | (ExportModel.lease_until < key_time(now))
+    rows = ExportModel.by_pending.query("pending", filter_condition=free)
+    return [_export(m) for m in islice(rows, limit)]
 
 
 def get(export_id: str) -> Export | None:
@@ -60,21 +65,22 @@ def get(export_id: str) -> Export | None:
         return None
 
 
-def lease(export_id: str, now: datetime, until: datetime, max_attempts: int) -> bool:
-    """Take the export for one build attempt (counted), unless it is no longer pending,
-    another builder holds it, or its attempts are spent. False then: leave it alone."""
+def lease(export_id: str, now: datetime, until: datetime) -> int | None:
+    """Take the export for one build attempt, unless it is no longer pending or another
+    builder holds it (None then: leave it alone). Returns the attempt's number, counted in
+    the same write (a record without a count starts at one)."""
     free = ExportModel.lease_until.does_not_exist() | (ExportModel.lease_until < key_time(now))
-    condition = (ExportModel.status == "pending") & free & (ExportModel.attempts < max_attempts)
+    item = ExportModel(export_id)
     try:
-        ExportModel(export_id).update(
+        item.update(
             actions=[ExportModel.lease_until.set(key_time(until)), ExportModel.attempts.add(1)],
-            condition=condition,
+            condition=(ExportModel.status == "pending") & free,
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return None
         raise
-    return True
+    return int(item.attempts or 1)
 
 
 def _settle(export_id: str, actions: list[Action]) -> bool:

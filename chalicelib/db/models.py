@@ -7,6 +7,8 @@ come from config.settings(); infra/template.json defines the same keys and index
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -125,15 +127,9 @@ class CredentialModel(Model):
     must_change_password = BooleanAttribute(default=False)
     initial_expires_at = UTCDateTimeAttribute(null=True)
     disabled = BooleanAttribute(default=False)
-
-
-class SessionsByAccount(GlobalSecondaryIndex["SessionModel"]):
-    """Query by account: revoke every session on password change."""
-
-    class Meta(_IndexMeta):
-        index_name = "by_account"
-
-    account_id = UnicodeAttribute(hash_key=True)
+    # The account's live sessions: token hash -> expiry (epoch seconds). Written in the login's
+    # transaction, read strongly to end them all: no index that may lag decides which go.
+    sessions = MapAttribute[str, Any](null=True)
 
 
 class SessionModel(Model):
@@ -150,7 +146,6 @@ class SessionModel(Model):
     base_ids = UnicodeSetAttribute(null=True)
     must_change_password = BooleanAttribute(default=False)
     expires_at = TTLAttribute()
-    by_account = SessionsByAccount()
 
 
 class ProgrammeModel(Model):
@@ -459,7 +454,8 @@ class ClaimModel(Model):
     phone twice in a batch), "leader#<batch_id>" (one team leader per batch), "region-name#…"
     and "base-name#…" (one region or base per name), a reminder's once-a-day claim.
     GetItem by key on a failed claim, to say whose it is. TTL on `expires_at`: a claim that
-    guards a day or a batch goes some time after it (a name's never)."""
+    guards a day or a batch goes a year after it, a reminder's after a month; a name's and a
+    programme's reward claim guard what is kept for good, and never go."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["claims"]

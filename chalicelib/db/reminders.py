@@ -112,9 +112,7 @@ def record_once(claim: str, messages: list[Message], guard: tuple[str, ...] | No
         with tx:
             tx.save(
                 # Keyed by day: kept a month for who-was-reminded-when, then gone (TTL)
-                ClaimModel(claim, owner="reminder", expires_at=messages[0].created_at + timedelta(days=30))
-                if messages
-                else ClaimModel(claim, owner="reminder"),
+                ClaimModel(claim, owner="reminder", expires_at=messages[0].created_at + timedelta(days=30)),
                 condition=ClaimModel.claim_key.does_not_exist(),
                 tag="claim",
             )

@@ -184,7 +184,12 @@ def add(t: Trainee, capacity_guard: bool, now: datetime, entry: AuditEntry | Non
             _claim_phone_days(tx, t)
             if t.team_role == LEADER:
                 tx.save(
-                    ClaimModel(leader_claim(t.batch_id), owner=t.trainee_id, batch_id=t.batch_id),
+                    ClaimModel(
+                        leader_claim(t.batch_id),
+                        owner=t.trainee_id,
+                        batch_id=t.batch_id,
+                        expires_at=claim_expiry(t.end_date),
+                    ),
                     condition=ClaimModel.claim_key.does_not_exist(),
                     tag="leader",
                 )
@@ -226,7 +231,7 @@ def change(old: Trainee, new: Trainee, now: datetime, entry: AuditEntry | None =
             if old.phone != new.phone:
                 _release_phone_days(tx, old)
                 _claim_phone_days(tx, new)
-            _move_leader(tx, old.batch_id, _leader_id(old), _leader_id(new))
+            _move_leader(tx, old, _leader_id(old), _leader_id(new))
             if entry is not None:
                 tx.save(audit_item(entry))
     except TransactWriteError as exc:
@@ -241,25 +246,18 @@ def _leader_id(t: Trainee | None) -> str | None:
     return t.trainee_id if t is not None and t.team_role == LEADER else None
 
 
-def _move_leader(tx: Any, batch_id: str, before: str | None, after: str | None) -> None:
-    """Keep the batch's leader claim on whoever leads after this change."""
+def _move_leader(tx: Any, of: Trainee, before: str | None, after: str | None) -> None:
+    """Keep the batch's leader claim (of `of`'s batch) on whoever leads after this change."""
     if before == after:
         return
-    key = leader_claim(batch_id)
+    key = leader_claim(of.batch_id)
+    claim = ClaimModel(key, owner=after, batch_id=of.batch_id, expires_at=claim_expiry(of.end_date))
     if after is None:
         tx.delete(ClaimModel(key), condition=ClaimModel.owner == before)
     elif before is None:
-        tx.save(
-            ClaimModel(key, owner=after, batch_id=batch_id),
-            condition=ClaimModel.claim_key.does_not_exist(),
-            tag="leader",
-        )
+        tx.save(claim, condition=ClaimModel.claim_key.does_not_exist(), tag="leader")
     else:
-        tx.save(
-            ClaimModel(key, owner=after, batch_id=batch_id),
-            condition=ClaimModel.owner == before,
-            tag="leader",
-        )
+        tx.save(claim, condition=ClaimModel.owner == before, tag="leader")
 
 
 def _as_read(t: Trainee) -> Any:
@@ -294,7 +292,7 @@ def remove(t: Trainee, now: datetime, entry: AuditEntry | None = None) -> None:
             )
             tx.delete(TraineeModel(t.trainee_id), condition=_as_read(t), tag="trainee")
             _release_phone_days(tx, t)
-            _move_leader(tx, t.batch_id, _leader_id(t), None)
+            _move_leader(tx, t, _leader_id(t), None)
             if entry is not None:
                 tx.save(audit_item(entry))
     except TransactWriteError as exc:
@@ -499,7 +497,7 @@ def replace_trainee(
             else:
                 _release_phone_days(tx, old)
                 _claim_phone_days(tx, new)
-            _move_leader(tx, old.batch_id, _leader_id(old), _leader_id(new))
+            _move_leader(tx, old, _leader_id(old), _leader_id(new))
             tx.save(audit_item(entry))
             if plan is not None:
                 _account_items(tx, plan, tag="credential")
@@ -520,42 +518,55 @@ def replace_trainee(
         raise
 
 
-def register(t: Trainee, now: datetime) -> bool:
-    """Set registered_at once, and count it on the batch. False if already registered."""
+def _on_roster(t: Trainee) -> Any:
+    """The trainee's item is still this person's place (an update of a removed trainee would
+    create an item of counters alone)."""
+    return TraineeModel.trainee_id.exists() & (TraineeModel.account_id == t.account_id)
+
+
+def _counted_once(t: Trainee, action: Any, not_yet: Any, batch_counter: Any) -> bool:
+    """The trainee's one-time write and the batch's counter, together. False if it was done
+    already; 404 if the trainee left the roster meanwhile."""
     tx = transaction()
     try:
         with tx:
             tx.update(
                 TraineeModel(t.trainee_id),
-                actions=[TraineeModel.registered_at.set(now), TraineeModel.awaiting_registration.remove()],
-                condition=TraineeModel.registered_at.does_not_exist(),
+                actions=[*action],
+                condition=_on_roster(t) & not_yet,
                 tag="trainee",
             )
-            tx.update(BatchModel(t.batch_id), actions=[BatchModel.registered_count.add(1)])
+            tx.update(
+                BatchModel(t.batch_id), actions=[batch_counter.add(1)], condition=BatchModel.batch_id.exists()
+            )
     except TransactWriteError as exc:
         if "trainee" in tx.failed(exc):
+            now = get(t.trainee_id)
+            if now is None or now.account_id != t.account_id:
+                raise NotFoundError("not_on_roster") from exc
             return False
         raise
     return True
+
+
+def register(t: Trainee, now: datetime) -> bool:
+    """Set registered_at once, and count it on the batch. False if already registered."""
+    return _counted_once(
+        t,
+        [TraineeModel.registered_at.set(now), TraineeModel.awaiting_registration.remove()],
+        TraineeModel.registered_at.does_not_exist(),
+        BatchModel.registered_count,
+    )
 
 
 def check_in(t: Trainee, day: date) -> bool:
     """Add the day to the trainee's check-ins once, and count it on the batch."""
-    tx = transaction()
-    try:
-        with tx:
-            tx.update(
-                TraineeModel(t.trainee_id),
-                actions=[TraineeModel.checkins.add({day.isoformat()})],
-                condition=~TraineeModel.checkins.contains(day.isoformat()),
-                tag="trainee",
-            )
-            tx.update(BatchModel(t.batch_id), actions=[BatchModel.checkin_count.add(1)])
-    except TransactWriteError as exc:
-        if "trainee" in tx.failed(exc):
-            return False
-        raise
-    return True
+    return _counted_once(
+        t,
+        [TraineeModel.checkins.add({day.isoformat()})],
+        ~TraineeModel.checkins.contains(day.isoformat()),
+        BatchModel.checkin_count,
+    )
 
 
 def set_feedback(trainee_id: str, text: str, now: datetime) -> None:

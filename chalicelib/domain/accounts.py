@@ -36,6 +36,12 @@ RESET_CODE_DIGITS = 6
 RESET_CODE_TTL = timedelta(minutes=10)
 RESET_CODE_TRIES = 5
 RESET_CODE_INTERVAL = timedelta(minutes=1)
+# At most this many codes a phone a day: 5 codes x 5 tries = 25 guesses of a million a day,
+# whoever asks (the daily SMS cap alone would stop the SMS, not the codes).
+RESET_CODES_PER_DAY = 5
+# A reset request takes at least this long, account or not: a code's KMS seal, transaction
+# and SMS take time that the answer for an unknown phone would otherwise not.
+RESET_REQUEST_FLOOR = 0.5  # seconds
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -101,9 +102,12 @@ SIGNED_URL_BYTES = 1_500
 
 
 def shown_bytes(a: Any) -> int:
-    """An upper bound of an artifact's size in a showcase answer."""
-    text = a.body + a.title + a.author_name + a.region_name
-    return len(text.encode()) * 2 + len(a.image_ids) * 2 * SIGNED_URL_BYTES + 500
+    """An upper bound of an artifact's size in a showcase answer: its text as JSON, twice
+    (the answer's JSON goes into API Gateway's proxy answer as a JSON string, which escapes
+    every quote and backslash again), its images' links, and room for the other fields."""
+    text = json.dumps([a.body, a.title, a.author_name, a.region_name], ensure_ascii=False)
+    # The proxy answer is ASCII JSON: each Chinese character is \uXXXX, each quote \"
+    return len(json.dumps(text)) + len(a.image_ids) * 2 * SIGNED_URL_BYTES + 500
 
 
 def text_length(clean_html: str) -> int:

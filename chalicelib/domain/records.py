@@ -28,6 +28,7 @@ class Credential:
     must_change_password: bool
     initial_expires_at: datetime | None
     disabled: bool = False
+    sessions: dict[str, int] = field(default_factory=dict)  # token hash -> expiry, epoch seconds
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,12 @@ class ShowcaseOut(Output):
     images: list[ImageOut]
 
 
+class FeatureIn(Input):
+    version: int | None = Field(
+        default=None, ge=1, description="the version the office read: a newer one is 409 stale_version"
+    )
+
+
 class FeaturedOut(Output):
     artifact_id: str
     featured: bool

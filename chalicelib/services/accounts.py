@@ -3,9 +3,12 @@ region contact's) account management: find, reissue credentials, disable, enable
 
 from __future__ import annotations
 
-from chalicelib.adapters import clock, secrets
+import time
+
+from chalicelib.adapters import clock, crypto, secrets
 from chalicelib.db import accounts as repo
 from chalicelib.domain import accounts as rules
+from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.domain.notifications import reset_code_sms
 from chalicelib.domain.records import Account, AuditEntry, Page, Session
@@ -19,8 +22,16 @@ from chalicelib.services.demand import region_of
 
 def request_reset(phone: str) -> None:
     """Send the phone a 6-digit code if it belongs to an enabled account; say nothing either
-    way (the route answers 202 alike). One code a minute per phone; every code counts in the
-    phone's daily SMS cap (the outbox takes it)."""
+    way, and take as long either way (the route answers 202 alike). One code a minute and
+    five a day per phone; every code's SMS counts in the phone's daily SMS cap."""
+    started = time.monotonic()
+    try:
+        _send_reset_code(phone)
+    finally:
+        time.sleep(max(0.0, rules.RESET_REQUEST_FLOOR - (time.monotonic() - started)))
+
+
+def _send_reset_code(phone: str) -> None:
     account = repo.find_phone(phone)
     if account is None or account.disabled:
         return
@@ -29,37 +40,44 @@ def request_reset(phone: str) -> None:
     text, redacted = reset_code_sms(code, int(rules.RESET_CODE_TTL.total_seconds() // 60))
     message = notify.sms("reset_code", account.account_id, phone, text, redacted)
     fresh = repo.put_reset_code(
-        phone,
-        secrets.code_hash(phone, code),
-        rules.RESET_CODE_TRIES,
-        now,
-        now + rules.RESET_CODE_TTL,
-        now - rules.RESET_CODE_INTERVAL,
-        message,
+        repo.ResetCode(
+            phone=phone,
+            code_hash=crypto.keyed_digest("reset", f"{phone}:{code}"),
+            tries=rules.RESET_CODE_TRIES,
+            sent_at=now,
+            expires_at=now + rules.RESET_CODE_TTL,
+        ),
+        resend_after=now - rules.RESET_CODE_INTERVAL,
+        day_key=f"reset#{phone}#{local_day(now)}",
+        per_day=rules.RESET_CODES_PER_DAY,
+        message=message,
     )
     if fresh:
         notify.deliver(message)
         metrics.add_metric(name="ResetCodeSent", unit="Count", value=1)
 
 
-def reset(phone: str, code: str, new_password: str) -> None:
+def reset(phone: str, code: str, new_password: str) -> auth.LoginResult:
     """A live code, with a try left, sets the new password: every session ends, earlier login
-    failures are forgiven. A wrong code spends a try; five spend the code. An unknown phone,
+    failures are forgiven, and the person gets a session at once (a guesser at the password
+    cannot make them wait). A wrong code spends a try; five spend the code. An unknown phone,
     a disabled account or a spent code answer as a wrong code does."""
     now = clock.now()
     stored = repo.take_reset_try(phone, now)
-    if stored is None or not secrets.code_matches(stored, phone, code):
+    if stored is None or not crypto.digests_match("reset", f"{phone}:{code}", stored):
         metrics.add_metric(name="ResetCodeRefused", unit="Count", value=1)
         raise ValidationFailedError("invalid_reset_code", fields={"code": "验证码错误或已失效"})
     account = repo.find_phone(phone)
     if account is None or account.disabled:
         raise ValidationFailedError("invalid_reset_code", fields={"code": "验证码错误或已失效"})
     rules.check_new_password(new_password, None, phone)
-    repo.set_password(account.account_id, phone, secrets.hash_password(new_password))
+    new_hash = secrets.hash_password(new_password)
+    repo.set_password(account.account_id, phone, new_hash)
     repo.end_reset_code(phone)
     repo.clear_login_state(phone)
-    repo.revoke_sessions(account.account_id)
+    repo.revoke_sessions(phone)
     logger.info("password reset by code", extra={"account_id": account.account_id})
+    return auth.open_session(account, False, new_hash, None)
 
 
 # --- the office's and a region contact's accounts ----------------------------------------------------

@@ -158,11 +158,15 @@ def restore(artifact_id: str) -> Artifact:
     return replace(a, deleted_at=None)
 
 
-def feature(artifact_id: str, on: bool) -> Artifact:
+def feature(artifact_id: str, on: bool, version: int | None) -> Artifact:
+    """Feature (or stop): `version`, when given, is the one the office read; the artifact is
+    featured only if that is still its version (the public sees what the office saw)."""
     a = artifacts.get(artifact_id)
     if a is None or a.deleted_at is not None:
         raise NotFoundError("artifact_not_found")
-    artifacts.set_featured(a, on, clock.now())
+    if version is not None and version != a.version:
+        raise ConflictError("stale_version")
+    artifacts.set_featured(a, on, clock.now(), version if version is not None else a.version)
     return replace(a, featured=on)
 
 

@@ -23,18 +23,24 @@ class LoginResult:
     must_change_password: bool
 
 
-def _open_session(account: Account, must_change: bool) -> LoginResult:
+def open_session(
+    account: Account, must_change: bool, password_hash: str, cred: Credential | None
+) -> LoginResult:
+    """A new session for the account whose password (`password_hash`) was just checked or
+    set; the sessions of the credential that have expired leave its list."""
+    now = clock.now()
     token = secrets.new_token()
     session = Session(
         token_hash=secrets.token_hash(token),
         account_id=account.account_id,
         role=account.role,
-        expires_at=rules.session_expiry(clock.now(), settings().session_hours),
+        expires_at=rules.session_expiry(now, settings().session_hours),
         must_change_password=must_change,
         region_ids=account.region_ids,
         base_ids=account.base_ids,
     )
-    repo.put_session(session, account.phone)
+    expired = [h for h, e in (cred.sessions if cred else {}).items() if e <= now.timestamp()]
+    repo.put_session(session, account.phone, password_hash, expired)
     return LoginResult(token, session, must_change)
 
 
@@ -55,7 +61,7 @@ def _count_attempt(phone: str, now: datetime) -> Credential | None:
     raise TooManyAttemptsError(retry_after=1)
 
 
-def _check_password(phone: str, password: str) -> tuple[Account, bool]:
+def _check_password(phone: str, password: str) -> tuple[Account, Credential]:
     """The account behind (phone, password), counting failures against the phone whether or
     not it has an account: an unknown phone and a wrong password answer alike."""
     now = clock.now()
@@ -65,7 +71,7 @@ def _check_password(phone: str, password: str) -> tuple[Account, bool]:
     if not ok:
         metrics.add_metric(name="LoginFailed", unit="Count", value=1)
         raise UnauthenticatedError("invalid_credentials")
-    assert cred is not None and cred.account_id is not None
+    assert cred is not None and cred.account_id is not None and stored is not None
     # The right password: this attempt was no failure, and the earlier ones are forgiven
     repo.clear_login_state(phone)
     if cred.disabled:
@@ -75,12 +81,13 @@ def _check_password(phone: str, password: str) -> tuple[Account, bool]:
     account = repo.get_account(cred.account_id)
     if account is None:  # a half-created account cannot exist (one transaction); be safe anyway
         raise UnauthenticatedError("invalid_credentials")
-    return account, cred.must_change_password
+    return account, cred
 
 
 def login(phone: str, password: str) -> LoginResult:
-    account, must_change = _check_password(phone, password)
-    result = _open_session(account, must_change)
+    account, cred = _check_password(phone, password)
+    assert cred.password_hash is not None
+    result = open_session(account, cred.must_change_password, cred.password_hash, cred)
     logger.info("login", extra={"account_id": account.account_id, "role": account.role})
     return result
 
@@ -102,14 +109,15 @@ def change_password(session: Session, old: str, new: str) -> LoginResult:
     account = repo.get_account(session.account_id)
     if account is None:
         raise UnauthenticatedError("invalid_token")
-    _check_password(account.phone, old)
+    _, cred = _check_password(account.phone, old)
     rules.check_new_password(new, old, account.phone)
-    repo.set_password(account.account_id, account.phone, secrets.hash_password(new))
+    new_hash = secrets.hash_password(new)
+    repo.set_password(account.account_id, account.phone, new_hash)
     # Every session of the account ends (a stolen token dies with the old password); the
     # caller gets a fresh one so the person is not sent back to the login page.
-    repo.revoke_sessions(account.account_id)
+    repo.revoke_sessions(account.phone)
     logger.info("password changed", extra={"account_id": account.account_id})
-    return _open_session(account, must_change=False)
+    return open_session(account, False, new_hash, None)
 
 
 def me(session: Session) -> Account:

@@ -139,8 +139,13 @@ def build(export: Export) -> str:
     attempt ("retry"), or "failed" once its attempts are spent; "skipped" when another
     builder holds it or it is settled. Never raises: the failure is on the record."""
     now = clock.now()
-    if not exports.lease(export.export_id, now, now + LEASE, MAX_ATTEMPTS):
+    attempt = exports.lease(export.export_id, now, now + LEASE)
+    if attempt is None:
         return "skipped"
+    if attempt > MAX_ATTEMPTS:  # its last builder died without a word: nothing more to try
+        exports.fail(export.export_id, export.error or "attempts_spent")
+        metrics.add_metric(name="ExportFailed", unit="Count", value=1)
+        return "failed"
     builder = BUILDERS.get(export.kind)
     if builder is None:
         exports.fail(export.export_id, "unknown_kind")
@@ -148,17 +153,16 @@ def build(export: Export) -> str:
     try:
         key = builder(export)
     except Exception as exc:  # noqa: BLE001 - one export's failure is recorded on it, never spread
-        attempts = export.attempts + 1
         logger.warning(
             "export attempt failed",
             extra={
                 "export_id": export.export_id,
                 "kind": export.kind,
-                "attempt": attempts,
+                "attempt": attempt,
                 "error": type(exc).__name__,
             },
         )
-        if attempts >= MAX_ATTEMPTS:
+        if attempt >= MAX_ATTEMPTS:
             exports.fail(export.export_id, type(exc).__name__)
             metrics.add_metric(name="ExportFailed", unit="Count", value=1)
             return "failed"
@@ -173,7 +177,7 @@ def build(export: Export) -> str:
 def build_pending(limit: int = 10) -> dict[str, int]:
     """The exports job: every pending export whose lease is free gets an attempt."""
     outcomes = {"built": 0, "retry": 0, "failed": 0, "skipped": 0}
-    for export in exports.pending(limit):
+    for export in exports.pending(clock.now(), limit):
         outcomes[build(export)] += 1
     return {k: v for k, v in outcomes.items() if v or k == "built"}
 

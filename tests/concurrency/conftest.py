@@ -147,10 +147,11 @@ def dynamodb_local() -> Iterator[str]:
                 forget_cached_clients()
                 from chalicelib.config import settings
                 from chalicelib.db.bootstrap import create_tables
-                from yanxiu_local.stack import kms_key
+                from yanxiu_local.stack import hmac_secret, kms_key
 
                 create_tables()
                 kms_key(settings().kms_key)
+                hmac_secret(settings().hmac_secret)
                 yield endpoint
     finally:
         forget_cached_clients()  # the endpoint is going away: nothing may keep talking to it

@@ -132,14 +132,15 @@ def test_an_export_is_built_once_by_whoever_leases_it(
 
     def overlapping(export: Export) -> str:
         builds.append(export.export_id)
-        inner.append(JOBS["exports"]())  # the other run, meanwhile
+        inner.append(JOBS["exports"]())  # the other run, meanwhile: the export is not free
+        inner.append(exports.build(export))  # a builder that read it pending just before
         return real(export)
 
     monkeypatch.setitem(exports.BUILDERS, "yearbook", overlapping)
     # When the first run builds it
     assert JOBS["exports"]() == {"built": 1}
     # Then the overlapping run left it alone: one build
-    assert builds == [started.data["export_id"]] and inner == [{"built": 0, "skipped": 1}]
+    assert builds == [started.data["export_id"]] and inner == [{"built": 0}, "skipped"]
 
 
 def test_an_export_link_is_given_only_within_its_scope(api: Api, w: dict) -> None:
@@ -543,3 +544,105 @@ def test_a_showcase_page_is_bounded_in_bytes_and_loses_nothing(
     # Then every page fits the bound, and together they hold each piece once
     assert len(sizes) > 1 and max(sizes) <= 80_000
     assert sorted(titles) == sorted(f"第{n}篇" for n in range(7))
+
+
+def test_an_export_whose_builder_died_on_its_last_attempt_ends_failed(api: Api, w: dict) -> None:
+    from chalicelib.services import exports
+
+    # Given a yearbook whose builders all died mid-build (the lease taken, nothing written back)
+    tokens = at(api, IN_SESSION)
+    export_id = api.call(
+        "POST", f"/programmes/{w['pid']}/exports", tokens["admin"], {"kind": "yearbook"}
+    ).data["export_id"]
+    for _ in range(exports.MAX_ATTEMPTS):
+        assert export_records.lease(export_id, clock.now(), clock.now() + exports.LEASE) is not None
+        clock.advance(exports.LEASE + timedelta(seconds=1))
+    # When the job next meets it, Then it ends failed instead of waiting for ever
+    assert JOBS["exports"]() == {"built": 0, "failed": 1}
+    assert ExportModel.get(export_id).status == "failed"
+
+
+def test_an_export_recorded_without_a_count_is_still_built(api: Api, w: dict) -> None:
+    # Given a pending export written before attempts were counted
+    tokens = at(api, IN_SESSION)
+    export_id = api.call(
+        "POST", f"/programmes/{w['pid']}/exports", tokens["admin"], {"kind": "yearbook"}
+    ).data["export_id"]
+    ExportModel(export_id).update(actions=[ExportModel.attempts.remove()])
+    # Then the job builds it
+    assert JOBS["exports"]() == {"built": 1}
+
+
+def test_exports_waiting_to_retry_do_not_keep_a_new_one_from_its_turn(
+    api: Api, w: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.services import exports
+
+    # Given more failing exports waiting for their retry than the job takes in one run
+    tokens = at(api, IN_SESSION)
+
+    def broken(export: Export) -> str:
+        raise RuntimeError("no")
+
+    monkeypatch.setitem(exports.BUILDERS, "archive", broken)
+    for _ in range(12):
+        api.call("POST", f"/programmes/{w['pid']}/exports", tokens["admin"], {"kind": "archive"})
+    # When a yearbook is asked for after them
+    yearbook = api.call("POST", f"/programmes/{w['pid']}/exports", tokens["admin"], {"kind": "yearbook"}).data
+    # Then the next run, before their retry is due, builds the yearbook
+    assert JOBS["exports"]() == {"built": 1}
+    assert ExportModel.get(yearbook["export_id"]).status == "ready"
+
+
+def test_the_office_features_only_the_version_it_read(api: Api, w: dict) -> None:
+    tokens = at(api, IN_SESSION)
+    made = api.call("POST", "/artifacts", tokens["t1"], _reflection(w["batch"], title="原稿")).data
+    aid = made["artifact_id"]
+    # Given the author edits after the office read version 1
+    api.call("PATCH", f"/artifacts/{aid}", tokens["t1"], {"version": 1, "title": "改稿"})
+    # When the office features what it read, Then it is told the piece changed, and nothing is shown
+    stale = api.call("PUT", f"/artifacts/{aid}/featured", tokens["admin"], {"version": 1})
+    assert error_of(stale) == (409, "stale_version")
+    assert api.call("GET", "/showcase").data["items"] == []
+    assert api.call("PUT", f"/artifacts/{aid}/featured", tokens["admin"], {"version": 2}).status_code == 200
+    # And an author whose edit raced the office's feature is told to read again, then sees why
+    race = api.call("PATCH", f"/artifacts/{aid}", tokens["t1"], {"version": 2, "title": "三稿"})
+    assert race.data["notice"]  # the edit read it featured: it leaves the showcase, and says so
+    ArtifactModel(aid).update(actions=[ArtifactModel.featured.set("featured")])  # the office, meanwhile
+    from chalicelib.db import artifacts as artifact_records
+    from chalicelib.domain.records import Artifact as Record
+
+    stored: Record | None = artifact_records.get(aid)
+    assert stored is not None
+    from dataclasses import replace
+
+    with pytest.raises(Exception) as refused:
+        artifact_records.replace_content(
+            replace(stored, featured=False), replace(stored, version=stored.version + 1)
+        )
+    assert getattr(refused.value, "code", None) == "stale_version"
+
+
+def test_a_trainee_removed_between_read_and_write_cannot_register_or_check_in(api: Api, w: dict) -> None:
+    from chalicelib.db import rosters
+    from chalicelib.domain.errors import NotFoundError
+
+    # Given trainee 2's place, read, and then the trainee removed from the roster
+    at(api, IN_SESSION)
+    [item] = [t for t in TraineeModel.by_batch.query(w["batch"]) if t.phone == T2]
+    place = rosters.get(item.trainee_id)
+    assert place is not None
+    TraineeModel(item.trainee_id).delete()
+    before = BatchModel.get(w["batch"])
+    # When the registration and the check-in of that stale read are written
+    for write in (
+        lambda: rosters.register(place, clock.now()),
+        lambda: rosters.check_in(place, clock.now().date()),
+    ):
+        with pytest.raises(NotFoundError):
+            write()
+    # Then no phantom trainee appears and the batch's counters did not move
+    with pytest.raises(DoesNotExist):
+        TraineeModel.get(item.trainee_id)
+    after = BatchModel.get(w["batch"])
+    assert (after.registered_count, after.checkin_count) == (before.registered_count, before.checkin_count)

@@ -217,3 +217,10 @@ def test_each_source_is_rate_limited_before_it_reaches_the_api() -> None:
     assert limits["AuthPerSource"]["Limit"] < limits["AllPerSource"]["Limit"]
     association = RESOURCES["ApiWebAclAssociation"]["Properties"]
     assert "/restapis/${RestAPI}/stages/api" in association["ResourceArn"]["Fn::Sub"]
+
+
+def test_the_hmac_key_is_generated_in_aws_and_only_read_by_the_functions() -> None:
+    secret = RESOURCES["HmacSecret"]["Properties"]
+    assert _resolve(secret["Name"]) == PROD_ENV["YANXIU_HMAC_SECRET"]
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
+    assert _granted("secretsmanager:GetSecretValue") == [{"Ref": "HmacSecret"}]
