@@ -14,7 +14,6 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) != 1:
         sys.exit("用法：python -m yanxiu_local.openapi_dump OUTPUT.json")
     import app  # noqa: F401 - registers every blueprint, and with them every route
-
     from chalicelib.api.openapi import document
 
     text = json.dumps(document(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
