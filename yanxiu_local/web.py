@@ -138,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(503, UNAVAILABLE, "application/json; charset=utf-8", {"Retry-After": "5"})
             return
         try:
-            self.send_response(response.status, response.reason)
+            self.send_response_only(response.status, response.reason)  # upstream brings Server and Date
             known_length = response.getheader("Content-Length")
             for key, value in response.getheaders():
                 if key.lower() not in HOP_BY_HOP:
