@@ -68,7 +68,30 @@ def _with_sms_endpoint(app: Any) -> Any:
     return wsgi
 
 
-def start_moto(port: int) -> Any:
+def _with_post_cors(app: Any, cors: dict[str, Any]) -> Any:
+    """S3 answers a browser's POST of a file (the presigned upload) with the CORS headers of the
+    bucket's matching rule; moto's POST-object handler leaves them out, so the browser could not
+    read the answer. Added here from the same rule the bucket is given, never for another origin."""
+    origins = {
+        o for rule in cors["CORSRules"] if "POST" in rule["AllowedMethods"] for o in rule["AllowedOrigins"]
+    }
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        origin = environ.get("HTTP_ORIGIN")
+        if environ.get("REQUEST_METHOD") != "POST" or origin not in origins:
+            return app(environ, start_response)
+
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if not any(k.lower() == "access-control-allow-origin" for k, _ in headers):
+                headers = [*headers, ("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+            return start_response(status, headers, *rest)
+
+        return app(environ, start)
+
+    return wsgi
+
+
+def start_moto(port: int, cors: dict[str, Any]) -> Any:
     # moto's server otherwise answers every origin (Access-Control-Allow-Origin: *); without
     # it the bucket's own CORS rule decides, as S3 does. Read when moto.settings is imported.
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
@@ -88,7 +111,7 @@ def start_moto(port: int) -> Any:
 
     class LocalMotoServer(ThreadedMotoServer):
         def _server_entry(self) -> None:
-            app = _with_sms_endpoint(DomainDispatcherApplication(create_backend_app))
+            app = _with_post_cors(_with_sms_endpoint(DomainDispatcherApplication(create_backend_app)), cors)
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=QuietHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
@@ -150,7 +173,7 @@ def ensure_admin(phone: str, name: str) -> str:
 
 def serve(api_port: int, moto_port: int, web_port: int, admin_phone: str, admin_name: str) -> None:
     use_local_environment(moto_port, web_port)
-    moto = start_moto(moto_port)
+    moto = start_moto(moto_port, bucket_cors(site_url(web_port)))
     provision()
     ensure_admin(admin_phone, admin_name)
 

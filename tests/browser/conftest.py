@@ -58,6 +58,11 @@ UNNAMED = """
 """
 
 
+HAS_FOCUS = "(el) => el === document.activeElement || el.contains(document.activeElement)"
+TOP_OF_PAGE = "() => { document.activeElement && document.activeElement.blur(); window.focus(); }"
+LOADED = "(img) => img.complete && img.naturalWidth > 0"
+
+
 @dataclass
 class WebStack(Stack):
     web: str = ""
@@ -158,20 +163,22 @@ class Visit:
     def tab_to(self, target: Locator, limit: int = 80) -> None:
         """Press Tab from where the focus is until `target` has it: reachable by keyboard."""
         for _ in range(limit):
-            if target.evaluate("(el) => el === document.activeElement || el.contains(document.activeElement)"):
+            if target.evaluate(HAS_FOCUS):
                 return
             self.page.keyboard.press("Tab")
         raise AssertionError(f"{self.tag}: {target} not reached with {limit} presses of Tab")
 
     def press(self, target: Locator, key: str = "Enter") -> None:
         """Operate a control by keyboard: Tab to it from the top of the page, then a key."""
-        self.page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.focus(); }")
+        self.page.evaluate(TOP_OF_PAGE)
         self.tab_to(target)
         self.page.keyboard.press(key)
 
 
 def open_visit(browser: Browser, base: str, viewport: dict[str, int], tag: str) -> Visit:
-    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="block")
+    context = browser.new_context(
+        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="block"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     visit = Visit(context, page, base, tag)

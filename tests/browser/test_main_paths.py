@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Visit, WebStack, open_visit
+from tests.browser.conftest import DESKTOP, LOADED, PHONE, Visit, WebStack, open_visit
 from tests.e2e.conftest import ADMIN_PHONE
 
 pytestmark = pytest.mark.browser
@@ -229,7 +229,8 @@ def region_names_trainees(v: Visit) -> None:
         form.get_by_label("工作单位").fill("南沙第一小学")
         form.get_by_label("学科背景").fill("语文")
         if role == "团长":
-            form.get_by_role("radio", name="团长").check()
+            form.locator("label.el-radio", has_text="团长").click()
+            expect(form.get_by_role("radio", name="团长")).to_be_checked()
         else:
             # the one-团长 rule before the server: 团长 cannot be picked again
             expect(form.get_by_role("radio", name="团长")).to_be_disabled()
@@ -249,6 +250,8 @@ def region_names_trainees(v: Visit) -> None:
     page.get_by_role("button", name="详情").click()
     expect(dialog(page, "批次详情").get_by_role("cell", name="张团长")).to_be_visible()
     v.shot("region-研修档案-详情")
+    page.keyboard.press("Escape")
+    expect(dialog(page, "批次详情")).to_be_hidden()
     logout(v)
 
 
@@ -279,7 +282,7 @@ def trainee_attends_and_writes(v: Visit, stack: WebStack, today: date) -> None:
     )
     image = body.locator("img")
     expect(image).to_have_count(1)
-    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page.wait_for_function(LOADED, arg=image.element_handle())
     v.shot("trainee-心得体会-编辑")
     form.get_by_role("button", name="确定").click()
     expect(page.get_by_role("cell", name="第一周心得体会")).to_be_visible()
@@ -317,8 +320,9 @@ def office_features(v: Visit) -> None:
     page.get_by_role("button", name="阅读").click()
     reading = page.get_by_role("dialog", name="第一周心得体会")
     reading_image = reading.locator("img")
-    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=reading_image.element_handle())
-    reading.get_by_role("button", name="Close").click() if reading.get_by_role("button", name="Close").count() else page.keyboard.press("Escape")
+    page.wait_for_function(LOADED, arg=reading_image.element_handle())
+    page.keyboard.press("Escape")
+    expect(reading).to_be_hidden()
     v.press(page.get_by_role("button", name="展示", exact=True))
     expect(page.get_by_role("cell", name="展示中")).to_be_visible()
     v.shot("office-择优展示")
@@ -338,7 +342,7 @@ def public_showcase(v: Visit) -> None:
     expect(page.get_by_role("heading", name="第一周心得体会")).to_be_visible()
     expect(page.get_by_text("张团长 · 南沙实验区")).to_be_visible()
     image = page.locator("article img")
-    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page.wait_for_function(LOADED, arg=image.element_handle())
     v.shot("public-优秀成果展示")
 
 
