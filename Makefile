@@ -84,7 +84,7 @@ web-check: $(STAMP) $(WEB_DEPS)
 	cd web && npx --no-install vue-tsc --noEmit -p tsconfig.json
 
 ## make bench: figures, not pass/fail
-bench: $(STAMP)
+bench: $(STAMP) web browser
 	$(BIN)/python -m bench
 
 ## make outbox: the SMS and e-mails the running local stack captured
