@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -13,6 +14,8 @@ from chalicelib.observability import flush_metrics, logger
 
 # Logging belongs to powertools (observability.py): Chalice would otherwise set the "yanxiu"
 # logger, which both share, to ERROR when it handles an event.
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
 app = Chalice(app_name="yanxiu", configure_logs=False)
 
 for blueprint in (public.bp, auth.bp, admin.bp, demands.bp, rosters.bp, artifacts.bp, evaluation.bp):
@@ -25,7 +28,11 @@ def correlate(event, get_response):  # type: ignore[no-untyped-def]
     """A correlation id per request (the caller's X-Correlation-Id, else API Gateway's request
     id, else a new one) on every log line and on the response; one access-log line."""
     context = event.context or {}
-    correlation_id = event.headers.get("x-correlation-id") or context.get("requestId") or uuid.uuid4().hex
+    given = event.headers.get("x-correlation-id") or ""
+    # Echoed into every log line and the response: only a short, plain token is taken.
+    correlation_id = (
+        given if CORRELATION_ID.fullmatch(given) else context.get("requestId") or uuid.uuid4().hex
+    )
     logger.set_correlation_id(correlation_id)
     started = time.perf_counter()
     response = get_response(event)

@@ -215,6 +215,7 @@ def _yearbook(recorder: Recorder, api: Api, pid: str, batch: str, account_id: st
     from chalicelib.adapters.aws import client
     from chalicelib.config import settings
     from chalicelib.db import exports, rosters
+    from chalicelib.services import exports as export_service
     from chalicelib.services import yearbook
 
     [trainee] = [t for t in rosters.of_account(account_id) if t.batch_id == batch]
@@ -234,6 +235,7 @@ def _yearbook(recorder: Recorder, api: Api, pid: str, batch: str, account_id: st
             cpus.append(time.process_time() - cpu)
         in_motos.append(in_moto[0])
         kept = calls  # the last run's
+    export_service.build(export)  # the job's own path: leased, built once more, marked ready
     ready = exports.get(export_id)
     assert ready is not None
     _check("yearbook export", (ready.status, ready.s3_key), ("ready", f"exports/{export_id}.docx"))

@@ -30,6 +30,17 @@ TABLES = (
 )
 
 
+# Timeouts and retries of every AWS call, in one place (DynamoDB through PynamoDB, and the
+# boto3 clients of adapters/aws.py), sized to the functions' 30 s: a call that hangs is cut
+# after CONNECT + READ seconds and tried at most SDK_ATTEMPTS times in botocore's "standard"
+# mode (jittered backoff, throttling retried), about 21 s at worst, leaving the request time to
+# answer 503 in the contract's shape. PynamoDB's own defaults (15 s + 30 s) outlive the function.
+# A transaction carries a client request token, so its retry after a lost answer is a no-op.
+AWS_CONNECT_TIMEOUT = 2.0
+AWS_READ_TIMEOUT = 5.0
+SDK_ATTEMPTS = 3
+
+
 class Settings(BaseModel):
     stage: str
     aws_region: str

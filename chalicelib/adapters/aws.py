@@ -7,11 +7,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from chalicelib.config import settings
+from chalicelib.config import AWS_CONNECT_TIMEOUT, AWS_READ_TIMEOUT, SDK_ATTEMPTS, settings
 
-# botocore retries throttling itself, a few times and quickly; what still fails stays in the
-# outbox for the drain job's slower backoff (services/notify.py).
-SDK_ATTEMPTS = 3
+# botocore retries throttling itself, a few times and quickly (config.py); what still fails
+# stays in the outbox for the drain job's slower backoff (services/notify.py).
 
 
 @cache
@@ -21,8 +20,8 @@ def client(service: str) -> Any:
 
     config = Config(
         retries={"mode": "standard", "max_attempts": SDK_ATTEMPTS},
-        connect_timeout=5,
-        read_timeout=10,
+        connect_timeout=AWS_CONNECT_TIMEOUT,
+        read_timeout=AWS_READ_TIMEOUT,
         # Presigned S3 URLs and POST policies in SigV4 (moto refuses a browser's preflight on SigV2).
         signature_version="s3v4" if service == "s3" else None,
     )

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from chalicelib.adapters.xml_text import safe_text
+
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -38,7 +40,7 @@ class _Blocks(HTMLParser):
         self._text: list[str] = []
 
     def _flush(self) -> None:
-        text = "".join(self._text).strip()
+        text = safe_text("".join(self._text)).strip()
         if text:
             self.out.append((self._kind, text))
         self._text = []
@@ -136,21 +138,21 @@ def build_yearbook(
     cover.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for _ in range(8):
         cover.add_run().add_break()
-    run = cover.add_run(title)
+    run = cover.add_run(safe_text(title))
     run.bold, run.font.size = True, Pt(26)
-    sub = document.add_paragraph(subtitle)
+    sub = document.add_paragraph(safe_text(subtitle))
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub.add_run().add_break(WD_BREAK.PAGE)
     document.add_heading("目录", level=1)
     _toc(document)
     for section in sections:
         document.add_page_break()
-        document.add_heading(section.heading, level=1)
+        document.add_heading(safe_text(section.heading), level=1)
         for sub_heading, entries in section.subsections:
-            document.add_heading(sub_heading, level=2)
+            document.add_heading(safe_text(sub_heading), level=2)
             for entry in entries:
-                document.add_heading(entry.title, level=3)
-                document.add_paragraph().add_run(entry.byline).italic = True
+                document.add_heading(safe_text(entry.title), level=3)
+                document.add_paragraph().add_run(safe_text(entry.byline)).italic = True
                 for kind, value in blocks(entry.body):
                     if kind == "img":
                         data = image(value)

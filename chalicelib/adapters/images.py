@@ -19,7 +19,9 @@ class ImageRejected(Exception):
 
 
 def clean(data: bytes) -> tuple[bytes, str, tuple[int, int]]:
-    """(clean bytes, content type, (width, height)), or ImageRejected with a reason."""
+    """(clean bytes, content type, (width, height)), or ImageRejected with a reason. Whatever
+    the bytes do to the decoder, the orientation or the encoder, the answer is one of those
+    two: a hostile file is rejected on its own, never an error that stops other uploads."""
     from PIL import Image, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -27,22 +29,26 @@ def clean(data: bytes) -> tuple[bytes, str, tuple[int, int]]:
         # Pillow only warns between MAX_IMAGE_PIXELS and twice that: refuse those too.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
-            if image.width * image.height > MAX_IMAGE_PIXELS:  # from the header, before decoding
-                raise ImageRejected("too_many_pixels")
-            image.seek(0)  # an animated GIF keeps its first frame
-            image.load()
+            return _clean(data)
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageRejected("too_many_pixels") from exc
         except UnidentifiedImageError as exc:
             raise ImageRejected("not_an_image") from exc
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types on hostile bytes (a broken eXIf chunk: SyntaxError, struct.error, KeyError...)
             raise ImageRejected("broken_image") from exc
-    fmt = image.format or "PNG"
-    from PIL import ImageOps
 
+
+def _clean(data: bytes) -> tuple[bytes, str, tuple[int, int]]:
+    from PIL import Image, ImageOps
+
+    image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+    if image.width * image.height > MAX_IMAGE_PIXELS:  # from the header, before decoding
+        raise ImageRejected("too_many_pixels")
+    image.seek(0)  # an animated GIF keeps its first frame
+    image.load()
+    fmt = image.format or "PNG"
     # A phone's portrait photo is stored sideways with an EXIF Orientation tag: turn the pixels
     # upright before the EXIF goes, or it would show on its side.
     pixels: Image.Image = ImageOps.exif_transpose(image) or image

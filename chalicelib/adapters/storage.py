@@ -57,12 +57,10 @@ def read(key: str, max_bytes: int) -> bytes | None:
     return bytes(response["Body"].read(max_bytes + 1))
 
 
-def move(key: str, new_key: str) -> None:
-    s3 = client("s3")
-    s3.copy_object(
+def copy(key: str, new_key: str) -> None:
+    client("s3").copy_object(
         Bucket=settings().bucket, Key=new_key, CopySource={"Bucket": settings().bucket, "Key": key}
     )
-    s3.delete_object(Bucket=settings().bucket, Key=key)
 
 
 def delete(key: str) -> None:

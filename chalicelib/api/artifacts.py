@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.api.routing import ADMIN, ANY_ACCOUNT, PUBLIC, Call, route
-from chalicelib.domain.artifacts import KIND_NAMES_ZH
+from chalicelib.domain.artifacts import KIND_NAMES_ZH, UNFEATURED_NOTICE
 from chalicelib.domain.records import Artifact, Page
 from chalicelib.lazy import lazy_import
 from chalicelib.schemas.artifacts import (
@@ -133,7 +133,10 @@ def get_artifact(call: Call, artifact_id: str) -> ArtifactOut:
 )
 def patch_artifact(call: Call, artifact_id: str) -> ArtifactOut:
     changes = call.body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
-    return artifact_out(artifacts.modify(call.me, artifact_id, call.body.version, changes))
+    new, was_featured = artifacts.modify(call.me, artifact_id, call.body.version, changes)
+    out = artifact_out(new)
+    out.notice = UNFEATURED_NOTICE if was_featured else None
+    return out
 
 
 @route(

@@ -36,6 +36,7 @@ from chalicelib.schemas.setup import BatchOut
 rosters = lazy_import("chalicelib.services.rosters")
 attendance = lazy_import("chalicelib.services.attendance")
 archive = lazy_import("chalicelib.services.archive")
+exports = lazy_import("chalicelib.services.exports")
 
 bp = Blueprint(__name__)
 REGION = frozenset({"region_contact"})
@@ -322,13 +323,13 @@ def batch_archive(call: Call, batch_id: str) -> BatchArchiveOut:
     summary="导出名单或档案（xlsx）；GET /exports/{export_id} 取下载链接",
 )
 def start_export(call: Call, programme_id: str) -> ExportOut:
-    export = archive.start_export(call.me, programme_id, call.body.kind, call.body.region_id)
+    export = exports.request(call.me, programme_id, call.body.kind, call.body.region_id)
     return ExportOut(export_id=export.export_id, kind=export.kind, status=export.status)
 
 
 @route(bp, "/exports/{export_id}", roles=ADMIN | REGION, response=ExportOut, summary="导出状态与下载链接")
 def get_export(call: Call, export_id: str) -> ExportOut:
-    export, url, index_url = archive.export_link(call.me, export_id)
+    export, url, index_url = exports.link(call.me, export_id)
     return ExportOut(
         export_id=export.export_id, kind=export.kind, status=export.status, url=url, index_url=index_url
     )

@@ -13,6 +13,7 @@ import json
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
@@ -52,6 +53,9 @@ class Endpoint:
     # /auth/* and GET /me stay open to an account that has not yet changed its initial password.
     before_password_change: bool = False
     query: tuple[str, ...] = ()
+    # The answer holds a secret (a token, a password, an ID number): it is never stored to
+    # replay for an Idempotency-Key, which such a route ignores.
+    secret: bool = False
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -74,7 +78,7 @@ class Call:
 
     def page(self) -> tuple[int, str | None]:
         raw = self.query.get("limit", "50")
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
             raise ValidationFailedError(fields={"limit": "须为 1–100 的整数"})
         return int(raw), self.query.get("cursor") or None
 
@@ -110,11 +114,29 @@ def _bearer(headers: Any) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+# No body of the contract nests deeper than a few levels; a deeper one is junk (and deep
+# enough, it would exhaust the interpreter's recursion while being read or validated).
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(data: Any) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return True
+            stack += [(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value)]
+    return False
+
+
 def _parse_body(raw: str | bytes | None, model: type[BaseModel]) -> BaseModel:
     try:
         data = json.loads(raw) if raw else {}
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedRequestError() from exc
+    if _too_deep(data):
+        raise MalformedRequestError()
     return model.model_validate(data)
 
 
@@ -161,6 +183,18 @@ def _answer(view: Callable[..., Any], call: Call, params: dict[str, str], endpoi
         return from_domain(exc)
 
 
+# Without a Lambda context (chalice local), a request is over by then: API Gateway's limit.
+REQUEST_DEADLINE = timedelta(seconds=30)
+
+
+def _deadline(lambda_context: Any, now: datetime) -> datetime:
+    """When this request's function will have stopped, answered or not."""
+    remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        return now + timedelta(milliseconds=max(0, int(remaining())))
+    return now + REQUEST_DEADLINE
+
+
 def _once(
     key: str,
     endpoint: Endpoint,
@@ -168,6 +202,7 @@ def _once(
     params: dict[str, str],
     raw: str | bytes | None,
     answer: Callable[[], Response],
+    lambda_context: Any,
 ) -> Response:
     """The first answer for (caller, route, key), whatever comes again with the same key."""
     from chalicelib.adapters import clock
@@ -182,7 +217,8 @@ def _once(
         ).encode()
     ).hexdigest()
     body_hash = hashlib.sha256(raw.encode() if isinstance(raw, str) else (raw or b"")).hexdigest()
-    prior = idempotency.claim(scope, body_hash, clock.now())
+    now = clock.now()
+    prior = idempotency.claim(scope, body_hash, now, _deadline(lambda_context, now))
     if prior is not None:
         if prior.body_hash != body_hash:
             raise ValidationFailedError(fields={"Idempotency-Key": "该键已用于另一个请求"})
@@ -229,9 +265,21 @@ def route(
     paged: bool = False,
     before_password_change: bool = False,
     query: tuple[str, ...] = (),
+    secret: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     endpoint = Endpoint(
-        method, path, frozenset(roles), summary, body, response, status, paged, before_password_change, query
+        method,
+        path,
+        frozenset(roles),
+        summary,
+        body,
+        response,
+        status,
+        paged,
+        before_password_change,
+        query,
+        # /auth/* answers hold tokens, or ask for what must happen once (a reset code).
+        secret or path.startswith("/auth/"),
     )
     ENDPOINTS.append(endpoint)
 
@@ -253,9 +301,15 @@ def route(
                     headers=dict(request.headers),
                 )
                 key = request.headers.get("idempotency-key")
-                if key and endpoint.method != "GET":
+                if key and endpoint.method != "GET" and not endpoint.secret:
                     return _once(
-                        key, endpoint, session, params, raw, lambda: _answer(view, call, params, endpoint)
+                        key,
+                        endpoint,
+                        session,
+                        params,
+                        raw,
+                        lambda: _answer(view, call, params, endpoint),
+                        getattr(request, "lambda_context", None),
                     )
                 return _respond(view(call, **params), endpoint.status)
             except DomainError as exc:

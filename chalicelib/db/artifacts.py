@@ -27,6 +27,7 @@ from chalicelib.db.common import (
     transaction,
 )
 from chalicelib.db.models import ArtifactModel, ArtifactVersionModel, BatchModel, TraineeModel
+from chalicelib.domain.artifacts import shown_bytes
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Artifact, Page
 
@@ -94,18 +95,33 @@ def _kind_counter(kind: str) -> NumberAttribute:
 
 
 def _count(tx: Transaction, a: Artifact, step: int) -> None:
-    """The trainee's and the batch's counters (archive, evaluation, reminders) move with it."""
+    """The trainee's and the batch's counters (archive, evaluation, reminders) move with it,
+    only while the trainee is on the roster: an update of an item that is gone (the trainee
+    was removed or replaced) would create it holding nothing but counters."""
     tx.update(
         TraineeModel(a.trainee_id),
         actions=[TraineeModel.artifact_count.add(step), _kind_counter(a.kind).add(step)],
+        condition=TraineeModel.trainee_id.exists() & (TraineeModel.account_id == a.author_id),
+        tag="trainee",
     )
-    tx.update(BatchModel(a.batch_id), actions=[BatchModel.artifact_count.add(step)])
+    tx.update(
+        BatchModel(a.batch_id),
+        actions=[BatchModel.artifact_count.add(step)],
+        condition=BatchModel.batch_id.exists(),
+        tag="batch",
+    )
 
 
 def create(a: Artifact) -> None:
-    with transaction() as tx:
-        tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
-        _count(tx, a, 1)
+    tx = transaction()
+    try:
+        with tx:
+            tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
+            _count(tx, a, 1)
+    except TransactWriteError as exc:
+        if tx.failed(exc) & {"trainee", "batch"}:
+            raise NotFoundError("not_on_roster") from exc
+        raise
 
 
 def get(artifact_id: str) -> Artifact | None:
@@ -117,7 +133,7 @@ def get(artifact_id: str) -> Artifact | None:
 
 def replace_content(old: Artifact, new: Artifact) -> None:
     """Save `new` (version old.version + 1) only if the stored version is still old.version,
-    and keep `old` among the versions."""
+    and keep `old` among the versions; a featured artifact stops being featured."""
     tx = transaction()
     try:
         with tx:
@@ -131,6 +147,10 @@ def replace_content(old: Artifact, new: Artifact) -> None:
                     else ArtifactModel.image_ids.remove(),
                     ArtifactModel.version.set(new.version),
                     ArtifactModel.updated_at.set(new.updated_at),
+                    # What the office featured is what it read: changed, it leaves the
+                    # showcase until featured again (even if featured since it was read).
+                    ArtifactModel.featured.remove(),
+                    ArtifactModel.featured_key.remove(),
                 ],
                 condition=(ArtifactModel.version == old.version) & ArtifactModel.deleted_at.does_not_exist(),
                 tag="artifact",
@@ -152,6 +172,7 @@ def replace_content(old: Artifact, new: Artifact) -> None:
 
 
 def mark_deleted(a: Artifact, now: datetime) -> None:
+    """Deleted by its author, who must still be on the roster (404 otherwise)."""
     tx = transaction()
     try:
         with tx:
@@ -167,19 +188,31 @@ def mark_deleted(a: Artifact, now: datetime) -> None:
             )
             _count(tx, a, -1)
     except TransactWriteError as exc:
-        if "artifact" in tx.failed(exc):
+        if tx.failed(exc) & {"artifact", "trainee", "batch"}:
             raise NotFoundError("artifact_not_found") from exc
         raise
 
 
-def restore(a: Artifact) -> None:
-    with transaction() as tx:
-        tx.update(
-            ArtifactModel(a.artifact_id),
-            actions=[ArtifactModel.deleted_at.remove()],
-            condition=ArtifactModel.deleted_at.exists(),
-        )
-        _count(tx, a, 1)
+def restore(a: Artifact, counted: bool) -> None:
+    """Undelete; its author's counters rise again only if `counted` (the author is still on
+    the roster: a removed trainee's counters left the batch with them)."""
+    tx = transaction()
+    try:
+        with tx:
+            tx.update(
+                ArtifactModel(a.artifact_id),
+                actions=[ArtifactModel.deleted_at.remove()],
+                condition=ArtifactModel.deleted_at.exists(),
+                tag="artifact",
+            )
+            if counted:
+                _count(tx, a, 1)
+    except TransactWriteError as exc:
+        if "artifact" in tx.failed(exc):
+            raise ConflictError("not_deleted") from exc
+        if tx.failed(exc) & {"trainee", "batch"}:
+            raise ConflictError("conflict") from exc  # the author left the roster meanwhile: try again
+        raise
 
 
 def set_featured(a: Artifact, featured: bool, now: datetime) -> None:
@@ -215,14 +248,26 @@ def of_author(author_id: str, limit: int, cursor: str | None) -> Page:
     return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
-def featured(programme_id: str | None, limit: int, cursor: str | None) -> Page:
+def featured(programme_id: str | None, limit: int, cursor: str | None, max_bytes: int) -> Page:
+    """A page of the showcase: at most `limit` artifacts, and no more than fit in `max_bytes`
+    as the route shows them (a page of long bodies would pass API Gateway's 6 MB answer); at
+    least one. A page cut short by bytes continues after its last artifact."""
     condition = ArtifactModel.featured_key.startswith(f"{programme_id}#") if programme_id else None
     start = decode_cursor(cursor, ArtifactModel.by_featured)
     rows = ArtifactModel.by_featured.query(
         FEATURED, condition, scan_index_forward=False, limit=limit, last_evaluated_key=start
     )
+    items: list[Artifact] = []
+    used, last_key = 0, ""
     with cursor_checked(cursor):
-        items = [_artifact(m) for m in rows]
+        for m in rows:
+            a = _artifact(m)
+            used += shown_bytes(a)
+            if items and used > max_bytes:
+                key = {"artifact_id": {"S": items[-1].artifact_id}, "featured": {"S": FEATURED}}
+                return Page(items, encode_cursor({**key, "featured_key": {"S": last_key}}))
+            items.append(a)
+            last_key = m.featured_key or ""
     return Page(items, encode_cursor(rows.last_evaluated_key))
 
 

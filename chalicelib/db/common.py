@@ -6,6 +6,7 @@ import base64
 import json
 import random
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,13 +17,19 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import CancellationReason, QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.config import settings
+from chalicelib.config import AWS_CONNECT_TIMEOUT, AWS_READ_TIMEOUT, SDK_ATTEMPTS, settings
 from chalicelib.domain.errors import DependencyUnavailableError, ValidationFailedError
 
 
 @lru_cache(maxsize=1)
 def connection() -> Connection:
-    return Connection(region=settings().aws_region)
+    """The connection transactions use: the same timeouts and retries as the models'."""
+    return Connection(
+        region=settings().aws_region,
+        connect_timeout_seconds=AWS_CONNECT_TIMEOUT,
+        read_timeout_seconds=AWS_READ_TIMEOUT,
+        max_retry_attempts=SDK_ATTEMPTS - 1,
+    )
 
 
 def reset_connection() -> None:
@@ -41,7 +48,9 @@ class Transaction(TransactWrite):
     CONFLICT_RETRIES = 5  # up to ~1.3 s of jittered backoff before answering 503
 
     def __init__(self) -> None:
-        super().__init__(connection=connection())
+        # The token makes botocore's retry of a transaction whose answer was lost (a read
+        # timeout) idempotent: DynamoDB does not apply it twice, nor fail its conditions.
+        super().__init__(connection=connection(), client_request_token=uuid.uuid4().hex)
         self._tags: dict[str, list[str | None]] = {"check": [], "delete": [], "put": [], "update": []}
 
     def condition_check(
@@ -104,6 +113,7 @@ class Transaction(TransactWrite):
                     # Still contended: the client may try again in a moment (503, Retry-After).
                     raise DependencyUnavailableError(retry_after=1) from exc
                 time.sleep(0.02 * 2**attempt * (1 + random.random()))  # noqa: S311 - jitter, not a secret
+                self._client_request_token = uuid.uuid4().hex  # a new attempt, not a replay
         raise AssertionError("unreachable")
 
 

@@ -1,10 +1,15 @@
 """Exports: a record per request, the file in S3.
 
-Access patterns: PutItem on request; UpdateItem when the file is written; GetItem by id."""
+Access patterns: PutItem on request; UpdateItem under a condition to lease one for a build
+(pending, not leased by another builder, attempts left); UpdateItem when it is built or has
+failed; GetItem by id; Query the sparse `pending` index for the job."""
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.db.common import key_time
 from chalicelib.db.models import ExportModel
@@ -22,6 +27,8 @@ def _export(m: ExportModel) -> Export:
         m.created_at,
         m.region_id,
         m.s3_key,
+        int(m.attempts or 0),
+        m.error,
     )
 
 
@@ -38,7 +45,8 @@ def put(e: Export) -> None:
         created_at=e.created_at,
         created_key=f"{key_time(e.created_at)}#{e.export_id}",
         pending="pending" if e.status == "pending" else None,
-    ).save()
+        attempts=0,
+    ).save(condition=ExportModel.export_id.does_not_exist())
 
 
 def pending(limit: int) -> list[Export]:
@@ -52,6 +60,63 @@ def get(export_id: str) -> Export | None:
         return None
 
 
-def mark(export_id: str, status: str, s3_key: str | None) -> None:
-    key = ExportModel.s3_key.set(s3_key) if s3_key else ExportModel.s3_key.remove()
-    ExportModel(export_id).update(actions=[ExportModel.status.set(status), key, ExportModel.pending.remove()])
+def lease(export_id: str, now: datetime, until: datetime, max_attempts: int) -> bool:
+    """Take the export for one build attempt (counted), unless it is no longer pending,
+    another builder holds it, or its attempts are spent. False then: leave it alone."""
+    free = ExportModel.lease_until.does_not_exist() | (ExportModel.lease_until < key_time(now))
+    condition = (ExportModel.status == "pending") & free & (ExportModel.attempts < max_attempts)
+    try:
+        ExportModel(export_id).update(
+            actions=[ExportModel.lease_until.set(key_time(until)), ExportModel.attempts.add(1)],
+            condition=condition,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _settle(export_id: str, actions: list[Action]) -> bool:
+    """Update a still-pending export; False if another builder settled it meanwhile."""
+    try:
+        ExportModel(export_id).update(actions=actions, condition=ExportModel.status == "pending")
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def finish(export_id: str, s3_key: str) -> bool:
+    """Built: ready, its file at s3_key."""
+    return _settle(
+        export_id,
+        [
+            ExportModel.status.set("ready"),
+            ExportModel.s3_key.set(s3_key),
+            ExportModel.pending.remove(),
+            ExportModel.lease_until.remove(),
+            ExportModel.error.remove(),
+        ],
+    )
+
+
+def retry_later(export_id: str, not_before: datetime, error: str) -> bool:
+    """A failed attempt with attempts left: pending again once `not_before` has passed."""
+    return _settle(
+        export_id, [ExportModel.lease_until.set(key_time(not_before)), ExportModel.error.set(error)]
+    )
+
+
+def fail(export_id: str, error: str) -> bool:
+    """No attempts left (or nothing to build): failed, out of the pending index."""
+    return _settle(
+        export_id,
+        [
+            ExportModel.status.set("failed"),
+            ExportModel.error.set(error),
+            ExportModel.pending.remove(),
+            ExportModel.lease_until.remove(),
+        ],
+    )

@@ -1,10 +1,12 @@
 """Idempotency keys (API.md: a write may carry `Idempotency-Key`; the same key and body again
 returns the first answer and changes nothing).
 
-Access patterns: PutItem with attribute_not_exists to claim a key (the first request wins);
-UpdateItem with the answer when it is known; DeleteItem to release a key whose request
-failed on our side (a 5xx), so the client can retry. Keys live 24 hours (TTL-style
-`expires_at`, checked on read)."""
+Access patterns: PutItem under a condition to claim a key (the first request wins; a key
+whose record expired, or whose first request passed its function's deadline without an
+answer, may be claimed again); UpdateItem with the answer when it is known; DeleteItem to
+release a key whose request failed on our side (a 5xx), so the client can retry. Records
+live 24 hours (DynamoDB TTL on `expires_at`; the condition checks it too, since TTL deletes
+late)."""
 
 from __future__ import annotations
 
@@ -25,11 +27,14 @@ class Prior:
     body: str | None
 
 
-def claim(key: str, body_hash: str, now: datetime) -> Prior | None:
-    """Claim the key for this request; or the earlier request's record (None: ours now)."""
-    item = IdempotencyModel(key, body_hash=body_hash, expires_at=now + LIFETIME)
+def claim(key: str, body_hash: str, now: datetime, deadline: datetime) -> Prior | None:
+    """Claim the key for this request, which will have answered by `deadline` (its
+    function's timeout); or the earlier request's record (None: the key is ours now)."""
+    item = IdempotencyModel(key, body_hash=body_hash, expires_at=now + LIFETIME, in_progress_until=deadline)
+    M = IdempotencyModel
+    abandoned = M.response_status.does_not_exist() & (M.in_progress_until < now)
     try:
-        item.save(condition=IdempotencyModel.idem_key.does_not_exist() | (IdempotencyModel.expires_at < now))
+        item.save(condition=M.idem_key.does_not_exist() | (M.expires_at < now) | abandoned)
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
@@ -44,7 +49,11 @@ def claim(key: str, body_hash: str, now: datetime) -> Prior | None:
 
 def finish(key: str, status: int, body: str) -> None:
     IdempotencyModel(key).update(
-        actions=[IdempotencyModel.response_status.set(status), IdempotencyModel.response_body.set(body)]
+        actions=[
+            IdempotencyModel.response_status.set(status),
+            IdempotencyModel.response_body.set(body),
+            IdempotencyModel.in_progress_until.remove(),
+        ]
     )
 
 

@@ -13,6 +13,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     NumberSetAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
@@ -21,7 +22,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.config import settings
+from chalicelib.config import AWS_CONNECT_TIMEOUT, AWS_READ_TIMEOUT, SDK_ATTEMPTS, settings
 
 _S = settings()
 
@@ -29,6 +30,10 @@ _S = settings()
 class _TableMeta:
     region = _S.aws_region
     billing_mode = "PAY_PER_REQUEST"
+    # PynamoDB's retry configuration "LEGACY" is botocore's standard mode with these attempts.
+    connect_timeout_seconds = AWS_CONNECT_TIMEOUT
+    read_timeout_seconds = AWS_READ_TIMEOUT
+    max_retry_attempts = SDK_ATTEMPTS - 1
 
 
 class _IndexMeta:
@@ -434,7 +439,9 @@ class CounterModel(Model):
 
 
 class IdempotencyModel(Model):
-    """The first answer to a write carrying an Idempotency-Key, by (caller, route, key)."""
+    """The first answer to a write carrying an Idempotency-Key, by (caller, route, key).
+    While the first request runs, `in_progress_until` is its function's deadline: a request
+    that died with its Lambda blocks the key no longer than that. TTL on `expires_at`."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["idempotency"]
@@ -443,7 +450,8 @@ class IdempotencyModel(Model):
     body_hash = UnicodeAttribute()
     response_status = NumberAttribute(null=True)
     response_body = UnicodeAttribute(null=True)
-    expires_at = UTCDateTimeAttribute()
+    in_progress_until = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
 
 
 class AuditModel(Model):
@@ -474,7 +482,9 @@ class ExportsPending(GlobalSecondaryIndex["ExportModel"]):
 
 
 class ExportModel(Model):
-    """An export (roster, archive, yearbook) written to S3. Get by id."""
+    """An export (roster, archive, yearbook) written to S3, for the scope it was asked for
+    (`region_id`: one region's, or every region's when None; `role`: what the asker may see).
+    Get by id; UpdateItem under a condition to lease it for one build."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["exports"]
@@ -490,6 +500,10 @@ class ExportModel(Model):
     created_at = UTCDateTimeAttribute()
     created_key = UnicodeAttribute(null=True)
     pending = UnicodeAttribute(null=True)
+    # A builder's lease (key_time): of two builders that read it pending, one builds.
+    lease_until = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    error = UnicodeAttribute(null=True)
     by_pending = ExportsPending()
 
 

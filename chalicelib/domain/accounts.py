@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from chalicelib.domain.errors import ValidationFailedError
 
@@ -58,16 +60,36 @@ def initial_password_expired(expires_at: datetime | None, now: datetime) -> bool
     return expires_at is not None and now >= expires_at
 
 
-def check_new_password(new: str, old: str, phone: str) -> None:
-    """OWASP ASVS: length is what counts; refuse the old password and the phone number."""
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords that lead the leak lists (read on first use)."""
+    text = (Path(__file__).with_name("common_passwords.txt")).read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def _guessable(password: str) -> bool:
+    """On the common list, one character repeated, or a run of consecutive characters
+    (1234567890, abcdefghij): what a guesser tries first."""
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(password)) == 1:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
+    return steps in ({1}, {-1})
+
+
+def check_new_password(new: str, old: str | None, phone: str) -> None:
+    """OWASP ASVS: length is what counts; refuse the old password, the phone number and the
+    passwords a guesser tries first."""
     if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
         raise ValidationFailedError(
             fields={"new_password": f"密码长度须为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 个字符"}
         )
-    if new == old:
+    if old is not None and new == old:
         raise ValidationFailedError(fields={"new_password": "新密码不能与旧密码相同"})
     if phone and phone in new:
         raise ValidationFailedError(fields={"new_password": "密码不能包含手机号"})
+    if _guessable(new):
+        raise ValidationFailedError(fields={"new_password": "密码过于常见，容易被猜中，请换一个"})
 
 
 def session_expiry(now: datetime, hours: int) -> datetime:

@@ -15,11 +15,15 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from chalicelib.domain.errors import ConflictError, PayloadTooLargeError, ValidationFailedError
 
 KINDS = ("reflection", "insight", "outcome")
 KIND_NAMES_ZH = {"reflection": "心得体会", "insight": "学习感悟", "outcome": "学习成果"}
+# A featured artifact that its author changes leaves the showcase until the office features
+# it again: the public sees only what the office has read. The author is told so.
+UNFEATURED_NOTICE = "该内容已修改，已暂停在优秀成果展示中展示，待中心实验区管理办公室重新审核后再展示"
 MAX_TEXT = 10_000
 # The stored HTML, markup included: sanitising escapes (each "&" in a link becomes "&amp;"), so
 # a request well under the body limit could grow past DynamoDB's 400 KB item. 10,000 Chinese
@@ -87,6 +91,19 @@ def sanitize(body: str, own_images: set[str]) -> str:
     # which the next parse splits; the second pass is a fixed point, so what is stored is
     # what any later sanitising (an edit, the yearbook) would produce.
     return clean(clean(body))
+
+
+# A showcase page is at most this many bytes as JSON: under API Gateway's 6 MB answer, with
+# room to spare for the envelope. An image adds its short-lived URL twice (in the body and in
+# `images`); a presigned SigV4 URL is under SIGNED_URL_BYTES.
+SHOWCASE_PAGE_BYTES = 5_000_000
+SIGNED_URL_BYTES = 1_500
+
+
+def shown_bytes(a: Any) -> int:
+    """An upper bound of an artifact's size in a showcase answer."""
+    text = a.body + a.title + a.author_name + a.region_name
+    return len(text.encode()) * 2 + len(a.image_ids) * 2 * SIGNED_URL_BYTES + 500
 
 
 def text_length(clean_html: str) -> int:

@@ -174,8 +174,10 @@ class Export:
     role: str
     status: str  # pending | ready | failed
     created_at: datetime
-    region_id: str | None = None
+    region_id: str | None = None  # the scope: one region's, or every region's (None)
     s3_key: str | None = None
+    attempts: int = 0
+    error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from chalicelib.lazy import lazy_import
 
 notify = lazy_import("chalicelib.services.notify")
 uploads = lazy_import("chalicelib.services.uploads")
-yearbook = lazy_import("chalicelib.services.yearbook")
+exports = lazy_import("chalicelib.services.exports")
 reminders = lazy_import("chalicelib.services.reminders")
 
 
@@ -24,7 +24,7 @@ def check_uploads(now: datetime | None = None) -> dict[str, Any]:
 
 
 def build_exports(now: datetime | None = None) -> dict[str, Any]:
-    return yearbook.build_pending()
+    return exports.build_pending()
 
 
 def daily_reminders(now: datetime | None = None) -> dict[str, Any]:

@@ -53,13 +53,29 @@ def check_uploads_schedule(event: object) -> None:
 # creates, and the queue also retries a failed check. The queue's name is part of the event
 # source, so it is read when the app is defined.
 @bp.on_sqs_message(queue=settings().upload_queue, batch_size=10, name="on_s3_event")
-def on_s3_event(event: Any) -> None:
+def on_s3_event(event: Any) -> dict[str, Any]:
+    """Each message on its own (powertools' BatchProcessor): a message whose check fails is
+    reported back as failed (`ReportBatchItemFailures` on the event source, infra/template.json)
+    and only it returns to the queue; the others are deleted. A bad image never fails: it is
+    rejected and quarantined by the check."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     from chalicelib.services.uploads import on_object_created
 
-    for record in event:
+    def handle(record: Any) -> None:
         for key in object_keys(record.body):
             on_object_created(key)
-    flush_metrics()
+
+    try:
+        return dict(
+            process_partial_response(
+                event=event.to_dict(),
+                record_handler=handle,
+                processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+            )
+        )
+    finally:
+        flush_metrics()
 
 
 def object_keys(body: str) -> list[str]:

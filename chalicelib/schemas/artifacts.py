@@ -28,6 +28,7 @@ class UploadOut(Output):
 
 
 class ArtifactIn(Input):
+    multiline = frozenset({"body"})
     batch_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     kind: Literal["reflection", "insight", "outcome"]
     title: Title
@@ -36,6 +37,7 @@ class ArtifactIn(Input):
 
 
 class ArtifactPatch(Input):
+    multiline = frozenset({"body"})
     version: int = Field(ge=1, description="the version read; a stale one is 409 stale_version")
     title: Title | None = None
     body: Body | None = None
@@ -67,6 +69,7 @@ class ArtifactOut(Output):
     updated_at: str
     featured: bool
     deleted_at: str | None = None
+    notice: str | None = Field(default=None, description="what the author should know of this change")
 
 
 class MyArtifactOut(Output):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from chalicelib.schemas.common import Input, Output, Phone
+from chalicelib.schemas.common import Input, Output, Password, Phone
 
 
 class LoginIn(Input):
     phone: Phone
-    password: str = Field(min_length=1, max_length=128)
+    password: Password
 
 
 class LoginOut(Output):
@@ -21,8 +21,8 @@ class LoginOut(Output):
 
 
 class PasswordIn(Input):
-    old_password: str = Field(min_length=1, max_length=128)
-    new_password: str = Field(min_length=1, max_length=128)
+    old_password: Password
+    new_password: Password
 
 
 class MeOut(Output):

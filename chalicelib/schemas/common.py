@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from chalicelib.adapters.clock import SHANGHAI
 
-Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+# ASCII digits only: `\d` would also take "１" or "०", and a phone written so would dodge
+# the one-phone rules.
+Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Name
+# A password is taken as typed: never stripped (a space is part of it).
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128)]
+
+# C0 controls, DEL, C1 controls, lone surrogates and the two noncharacters: no person types
+# them, XML (every .xlsx and .docx export) refuses them, and a lone surrogate cannot even be
+# encoded to store. Tab and line breaks are text only in the fields a model names multiline.
+_NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile("[\t\n\r]")
 
 
-def _no_control_chars(value: str) -> str:
-    if any(ord(c) < 32 for c in value):
-        raise PydanticCustomError("rule", "不能包含控制字符")
-    return value
-
-
-Text = Annotated[Name, AfterValidator(_no_control_chars)]
+def check_plain_text(value: Any, multiline: bool) -> None:
+    """Every string in a request body, nested lists and mappings included (the one place)."""
+    if isinstance(value, str):
+        if _NEVER.search(value) or (not multiline and _BREAKS.search(value)):
+            raise PydanticCustomError("rule", "不能包含控制字符" + ("" if multiline else "或换行"))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            check_plain_text(item, multiline)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_plain_text(key, False)
+            check_plain_text(item, multiline)
 
 
 def _email(value: str) -> str:
@@ -42,9 +68,19 @@ Email = Annotated[
 
 class Input(BaseModel):
     """A request body: unknown fields are an error, not silently dropped. defer_build: the
-    validator is built on first use, not at cold start (dozens of models)."""
+    validator is built on first use, not at cold start (dozens of models).
+
+    Every string field is plain text (check_plain_text): no control characters, and no tab
+    or line break outside the fields named in `multiline`."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+    multiline: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any, info: ValidationInfo) -> Any:
+        check_plain_text(value, info.field_name in cls.multiline)
+        return value
 
 
 class Output(BaseModel):

@@ -21,6 +21,7 @@ class DemandLineIn(Input):
 
 
 class DemandIn(Input):
+    multiline = frozenset({"purpose"})
     study_type: StudyType
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     items: list[DemandLineIn] = Field(min_length=1, max_length=4)

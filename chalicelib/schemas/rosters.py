@@ -51,10 +51,12 @@ class TraineeOut(Output):
 
 
 class ReasonIn(Input):
+    multiline = frozenset({"reason"})
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class ReplacementIn(Input):
+    multiline = frozenset({"reason"})
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     trainee: TraineeIn
 
@@ -114,6 +116,7 @@ class BaseBatchOut(Output):
 
 
 class FeedbackIn(Input):
+    multiline = frozenset({"text"})
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 

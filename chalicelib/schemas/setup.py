@@ -12,7 +12,7 @@ from chalicelib.domain import programmes as rules
 from chalicelib.domain.vocab import ProgrammeKind, Stage, StudyType
 from chalicelib.schemas.common import Contact, Input, Output, Text
 
-AcademicYear = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}$")]
+AcademicYear = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{4}$")]
 
 
 class ProgrammeIn(Input):

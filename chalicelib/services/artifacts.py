@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
-from chalicelib.db import artifacts, catalog, uploads
+from chalicelib.db import artifacts, catalog, rosters, uploads
 from chalicelib.domain import artifacts as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -103,13 +103,25 @@ def visible(session: Session, artifact_id: str) -> Artifact:
 
 
 def _own(session: Session, artifact_id: str) -> Artifact:
+    """The caller's own artifact, while the caller is still on its batch's roster: a trainee
+    removed or replaced there can no longer change what they wrote for it (404)."""
     a = artifacts.get(artifact_id)
     if a is None or a.author_id != session.account_id or a.deleted_at is not None:
+        raise NotFoundError("artifact_not_found")
+    if not _on_roster(a):
         raise NotFoundError("artifact_not_found")
     return a
 
 
-def modify(session: Session, artifact_id: str, version: int, changes: dict[str, Any]) -> Artifact:
+def _on_roster(a: Artifact) -> bool:
+    trainee = rosters.get(a.trainee_id)
+    return trainee is not None and trainee.account_id == a.author_id
+
+
+def modify(
+    session: Session, artifact_id: str, version: int, changes: dict[str, Any]
+) -> tuple[Artifact, bool]:
+    """The new version, and whether it was featured (then it no longer is)."""
     old = _own(session, artifact_id)
     now = clock.now()
     if old.kind == "outcome":
@@ -126,9 +138,11 @@ def modify(session: Session, artifact_id: str, version: int, changes: dict[str, 
         changes.get("body", old.body),
         changes.get("image_ids", list(old.image_ids)),
     )
-    new = replace(old, title=title, body=body, image_ids=images, version=old.version + 1, updated_at=now)
+    new = replace(
+        old, title=title, body=body, image_ids=images, version=old.version + 1, updated_at=now, featured=False
+    )
     artifacts.replace_content(old, new)
-    return new
+    return new, old.featured
 
 
 def delete(session: Session, artifact_id: str) -> None:
@@ -140,7 +154,7 @@ def restore(artifact_id: str) -> Artifact:
     if a is None:
         raise NotFoundError("artifact_not_found")
     rules.check_restorable(a.deleted_at, clock.now())
-    artifacts.restore(a)
+    artifacts.restore(a, counted=_on_roster(a))
     return replace(a, deleted_at=None)
 
 
@@ -157,7 +171,7 @@ def mine(session: Session, limit: int, cursor: str | None) -> Page:
 
 
 def showcase(programme_id: str | None, limit: int, cursor: str | None) -> Page:
-    return artifacts.featured(programme_id, limit, cursor)
+    return artifacts.featured(programme_id, limit, cursor, rules.SHOWCASE_PAGE_BYTES)
 
 
 _SRC = re.compile(r'src="upload:([0-9a-f]{32})"')

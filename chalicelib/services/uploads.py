@@ -3,6 +3,7 @@ event in the cloud; on first use, or `yanxiu run-job uploads`, in local mode).""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.adapters import clock, images, secrets, storage
@@ -27,7 +28,11 @@ def start(session: Session, content_type: str, size: int) -> tuple[Upload, dict[
 
 def check(upload: Upload) -> Upload:
     """Check the landed object: ready with a clean copy, or rejected and quarantined.
-    Still pending if the object has not landed yet. Safe to run twice."""
+    Still pending if the object has not landed yet. Safe to run twice, and to run again
+    after it failed half-way: the upload's new state is written before the raw object goes,
+    so a retry never finds the object gone and the upload still pending (which would make a
+    good upload "expired"). An error of S3 or DynamoDB propagates: the upload stays pending
+    for the next try."""
     if upload.status != "pending":
         return upload
     data = storage.read(upload.s3_key, MAX_IMAGE_BYTES)
@@ -35,22 +40,23 @@ def check(upload: Upload) -> Upload:
         if upload.created_at and clock.now() - upload.created_at > UPLOAD_ABANDONED:
             # Its POST expired long ago: nothing will land. Settled, it leaves the sweep's query.
             uploads.settle(upload.upload_id, "rejected", "expired", None, None)
-            return Upload(**{**upload.__dict__, "status": "rejected", "reason": "expired"})
+            return replace(upload, status="rejected", reason="expired")
         return upload
     try:
         if len(data) > MAX_IMAGE_BYTES:
             raise images.ImageRejected("too_large")
         body, content_type, size = images.clean(data)
     except images.ImageRejected as exc:
-        storage.move(upload.s3_key, f"quarantine/{upload.upload_id}")
+        storage.copy(upload.s3_key, f"quarantine/{upload.upload_id}")
         uploads.settle(upload.upload_id, "rejected", exc.reason, None, None)
+        storage.delete(upload.s3_key)
         logger.warning("upload rejected", extra={"upload_id": upload.upload_id, "reason": exc.reason})
         metrics.add_metric(name="UploadRejected", unit="Count", value=1)
-        return Upload(**{**upload.__dict__, "status": "rejected", "reason": exc.reason})
+        return replace(upload, status="rejected", reason=exc.reason)
     storage.put_object(clean_key(upload.upload_id), body, content_type)
-    storage.delete(upload.s3_key)
     uploads.settle(upload.upload_id, "ready", None, clean_key(upload.upload_id), size)
-    return Upload(**{**upload.__dict__, "status": "ready", "clean_key": clean_key(upload.upload_id)})
+    storage.delete(upload.s3_key)
+    return replace(upload, status="ready", clean_key=clean_key(upload.upload_id))
 
 
 def on_object_created(key: str) -> None:
@@ -64,12 +70,20 @@ def on_object_created(key: str) -> None:
 
 
 def check_pending(limit: int = 100) -> dict[str, int]:
-    """The local stack's stand-in for S3 events (and a sweep for stragglers in the cloud)."""
-    settled = 0
+    """The local stack's stand-in for S3 events (and a sweep for stragglers in the cloud).
+    Each upload on its own: one that fails (S3 or DynamoDB refusing just then) is logged and
+    left pending for the next sweep; the others are checked."""
+    settled = errors = 0
     for upload in uploads.pending(limit):
-        if check(upload).status != "pending":
-            settled += 1
-    return {"checked": settled}
+        try:
+            if check(upload).status != "pending":
+                settled += 1
+        except Exception as exc:  # noqa: BLE001 - one upload's failure must not stop the sweep
+            errors += 1
+            logger.warning(
+                "upload check failed", extra={"upload_id": upload.upload_id, "error": type(exc).__name__}
+            )
+    return {"checked": settled, **({"errors": errors} if errors else {})}
 
 
 def image_url(upload_id: str, expires: int = 600) -> str:

@@ -1,5 +1,5 @@
 """The yearbook (汇编成册): a programme's outcomes by stage and base, as one .docx with an
-.xlsx index, built by the exports job (long exports do not run inside an API request)."""
+.xlsx index, built by the exports job (services/exports.py; not inside an API request)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from itertools import groupby
 from chalicelib.adapters import clock, storage
 from chalicelib.adapters.document import DOCX, Entry, Section, build_yearbook
 from chalicelib.adapters.spreadsheet import XLSX, build_xlsx
-from chalicelib.db import artifacts, catalog, exports
+from chalicelib.db import artifacts, catalog
 from chalicelib.domain.artifacts import MAX_IMAGE_BYTES
 from chalicelib.domain.records import Artifact, Export
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
@@ -53,11 +53,11 @@ def index_rows(outcomes: list[Artifact]) -> list[list[object]]:
     ]
 
 
-def build(export: Export) -> None:
+def build(export: Export) -> str:
+    """The programme's outcomes as a .docx and its .xlsx index in S3; the .docx's key."""
     programme = catalog.get_programme(export.programme_id)
     if programme is None:
-        exports.mark(export.export_id, "failed", None)
-        return
+        raise LookupError("programme_not_found")
     outcomes = artifacts.outcomes(programme.programme_id)
     document = build_yearbook(
         f"{programme.name}\n学习成果汇编",
@@ -71,18 +71,5 @@ def build(export: Export) -> None:
     storage.put_object(
         key.replace(".docx", "-index.xlsx"), build_xlsx([("成果索引", headers, index_rows(outcomes))]), XLSX
     )
-    exports.mark(export.export_id, "ready", key)
     logger.info("yearbook built", extra={"export_id": export.export_id, "outcomes": len(outcomes)})
-
-
-def build_pending(limit: int = 10) -> dict[str, int]:
-    built = 0
-    for export in exports.pending(limit):
-        try:
-            build(export)
-        except Exception:  # noqa: BLE001 - one failed export must not stop the others; it is marked failed
-            logger.exception("export failed", extra={"export_id": export.export_id})
-            exports.mark(export.export_id, "failed", None)
-            continue
-        built += 1
-    return {"built": built}
+    return key

@@ -54,6 +54,12 @@ def png_bomb(side: int = 20_000) -> bytes:
 
 @pytest.fixture
 def w(api: Api, admin: str) -> dict:
+    return world(api, admin)
+
+
+def world(api: Api, admin: str) -> dict:
+    """A programme, a primary base, a region whose batch (9/07–9/18) has two confirmed
+    trainees with their passwords changed, and the base contact ready."""
     pid = api.call("POST", "/programmes", admin, PROGRAMME).data["programme_id"]
     base = api.call("POST", "/bases", admin, base_body(BASE_PHONE, ["primary"])).data["base_id"]
     region = api.call("POST", "/regions", admin, region_body(A)).data["region_id"]

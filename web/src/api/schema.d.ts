@@ -894,6 +894,12 @@ export interface components {
             kind: string;
             /** Kind Name */
             kind_name: string;
+            /**
+             * Notice
+             * @description what the author should know of this change
+             * @default null
+             */
+            notice?: string | null;
             /** Programme Id */
             programme_id: string;
             /** Programme Name */
