@@ -344,6 +344,10 @@ def public_showcase(v: Visit) -> None:
     image = page.locator("article img")
     page.wait_for_function(LOADED, arg=image.element_handle())
     v.shot("public-优秀成果展示")
+    page.get_by_role("link", name="登录").click()
+    v.press(page.get_by_role("link", name="忘记密码"))
+    expect(page.get_by_role("button", name="发送验证码")).to_be_visible()
+    v.shot("public-忘记密码")
 
 
 def test_each_role_walks_its_main_path(web_stack: WebStack, browser: Browser) -> None:
