@@ -77,7 +77,7 @@ def _with_post_cors(app: Any, cors: dict[str, Any]) -> Any:
     }
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
-        origin = environ.get("HTTP_ORIGIN")
+        origin = str(environ.get("HTTP_ORIGIN", ""))
         if environ.get("REQUEST_METHOD") != "POST" or origin not in origins:
             return app(environ, start_response)
 
