@@ -81,9 +81,16 @@ def test_errors_show_in_chinese_and_a_dead_session_keeps_the_draft(
     page = phone.page
     trainee_phone = person(1)["phone"]
     try:
-        # A new password the API refuses: its reason beside 新密码
+        # A wrong 原密码 is a field error, not the end of the session
         initial = stack.password_of(trainee_phone)
         login(phone, trainee_phone, initial)
+        page.get_by_label("原密码").fill("not-the-password-1")
+        page.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
+        page.get_by_label("确认新密码").fill(NEW_PASSWORD)
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator(".el-form-item", has=page.get_by_label("原密码"))).to_contain_text("原密码不正确")
+        expect(page).to_have_url(re.compile(r"/password$"))
+        # A new password the API refuses: its reason beside 新密码
         page.get_by_label("原密码").fill(initial)
         page.get_by_label("新密码", exact=True).fill("short1")
         page.get_by_label("确认新密码").fill("short1")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -351,8 +352,8 @@ def public_showcase(v: Visit) -> None:
 
 
 def test_each_role_walks_its_main_path(web_stack: WebStack, browser: Browser) -> None:
-    # A batch in session today (Shanghai's today is within a day of the machine's).
-    today = date.today()
+    # A batch in session today: the check-in day is Shanghai's, within a day of the machine's.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     start, end = today - timedelta(days=2), today + timedelta(days=9)
     desk = open_visit(browser, web_stack.web, DESKTOP, "office")
     phone = open_visit(browser, web_stack.web, PHONE, "trainee")

@@ -69,7 +69,9 @@ export async function request<T>(method: string, path: string, opts: Options = {
   if (!response.ok) {
     const body = (data as { error?: ErrorBody } | null)?.error ?? null;
     const err = new ApiError(response.status, body);
-    if (response.status === 401 && token && !path.startsWith("/auth/login")) hooks.onUnauthorized(err.message);
+    // A 401 about the session ends it; a wrong password (e.g. 原密码 on 修改密码) does not.
+    const credentials = ["invalid_credentials", "initial_password_expired"].includes(err.code);
+    if (response.status === 401 && token && !credentials && !path.startsWith("/auth/login")) hooks.onUnauthorized(err.message);
     throw err;
   }
   return data as T;

@@ -7,7 +7,8 @@ import { ApiError, uuid } from "@/api/http";
 
 export function notify(err: unknown): void {
   if (err instanceof ApiError) {
-    if (err.status === 401) return; // the session handler sends the person to 登录 with a message
+    // An ended session: the session handler sends the person to 登录 with the message.
+    if (err.status === 401 && !["invalid_credentials", "initial_password_expired"].includes(err.code)) return;
     ElMessage({ type: "error", message: err.message, duration: 5000, showClose: true });
   } else {
     ElMessage({ type: "error", message: err instanceof Error ? err.message : String(err), showClose: true });
@@ -17,6 +18,7 @@ export function notify(err: unknown): void {
 export function useSubmit() {
   const busy = ref(false);
   const errors = reactive<Record<string, string>>({});
+  const failure = ref<ApiError | null>(null);
   let key: string | null = null;
 
   function clear(): void {
@@ -27,6 +29,7 @@ export function useSubmit() {
     if (busy.value) return false;
     busy.value = true;
     clear();
+    failure.value = null;
     key = key ?? uuid();
     try {
       await action(key);
@@ -35,7 +38,10 @@ export function useSubmit() {
     } catch (err) {
       // A lost answer (status 0) keeps the key: trying again must not do the thing twice.
       if (!(err instanceof ApiError) || err.status !== 0) key = null;
-      if (err instanceof ApiError) Object.assign(errors, err.fields);
+      if (err instanceof ApiError) {
+        Object.assign(errors, err.fields);
+        failure.value = err;
+      }
       notify(err);
       return false;
     } finally {
@@ -43,7 +49,7 @@ export function useSubmit() {
     }
   }
 
-  return { busy, errors, run, clear };
+  return { busy, errors, failure, run, clear };
 }
 
 /** Load something for a page; errors become a message, never a blank page. */
