@@ -131,7 +131,7 @@ def test_errors_show_in_chinese_and_a_dead_session_keeps_the_draft(
         expect(form.get_by_label("文件名称")).to_have_value("写到一半的心得")
         expect(form.get_by_role("textbox", name="正文")).to_contain_text("上午观摩了两节数学课。")
         form.get_by_role("button", name="确定").click()
-        expect(page.get_by_role("cell", name="写到一半的心得")).to_be_visible()
+        expect(page.get_by_text("写到一半的心得", exact=True)).to_be_visible()
         phone.check_console("errors-草稿已提交")
         assert (
             page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('yanxiu.draft'))") == []

@@ -286,8 +286,10 @@ def trainee_attends_and_writes(v: Visit, stack: WebStack, today: date) -> None:
     page.wait_for_function(LOADED, arg=image.element_handle())
     v.shot("trainee-心得体会-编辑")
     form.get_by_role("button", name="确定").click()
-    expect(page.get_by_role("cell", name="第一周心得体会")).to_be_visible()
-    expect(page.get_by_role("cell", name="心得体会", exact=True)).to_be_visible()
+    # On a phone the table is a list of cards, 修改 and 删除 on each.
+    piece = page.locator(".piece", has_text="第一周心得体会")
+    expect(piece.get_by_text("心得体会", exact=True)).to_be_visible()
+    expect(piece.get_by_role("button", name="修改")).to_be_visible()
     v.shot("trainee-心得体会与学习感悟")
     logout(v)
 
