@@ -177,10 +177,10 @@ def region_asks(v: Visit, stack: WebStack) -> None:
     page.get_by_label("研修学习目的").fill("学习名校的课程改革经验")
     primary = page.get_by_role("group", name="小学 申请研修名额")
     plus = primary.get_by_role("button", name="增加")
-    v.press(plus, "Enter")  # the stepper by keyboard: Enter on +, then Space four times
-    for _ in range(4):
+    v.press(plus, "Enter")  # the stepper by keyboard: Enter on +, then Space nine times
+    for _ in range(9):
         page.keyboard.press("Space")
-    expect(primary.locator("output")).to_have_text("5")
+    expect(primary.locator("output")).to_have_text("10")  # two batches' worth, one batch exists
     primary.get_by_role("button", name="减少").click()
     plus.click()
     remark = primary.get_by_label("小学 备注(选填)")
@@ -193,7 +193,7 @@ def region_asks(v: Visit, stack: WebStack) -> None:
     expect(done.get_by_role("button", name="继续提交")).to_be_visible()
     v.shot("region-研修学习需求-提交成功")
     done.get_by_role("button", name="确定").click()
-    expect(page.get_by_role("cell", name="小学 5")).to_be_visible()
+    expect(page.get_by_role("cell", name="小学 10")).to_be_visible()
     logout(v)
 
 
@@ -205,7 +205,9 @@ def office_allocates(v: Visit) -> None:
     v.shot("office-研修需求")
     menu(v, "名额分配")
     v.press(page.get_by_role("button", name="预览"))
-    expect(page.get_by_text("预览：可分配 1 个批次")).to_be_visible()
+    expect(page.get_by_text("预览：可分配 1 个批次，1 项需求未满足")).to_be_visible()
+    expect(page.get_by_role("cell", name="2/1")).to_be_visible()  # batches needed / given
+    expect(page.get_by_role("cell", name=re.compile("^该学段"))).to_be_visible()  # the reason, in Chinese
     v.shot("office-名额分配-预览")
     page.get_by_role("button", name="确认分配").click()
     page.get_by_role("dialog", name="确认分配").get_by_role("button", name="确认分配").click()
