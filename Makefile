@@ -12,8 +12,7 @@ WEB_DEPS := web/node_modules/.installed-stamp
 WEB_DIST := web/dist/index.html
 WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: run test lint fmt infra-lint bench outbox dynamodb-local browser requirements package clean \
-	web web-types web-check
+.PHONY: run test lint fmt infra-lint bench outbox dynamodb-local browser requirements package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -59,6 +58,7 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
 
 ## The web client: npm ci when the lock changed, vite build when a source did.
+.PHONY: web web-types web-check
 web: $(WEB_DIST)
 $(WEB_DEPS): web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error

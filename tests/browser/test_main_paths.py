@@ -107,6 +107,9 @@ def dialog(page: Page, title: str):  # noqa: ANN201 - a Locator
 
 def office_sets_up(v: Visit, stack: WebStack, start: date, end: date) -> None:
     page = v.page
+    # The credentials SMS sends people to the web client, not to the JSON API.
+    (sms,) = [m["text"] for m in stack.outbox()["sms"] if m["phone"].endswith(ADMIN_PHONE)]
+    assert f"登录 {stack.web} " in sms
     first_login(v, stack, ADMIN_PHONE)
 
     menu(v, "项目")
