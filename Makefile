@@ -12,7 +12,7 @@ WEB_DEPS := web/node_modules/.installed-stamp
 WEB_DIST := web/dist/index.html
 WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: run test lint fmt infra-lint bench outbox dynamodb-local browser requirements package clean
+.PHONY: run test lint fmt infra-lint infra-tables bench outbox dynamodb-local browser requirements package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## The tables of infra/template.json written from chalicelib/db/models.py (keys, indexes, TTL).
+infra-tables: $(STAMP)
+	YANXIU_STAGE=prod $(BIN)/python infra/tables.py
 
 ## The CloudFormation that `chalice package --merge-template` produces, through cfn-lint.
 infra-lint: $(STAMP)

@@ -8,7 +8,7 @@ import uuid
 
 from chalice import Chalice
 
-from chalicelib.api import admin, artifacts, auth, demands, evaluation, public, rosters
+from chalicelib.api import accounts, admin, artifacts, auth, demands, evaluation, public, rosters
 from chalicelib.jobs import schedules
 from chalicelib.observability import flush_metrics, logger
 
@@ -18,7 +18,16 @@ CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 app = Chalice(app_name="yanxiu", configure_logs=False)
 
-for blueprint in (public.bp, auth.bp, admin.bp, demands.bp, rosters.bp, artifacts.bp, evaluation.bp):
+for blueprint in (
+    public.bp,
+    auth.bp,
+    accounts.bp,
+    admin.bp,
+    demands.bp,
+    rosters.bp,
+    artifacts.bp,
+    evaluation.bp,
+):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)
 

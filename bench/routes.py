@@ -165,8 +165,9 @@ def _routes(api: Api) -> list[Route]:
             None,
             {"phone": ADMIN_PHONE, "password": STRONG},
             200,
-            "5: GetItem credentials + UpdateItem (the attempt counted, compare-and-set, before the "
-            "password is checked) + UpdateItem (forgiven) + GetItem account + PutItem session",
+            "5: TransactGetItems (the login counter and the credential) + UpdateItem (the attempt "
+            "counted, compare-and-set, before the password is checked) + DeleteItem (forgiven) + "
+            "GetItem account + TransactWriteItems (the session, only while the account is enabled)",
             lambda r: hashlib.sha256(r.data["token"].encode()).hexdigest(),
             _verify_password(),
         ),

@@ -21,6 +21,7 @@ TABLES = (
     "claims",
     "counters",
     "idempotency",
+    "reset_codes",
     "audit",
     "exports",
     "artifacts",
@@ -53,6 +54,8 @@ class Settings(BaseModel):
     local: bool
     session_hours: int
     max_body_bytes: int
+    # The KMS key (id, ARN or alias) that seals secrets at rest: ID numbers, queued passwords.
+    kms_key: str
 
 
 def _table_env(name: str) -> str:
@@ -75,4 +78,5 @@ def settings() -> Settings:
         local=env.get("YANXIU_LOCAL", "") == "1",
         session_hours=int(env.get("YANXIU_SESSION_HOURS", "12")),
         max_body_bytes=int(env.get("YANXIU_MAX_BODY_BYTES", str(256 * 1024))),
+        kms_key=env.get("YANXIU_KMS_KEY", f"alias/yanxiu-{stage}"),
     )

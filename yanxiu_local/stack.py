@@ -140,8 +140,8 @@ def bucket_cors(site: str) -> dict[str, Any]:
 
 
 def provision() -> None:
-    """Tables, bucket (with its CORS rule) and the sender's e-mail identity; each step leaves
-    existing ones alone."""
+    """Tables, bucket (with its CORS rule), the sender's e-mail identity and the KMS key that
+    seals secrets; each step leaves existing ones alone."""
     from chalicelib.adapters.aws import client
     from chalicelib.config import settings
     from chalicelib.db.bootstrap import create_tables
@@ -153,6 +153,18 @@ def provision() -> None:
         s3.create_bucket(Bucket=settings().bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_cors(Bucket=settings().bucket, CORSConfiguration=bucket_cors(settings().site_url))
     client("ses").verify_email_identity(EmailAddress=settings().mail_from)
+    kms_key(settings().kms_key)
+
+
+def kms_key(alias: str) -> None:
+    """The KMS key behind `alias` (created once)."""
+    from chalicelib.adapters.aws import client
+
+    kms = client("kms")
+    aliases = {a["AliasName"] for a in kms.list_aliases().get("Aliases", [])}
+    if alias not in aliases:
+        key_id = kms.create_key(Description="yanxiu: secrets at rest (local)")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=alias, TargetKeyId=key_id)
 
 
 def ensure_admin(phone: str, name: str) -> str:

@@ -29,5 +29,9 @@ def client(service: str) -> Any:
 
 
 def reset_clients() -> None:
-    """Forget every client (tests start moto afresh for each test)."""
+    """Forget every client, and the data keys they fetched (tests start moto afresh for each
+    test)."""
     client.cache_clear()
+    from chalicelib.adapters.crypto import forget_keys
+
+    forget_keys()

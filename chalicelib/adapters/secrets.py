@@ -60,3 +60,24 @@ def verify_password(stored_hash: str, password: str) -> bool:
 @lru_cache(maxsize=1)
 def decoy_hash() -> str:
     return hash_password(new_password())
+
+
+def new_code(digits: int) -> str:
+    """A numeric one-time code (an SMS reset code), uniformly random."""
+    return "".join(secrets.choice("0123456789") for _ in range(digits))
+
+
+def code_hash(phone: str, code: str) -> str:
+    """A reset code as stored: salted SHA-256, bound to its phone. A code lives ten minutes
+    and allows five tries, so a fast hash is enough; the salt keeps one table's codes from
+    being looked up in a table computed in advance."""
+    salt = secrets.token_hex(16)
+    return f"{salt}${hashlib.sha256(f'{salt}:{phone}:{code}'.encode()).hexdigest()}"
+
+
+def code_matches(stored: str, phone: str, code: str) -> bool:
+    import hmac
+
+    salt, _, digest = stored.partition("$")
+    given = hashlib.sha256(f"{salt}:{phone}:{code}".encode()).hexdigest()
+    return hmac.compare_digest(given, digest)

@@ -9,13 +9,22 @@ from chalice import Blueprint
 from chalicelib.api.routing import ANY_ACCOUNT, PUBLIC, Call, route
 from chalicelib.domain.accounts import mask_phone
 from chalicelib.lazy import lazy_import
-from chalicelib.schemas.auth import LoginIn, LoginOut, MeOut, PasswordIn
+from chalicelib.schemas.auth import (
+    LoginIn,
+    LoginOut,
+    MeOut,
+    PasswordIn,
+    ResetIn,
+    ResetRequestIn,
+    ResetRequestOut,
+)
 from chalicelib.schemas.common import shanghai
 
 if TYPE_CHECKING:
     from chalicelib.services.auth import LoginResult
 
 auth = lazy_import("chalicelib.services.auth")
+accounts = lazy_import("chalicelib.services.accounts")
 
 bp = Blueprint(__name__)
 
@@ -71,3 +80,31 @@ def me(call: Call) -> MeOut:
         base_id=min(account.base_ids) if account.base_ids else None,
         must_change_password=call.me.must_change_password,
     )
+
+
+@route(
+    bp,
+    "/auth/reset/request",
+    "POST",
+    roles=PUBLIC,
+    body=ResetRequestIn,
+    response=ResetRequestOut,
+    status=202,
+    summary="忘记密码：向该手机号发送6位验证码（10分钟有效；有无账号回答相同）",
+)
+def request_reset(call: Call) -> ResetRequestOut:
+    accounts.request_reset(call.body.phone)
+    return ResetRequestOut(accepted=True)
+
+
+@route(
+    bp,
+    "/auth/reset",
+    "POST",
+    roles=PUBLIC,
+    body=ResetIn,
+    status=204,
+    summary="用验证码重置密码（错5次验证码作废；成功后所有会话失效）",
+)
+def reset(call: Call) -> None:
+    accounts.reset(call.body.phone, call.body.code, call.body.new_password)

@@ -56,7 +56,7 @@ def trainee_out(session: Session, t: Trainee) -> TraineeOut:
         gender=t.gender,
         position=t.position,
         phone=rosters.show_phone(session, t),
-        email=t.email,
+        email=rosters.show_email(session, t),
         unit=t.unit,
         subject=t.subject,
         team_role=t.team_role,

@@ -18,9 +18,10 @@ from typing import Any, cast
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time, transaction
-from chalicelib.db.models import BaseModel_, BatchModel, ProgrammeModel, QuotaModel, RegionModel
+from chalicelib.db.models import BaseModel_, BatchModel, ClaimModel, ProgrammeModel, QuotaModel, RegionModel
 from chalicelib.domain.demand import stage_tally_key
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from chalicelib.domain.programmes import name_claim
 from chalicelib.domain.records import Base, Batch, Page, Programme, Region
 
 
@@ -116,6 +117,10 @@ def base_item(base: Base) -> BaseModel_:
         created_at=base.created_at,
         listed_at=f"{key_time(base.created_at)}#{base.base_id}",
     )
+
+
+def name_claim_item(kind: str, name: str, owner: str) -> ClaimModel:
+    return ClaimModel(name_claim(kind, name), owner=owner)
 
 
 def _region(m: RegionModel) -> Region:

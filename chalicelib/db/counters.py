@@ -4,6 +4,7 @@ transaction counting several keys at once."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
@@ -13,11 +14,12 @@ from chalicelib.db.models import CounterModel
 MAX_TRANSACTION_ITEMS = 100
 
 
-def take(key: str, cap: int) -> bool:
-    """Count one more, unless the cap is reached (then False, and nothing changes)."""
+def take(key: str, cap: int, expires_at: datetime) -> bool:
+    """Count one more, unless the cap is reached (then False, and nothing changes). The
+    counter goes at `expires_at` (TTL): a day's count, after the day."""
     try:
         CounterModel(key).update(
-            actions=[CounterModel.value.add(1)],
+            actions=[CounterModel.value.add(1), CounterModel.expires_at.set(expires_at)],
             condition=CounterModel.value.does_not_exist() | (CounterModel.value < cap),
         )
     except UpdateError as exc:
@@ -27,7 +29,7 @@ def take(key: str, cap: int) -> bool:
     return True
 
 
-def take_many(keys: list[str], cap: int) -> bool:
+def take_many(keys: list[str], cap: int, expires_at: datetime) -> bool:
     """Count every key (a key may repeat) in one transaction, or nothing at all (False) if
     any key would pass its cap."""
     wanted = Counter(keys)
@@ -40,7 +42,7 @@ def take_many(keys: list[str], cap: int) -> bool:
             for key, n in wanted.items():
                 tx.update(
                     CounterModel(key),
-                    actions=[CounterModel.value.add(n)],
+                    actions=[CounterModel.value.add(n), CounterModel.expires_at.set(expires_at)],
                     condition=CounterModel.value.does_not_exist() | (CounterModel.value <= cap - n),
                 )
     except TransactWriteError:

@@ -52,8 +52,40 @@ class ListingIndex(GlobalSecondaryIndex["Model"]):
     listed_at = UnicodeAttribute(range_key=True)
 
 
+class AccountsByName(GlobalSecondaryIndex["AccountModel"]):
+    """Every account by name (the office's 账号管理: a name's first characters find it)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_name"
+
+    listing = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+
+class AccountsByRole(GlobalSecondaryIndex["AccountModel"]):
+    """One role's accounts by name (the office's list filtered by role)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_role"
+
+    role = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+
+class AccountsByHomeRegion(GlobalSecondaryIndex["AccountModel"]):
+    """The people a region's confirmation gave accounts (its trainees), by name: a region
+    contact's 账号管理. Sparse: contacts and admins have no home region."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_home_region"
+
+    home_region = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+
 class AccountModel(Model):
-    """A person who logs in. Get by account_id (sessions hold it)."""
+    """A person who logs in. Get by account_id (sessions hold it); list by name, by role or by
+    home region (name_key = "<name>#<account_id>")."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["accounts"]
@@ -66,14 +98,23 @@ class AccountModel(Model):
     # A region contact may serve more than one region (API.md: the account is reused).
     region_ids = UnicodeSetAttribute(null=True)
     base_ids = UnicodeSetAttribute(null=True)
+    # The region whose roster (or county list) opened the account: whose contact may reissue it.
+    home_region = UnicodeAttribute(null=True)
+    disabled = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
+    listing = UnicodeAttribute(default="account")
+    name_key = UnicodeAttribute()
+    by_name = AccountsByName()
+    by_role = AccountsByRole()
+    by_home_region = AccountsByHomeRegion()
 
 
 class CredentialModel(Model):
-    """The login record of one phone: the uniqueness guard of phones (created with
-    attribute_not_exists(account_id)), the password hash and the lock-out counters.
-    Get by phone at login. Failure counters exist for unknown phones too, so an unknown
-    phone and a wrong password answer alike."""
+    """The login record of one phone with an account: the uniqueness guard of phones
+    (created with attribute_not_exists(account_id)), the password hash, and whether the
+    office disabled the account. Get by phone at login (with the phone's login counter, in
+    one TransactGetItems). The failure counters live in `counters` (login#<phone>), with a
+    TTL, for unknown phones too: an unknown phone and a wrong password answer alike."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["credentials"]
@@ -83,9 +124,7 @@ class CredentialModel(Model):
     password_hash = UnicodeAttribute(null=True)
     must_change_password = BooleanAttribute(default=False)
     initial_expires_at = UTCDateTimeAttribute(null=True)
-    failures = NumberAttribute(default=0)
-    window_started_at = UTCDateTimeAttribute(null=True)
-    locked_until = UTCDateTimeAttribute(null=True)
+    disabled = BooleanAttribute(default=False)
 
 
 class SessionsByAccount(GlobalSecondaryIndex["SessionModel"]):
@@ -98,7 +137,8 @@ class SessionsByAccount(GlobalSecondaryIndex["SessionModel"]):
 
 
 class SessionModel(Model):
-    """An opaque token's SHA-256 and what every request needs to authorise: one GetItem."""
+    """An opaque token's SHA-256 and what every request needs to authorise: one GetItem.
+    TTL on `expires_at` (checked on read too: TTL deletes late)."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["sessions"]
@@ -109,7 +149,7 @@ class SessionModel(Model):
     region_ids = UnicodeSetAttribute(null=True)
     base_ids = UnicodeSetAttribute(null=True)
     must_change_password = BooleanAttribute(default=False)
-    expires_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
     by_account = SessionsByAccount()
 
 
@@ -416,8 +456,10 @@ class TraineeModel(Model):
 class ClaimModel(Model):
     """Uniqueness guards, claimed with attribute_not_exists inside the writing transaction:
     "phone-day#<phone>#<date>" (a phone on one roster per day: no overlapping batches, no
-    phone twice in a batch) and "leader#<batch_id>" (one team leader per batch).
-    GetItem by key on a failed claim, to say whose it is."""
+    phone twice in a batch), "leader#<batch_id>" (one team leader per batch), "region-name#…"
+    and "base-name#…" (one region or base per name), a reminder's once-a-day claim.
+    GetItem by key on a failed claim, to say whose it is. TTL on `expires_at`: a claim that
+    guards a day or a batch goes some time after it (a name's never)."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["claims"]
@@ -425,17 +467,40 @@ class ClaimModel(Model):
     claim_key = UnicodeAttribute(hash_key=True)
     owner = UnicodeAttribute()
     batch_id = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
 
 class CounterModel(Model):
-    """Counters under a cap, raised with ADD under the condition count < cap: SMS per phone
-    per day ("sms#<phone>#<day>"). GetItem/UpdateItem by key."""
+    """Counters: SMS per phone per day ("sms#<phone>#<day>", raised with ADD under the
+    condition count < cap) and a phone's login failures ("login#<phone>": failures in the
+    window, when the window began, how long the next try must wait; replaced by compare and
+    set). GetItem/UpdateItem by key. TTL on `expires_at`: a day's count goes after the day,
+    a login counter after its window."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["counters"]
 
     counter_key = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
+    failures = NumberAttribute(null=True)
+    window_started_at = UTCDateTimeAttribute(null=True)
+    locked_until = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class ResetCodeModel(Model):
+    """A password-reset code sent by SMS: its salted hash, the tries left, when it was sent
+    (one a minute per phone). Put under a condition, GetItem and UpdateItem by phone; TTL on
+    `expires_at` (checked on read too)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["reset_codes"]
+
+    phone = UnicodeAttribute(hash_key=True)
+    code_hash = UnicodeAttribute()
+    tries_left = NumberAttribute()
+    sent_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
 
 
 class IdempotencyModel(Model):
@@ -455,13 +520,14 @@ class IdempotencyModel(Model):
 
 
 class AuditModel(Model):
-    """Changes to a confirmed roster by the office (who, when, why, before, after).
-    Query by batch, oldest first."""
+    """Who did what, when, why, before and after: changes to a confirmed roster (subject: the
+    batch id), credentials reissued and accounts disabled ("account#<id>"), an ID number
+    revealed. Query by subject, oldest first."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["audit"]
 
-    batch_id = UnicodeAttribute(hash_key=True)
+    subject_id = UnicodeAttribute(hash_key=True)
     at_key = UnicodeAttribute(range_key=True)
     actor_id = UnicodeAttribute()
     action = UnicodeAttribute()
@@ -644,8 +710,9 @@ class OutboxByStatus(GlobalSecondaryIndex["NotificationModel"]):
 
 
 class NotificationModel(Model):
-    """One SMS or e-mail, recorded before it is sent (the outbox). A credential message
-    keeps its text only until sent; then `text` is replaced by `redacted`."""
+    """One SMS or e-mail, recorded before it is sent (the outbox). A message with a secret
+    (credentials, a reset code) keeps its text sealed (KMS envelope, adapters/crypto.py) and
+    only until sent; then `text` is replaced by `redacted`."""
 
     class Meta(_TableMeta):
         table_name = _S.table_names["notifications"]
@@ -665,6 +732,8 @@ class NotificationModel(Model):
     sent_at = UTCDateTimeAttribute(null=True)
     queue = UnicodeAttribute(null=True)
     next_attempt_at = UnicodeAttribute(null=True)
+    # Set once the message is settled (sent, failed, given up): kept for a while, then gone.
+    expires_at = TTLAttribute(null=True)
     by_queue = OutboxByStatus()
 
 
@@ -682,6 +751,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ClaimModel,
     CounterModel,
     IdempotencyModel,
+    ResetCodeModel,
     AuditModel,
     ExportModel,
     ArtifactModel,

@@ -12,7 +12,7 @@ Access patterns:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -120,10 +120,16 @@ def postpone(message: Message, until: datetime) -> bool:
     return _update_if(message.message_id, actions, _claim_condition(message))
 
 
+# A settled message (sent, failed, given up) is kept this long for who-was-told-what, then
+# DynamoDB's TTL removes it.
+KEEP_SETTLED = timedelta(days=180)
+
+
 def _sent_actions(message: Message, now: datetime) -> list[Action]:
     actions: list[Action] = [
         NotificationModel.status.set("sent"),
         NotificationModel.sent_at.set(now),
+        NotificationModel.expires_at.set(now + KEEP_SETTLED),
         NotificationModel.queue.remove(),
         NotificationModel.next_attempt_at.remove(),
         NotificationModel.last_error.remove(),
@@ -187,6 +193,7 @@ def mark_failed(
             NotificationModel.status.set(final),
             NotificationModel.queue.remove(),
             NotificationModel.next_attempt_at.remove(),
+            NotificationModel.expires_at.set(message.created_at + KEEP_SETTLED),
         ]
         if message.redacted is not None:
             actions.append(NotificationModel.text.set(message.redacted))

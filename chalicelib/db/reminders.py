@@ -111,7 +111,10 @@ def record_once(claim: str, messages: list[Message], guard: tuple[str, ...] | No
     try:
         with tx:
             tx.save(
-                ClaimModel(claim, owner="reminder"),
+                # Keyed by day: kept a month for who-was-reminded-when, then gone (TTL)
+                ClaimModel(claim, owner="reminder", expires_at=messages[0].created_at + timedelta(days=30))
+                if messages
+                else ClaimModel(claim, owner="reminder"),
                 condition=ClaimModel.claim_key.does_not_exist(),
                 tag="claim",
             )

@@ -23,14 +23,12 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import size
 
-from chalicelib.adapters.secrets import new_id
-from chalicelib.db.common import key_time, transaction
+from chalicelib.db.accounts import claim_phone
+from chalicelib.db.audit import audit_item
+from chalicelib.db.common import transaction
 from chalicelib.db.models import (
-    AccountModel,
-    AuditModel,
     BatchModel,
     ClaimModel,
-    CredentialModel,
     ProgrammeModel,
     TraineeModel,
 )
@@ -38,7 +36,7 @@ from chalicelib.db.outbox import message_item
 from chalicelib.domain.deadlines import days
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Account, AuditEntry, Batch, Message, Trainee
-from chalicelib.domain.rosters import LEADER, TRAINEE_FIELDS, leader_claim, phone_day_claim
+from chalicelib.domain.rosters import LEADER, TRAINEE_FIELDS, claim_expiry, leader_claim, phone_day_claim
 
 
 def trainee_from_model(m: TraineeModel) -> Trainee:
@@ -122,7 +120,12 @@ def of_base(base_id: str) -> list[Trainee]:
 def _claim_phone_days(tx: Any, t: Trainee) -> None:
     for day in days(t.start_date, t.end_date):
         tx.save(
-            ClaimModel(phone_day_claim(t.phone, day), owner=t.trainee_id, batch_id=t.batch_id),
+            ClaimModel(
+                phone_day_claim(t.phone, day),
+                owner=t.trainee_id,
+                batch_id=t.batch_id,
+                expires_at=claim_expiry(day),
+            ),
             condition=ClaimModel.claim_key.does_not_exist(),
             tag="phone",
         )
@@ -186,7 +189,7 @@ def add(t: Trainee, capacity_guard: bool, now: datetime, entry: AuditEntry | Non
                     tag="leader",
                 )
             if entry is not None:
-                tx.save(_audit_item(entry))
+                tx.save(audit_item(entry))
     except TransactWriteError as exc:
         _raise_roster_failure(tx.failed(exc), exc, t.batch_id, t.region_id)
         raise
@@ -225,7 +228,7 @@ def change(old: Trainee, new: Trainee, now: datetime, entry: AuditEntry | None =
                 _claim_phone_days(tx, new)
             _move_leader(tx, old.batch_id, _leader_id(old), _leader_id(new))
             if entry is not None:
-                tx.save(_audit_item(entry))
+                tx.save(audit_item(entry))
     except TransactWriteError as exc:
         failed = tx.failed(exc)
         if "trainee" in failed:
@@ -293,7 +296,7 @@ def remove(t: Trainee, now: datetime, entry: AuditEntry | None = None) -> None:
             _release_phone_days(tx, t)
             _move_leader(tx, t.batch_id, _leader_id(t), None)
             if entry is not None:
-                tx.save(_audit_item(entry))
+                tx.save(audit_item(entry))
     except TransactWriteError as exc:
         failed = tx.failed(exc)
         if "trainee" in failed and not failed - {"trainee"}:
@@ -376,31 +379,9 @@ def _provision_items(tx: Any, p: Provisioning) -> None:
 
 def _account_items(tx: Any, p: Provisioning, tag: str = "phone") -> None:
     """A new account's credential, claimed for its phone, and the account; then the SMS."""
-    account = p.account
     if p.new_account:
         assert p.password_hash is not None and p.initial_expires_at is not None
-        tx.update(
-            CredentialModel(account.phone),
-            actions=[
-                CredentialModel.account_id.set(account.account_id),
-                CredentialModel.password_hash.set(p.password_hash),
-                CredentialModel.must_change_password.set(True),
-                CredentialModel.initial_expires_at.set(p.initial_expires_at),
-            ],
-            condition=CredentialModel.account_id.does_not_exist(),
-            tag=tag,
-        )
-        tx.save(
-            AccountModel(
-                account.account_id,
-                role=account.role,
-                name=account.name,
-                phone=account.phone,
-                email=account.email,
-                created_at=account.created_at,
-            ),
-            condition=AccountModel.account_id.does_not_exist(),
-        )
+        claim_phone(tx, p.account, p.password_hash, p.initial_expires_at, tag=tag)
     tx.save(message_item(p.message))
 
 
@@ -472,7 +453,7 @@ def unlock(batch: Batch, entry: AuditEntry) -> None:
                 condition=BatchModel.roster_status == "confirmed",
                 tag="batch",
             )
-            tx.save(_audit_item(entry))
+            tx.save(audit_item(entry))
     except TransactWriteError as exc:
         failed = tx.failed(exc)
         if "deadline" in failed:
@@ -519,7 +500,7 @@ def replace_trainee(
                 _release_phone_days(tx, old)
                 _claim_phone_days(tx, new)
             _move_leader(tx, old.batch_id, _leader_id(old), _leader_id(new))
-            tx.save(_audit_item(entry))
+            tx.save(audit_item(entry))
             if plan is not None:
                 _account_items(tx, plan, tag="credential")
             for message in messages or []:
@@ -537,27 +518,6 @@ def replace_trainee(
         if "credential" in failed:
             raise ConflictError("phone_taken") from exc
         raise
-
-
-def _audit_item(e: AuditEntry) -> AuditModel:
-    return AuditModel(
-        e.batch_id,
-        # The id keeps two entries of one instant apart (the same key would overwrite one)
-        f"{key_time(e.at)}#{e.action}#{new_id()}",
-        actor_id=e.actor_id,
-        action=e.action,
-        reason=e.reason,
-        before=e.before,
-        after=e.after,
-        at=e.at,
-    )
-
-
-def audit_of(batch_id: str) -> list[AuditEntry]:
-    return [
-        AuditEntry(m.batch_id, m.actor_id, m.action, m.reason, m.at, m.before, m.after)
-        for m in AuditModel.query(batch_id)
-    ]
 
 
 def register(t: Trainee, now: datetime) -> bool:

@@ -15,11 +15,13 @@ from chalicelib.domain.errors import ValidationFailedError
 
 # An initial password sent by SMS stops working if it is not replaced within this time.
 INITIAL_PASSWORD_TTL = timedelta(hours=72)
-# After this many wrong passwords for one phone, that phone is refused for LOCKOUT.
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
-# Failures older than this no longer count towards a lock-out.
+# Guessing is slowed, never turned into a lock-out of the owner (anyone can type five wrong
+# passwords for someone else's phone): FREE_FAILURES wrong passwords within FAILURE_WINDOW
+# cost nothing; after that each further try for the phone must wait, 1 s, 2 s, 4 s, … up to
+# MAX_WAIT. The owner who forgot gets in by an SMS code (reset), whatever the counter says.
+FREE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+MAX_WAIT = timedelta(minutes=1)
 
 # Initial passwords: no look-alike characters (0/O/o, 1/l/I), so they survive being read off
 # a phone screen and typed.
@@ -29,6 +31,12 @@ INITIAL_PASSWORD_LENGTH = 14
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 
+# Reset codes: 6 digits by SMS, good for 10 minutes and 5 tries; one a minute per phone.
+RESET_CODE_DIGITS = 6
+RESET_CODE_TTL = timedelta(minutes=10)
+RESET_CODE_TRIES = 5
+RESET_CODE_INTERVAL = timedelta(minutes=1)
+
 
 @dataclass(frozen=True)
 class LoginState:
@@ -36,24 +44,40 @@ class LoginState:
 
     failures: int = 0
     window_started_at: datetime | None = None
-    locked_until: datetime | None = None
+    locked_until: datetime | None = None  # the next try waits until then
 
 
 def lock_remaining(state: LoginState, now: datetime) -> int:
-    """Seconds the phone stays locked (0 when it is not)."""
+    """Seconds the next try for the phone must wait (0: it may go now)."""
     if state.locked_until is None or state.locked_until <= now:
         return 0
     return math.ceil((state.locked_until - now).total_seconds())
 
 
+def wait_after(failures: int) -> timedelta:
+    """The wait before the next try once `failures` wrong passwords are in the window."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(MAX_WAIT, timedelta(seconds=2 ** (failures - FREE_FAILURES)))
+
+
 def after_failure(state: LoginState, now: datetime) -> LoginState:
-    """The state after one more wrong password: a fifth failure in the window locks the phone."""
+    """The state after one more wrong password (a new window once the last one is over)."""
     fresh = state.window_started_at is None or now - state.window_started_at > FAILURE_WINDOW
     failures = 1 if fresh else state.failures + 1
     started = now if fresh else state.window_started_at
-    if failures >= MAX_FAILURES:
-        return LoginState(failures=0, window_started_at=None, locked_until=now + LOCKOUT)
-    return LoginState(failures=failures, window_started_at=started, locked_until=None)
+    wait = wait_after(failures)
+    return LoginState(failures=failures, window_started_at=started, locked_until=now + wait if wait else None)
+
+
+def login_state_expiry(state: LoginState) -> datetime | None:
+    """When the counter no longer matters (its TTL): after its window and any wait."""
+    ends = [
+        t
+        for t in (state.window_started_at and state.window_started_at + FAILURE_WINDOW, state.locked_until)
+        if t
+    ]
+    return max(ends) + timedelta(minutes=1) if ends else None
 
 
 def initial_password_expired(expires_at: datetime | None, now: datetime) -> bool:
@@ -94,6 +118,14 @@ def check_new_password(new: str, old: str | None, phone: str) -> None:
 
 def session_expiry(now: datetime, hours: int) -> datetime:
     return now + timedelta(hours=hours)
+
+
+def mask_email(email: str | None) -> str | None:
+    """l***@example.cn: the domain and the first letter, as phones keep their ends."""
+    if not email:
+        return email
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 def mask_phone(phone: str) -> str:

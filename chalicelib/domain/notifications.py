@@ -10,7 +10,10 @@ from chalicelib.domain.vocab import ROLE_NAMES_ZH, Role
 MAX_ATTEMPTS = 6
 # No SMS between 21:00 and 08:00 in China, except what the person is waiting for right now.
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
-URGENT_PURPOSES = frozenset({"credentials"})
+URGENT_PURPOSES = frozenset({"credentials", "reset_code"})
+# Past the phone's daily cap, credentials wait for the next morning (the person needs them);
+# anything else, a reset code included (stale in ten minutes), is dropped.
+WAIT_WHEN_CAPPED = frozenset({"credentials"})
 # SMS pumping (OWASP API4): at most this many SMS to one phone per day.
 DAILY_SMS_CAP = 10
 PASSWORD_MASK = "********"  # noqa: S105 - what replaces a password
@@ -56,6 +59,17 @@ def credentials_sms(
         )
 
     return text(password), text(PASSWORD_MASK)
+
+
+def reset_code_sms(code: str, minutes: int) -> tuple[str, str]:
+    """The reset code's SMS and its redacted twin."""
+
+    def text(secret: str) -> str:
+        return (
+            f"【研修平台】您正在重置密码，验证码：{secret}，{minutes}分钟内有效。如非本人操作，请忽略本短信。"
+        )
+
+    return text(code), text("******")
 
 
 def rostered_sms(name: str, batch_line: str, registration_deadline: str, site: str) -> str:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
 from chalicelib.domain.errors import ValidationFailedError
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
+
+
+def name_claim(kind: str, name: str) -> str:
+    """The claim that keeps a region's (or a base's) name to one of them: written the way
+    people type it, width, case and spaces aside (绥德县 and 绥德县 with a trailing space,
+    or in full-width letters, are one name)."""
+    normal = "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return f"{kind}-name#{normal}"
 
 
 def check_deadlines(demand: datetime, roster: datetime, registration: datetime) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from chalicelib.domain.accounts import LoginState
-
 
 @dataclass(frozen=True)
 class Account:
@@ -18,6 +16,8 @@ class Account:
     created_at: datetime
     region_ids: frozenset[str] = frozenset()
     base_ids: frozenset[str] = frozenset()
+    home_region: str | None = None  # the region whose list opened it (its trainees')
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Credential:
     password_hash: str | None
     must_change_password: bool
     initial_expires_at: datetime | None
-    login: LoginState
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class Trainee:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    batch_id: str
+    subject_id: str  # a batch's id (its roster), or "account#<id>"
     actor_id: str
     action: str
     reason: str

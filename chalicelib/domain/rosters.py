@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from chalicelib.domain.errors import ConflictError
 
@@ -39,6 +39,12 @@ def check_in_session(day: date, start: date, end: date) -> None:
 
 def phone_day_claim(phone: str, day: date) -> str:
     return f"phone-day#{phone}#{day.isoformat()}"
+
+
+def claim_expiry(day: date) -> datetime:
+    """When a phone's claim of a day may go (its TTL): long after anyone can still change a
+    roster of that day (a replacement releases the claims it took)."""
+    return datetime.combine(day, time(), tzinfo=UTC) + timedelta(days=400)
 
 
 def leader_claim(batch_id: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
 
 from chalicelib.schemas.common import Input, Output, Password, Phone
 
@@ -34,3 +36,34 @@ class MeOut(Output):
     region_ids: list[str] = Field(default_factory=list)
     base_id: str | None = None
     must_change_password: bool
+
+
+class ResetRequestIn(Input):
+    phone: Phone
+
+
+class ResetRequestOut(Output):
+    accepted: bool = Field(description="always true: whether or not the phone has an account")
+
+
+class ResetIn(Input):
+    phone: Phone
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+    new_password: Password
+
+
+class AccountOut(Output):
+    account_id: str
+    role: str
+    name: str
+    phone: str = Field(description="whole for the office, masked for a region contact")
+    region_ids: list[str]
+    home_region: str | None
+    disabled: bool
+    created_at: str
+
+
+class AccountActionOut(Output):
+    account_id: str
+    disabled: bool
+    credentials_sent: bool = False

@@ -9,9 +9,9 @@ from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
 from chalicelib.db import accounts as repo
 from chalicelib.domain import accounts as rules
-from chalicelib.domain.errors import ConflictError, TooManyAttemptsError, UnauthenticatedError
+from chalicelib.domain.errors import ConflictError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError
 from chalicelib.domain.notifications import credentials_sms
-from chalicelib.domain.records import Account, Base, Credential, Region, Session
+from chalicelib.domain.records import Account, AuditEntry, Base, Credential, Region, Session
 from chalicelib.observability import logger, metrics
 from chalicelib.services import notify
 
@@ -34,25 +34,24 @@ def _open_session(account: Account, must_change: bool) -> LoginResult:
         region_ids=account.region_ids,
         base_ids=account.base_ids,
     )
-    repo.put_session(session)
+    repo.put_session(session, account.phone)
     return LoginResult(token, session, must_change)
 
 
 SWAP_TRIES = 20  # each lost swap means another login of the phone counted first
 
 
-def _count_attempt(phone: str, now: datetime) -> tuple[Credential | None, rules.LoginState]:
+def _count_attempt(phone: str, now: datetime) -> Credential | None:
     """Count this attempt as a failure before the password is checked, by compare-and-set on
-    the phone's counters: guesses sent all at once each count in turn, so a burst gets no
-    more tries than one guess after another. Returns the credential and the counters after."""
+    the phone's counter: guesses sent all at once each count in turn, so a burst gets no more
+    tries than one guess after another. Once the free tries are spent, each try waits its
+    turn (429 with Retry-After) instead of being checked."""
     for _ in range(SWAP_TRIES):
-        cred = repo.get_credential(phone)
-        state = cred.login if cred else rules.LoginState()
+        cred, state = repo.login_records(phone)
         if wait := rules.lock_remaining(state, now):
             raise TooManyAttemptsError(retry_after=wait)
-        after = rules.after_failure(state, now)
-        if repo.swap_login_state(phone, state, after):
-            return cred, after
+        if repo.swap_login_state(phone, state, rules.after_failure(state, now)):
+            return cred
     raise TooManyAttemptsError(retry_after=1)
 
 
@@ -60,18 +59,17 @@ def _check_password(phone: str, password: str) -> tuple[Account, bool]:
     """The account behind (phone, password), counting failures against the phone whether or
     not it has an account: an unknown phone and a wrong password answer alike."""
     now = clock.now()
-    cred, state = _count_attempt(phone, now)
+    cred = _count_attempt(phone, now)
     stored = cred.password_hash if cred and cred.account_id else None
     ok = secrets.verify_password(stored or secrets.decoy_hash(), password) and stored is not None
     if not ok:
         metrics.add_metric(name="LoginFailed", unit="Count", value=1)
-        if wait := rules.lock_remaining(state, now):
-            logger.warning("login locked out after repeated failures")
-            raise TooManyAttemptsError(retry_after=wait)
         raise UnauthenticatedError("invalid_credentials")
     assert cred is not None and cred.account_id is not None
     # The right password: this attempt was no failure, and the earlier ones are forgiven
-    repo.save_login_state(phone, rules.LoginState())
+    repo.clear_login_state(phone)
+    if cred.disabled:
+        raise ForbiddenError("account_disabled")
     if cred.must_change_password and rules.initial_password_expired(cred.initial_expires_at, now):
         raise UnauthenticatedError("initial_password_expired")
     account = repo.get_account(cred.account_id)
@@ -186,11 +184,12 @@ def open_account(
     raise ConflictError("phone_taken")
 
 
-def reissue_credentials(account: Account) -> None:
-    """A fresh initial password by SMS (the CLI's create-admin on an existing admin)."""
+def reissue_credentials(account: Account, entry: AuditEntry | None = None) -> None:
+    """A fresh initial password by SMS (the office, a region contact for its trainees, the
+    CLI's create-admin on an existing admin), audited when a person asked for it."""
     password = secrets.new_password()
     message = _credentials_message(account, password)
     repo.reissue_password(
-        account, secrets.hash_password(password), clock.now() + rules.INITIAL_PASSWORD_TTL, message
+        account, secrets.hash_password(password), clock.now() + rules.INITIAL_PASSWORD_TTL, message, entry
     )
     notify.deliver(message)

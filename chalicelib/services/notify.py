@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib.adapters import clock, messaging
+from chalicelib.adapters import clock, crypto, messaging
 from chalicelib.adapters.secrets import new_id
 from chalicelib.db import counters, outbox
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.notifications import (
     DAILY_SMS_CAP,
-    URGENT_PURPOSES,
+    WAIT_WHEN_CAPPED,
     next_morning,
     retry_at,
     send_not_before,
@@ -23,15 +23,20 @@ from chalicelib.domain.notifications import (
 from chalicelib.domain.records import Message
 from chalicelib.observability import logger, metrics
 
+# What a sealed SMS text is bound to (adapters/crypto.py's encryption context).
+SEALED = "outbox"
+
 
 def sms(purpose: str, account_id: str | None, phone: str, text: str, redacted: str | None = None) -> Message:
+    """An SMS to record. One with a secret in it (its `redacted` twin given) is sealed with the
+    KMS key until it is sent: the outbox never holds a password or a code in clear."""
     now = clock.now()
     return Message(
         message_id=new_id(),
         channel="sms",
         purpose=purpose,
         address=phone,
-        text=text,
+        text=crypto.seal(text, SEALED) if redacted is not None else text,
         redacted=redacted,
         account_id=account_id,
         created_at=now,
@@ -56,6 +61,10 @@ def _cap_key(message: Message, now: datetime) -> str:
     return f"sms#{message.address}#{local_day(now)}"
 
 
+def _cap_expiry(now: datetime) -> datetime:
+    return now + timedelta(days=2)  # the day's count is of no use after the day
+
+
 # Longer than one sender's sends take; a sender that dies leaves the message to the drain after it.
 LEASE = timedelta(minutes=5)
 
@@ -63,7 +72,7 @@ LEASE = timedelta(minutes=5)
 def _capped(message: Message, now: datetime) -> None:
     """Past the phone's cap for today. Credentials the person needs wait for tomorrow
     morning; anything else is dropped (a stale reminder is no use tomorrow)."""
-    if message.purpose in URGENT_PURPOSES:
+    if message.purpose in WAIT_WHEN_CAPPED:
         outbox.mark_failed(message, "daily_cap", next_morning(now))
     else:
         outbox.mark_failed(message, "daily_cap", None, final="failed")
@@ -94,7 +103,7 @@ def _send(message: Message, now: datetime) -> bool:
     """The SNS or SES call; a failure is recorded (retry later, or failed/given up)."""
     try:
         if message.channel == "sms":
-            messaging.send_sms(message.address, message.text)
+            messaging.send_sms(message.address, crypto.open_sealed(message.text, SEALED))
         else:
             messaging.send_email(message.address, message.subject or "", message.text)
     except messaging.DeliveryError as exc:
@@ -126,7 +135,9 @@ def deliver(message: Message, now: datetime | None = None) -> bool:
     now = now or clock.now()
     if _held(message, now) or not outbox.claim(message, now + LEASE):
         return False
-    if _counts_against_cap(message) and not counters.take(_cap_key(message, now), DAILY_SMS_CAP):
+    if _counts_against_cap(message) and not counters.take(
+        _cap_key(message, now), DAILY_SMS_CAP, _cap_expiry(now)
+    ):
         _capped(message, now)
         return False
     if not _send(message, now):
@@ -144,11 +155,11 @@ def deliver_all(messages: list[Message], now: datetime | None = None) -> int:
     due = outbox.claim_many([m for m in messages if not _held(m, now)], now + LEASE)
     counted = [m for m in due if _counts_against_cap(m)]
     allowed = {m.message_id for m in due if not _counts_against_cap(m)}
-    if counters.take_many([_cap_key(m, now) for m in counted], DAILY_SMS_CAP):
+    if counters.take_many([_cap_key(m, now) for m in counted], DAILY_SMS_CAP, _cap_expiry(now)):
         allowed |= {m.message_id for m in counted}
     else:
         for m in counted:
-            if counters.take(_cap_key(m, now), DAILY_SMS_CAP):
+            if counters.take(_cap_key(m, now), DAILY_SMS_CAP, _cap_expiry(now)):
                 allowed.add(m.message_id)
             else:
                 _capped(m, now)

@@ -11,9 +11,10 @@ from typing import Any
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, rosters
+from chalicelib.db import audit as audit_trail
 from chalicelib.db.common import key_time
 from chalicelib.domain import accounts as account_rules
-from chalicelib.domain.accounts import mask_phone
+from chalicelib.domain.accounts import mask_email, mask_phone
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.domain.notifications import (
     base_told_sms,
@@ -206,7 +207,15 @@ def _provisioning(
             trainee, existing, False, notify.sms("rostered", existing.account_id, trainee.phone, text)
         )
     now = clock.now()
-    account = Account(secrets.new_id(), Role.trainee, trainee.name, trainee.phone, trainee.email, now)
+    account = Account(
+        secrets.new_id(),
+        Role.trainee,
+        trainee.name,
+        trainee.phone,
+        trainee.email,
+        now,
+        home_region=trainee.region_id,  # its contact may reissue the credentials
+    )
     password = secrets.new_password()
     then = f"请于{registration_deadline}前登录完成报到（研修批次：{batch_line(batch)}）。"
     text, redacted = credentials_sms(trainee.name, Role.trainee, trainee.phone, password, site, then)
@@ -321,7 +330,7 @@ def replace_trainee(session: Session, trainee_id: str, reason: str, data: dict[s
 
 
 def audit(session: Session, batch_id: str) -> list[AuditEntry]:
-    return rosters.audit_of(readable_batch(session, batch_id).batch_id)
+    return audit_trail.audit_of(readable_batch(session, batch_id).batch_id)
 
 
 def show_phone(session: Session, trainee: Trainee) -> str:
@@ -330,3 +339,11 @@ def show_phone(session: Session, trainee: Trainee) -> str:
     if session.role in (Role.admin, Role.region_contact) or trainee.team_role == LEADER:
         return trainee.phone
     return mask_phone(trainee.phone)
+
+
+def show_email(session: Session, trainee: Trainee) -> str | None:
+    """A trainee's e-mail whole for the office and the region contact; masked like a phone
+    for others (the base contact reaches the team through its leader's phone)."""
+    if session.role in (Role.admin, Role.region_contact):
+        return trainee.email
+    return mask_email(trainee.email)

@@ -4,8 +4,9 @@ conditional write atomic under threads and DynamoDB Local does.
 
 Nothing here runs at import: `make test` first collects this folder in the moto run
 (`-m "not concurrency"`), where an endpoint override would send every call away from moto.
-The session fixture points boto3 and PynamoDB at DynamoDB Local and forgets every client
-built before, so no cached connection still talks to the wrong place."""
+The session fixture points boto3 and PynamoDB at DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB;
+the other services are moto's, in process) and forgets every client built before, so no
+cached connection still talks to the wrong place."""
 
 from __future__ import annotations
 
@@ -95,6 +96,18 @@ def forget_cached_clients() -> None:
         model._connection = None
 
 
+LOCAL_READ_TIMEOUT = 60.0
+
+
+def _patient(env: pytest.MonkeyPatch) -> None:
+    import chalicelib.db.common
+    from chalicelib.db.models import ALL_MODELS
+
+    env.setattr(chalicelib.db.common, "AWS_READ_TIMEOUT", LOCAL_READ_TIMEOUT)
+    for model in ALL_MODELS:
+        env.setattr(model.Meta, "read_timeout_seconds", LOCAL_READ_TIMEOUT)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def dynamodb_local() -> Iterator[str]:
     """DynamoDB Local in memory on a free port for the whole session, with every table."""
@@ -121,12 +134,24 @@ def dynamodb_local() -> Iterator[str]:
     try:
         with pytest.MonkeyPatch.context() as env:
             wait_until_answering(endpoint, process)
-            env.setenv("AWS_ENDPOINT_URL", endpoint)
-            forget_cached_clients()
-            from chalicelib.db.bootstrap import create_tables
+            # DynamoDB goes to DynamoDB Local; every other service (KMS, which seals the
+            # credentials SMS) to moto in process, which lets the local endpoint's calls pass.
+            env.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+            env.delenv("AWS_ENDPOINT_URL", raising=False)
+            # DynamoDB Local on two cores answers a thousand writers at once in seconds, not
+            # DynamoDB's milliseconds: a read timeout sized for the cloud would cut it short.
+            _patient(env)
+            from moto import mock_aws
 
-            create_tables()
-            yield endpoint
+            with mock_aws():
+                forget_cached_clients()
+                from chalicelib.config import settings
+                from chalicelib.db.bootstrap import create_tables
+                from yanxiu_local.stack import kms_key
+
+                create_tables()
+                kms_key(settings().kms_key)
+                yield endpoint
     finally:
         forget_cached_clients()  # the endpoint is going away: nothing may keep talking to it
         process.terminate()

@@ -381,7 +381,7 @@ def team_round() -> Team:
     base_phone = next_phone()
     base_email = f"base{base_phone}@example.cn"
     base, _ = setup.create_base(
-        "北京市第一实验小学",
+        f"北京市第一实验小学{base_phone}",  # one base per name, and the tier's tables live all session
         "北京",
         ["primary"],
         {"name": "王老师", "phone": base_phone, "email": base_email},
@@ -502,7 +502,7 @@ def contacts(sms: SmsRecorder) -> list[tuple[str, Account]]:
     for i in range(REGIONS):
         phone = next_phone()
         region, account = setup.create_region(
-            f"提醒实验区{i}", {"name": f"联系人{i}", "phone": phone, "email": f"r{phone}@example.cn"}
+            f"提醒实验区{phone}", {"name": f"联系人{i}", "phone": phone, "email": f"r{phone}@example.cn"}
         )
         made.append((region.region_id, account))
     return made

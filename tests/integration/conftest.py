@@ -47,6 +47,29 @@ def client() -> Iterator[Client]:
         yield c
 
 
+@pytest.fixture
+def sns_fails() -> Iterator[list[int]]:
+    """Make SNS fail while the list holds a positive count of failures to give: a botocore
+    before-send hook that drops the connection, so botocore's retries and ours both run.
+    (A hook that returns an error response would not do: every before-send handler runs,
+    moto's included, and moto would record the SMS as sent.)"""
+    from botocore.exceptions import ConnectionClosedError
+
+    remaining = [0]
+
+    def fail(request, **kwargs):  # type: ignore[no-untyped-def]
+        if remaining[0] > 0:
+            remaining[0] -= 1
+            raise ConnectionClosedError(endpoint_url=request.url)
+
+    from chalicelib.adapters.aws import client
+
+    sns = client("sns")
+    sns.meta.events.register_first("before-send.sns.Publish", fail)
+    yield remaining
+    sns.meta.events.unregister("before-send.sns.Publish", fail)
+
+
 def sms_messages() -> list[tuple[str, str]]:
     """(phone without +86, text) of every SMS moto's SNS received, oldest first."""
     from moto.core import DEFAULT_ACCOUNT_ID

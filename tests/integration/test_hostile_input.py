@@ -34,6 +34,15 @@ HOSTILE: list[Any] = [
     " ",
     "x" * 5000,
     "\u0000\u0007",
+    "a\u001bb",
+    "a\u0085b",
+    "a\nb",
+    "１３９００００００９９",
+    "1390000009٩",
+    '=HYPERLINK("http://evil.example","x")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "-1+1",
     "<script>alert(1)</script>",
     "' OR 1=1 --",
     "../../etc/passwd",
@@ -47,7 +56,18 @@ HOSTILE: list[Any] = [
     {"$ne": None},
 ]
 
-WHOLE_BODIES: list[str] = ["null", "[]", '"text"', "0", "{", "{}", '{"a": ' * 50 + "1" + "}" * 50, "\u0000"]
+WHOLE_BODIES: list[str] = [
+    "null",
+    "[]",
+    '"text"',
+    "0",
+    "{",
+    "{}",
+    '{"a": ' * 50 + "1" + "}" * 50,
+    "\u0000",
+    "[" * 100_000 + "]" * 100_000,  # deeper than the interpreter recurses
+    '{"name": "\\ud800"}',  # a lone surrogate, escaped: valid JSON, no valid text
+]
 
 JUNK_IDS = ["nope", "x" * 2000, "..%2F..%2Fadmin", "%00", "0" * 32, "😀"]
 
@@ -332,6 +352,11 @@ JUNK_HEADERS: list[dict[str, str]] = [
     {"Idempotency-Key": "\u6d4b\u8bd5\t\u00e9"},
     {"Content-Type": "text/plain"},
     {"Content-Type": "application/json; charset=gbk"},
+    {"X-Correlation-Id": "x" * 10_000},
+    {"X-Correlation-Id": "<script>\u00e9"},
+    {"Idempotency-Key": "k" * 10_000},
+    {"User-Agent": "x" * 20_000},
+    {"Accept-Language": "zh-CN," * 2_000},
 ]
 
 

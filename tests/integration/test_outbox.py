@@ -3,7 +3,6 @@ redacted once sent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,27 +13,6 @@ from chalicelib.db.models import NotificationModel
 from chalicelib.domain.notifications import MAX_ATTEMPTS, PASSWORD_MASK
 from chalicelib.jobs import JOBS
 from tests.integration.conftest import Api, password_from_sms, region_body, sms_to
-
-
-@pytest.fixture
-def sns_fails() -> Iterator[list[int]]:
-    """Make SNS fail while the list holds a positive count of failures to give: a botocore
-    before-send hook that drops the connection, so botocore's retries and ours both run.
-    (A hook that returns an error response would not do: every before-send handler runs,
-    moto's included, and moto would record the SMS as sent.)"""
-    from botocore.exceptions import ConnectionClosedError
-
-    remaining = [0]
-
-    def fail(request, **kwargs):  # type: ignore[no-untyped-def]
-        if remaining[0] > 0:
-            remaining[0] -= 1
-            raise ConnectionClosedError(endpoint_url=request.url)
-
-    sns = client("sns")
-    sns.meta.events.register_first("before-send.sns.Publish", fail)
-    yield remaining
-    sns.meta.events.unregister("before-send.sns.Publish", fail)
 
 
 def _messages() -> list[NotificationModel]:

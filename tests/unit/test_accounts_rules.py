@@ -14,14 +14,28 @@ pytestmark = pytest.mark.unit
 T0 = datetime(2026, 7, 1, tzinfo=UTC)
 
 
-def test_lockout_fifth_failure_in_window_locks_for_fifteen_minutes() -> None:
-    state = rules.LoginState()
-    for i in range(4):
-        state = rules.after_failure(state, T0 + timedelta(seconds=i))
-        assert rules.lock_remaining(state, T0) == 0
-    state = rules.after_failure(state, T0 + timedelta(seconds=4))
-    assert rules.lock_remaining(state, T0 + timedelta(seconds=4)) == 15 * 60
-    assert rules.lock_remaining(state, T0 + timedelta(seconds=4, minutes=15)) == 0
+def test_after_five_failures_each_try_waits_a_growing_delay_capped_at_a_minute() -> None:
+    # Given five wrong passwords in a row: the first four cost nothing
+    state, now = rules.LoginState(), T0
+    for _ in range(4):
+        state = rules.after_failure(state, now)
+        assert rules.lock_remaining(state, now) == 0
+    # Then from the fifth on, the next try waits 1, 2, 4, ... seconds, never more than 60
+    waits = []
+    for _ in range(10):
+        state = rules.after_failure(state, now)
+        waits.append(rules.lock_remaining(state, now))
+        now += timedelta(seconds=waits[-1])
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
+    # And nobody is shut out for long: a minute later the owner may try again
+    assert rules.lock_remaining(state, now) == 0
+    # And the counter's TTL outlives both its window and its wait
+    expiry = rules.login_state_expiry(state)
+    assert (
+        expiry is not None
+        and expiry > state.locked_until
+        and expiry > state.window_started_at + rules.FAILURE_WINDOW
+    )
 
 
 def test_lockout_failures_outside_the_window_start_over() -> None:
@@ -66,3 +80,10 @@ def test_argon2id_hash_verifies_only_the_right_password() -> None:
     assert verify_password(stored, "correct horse")
     assert not verify_password(stored, "wrong horse")
     assert not verify_password("not-a-hash", "correct horse")
+
+
+def test_reset_codes_and_email_masks() -> None:
+    assert rules.mask_email("li.laoshi@example.cn") == "l***@example.cn"
+    assert rules.mask_email(None) is None and rules.mask_email("nodomain") == "***"
+    assert rules.RESET_CODE_DIGITS == 6 and rules.RESET_CODE_TRIES == 5
+    assert rules.RESET_CODE_TTL == timedelta(minutes=10)

@@ -175,3 +175,45 @@ def test_the_image_check_has_memory_for_the_largest_image_it_accepts() -> None:
     for stage in disk["stages"]:
         config = Config(chalice_stage=stage, function_name="on_s3_event", config_from_disk=disk)
         assert config.lambda_memory_size >= needed_mb, (stage, config.lambda_memory_size, needed_mb)
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_ttl_is_on_where_the_model_expires_its_items(model: type[Model]) -> None:
+    from chalicelib.db.bootstrap import ttl_attribute
+
+    props = TABLES[_table_named(f"yanxiu-{PARAMS['Stage']}-{_suffix(model)}") or ""]
+    expected = {"AttributeName": ttl_attribute(model), "Enabled": True} if ttl_attribute(model) else None
+    assert props.get("TimeToLiveSpecification") == expected
+
+
+def test_what_is_not_kept_leaves_the_bucket_and_published_files_stay() -> None:
+    rules = RESOURCES["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiring = {r["Prefix"]: r["ExpirationInDays"] for r in rules if "ExpirationInDays" in r}
+    assert {"uploads/", "quarantine/", "exports/", "plans/", "imports/"} <= set(expiring)
+    assert all(days <= 30 for days in expiring.values())
+    # Published yearbooks and county books (published/) and clean images (clean/) are kept
+    assert not [p for p in expiring if "published/".startswith(p) or "clean/".startswith(p)]
+
+
+def test_secrets_are_sealed_with_a_rotating_key_the_functions_may_only_use() -> None:
+    key = RESOURCES["SecretsKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    alias = RESOURCES["SecretsKeyAlias"]["Properties"]
+    assert _resolve(alias["AliasName"]) == PROD_ENV["YANXIU_KMS_KEY"]
+    arn = {"Fn::GetAtt": ["SecretsKey", "Arn"]}
+    assert _granted("kms:GenerateDataKey") == [arn] and _granted("kms:Decrypt") == [arn]
+    granted = {
+        a for s in STATEMENTS for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert {a for a in granted if a.startswith("kms:")} == {"kms:GenerateDataKey", "kms:Decrypt"}
+
+
+def test_each_source_is_rate_limited_before_it_reaches_the_api() -> None:
+    acl = RESOURCES["ApiWebAcl"]["Properties"]
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    limits = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acl["Rules"]}
+    assert limits["AuthPerSource"]["AggregateKeyType"] == "IP"
+    assert limits["AuthPerSource"]["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/auth/"
+    assert limits["AuthPerSource"]["Limit"] < limits["AllPerSource"]["Limit"]
+    association = RESOURCES["ApiWebAclAssociation"]["Properties"]
+    assert "/restapis/${RestAPI}/stages/api" in association["ResourceArn"]["Fn::Sub"]

@@ -1,19 +1,10 @@
-// Account recovery and 账号管理 (API.md "Account recovery").
+// 账号管理 (API.md "Account recovery"): find, reissue an initial password, disable / enable.
 import { get, post } from "./http";
-import type { Paged } from "./types";
+import type { AccountActionOut, AccountOut, Paged } from "./types";
 
-export type AccountOut = {
-  account_id: string;
-  role: string;
-  name: string;
-  phone: string;
-  region_id?: string | null;
-  base_id?: string | null;
-  disabled?: boolean;
-  status?: string;
-};
+export type { AccountOut };
 export type AccountQuery = { role?: string; region_id?: string; q?: string; limit?: number; cursor?: string | null };
 export const list = (query: AccountQuery = {}) => get<Paged<AccountOut>>("/accounts", query);
-export const resend = (id: string, key?: string) => post<unknown>(`/accounts/${id}/credentials`, undefined, key);
-export const disable = (id: string, key?: string) => post<unknown>(`/accounts/${id}/disable`, undefined, key);
-export const enable = (id: string, key?: string) => post<unknown>(`/accounts/${id}/enable`, undefined, key);
+export const resend = (id: string, key?: string) => post<AccountActionOut>(`/accounts/${id}/credentials`, undefined, key);
+export const disable = (id: string, key?: string) => post<AccountActionOut>(`/accounts/${id}/disable`, undefined, key);
+export const enable = (id: string, key?: string) => post<AccountActionOut>(`/accounts/${id}/enable`, undefined, key);

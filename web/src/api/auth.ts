@@ -1,5 +1,5 @@
 import { get, post } from "./http";
-import type { LoginOut, MeOut } from "./types";
+import type { LoginOut, MeOut, ResetRequestOut } from "./types";
 
 export const login = (phone: string, password: string) => post<LoginOut>("/auth/login", { phone, password });
 export const changePassword = (old_password: string, new_password: string) =>
@@ -7,6 +7,6 @@ export const changePassword = (old_password: string, new_password: string) =>
 export const logout = () => post<null>("/auth/logout");
 export const me = () => get<MeOut>("/me");
 // Account recovery (API.md "Account recovery").
-export const requestReset = (phone: string) => post<unknown>("/auth/reset/request", { phone });
+export const requestReset = (phone: string) => post<ResetRequestOut>("/auth/reset/request", { phone });
 export const reset = (phone: string, code: string, new_password: string) =>
-  post<unknown>("/auth/reset", { phone, code, new_password });
+  post<null>("/auth/reset", { phone, code, new_password });

@@ -1,0 +1,125 @@
+"""Getting back into an account: the self-service reset by SMS code; and the office's (and a
+region contact's) account management: find, reissue credentials, disable, enable."""
+
+from __future__ import annotations
+
+from chalicelib.adapters import clock, secrets
+from chalicelib.db import accounts as repo
+from chalicelib.domain import accounts as rules
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from chalicelib.domain.notifications import reset_code_sms
+from chalicelib.domain.records import Account, AuditEntry, Page, Session
+from chalicelib.domain.vocab import Role
+from chalicelib.observability import logger, metrics
+from chalicelib.services import auth, notify
+from chalicelib.services.demand import region_of
+
+# --- the reset ------------------------------------------------------------------------------------
+
+
+def request_reset(phone: str) -> None:
+    """Send the phone a 6-digit code if it belongs to an enabled account; say nothing either
+    way (the route answers 202 alike). One code a minute per phone; every code counts in the
+    phone's daily SMS cap (the outbox takes it)."""
+    account = repo.find_phone(phone)
+    if account is None or account.disabled:
+        return
+    now = clock.now()
+    code = secrets.new_code(rules.RESET_CODE_DIGITS)
+    text, redacted = reset_code_sms(code, int(rules.RESET_CODE_TTL.total_seconds() // 60))
+    message = notify.sms("reset_code", account.account_id, phone, text, redacted)
+    fresh = repo.put_reset_code(
+        phone,
+        secrets.code_hash(phone, code),
+        rules.RESET_CODE_TRIES,
+        now,
+        now + rules.RESET_CODE_TTL,
+        now - rules.RESET_CODE_INTERVAL,
+        message,
+    )
+    if fresh:
+        notify.deliver(message)
+        metrics.add_metric(name="ResetCodeSent", unit="Count", value=1)
+
+
+def reset(phone: str, code: str, new_password: str) -> None:
+    """A live code, with a try left, sets the new password: every session ends, earlier login
+    failures are forgiven. A wrong code spends a try; five spend the code. An unknown phone,
+    a disabled account or a spent code answer as a wrong code does."""
+    now = clock.now()
+    stored = repo.take_reset_try(phone, now)
+    if stored is None or not secrets.code_matches(stored, phone, code):
+        metrics.add_metric(name="ResetCodeRefused", unit="Count", value=1)
+        raise ValidationFailedError("invalid_reset_code", fields={"code": "验证码错误或已失效"})
+    account = repo.find_phone(phone)
+    if account is None or account.disabled:
+        raise ValidationFailedError("invalid_reset_code", fields={"code": "验证码错误或已失效"})
+    rules.check_new_password(new_password, None, phone)
+    repo.set_password(account.account_id, phone, secrets.hash_password(new_password))
+    repo.end_reset_code(phone)
+    repo.clear_login_state(phone)
+    repo.revoke_sessions(account.account_id)
+    logger.info("password reset by code", extra={"account_id": account.account_id})
+
+
+# --- the office's and a region contact's accounts ----------------------------------------------------
+
+
+def _is_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def find(
+    session: Session, role: str | None, region_id: str | None, q: str | None, limit: int, cursor: str | None
+) -> Page:
+    """The office: any account, by name (its first characters) or by whole phone, of a role
+    and of a region when asked. A region contact: its region's trainees (their accounts)."""
+    if role is not None and role not in set(Role):
+        raise ValidationFailedError(fields={"role": "角色无效"})
+    if session.role == Role.region_contact:
+        region_id = region_of(session, region_id)
+    q = (q or "").strip() or None
+    if q is not None and _is_digits(q) and len(q) == 11:
+        found = repo.find_phone(q)
+        hit = found is not None and (role is None or found.role == role)
+        hit = hit and (region_id is None or (found is not None and found.home_region == region_id))
+        return Page([found] if hit and found is not None else [], None)
+    if q is not None and (len(q) > 50 or _is_digits(q)):
+        raise ValidationFailedError(fields={"q": "请输入姓名（开头的字）或完整的11位手机号"})
+    return repo.find_accounts(role=role, home_region=region_id, name=q, limit=limit, cursor=cursor)
+
+
+def _managed(session: Session, account_id: str) -> Account:
+    """The account, if the caller manages it: the office any, a region contact the people
+    its region's lists opened (404 for anyone else's: not theirs to know of)."""
+    account = repo.get_account(account_id)
+    if account is None:
+        raise NotFoundError("account_not_found")
+    if session.role == Role.admin:
+        return account
+    if account.home_region is None or account.home_region not in session.region_ids:
+        raise NotFoundError("account_not_found")
+    return account
+
+
+def reissue(session: Session, account_id: str) -> Account:
+    account = _managed(session, account_id)
+    if account.disabled:
+        raise ConflictError("account_disabled")
+    entry = AuditEntry(
+        f"account#{account.account_id}", session.account_id, "reissue_credentials", "", clock.now()
+    )
+    auth.reissue_credentials(account, entry)
+    logger.info("credentials reissued", extra={"account_id": account.account_id, "by": session.account_id})
+    return account
+
+
+def set_disabled(session: Session, account_id: str, disabled: bool) -> Account:
+    account = _managed(session, account_id)
+    if account.account_id == session.account_id:
+        raise ConflictError("cannot_disable_self")
+    action = "disable" if disabled else "enable"
+    entry = AuditEntry(f"account#{account.account_id}", session.account_id, action, "", clock.now())
+    repo.set_disabled(account, disabled, entry)
+    logger.info(f"account {action}d", extra={"account_id": account.account_id, "by": session.account_id})
+    return repo.get_account(account.account_id) or account
