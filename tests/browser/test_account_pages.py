@@ -54,8 +54,10 @@ def test_forgotten_password_and_account_management(web_stack: WebStack, browser:
     try:
         v.goto("/login")
         page.get_by_role("link", name="忘记密码").click()
+        expect(page.get_by_role("heading", name="忘记密码")).to_be_visible()  # the page's chunk is in
         page.get_by_label("手机号").fill(REGION_PHONE)
         v.press(page.get_by_role("button", name="发送验证码"))
+        expect(page.get_by_label("验证码")).to_be_visible()  # the API has answered
         page.get_by_label("验证码").fill(latest_code(stack, REGION_PHONE))
         page.get_by_label("新密码", exact=True).fill("Forgot-Secret-2026")
         page.get_by_label("确认新密码").fill("Forgot-Secret-2026")

@@ -258,6 +258,11 @@ def region_names_trainees(v: Visit) -> None:
     v.shot("region-研修档案-详情")
     page.keyboard.press("Escape")
     expect(dialog(page, "批次详情")).to_be_hidden()
+    menu(v, "账号管理")  # the region's trainees, now that they have accounts
+    expect(page.get_by_role("cell", name="张团长")).to_be_visible()
+    expect(page.get_by_role("cell", name="137****0001")).to_be_visible()
+    expect(page.get_by_role("button", name="停用")).to_have_count(0)  # the office's alone
+    v.shot("region-账号管理")
     logout(v)
 
 
