@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 TOOLS := .tools
 DDB_LOCAL := $(TOOLS)/node_modules/amplify-dynamodb-simulator
 PYTEST_WORKERS ?= 2
+# The web client: its node_modules follow web/package-lock.json (npm ci only when the lock
+# changed), and web/dist is rebuilt only when something it is built from is newer.
+WEB_DEPS := web/node_modules/.installed-stamp
+WEB_DIST := web/dist/index.html
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
 .PHONY: run test lint fmt infra-lint infra-tables bench outbox dynamodb-local browser requirements package clean
 
@@ -15,12 +20,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-## make run: the API on http://127.0.0.1:8000 against the embedded AWS on :5000 (Ctrl-C stops both)
-run: $(STAMP)
+## make run: the web client on http://127.0.0.1:8080 (the API under /api), the API on :8000,
+## the embedded AWS on :5000 (Ctrl-C stops all three)
+run: $(STAMP) web
 	$(BIN)/yanxiu run
 
-## make test: lint, the infrastructure check, then the whole suite (unit, integration, e2e, browser, concurrency)
-test: $(STAMP) lint infra-lint dynamodb-local browser
+## make test: lint, the infrastructure check, the web client's types against the contract,
+## then the whole suite (unit, integration, e2e, browser, concurrency)
+test: $(STAMP) lint infra-lint web-check dynamodb-local browser web
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not concurrency" tests
 	YANXIU_DDB_LOCAL=$(DDB_LOCAL) $(BIN)/pytest -m concurrency tests/concurrency
 
@@ -48,12 +55,40 @@ $(DDB_LOCAL)/package.json:
 	cd $(TOOLS) && npm install --silent --no-audit --no-fund amplify-dynamodb-simulator@2
 
 ## Debian's chromium for tests/browser: Playwright drives it (never `playwright install`, whose
-## browser download is not to be had here). Installed only when missing.
+## browser download is not to be had here), and a CJK font, without which every Chinese
+## character of a screenshot is a box. Installed only when missing.
 browser:
-	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "wenquanyi micro hei" || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
+
+## The web client: npm ci when the lock changed, vite build when a source did.
+.PHONY: web web-types web-check
+web: $(WEB_DIST)
+$(WEB_DEPS): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_DEPS)
+$(WEB_DIST): $(WEB_DEPS) $(WEB_SRC)
+	cd web && npm run --silent build -- --logLevel warn
+
+## The contract as TypeScript: the service's OpenAPI document (no server needed) and
+## web/src/api/schema.d.ts generated from it by openapi-typescript (pinned in the lock).
+web-types: $(STAMP) $(WEB_DEPS)
+	$(BIN)/python -m yanxiu_local.openapi_dump web/openapi.json
+	cd web && npx --no-install openapi-typescript openapi.json -o src/api/schema.d.ts --default-non-nullable false --silent
+
+## make test's check: both generated files match the code (a contract change breaks the
+## build, not a user), and the client type-checks against them (vue-tsc).
+web-check: $(STAMP) $(WEB_DEPS)
+	@mkdir -p build/web-check
+	$(BIN)/python -m yanxiu_local.openapi_dump build/web-check/openapi.json
+	cd web && npx --no-install openapi-typescript ../build/web-check/openapi.json -o ../build/web-check/schema.d.ts --default-non-nullable false --silent
+	@diff -q web/openapi.json build/web-check/openapi.json >/dev/null && diff -q web/src/api/schema.d.ts build/web-check/schema.d.ts >/dev/null || \
+		(diff -u web/src/api/schema.d.ts build/web-check/schema.d.ts | head -40; \
+		 echo "web-check: the API contract changed; run make web-types and commit web/openapi.json and web/src/api/schema.d.ts"; exit 1)
+	cd web && npx --no-install vue-tsc --noEmit -p tsconfig.json
 
 ## make bench: figures, not pass/fail
-bench: $(STAMP)
+bench: $(STAMP) web browser
 	$(BIN)/python -m bench
 
 ## make outbox: the SMS and e-mails the running local stack captured
@@ -75,4 +110,4 @@ package: requirements
 	@$(BIN)/python -c "import zipfile;z=zipfile.ZipFile('build/package/deployment.zip');print(f'Lambda package: {sum(i.file_size for i in z.infolist())/2**20:.0f} MiB unzipped (limit 250)')"
 
 clean:
-	rm -rf $(VENV) $(TOOLS) build vendor requirements.txt .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) build vendor requirements.txt .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

@@ -1,7 +1,8 @@
 """Print the figures: cold import, DynamoDB calls per request, latency against raw moto, the
 demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx,
 the roster routes' and the archive's DynamoDB calls, the artifact routes' calls and the
-yearbook's build time, the reminder job's and the evaluation's calls, reads and time."""
+yearbook's build time, the reminder job's and the evaluation's calls, reads and time, and the web
+client's first load and time to an interactive login page."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from bench import env
 
 env.apply()  # before chalicelib (settings are read once) and before any botocore session
 
-from bench import allocation, artifacts, calls, demand, imports, reminders, rosters, routes  # noqa: E402
+from bench import allocation, artifacts, calls, demand, imports, reminders, rosters, routes, web  # noqa: E402
 from bench.table import Row, render  # noqa: E402
 
 
@@ -26,6 +27,7 @@ def main() -> None:
     roster_rows = rosters.measure(recorder)
     artifact_rows = artifacts.measure(recorder)
     reminder_rows = reminders.measure(recorder)
+    web_rows = web.measure()
     print(
         render(
             rows
@@ -36,6 +38,7 @@ def main() -> None:
             + roster_rows
             + artifact_rows
             + reminder_rows
+            + web_rows
         )
     )
     print(f"\n(no figure is pass/fail; see bench/README.md)  took {time.perf_counter() - started:.0f} s")

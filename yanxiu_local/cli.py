@@ -18,10 +18,15 @@ from yanxiu_local import stack
 
 DEFAULT_MOTO_PORT = 5000
 DEFAULT_API_PORT = 8000
+DEFAULT_WEB_PORT = 8080
 
 
 def _moto_port() -> int:
     return int(os.environ.get("YANXIU_MOTO_PORT", DEFAULT_MOTO_PORT))
+
+
+def _web_port() -> int:
+    return int(os.environ.get("YANXIU_WEB_PORT", DEFAULT_WEB_PORT))
 
 
 def _fetch(path: str) -> Any:
@@ -47,7 +52,7 @@ def collect_outbox() -> dict[str, list[dict[str, Any]]]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    stack.serve(args.port, _moto_port(), args.admin_phone, args.admin_name)
+    stack.serve(args.port, _moto_port(), args.web_port, args.admin_phone, args.admin_name)
 
 
 def cmd_outbox(args: argparse.Namespace) -> None:
@@ -68,7 +73,7 @@ def cmd_outbox(args: argparse.Namespace) -> None:
 
 def _target(args: argparse.Namespace) -> None:
     if not args.aws:
-        stack.use_local_environment(_moto_port())
+        stack.use_local_environment(_moto_port(), _web_port())
 
 
 def cmd_create_admin(args: argparse.Namespace) -> None:
@@ -101,6 +106,12 @@ def main(argv: list[str] | None = None) -> None:
 
     run = sub.add_parser("run", help="启动嵌入式 AWS 与 API（make run）")
     run.add_argument("--port", type=int, default=int(os.environ.get("YANXIU_API_PORT", DEFAULT_API_PORT)))
+    run.add_argument(
+        "--web-port",
+        type=int,
+        default=_web_port(),
+        help="网页端（及其 /api/ 转发）的端口",
+    )
     run.add_argument("--admin-phone", default=os.environ.get("YANXIU_ADMIN_PHONE", "13800000000"))
     run.add_argument("--admin-name", default=os.environ.get("YANXIU_ADMIN_NAME", "管理员"))
     run.set_defaults(func=cmd_run)

@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 REGION = "ap-southeast-1"
 
 
-def local_environment(moto_port: int) -> dict[str, str]:
+def site_url(web_port: int) -> str:
+    return f"http://127.0.0.1:{web_port}"
+
+
+def local_environment(moto_port: int, web_port: int) -> dict[str, str]:
     return {
+        # SMS and e-mail links open the web client, which serves the API under /api.
+        "YANXIU_SITE_URL": site_url(web_port),
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
@@ -30,8 +36,8 @@ def local_environment(moto_port: int) -> dict[str, str]:
     }
 
 
-def use_local_environment(moto_port: int) -> None:
-    for key, value in local_environment(moto_port).items():
+def use_local_environment(moto_port: int, web_port: int) -> None:
+    for key, value in local_environment(moto_port, web_port).items():
         os.environ.setdefault(key, value)
 
 
@@ -62,7 +68,33 @@ def _with_sms_endpoint(app: Any) -> Any:
     return wsgi
 
 
-def start_moto(port: int) -> Any:
+def _with_post_cors(app: Any, cors: dict[str, Any]) -> Any:
+    """S3 answers a browser's POST of a file (the presigned upload) with the CORS headers of the
+    bucket's matching rule; moto's POST-object handler leaves them out, so the browser could not
+    read the answer. Added here from the same rule the bucket is given, never for another origin."""
+    origins = {
+        o for rule in cors["CORSRules"] if "POST" in rule["AllowedMethods"] for o in rule["AllowedOrigins"]
+    }
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        origin = str(environ.get("HTTP_ORIGIN", ""))
+        if environ.get("REQUEST_METHOD") != "POST" or origin not in origins:
+            return app(environ, start_response)
+
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if not any(k.lower() == "access-control-allow-origin" for k, _ in headers):
+                headers = [*headers, ("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+            return start_response(status, headers, *rest)
+
+        return app(environ, start)
+
+    return wsgi
+
+
+def start_moto(port: int, cors: dict[str, Any]) -> Any:
+    # moto's server otherwise answers every origin (Access-Control-Allow-Origin: *); without
+    # it the bucket's own CORS rule decides, as S3 does. Read when moto.settings is imported.
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -71,12 +103,16 @@ def start_moto(port: int) -> Any:
     )
     from werkzeug.serving import make_server
 
+    class QuietHandler(MotoRequestHandler):  # type: ignore[misc]
+        """No line per request: `make run` prints where to go, not the embedded AWS's traffic."""
+
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
     class LocalMotoServer(ThreadedMotoServer):
         def _server_entry(self) -> None:
-            app = _with_sms_endpoint(DomainDispatcherApplication(create_backend_app))
-            self._server = make_server(
-                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
-            )
+            app = _with_post_cors(_with_sms_endpoint(DomainDispatcherApplication(create_backend_app)), cors)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=QuietHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
 
@@ -85,9 +121,27 @@ def start_moto(port: int) -> Any:
     return server
 
 
+def bucket_cors(site: str) -> dict[str, Any]:
+    """infra/template.json's CORS rule of the uploads bucket, with SiteUrl the local site: the
+    browser's presigned POST works here only as it will in the cloud (no wildcard origin)."""
+    template = json.loads((ROOT / "infra" / "template.json").read_text())
+    rules = template["Resources"]["UploadsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    fields = {"AllowedMethods", "AllowedOrigins", "AllowedHeaders", "ExposedHeaders"}
+    out = []
+    for rule in rules:
+        converted: dict[str, Any] = {}
+        for key, value in rule.items():
+            if key in fields:
+                converted[key] = [site if item == {"Ref": "SiteUrl"} else item for item in value]
+            elif key == "MaxAge":
+                converted["MaxAgeSeconds"] = value
+        out.append(converted)
+    return {"CORSRules": out}
+
+
 def provision() -> None:
-    """Tables, bucket, the sender's e-mail identity and the KMS key that seals secrets; each
-    step leaves existing ones alone."""
+    """Tables, bucket (with its CORS rule), the sender's e-mail identity and the KMS key that
+    seals secrets; each step leaves existing ones alone."""
     from chalicelib.adapters.aws import client
     from chalicelib.config import settings
     from chalicelib.db.bootstrap import create_tables
@@ -97,6 +151,7 @@ def provision() -> None:
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if settings().bucket not in existing:
         s3.create_bucket(Bucket=settings().bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_cors(Bucket=settings().bucket, CORSConfiguration=bucket_cors(settings().site_url))
     client("ses").verify_email_identity(EmailAddress=settings().mail_from)
     kms_key(settings().kms_key)
     hmac_secret(settings().hmac_secret)
@@ -142,9 +197,9 @@ def ensure_admin(phone: str, name: str) -> str:
     return auth.open_account(Role.admin, name, phone, None).account_id
 
 
-def serve(api_port: int, moto_port: int, admin_phone: str, admin_name: str) -> None:
-    use_local_environment(moto_port)
-    moto = start_moto(moto_port)
+def serve(api_port: int, moto_port: int, web_port: int, admin_phone: str, admin_name: str) -> None:
+    use_local_environment(moto_port, web_port)
+    moto = start_moto(moto_port, bucket_cors(site_url(web_port)))
     provision()
     ensure_admin(admin_phone, admin_name)
 
@@ -157,13 +212,23 @@ def serve(api_port: int, moto_port: int, admin_phone: str, admin_name: str) -> N
     config = factory.create_config_obj(chalice_stage_name="dev")
     server = create_local_server(config.chalice_app, config, "127.0.0.1", api_port)
 
+    from yanxiu_local import web
+
+    site = web.start(web_port, api_port, f"http://127.0.0.1:{moto_port}")
+
     def stop(*_: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"嵌入式 AWS（moto）: http://127.0.0.1:{moto_port}", flush=True)
+    built = "" if (web.DIST / "index.html").is_file() else "（尚未构建：make run 会先构建 web/）"
     print(
-        f"API: http://127.0.0.1:{api_port}  管理员手机号 {admin_phone}；初始密码见 `make outbox`", flush=True
+        f"\n研修平台已启动：请在浏览器打开 {site_url(web_port)}/ {built}\n"
+        f"  登录：管理员手机号 {admin_phone}；初始密码在另一个终端执行 `make outbox` 查看\n"
+        "  （首次登录须修改密码）\n"
+        f"  API：http://127.0.0.1:{api_port}（网页端经 {site_url(web_port)}/api/ 访问）\n"
+        f"  嵌入式 AWS（moto）：http://127.0.0.1:{moto_port}\n"
+        "  按 Ctrl-C 停止\n",
+        flush=True,
     )
     try:
         server.serve_forever()
@@ -171,5 +236,7 @@ def serve(api_port: int, moto_port: int, admin_phone: str, admin_name: str) -> N
         pass
     finally:
         server.server.server_close()
+        site.shutdown()
+        site.server_close()
         moto.stop()
         print("已停止", file=sys.stderr, flush=True)

@@ -142,8 +142,13 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    api_port, moto_port = free_port(), free_port()
-    env = {**os.environ, "YANXIU_MOTO_PORT": str(moto_port), "YANXIU_ADMIN_PHONE": ADMIN_PHONE}
+    api_port, moto_port, web_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "YANXIU_MOTO_PORT": str(moto_port),
+        "YANXIU_WEB_PORT": str(web_port),
+        "YANXIU_ADMIN_PHONE": ADMIN_PHONE,
+    }
     env.pop("AWS_ENDPOINT_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "yanxiu_local.cli", "run", "--port", str(api_port)],

@@ -1,0 +1,9 @@
+import { all, del, get, patch, post } from "./http";
+import type { ConfirmOut, TraineeIn, TraineeOut, TraineePatch } from "./types";
+
+export const trainees = (batchId: string) => all<TraineeOut>(`/batches/${batchId}/trainees`);
+export const add = (batchId: string, body: TraineeIn, key?: string) => post<TraineeOut>(`/batches/${batchId}/trainees`, body, key);
+export const one = (traineeId: string) => get<TraineeOut>(`/trainees/${traineeId}`);
+export const update = (traineeId: string, body: TraineePatch, key?: string) => patch<TraineeOut>(`/trainees/${traineeId}`, body, key);
+export const remove = (traineeId: string, key?: string) => del<null>(`/trainees/${traineeId}`, key);
+export const confirm = (batchId: string, key?: string) => post<ConfirmOut>(`/batches/${batchId}/roster/confirm`, undefined, key);

@@ -1,0 +1,73 @@
+// Routes by role; every page but 登录, 忘记密码 and 优秀成果展示 needs a session, and an
+// account still on its initial password goes to 修改密码 first.
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { useSession } from "@/store/session";
+import Layout from "@/layout/Layout.vue";
+import Login from "@/views/login/Login.vue";
+
+const ADMIN = ["admin"];
+const REGION = ["region_contact"];
+const TRAINEE = ["trainee"];
+const BASE = ["base_contact"];
+
+declare module "vue-router" {
+  interface RouteMeta {
+    title?: string;
+    roles?: string[];
+    public?: boolean;
+  }
+}
+
+const pages: RouteRecordRaw[] = [
+  { path: "profile", component: () => import("@/views/home/Profile.vue"), meta: { title: "个人中心" } },
+  { path: "password", component: () => import("@/views/login/ChangePassword.vue"), meta: { title: "修改密码" } },
+  { path: "accounts", component: () => import("@/views/accounts/Accounts.vue"), meta: { title: "账号管理", roles: [...ADMIN, ...REGION] } },
+  { path: "region/demand", component: () => import("@/views/region/Demand.vue"), meta: { title: "研修学习需求", roles: REGION } },
+  { path: "region/roster", component: () => import("@/views/region/Roster.vue"), meta: { title: "研修人员管理", roles: REGION } },
+  { path: "region/archive", component: () => import("@/views/archive/Archive.vue"), meta: { title: "研修档案", roles: REGION } },
+  { path: "trainee/batches", component: () => import("@/views/trainee/MyBatches.vue"), meta: { title: "我的研修学习", roles: TRAINEE } },
+  { path: "trainee/artifacts", component: () => import("@/views/trainee/Artifacts.vue"), meta: { title: "心得体会与学习感悟", roles: TRAINEE } },
+  { path: "base/batches", component: () => import("@/views/base/BaseBatches.vue"), meta: { title: "批次与名单", roles: BASE } },
+  { path: "admin/programmes", component: () => import("@/views/admin/Programmes.vue"), meta: { title: "项目", roles: ADMIN } },
+  { path: "admin/regions", component: () => import("@/views/admin/Regions.vue"), meta: { title: "实验区", roles: ADMIN } },
+  { path: "admin/bases", component: () => import("@/views/admin/Bases.vue"), meta: { title: "研修基地", roles: ADMIN } },
+  { path: "admin/batches", component: () => import("@/views/admin/Batches.vue"), meta: { title: "批次", roles: ADMIN } },
+  { path: "admin/quotas", component: () => import("@/views/admin/Quotas.vue"), meta: { title: "名额", roles: ADMIN } },
+  { path: "admin/demands", component: () => import("@/views/admin/Demands.vue"), meta: { title: "研修需求", roles: ADMIN } },
+  { path: "admin/allocation", component: () => import("@/views/admin/Allocation.vue"), meta: { title: "名额分配", roles: ADMIN } },
+  { path: "admin/archive", component: () => import("@/views/archive/Archive.vue"), meta: { title: "研修档案", roles: ADMIN } },
+  { path: "admin/featured", component: () => import("@/views/admin/Featured.vue"), meta: { title: "择优展示", roles: ADMIN } },
+  { path: "admin/evaluation", component: () => import("@/views/admin/Evaluation.vue"), meta: { title: "年度评估", roles: ADMIN } },
+  { path: "admin/exports", component: () => import("@/views/admin/Exports.vue"), meta: { title: "导出", roles: ADMIN } },
+];
+
+const routes: RouteRecordRaw[] = [
+  { path: "/login", component: Login, meta: { title: "登录", public: true } },
+  { path: "/forgot-password", component: () => import("@/views/login/ForgotPassword.vue"), meta: { title: "忘记密码", public: true } },
+  { path: "/showcase", component: () => import("@/views/public/Showcase.vue"), meta: { title: "优秀成果展示", public: true } },
+  { path: "/", component: Layout, redirect: "/profile", children: pages },
+  { path: "/:rest(.*)*", redirect: "/profile" },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  const session = useSession();
+  if (to.meta.public) return true;
+  if (!session.token) return { path: "/login", query: to.fullPath !== "/profile" ? { redirect: to.fullPath } : {} };
+  if (!session.me) {
+    try {
+      await session.loadMe();
+    } catch {
+      return { path: "/login" };
+    }
+  }
+  if (session.mustChange && to.path !== "/password") return { path: "/password" };
+  const roles = to.meta.roles;
+  if (roles && !roles.includes(session.role ?? "")) return { path: "/profile" };
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} - 研修基地学习培训项目` : "研修基地学习培训项目";
+});

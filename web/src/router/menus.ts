@@ -1,0 +1,68 @@
+// The left menu of each role (个人中心 first, as in the user guide).
+export type MenuItem = { path: string; title: string; children?: MenuItem[] };
+
+export const MENUS: Record<string, MenuItem[]> = {
+  admin: [
+    { path: "/profile", title: "个人中心" },
+    {
+      path: "setup",
+      title: "项目设置",
+      children: [
+        { path: "/admin/programmes", title: "项目" },
+        { path: "/admin/regions", title: "实验区" },
+        { path: "/admin/bases", title: "研修基地" },
+        { path: "/admin/batches", title: "批次" },
+        { path: "/admin/quotas", title: "名额" },
+      ],
+    },
+    {
+      path: "allocate",
+      title: "审核分配",
+      children: [
+        { path: "/admin/demands", title: "研修需求" },
+        { path: "/admin/allocation", title: "名额分配" },
+      ],
+    },
+    {
+      path: "results",
+      title: "研修成果",
+      children: [
+        { path: "/admin/archive", title: "研修档案" },
+        { path: "/admin/featured", title: "择优展示" },
+        { path: "/admin/evaluation", title: "年度评估" },
+        { path: "/admin/exports", title: "导出" },
+      ],
+    },
+    { path: "/accounts", title: "账号管理" },
+    { path: "/password", title: "修改密码" },
+  ],
+  region_contact: [
+    { path: "/profile", title: "个人中心" },
+    {
+      path: "study",
+      title: "研修学习管理",
+      children: [
+        { path: "/region/demand", title: "研修学习需求" },
+        { path: "/region/roster", title: "研修人员管理" },
+        { path: "/region/archive", title: "研修档案" },
+      ],
+    },
+    { path: "/accounts", title: "账号管理" },
+    { path: "/password", title: "修改密码" },
+  ],
+  trainee: [
+    { path: "/profile", title: "个人中心" },
+    { path: "/trainee/batches", title: "我的研修学习" },
+    { path: "/trainee/artifacts", title: "心得体会与学习感悟" },
+    { path: "/password", title: "修改密码" },
+  ],
+  base_contact: [
+    { path: "/profile", title: "个人中心" },
+    { path: "/base/batches", title: "批次与名单" },
+    { path: "/password", title: "修改密码" },
+  ],
+  workshop_host: [
+    { path: "/profile", title: "个人中心" },
+    { path: "/password", title: "修改密码" },
+  ],
+};
