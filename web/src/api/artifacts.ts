@@ -6,7 +6,9 @@ export const one = (id: string) => get<ArtifactOut>(`/artifacts/${id}`);
 export const create = (body: ArtifactIn, key?: string) => post<ArtifactOut>("/artifacts", body, key);
 export const update = (id: string, body: ArtifactPatch, key?: string) => patch<ArtifactOut>(`/artifacts/${id}`, body, key);
 export const remove = (id: string, key?: string) => del<null>(`/artifacts/${id}`, key);
-export const feature = (id: string, key?: string) => put<unknown>(`/artifacts/${id}/featured`, undefined, key);
+// Featured at the version the office read: an edit since is 409 stale_version.
+export const feature = (id: string, version: number, key?: string) =>
+  put<unknown>(`/artifacts/${id}/featured`, { version }, key);
 export const unfeature = (id: string, key?: string) => del<unknown>(`/artifacts/${id}/featured`, key);
 export const showcase = (query: { programme_id?: string; limit?: number; cursor?: string | null } = {}) =>
   get<Paged<ShowcaseOut>>("/showcase", query);

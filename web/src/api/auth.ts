@@ -8,5 +8,6 @@ export const logout = () => post<null>("/auth/logout");
 export const me = () => get<MeOut>("/me");
 // Account recovery (API.md "Account recovery").
 export const requestReset = (phone: string) => post<ResetRequestOut>("/auth/reset/request", { phone });
+// A reset answers with a session: the person is in at once.
 export const reset = (phone: string, code: string, new_password: string) =>
-  post<null>("/auth/reset", { phone, code, new_password });
+  post<LoginOut>("/auth/reset", { phone, code, new_password });

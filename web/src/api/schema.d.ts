@@ -116,7 +116,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** 择优展示 */
+        /** 择优展示（带上所读的 version：作者其后改过则 409 stale_version） */
         put: operations["put_artifacts_artifact_id_featured"];
         post?: never;
         /** 取消展示 */
@@ -203,7 +203,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 用验证码重置密码（错5次验证码作废；成功后所有会话失效） */
+        /** 用验证码重置密码（错5次验证码作废；成功后其他会话失效，并返回新的令牌） */
         post: operations["post_auth_reset"];
         delete?: never;
         options?: never;
@@ -1407,6 +1407,15 @@ export interface components {
              * @default null
              */
             url?: string | null;
+        };
+        /** FeatureIn */
+        FeatureIn: {
+            /**
+             * Version
+             * @description the version the office read: a newer one is 409 stale_version
+             * @default null
+             */
+            version?: number | null;
         };
         /** FeaturedOut */
         FeaturedOut: {
@@ -2882,7 +2891,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureIn"];
+            };
+        };
         responses: {
             /** @description 成功 */
             200: {
@@ -3559,11 +3572,13 @@ export interface operations {
         };
         responses: {
             /** @description 成功 */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LoginOut"];
+                };
             };
             /** @description 请求体不是有效的 JSON */
             400: {

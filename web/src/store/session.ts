@@ -45,6 +45,14 @@ export const useSession = defineStore("session", {
       this.save();
       await this.loadMe();
     },
+    async reset(phone: string, code: string, newPassword: string) {
+      const out = await auth.reset(phone, code, newPassword);
+      this.token = out.token;
+      this.mustChange = out.must_change_password;
+      this.notice = "";
+      this.save();
+      await this.loadMe();
+    },
     async loadMe() {
       this.me = await auth.me();
       this.mustChange = this.me.must_change_password;
