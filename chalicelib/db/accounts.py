@@ -226,7 +226,7 @@ def get_accounts(account_ids: set[str]) -> dict[str, Account]:
 
 def find_accounts(
     *, role: str | None, home_region: str | None, name: str | None, limit: int, cursor: str | None
-) -> Page:
+) -> Page[Account]:
     """A page of accounts by name: of one home region, or of one role, or all; those whose
     name starts with `name` when given (one Query on the index that fits)."""
     prefix = AccountModel.name_key.startswith(name) if name else None

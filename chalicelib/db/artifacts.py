@@ -75,7 +75,7 @@ def _item(a: Artifact) -> ArtifactModel:
         kind=a.kind,
         title=a.title,
         body=a.body,
-        image_ids=list(a.image_ids) or None,  # type: ignore[arg-type]
+        image_ids=list(a.image_ids) or None,
         version=a.version,
         created_at=a.created_at,
         updated_at=a.updated_at,
@@ -214,7 +214,7 @@ def set_featured(a: Artifact, featured: bool, now: datetime, version: int) -> No
     raise NotFoundError("artifact_not_found")
 
 
-def of_author(author_id: str, limit: int, cursor: str | None) -> Page:
+def of_author(author_id: str, limit: int, cursor: str | None) -> Page[Artifact]:
     rows = ArtifactModel.by_author.query(
         author_id,
         scan_index_forward=False,
@@ -227,7 +227,7 @@ def of_author(author_id: str, limit: int, cursor: str | None) -> Page:
     return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
-def featured(programme_id: str | None, limit: int, cursor: str | None, max_bytes: int) -> Page:
+def featured(programme_id: str | None, limit: int, cursor: str | None, max_bytes: int) -> Page[Artifact]:
     """A page of the showcase: at most `limit` artifacts, and no more than fit in `max_bytes`
     as the route shows them (a page of long bodies would pass API Gateway's 6 MB answer); at
     least one. A page cut short by bytes continues after its last artifact."""

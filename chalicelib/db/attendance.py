@@ -23,7 +23,8 @@ from chalicelib.domain.records import Trainee
 def _on_roster(t: Trainee) -> Condition:
     """The trainee's item is still this person's place (an update of a removed trainee would
     create an item of counters alone)."""
-    return TraineeModel.trainee_id.exists() & (TraineeModel.account_id == t.account_id)
+    condition: Condition = TraineeModel.trainee_id.exists() & (TraineeModel.account_id == t.account_id)
+    return condition
 
 
 def _counted_once(

@@ -26,7 +26,7 @@ from chalicelib.domain.programmes import name_claim
 from chalicelib.domain.records import Base, Batch, Page, Programme, Region
 
 
-def _page(result: Any, convert: Any, cursor: str | None) -> Page:
+def _page(result: Any, convert: Any, cursor: str | None) -> Page[Any]:
     with cursor_checked(cursor):
         items = [convert(m) for m in result]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))
@@ -87,7 +87,7 @@ def update_programme(p: Programme) -> Programme:
     return _programme(item)
 
 
-def list_programmes(limit: int, cursor: str | None) -> Page:
+def list_programmes(limit: int, cursor: str | None) -> Page[Programme]:
     start = decode_cursor(cursor, ProgrammeModel.by_listing)
     rows = ProgrammeModel.by_listing.query("programme", limit=limit, last_evaluated_key=start)
     return _page(rows, _programme, cursor)
@@ -147,7 +147,7 @@ def all_programmes() -> list[Programme]:
     return [_programme(cast(ProgrammeModel, m)) for m in ProgrammeModel.by_listing.query("programme")]
 
 
-def list_regions(limit: int, cursor: str | None) -> Page:
+def list_regions(limit: int, cursor: str | None) -> Page[Region]:
     return _page(
         RegionModel.by_listing.query(
             "region", limit=limit, last_evaluated_key=decode_cursor(cursor, RegionModel.by_listing)
@@ -164,7 +164,7 @@ def get_base(base_id: str) -> Base | None:
         return None
 
 
-def list_bases(limit: int, cursor: str | None) -> Page:
+def list_bases(limit: int, cursor: str | None) -> Page[Base]:
     return _page(
         BaseModel_.by_listing.query(
             "base", limit=limit, last_evaluated_key=decode_cursor(cursor, BaseModel_.by_listing)
@@ -305,7 +305,7 @@ def list_batches(
     region_id: str | None,
     limit: int,
     cursor: str | None,
-) -> Page:
+) -> Page[Batch]:
     filt = None
     if base_id:
         filt = BatchModel.base_id == base_id

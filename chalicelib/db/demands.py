@@ -57,7 +57,7 @@ def submit(demand: Demand, now: datetime, submitted_by: str) -> Demand:
         region_key=f"{demand.programme_id}#{demand.region_id}",
         study_type=demand.study_type,
         purpose=demand.purpose,
-        items=[DemandItemMap(stage=i.stage, places=i.places, remark=i.remark) for i in demand.items],
+        items=[DemandItemMap(stage=i.stage, places=i.places, remark=i.remark) for i in demand.items],  # type: ignore[no-untyped-call]
         places=demand.places,
         submitted_at=demand.submitted_at,
         submitted_by=submitted_by,
@@ -156,14 +156,14 @@ def set_quota(q: Quota, now: datetime) -> Quota:
     return _quota(item)
 
 
-def list_for_programme(programme_id: str, limit: int, cursor: str | None) -> Page:
+def list_for_programme(programme_id: str, limit: int, cursor: str | None) -> Page[Demand]:
     rows = DemandModel.query(programme_id, limit=limit, last_evaluated_key=decode_cursor(cursor, DemandModel))
     with cursor_checked(cursor):
         items = [_demand(m) for m in rows]
     return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
-def list_for_region(programme_id: str, region_id: str, limit: int, cursor: str | None) -> Page:
+def list_for_region(programme_id: str, region_id: str, limit: int, cursor: str | None) -> Page[Demand]:
     rows = DemandModel.by_region.query(
         f"{programme_id}#{region_id}",
         limit=limit,

@@ -51,7 +51,8 @@ def release_phone_days(tx: Transaction, t: Trainee) -> None:
 
 
 def roster_open(region_id: str) -> Condition:
-    return (BatchModel.region_id == region_id) & (BatchModel.roster_status == "open")
+    condition: Condition = (BatchModel.region_id == region_id) & (BatchModel.roster_status == "open")
+    return condition
 
 
 def before_roster_deadline(tx: Transaction, programme_id: str, now: datetime) -> None:
@@ -108,7 +109,9 @@ def as_read(t: Trainee) -> Condition:
     registered = TraineeModel.registered_at
     condition &= registered.exists() if t.registered_at else registered.does_not_exist()
     checkins = TraineeModel.checkins
-    return condition & (size(checkins) == len(t.checkins) if t.checkins else checkins.does_not_exist())
+    counted: Condition = size(checkins) == len(t.checkins) if t.checkins else checkins.does_not_exist()
+    result: Condition = condition & counted
+    return result
 
 
 def counters_without(t: Trainee) -> list[Action]:

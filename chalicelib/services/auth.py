@@ -128,12 +128,12 @@ def me(session: Session) -> Account:
     return account
 
 
-def _credentials_message(account: Account, password: str):  # type: ignore[no-untyped-def]
+def _credentials_message(account: Account, password: str):
     text, redacted = credentials_sms(account.name, account.role, account.phone, password, settings().site_url)
     return notify.sms("credentials", account.account_id, account.phone, text, redacted)
 
 
-def _led_by(thing, contact):  # type: ignore[no-untyped-def]
+def _led_by(thing, contact):
     """The region or base with its contact set (callers pass it with contact_account_id="")."""
     if thing is None:
         return None
@@ -155,7 +155,7 @@ def open_account(
     Two requests racing for one new phone create one account: the phone is claimed by a
     conditional write, and the loser takes the reuse path."""
     for _ in range(2):
-        cred = repo.get_credential(phone)
+        cred = sessions.get_credential(phone)
         if cred and cred.account_id:
             existing = repo.get_account(cred.account_id)
             if existing is None or existing.role != role or role not in ("region_contact", "base_contact"):

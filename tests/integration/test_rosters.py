@@ -454,7 +454,7 @@ def test_archive_and_exports(api: Api, admin: str, w: dict) -> None:
 # --- the office's changes to a confirmed roster, and a reopened one ----------------------------
 
 
-def _replace(api: Api, admin: str, trainee: dict, reason: str, newcomer: dict):  # type: ignore[no-untyped-def]
+def _replace(api: Api, admin: str, trainee: dict, reason: str, newcomer: dict):
     body = {"reason": reason, "trainee": newcomer}
     return api.call("POST", f"/trainees/{trainee['trainee_id']}/replacement", admin, body)
 

@@ -128,7 +128,9 @@ def test_an_export_is_built_once_by_whoever_leases_it(
     # Given a yearbook pending, and a second job run starting while the first builds it
     tokens = at(api, IN_SESSION)
     started = api.call("POST", f"/programmes/{w['pid']}/exports", tokens["admin"], {"kind": "yearbook"})
-    real, builds, inner = exports.BUILDERS["yearbook"], [], []
+    real = exports.BUILDERS["yearbook"]
+    builds: list[str] = []
+    inner: list[object] = []
 
     def overlapping(export: Export) -> str:
         builds.append(export.export_id)
