@@ -12,7 +12,7 @@ WEB_DEPS := web/node_modules/.installed-stamp
 WEB_DIST := web/dist/index.html
 WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: run test lint fmt infra-lint infra-tables bench outbox dynamodb-local browser requirements package clean
+.PHONY: run test check hooks lint fmt infra-lint infra-tables bench outbox dynamodb-local browser requirements package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,8 +28,20 @@ run: $(STAMP) web
 ## make test: lint, the infrastructure check, the web client's types against the contract,
 ## then the whole suite (unit, integration, e2e, browser, concurrency)
 test: $(STAMP) lint infra-lint web-check dynamodb-local browser web
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not concurrency" tests
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not concurrency" --cov=chalicelib --cov-branch \
+		--cov-report=term:skip-covered tests
 	YANXIU_DDB_LOCAL=$(DDB_LOCAL) $(BIN)/pytest -m concurrency tests/concurrency
+
+## make check: the inner loop (lint, types, the unit tier with Hypothesis's fast profile), under a minute
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m unit tests/unit
+
+## make hooks: the same checks before each commit (.pre-commit-config.yaml, local hooks)
+hooks: $(STAMP)
+	$(BIN)/pre-commit install
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

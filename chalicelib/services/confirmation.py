@@ -9,7 +9,7 @@ from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, confirmation, trainees
 from chalicelib.domain import accounts as account_rules
-from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.errors import ConflictError, problem
 from chalicelib.domain.notifications import base_told_sms, credentials_sms, leader_told_sms, rostered_sms
 from chalicelib.domain.records import Account, Batch, Message, Session, Trainee
 from chalicelib.domain.rosters import LEADER, check_one_leader
@@ -58,7 +58,7 @@ def existing_accounts(team: list[Trainee]) -> dict[str, Account]:
             continue
         if owner.role != Role.trainee:
             raise ConflictError(
-                "phone_taken", fields={t.trainee_id: f"{t.name}的手机号已被其他角色的账号使用"}
+                "phone_taken", fields={t.trainee_id: problem("phone_of_another_role", name=t.name)}
             )
         found[t.phone] = owner
     return found

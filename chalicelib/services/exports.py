@@ -19,7 +19,7 @@ from chalicelib.adapters.spreadsheet import XLSX, build_xlsx
 from chalicelib.db import catalog, exports, trainees
 from chalicelib.domain.accounts import mask_phone
 from chalicelib.domain.deadlines import days
-from chalicelib.domain.errors import ForbiddenError, NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import ForbiddenError, NotFoundError, ValidationFailedError, problem
 from chalicelib.domain.records import Batch, Export, Session
 from chalicelib.domain.rosters import LEADER
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Role, Stage
@@ -71,7 +71,7 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
     """Record the export for the asker's scope; roster and archive are built at once (a
     failed try stays pending for the job to retry), the yearbook by the exports job."""
     if kind not in FILE_NAMES:
-        raise ValidationFailedError(fields={"kind": "可导出 roster、archive 或 yearbook"})
+        raise ValidationFailedError(fields={"kind": problem("export_kind_unknown")})
     if session.role == Role.region_contact:
         if kind not in REGION_KINDS:
             raise ForbiddenError("forbidden")

@@ -1,5 +1,5 @@
 """Sending through the outbox: record first (in the transaction of the change), then send;
-a failed send stays queued with a backoff and the drain job (jobs/outbox.py) retries it.
+a failed send stays queued with a backoff and the drain job (`outbox` in jobs/__init__.py) retries it.
 
 Each try: held back while quiet hours last (also a retry that falls in them); claimed (a
 lease, so that of two senders that read the message one sends); the phone's daily cap taken
