@@ -14,7 +14,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib.adapters import clock
-from chalicelib.adapters.aws import reset_clients
+from chalicelib.adapters.crypto import forget_keys
 from tests.builders import PROGRAMME, base_body, region_body
 
 START = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -24,13 +24,15 @@ STRONG = "Yanxiu-2026-Secret"
 
 @pytest.fixture(autouse=True)
 def aws() -> Iterator[None]:
+    """A fresh embedded AWS per test. The boto3 clients outlive it (moto answers whichever
+    mock is active; building them again is most of a test's set-up); the data keys of the
+    last test's KMS do not."""
     with mock_aws():
-        reset_clients()
+        forget_keys()
         from yanxiu_local.stack import provision
 
         provision()
         yield
-    reset_clients()
 
 
 @pytest.fixture(autouse=True)
