@@ -14,7 +14,7 @@ from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFai
 from chalicelib.domain.notifications import reset_code_sms
 from chalicelib.domain.records import Account, AuditEntry, Page, Session
 from chalicelib.domain.vocab import Role
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services import auth, notify
 from chalicelib.services.demand import region_of
 
@@ -55,7 +55,7 @@ def _send_reset_code(phone: str) -> None:
     )
     if fresh:
         notify.deliver(message)
-        metrics.add_metric(name="ResetCodeSent", unit="Count", value=1)
+        count("ResetCodeSent")
 
 
 def reset(phone: str, code: str, new_password: str) -> auth.LoginResult:
@@ -66,7 +66,7 @@ def reset(phone: str, code: str, new_password: str) -> auth.LoginResult:
     now = clock.now()
     stored = resets.take_reset_try(phone, now)
     if stored is None or not crypto.digests_match("reset", f"{phone}:{code}", stored):
-        metrics.add_metric(name="ResetCodeRefused", unit="Count", value=1)
+        count("ResetCodeRefused")
         raise ValidationFailedError("invalid_reset_code", fields={"code": problem("reset_code_invalid")})
     account = repo.find_phone(phone)
     if account is None or account.disabled:

@@ -16,6 +16,7 @@ from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError, problem
 from chalicelib.domain.records import Artifact, Page, Session
 from chalicelib.domain.vocab import Role
+from chalicelib.observability import count
 from chalicelib.services import uploads as upload_service
 from chalicelib.services.attendance import place
 
@@ -80,6 +81,7 @@ def create(session: Session, data: Any) -> Artifact:
         updated_at=now,
     )
     artifacts.create(artifact)
+    count("ArtifactSubmitted")
     return artifact
 
 

@@ -14,7 +14,7 @@ from chalicelib.domain.notifications import base_told_sms, credentials_sms, lead
 from chalicelib.domain.records import Account, Batch, Message, Session, Trainee
 from chalicelib.domain.rosters import LEADER, check_one_leader
 from chalicelib.domain.vocab import Role
-from chalicelib.observability import logger
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.rosters import batch_line, local_time, own_batch
 
@@ -112,7 +112,9 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
     assert programme is not None and region is not None
     messages = team_messages(batch, team, region.name) if batch.roster_status == "open" else []
     locked = confirmation.lock(batch, batch.region_id, clock.now(), messages, team)
-    if not locked:
+    if locked:
+        count("RosterConfirmed")
+    else:
         # Another call locked it a moment ago: read what it wrote (a strongly consistent read).
         now_stored = catalog.get_batch(batch.batch_id, consistent=True)
         if now_stored is None or now_stored.roster_status != "confirmed":

@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.records import Batch, Demand, DemandLine, Page, Session
 from chalicelib.domain.vocab import Stage
+from chalicelib.observability import count
 from chalicelib.services.setup import get_programme as _programme
 
 
@@ -82,7 +83,9 @@ def submit(session: Session, programme_id: str, body: Any) -> Demand:
     )
     for attempt in range(2):
         try:
-            return demands.submit(demand, now, session.account_id)
+            stored = demands.submit(demand, now, session.account_id)
+            count("DemandSubmitted")
+            return stored
         except demands.QuotaMissing:
             if attempt:
                 raise

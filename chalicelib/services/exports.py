@@ -23,7 +23,7 @@ from chalicelib.domain.errors import ForbiddenError, NotFoundError, ValidationFa
 from chalicelib.domain.records import Batch, Export, Session
 from chalicelib.domain.rosters import LEADER
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Role, Stage
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services.demand import region_of
 from chalicelib.services.ports import stores
 
@@ -145,7 +145,7 @@ def build(export: Export) -> str:
         return "skipped"
     if attempt > MAX_ATTEMPTS:  # its last builder died without a word: nothing more to try
         stores().exports.fail(export.export_id, export.error or "attempts_spent")
-        metrics.add_metric(name="ExportFailed", unit="Count", value=1)
+        count("ExportFailed")
         return "failed"
     builder = BUILDERS.get(export.kind)
     if builder is None:
@@ -165,12 +165,12 @@ def build(export: Export) -> str:
         )
         if attempt >= MAX_ATTEMPTS:
             stores().exports.fail(export.export_id, type(exc).__name__)
-            metrics.add_metric(name="ExportFailed", unit="Count", value=1)
+            count("ExportFailed")
             return "failed"
         stores().exports.retry_later(export.export_id, now + RETRY_AFTER, type(exc).__name__)
         return "retry"
     stores().exports.finish(export.export_id, key)
-    metrics.add_metric(name="ExportBuilt", unit="Count", value=1)
+    count("ExportBuilt")
     logger.info("export built", extra={"export_id": export.export_id, "kind": export.kind})
     return "built"
 

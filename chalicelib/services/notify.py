@@ -20,7 +20,7 @@ from chalicelib.domain.notifications import (
     send_not_before,
 )
 from chalicelib.domain.records import Message
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services.ports import stores
 
 # What a sealed SMS text is bound to (adapters/crypto.py's encryption context).
@@ -79,7 +79,7 @@ def _capped(message: Message, now: datetime) -> None:
     logger.warning(
         "sms daily cap reached", extra={"message_id": message.message_id, "purpose": message.purpose}
     )
-    metrics.add_metric(name="SmsDailyCapReached", unit="Count", value=1)
+    count("SmsDailyCapReached")
 
 
 def _counts_against_cap(message: Message) -> bool:
@@ -122,11 +122,9 @@ def _send(message: Message, now: datetime) -> bool:
                 "given_up": next_try is None,
             },
         )
-        metrics.add_metric(
-            name="MessageGivenUp" if next_try is None else "MessageRetryQueued", unit="Count", value=1
-        )
+        count("MessageGivenUp" if next_try is None else "MessageRetryQueued")
         return False
-    metrics.add_metric(name="MessageSent", unit="Count", value=1)
+    count("MessageSent")
     return True
 
 
