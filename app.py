@@ -33,7 +33,7 @@ app.register_blueprint(schedules.bp)
 
 
 @app.middleware("all")
-def powertools(event, get_response):  # type: ignore[no-untyped-def]
+def powertools(event, get_response):
     """Every function (routes, schedules, the S3-event queue) runs inside powertools'
     inject_lambda_context and log_metrics (observability.py)."""
     context = getattr(event, "lambda_context", None) or getattr(event, "context", None)

@@ -56,7 +56,11 @@ def test_a_failing_invocation_still_flushes_its_metrics_and_logs_its_context(
 def test_without_a_lambda_context_the_metrics_are_flushed_all_the_same(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    assert observed(None, lambda: (count("CheckedIn", 2), 7)[1]) == 7
+    def work() -> int:
+        count("CheckedIn", 2)
+        return 7
+
+    assert observed(None, work) == 7
     blobs = _emf(capfd.readouterr().out)
     assert [b["CheckedIn"] for b in blobs] == [[2.0]]
 
