@@ -47,7 +47,9 @@ LEFT_OUT = {
 }
 # Files of shipped packages that nothing of ours runs, each for a reason.
 PRUNE = {
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui": "Swagger UI's assets (1.6 MiB); Chalice routes, not powertools' event handler",
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui": (
+        "Swagger UI's assets (1.6 MiB); Chalice routes, not powertools' event handler"
+    ),
 }
 # layer -> (its root packages, whether their declared dependencies come too, its functions).
 LAYERS: dict[str, tuple[list[str], bool, list[str]]] = {
@@ -98,7 +100,9 @@ def closure(roots: list[str]) -> set[str]:
 
 def plan() -> dict[str, set[str]]:
     """Which packages go where: {"function": ..., "<layer>": ...}."""
-    project = [canonicalize_name(Requirement(d).name) for d in metadata.requires("yanxiu") or [] if "extra" not in d]
+    project = [
+        canonicalize_name(Requirement(d).name) for d in metadata.requires("yanxiu") or [] if "extra" not in d
+    ]
     layer_roots = {name for roots, _, _ in LAYERS.values() for name in roots}
     function = closure([p for p in project if p not in layer_roots])
     groups = {"function": function}
@@ -160,7 +164,15 @@ def main() -> int:
     shutil.rmtree(OUT, ignore_errors=True)
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1")}
     subprocess.run(  # noqa: S603
-        [str(BIN / "chalice"), "package", "--stage", args.stage, "--merge-template", "infra/template.json", str(OUT)],
+        [
+            str(BIN / "chalice"),
+            "package",
+            "--stage",
+            args.stage,
+            "--merge-template",
+            "infra/template.json",
+            str(OUT),
+        ],
         cwd=ROOT,
         env=env,
         check=True,
@@ -184,7 +196,10 @@ def main() -> int:
     }
     (OUT / "sizes.json").write_text(json.dumps(report, indent=2) + "\n")
     mib = 2**20
-    print(f"package: build/package for stage {args.stage} (unzipped sizes; Lambda's limit is 250 MiB a function)")
+    print(
+        f"package: build/package for stage {args.stage}"
+        " (unzipped sizes; Lambda's limit is 250 MiB a function)"
+    )
     for name, size in sizes.items():
         print(f"  {name:<22} {size / mib:6.1f} MiB")
     for name, size in per_function.items():
