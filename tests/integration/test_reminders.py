@@ -349,7 +349,7 @@ def test_ses_rejecting_an_address_fails_that_message_only(w: dict) -> None:
         good = notify.email("test", None, "good@example.cn", "主题", "正文")
         for m in (bad, good):
             outbox.record(m)
-        assert JOBS["outbox"](clock.now()) == {"sent": 1, "failed": 1}
+        assert JOBS["outbox"](clock.now()) == {"sent": 1, "failed": 1, "oldest_waiting_seconds": 0}
     finally:
         ses.meta.events.unregister("before-send.ses.SendEmail", reject)
     stored = {m.address: m for m in NotificationModel.scan() if m.channel == "email"}
@@ -358,10 +358,12 @@ def test_ses_rejecting_an_address_fails_that_message_only(w: dict) -> None:
         and stored["bad@example.cn"].last_error == "MessageRejected"
     )
     assert stored["good@example.cn"].status == "sent"
+    # A failed one stays failed, and waits for nothing
     assert JOBS["outbox"](clock.now() + timedelta(hours=2)) == {
         "sent": 0,
         "failed": 0,
-    }  # a failed one stays failed
+        "oldest_waiting_seconds": 0,
+    }
 
 
 def test_evaluation_ranks_regions_and_rewards_two_once(api: Api, admin: str, w: dict) -> None:
