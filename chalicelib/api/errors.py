@@ -81,6 +81,25 @@ MESSAGES: dict[str, str] = {
     "dependency_unavailable": "服务暂时不可用，请稍后再试",
     "internal_error": "服务器内部错误，请稍后再试",
     "unsupported_media_type": "请求体须为 JSON（Content-Type: application/json）",
+    # 国培 enrolment (学员信息表)
+    "enrolment_not_found": "学员不存在",
+    "import_not_found": "导入记录不存在",
+    "import_expired": "导入的文件已过期，请重新上传后导入",
+    "not_in_programme": "本区县未参加该项目（尚未分配名额）",
+    "duplicate_person": "该身份证号已在本项目的名单中",
+    "ineligible": "该人员在本项目的排除名单中（已参加过往期项目），不能报名",
+    "enrolment_closed": "本区县名单已确认报送，不能再修改",
+    "enrolment_empty": "名单为空，不能确认报送",
+    "upload_not_found": "文件不存在或已过期，请重新上传",
+    "upload_not_ready": "文件仍在检查中，请稍后再试",
+    "sheet_upload_too_large": "文件不能超过 5 MB",
+    "sheet_unreadable": "无法读取该文件：请上传 .xlsx 或 .csv 格式的学员信息表",
+    "sheet_legacy": "不支持 .xls 格式或加密的文件：请在 Excel/WPS 中另存为 .xlsx（不设密码）或 .csv 后上传",
+    "sheet_encoding": "无法识别 CSV 文件的编码：请另存为 UTF-8 或 GBK 编码的 CSV",
+    "sheet_empty": "文件中没有学员数据",
+    "sheet_headers": "表头不符：请使用学员信息表模板（可调整列的顺序），缺少的列见说明",
+    "sheet_too_large": "文件内容过大（解压后过大或数据区域超过 10000 行、64 列），请删除多余的内容后重新上传",
+    "sheet_too_many_rows": "文件超过 10000 行数据，请分批导入",
 }
 
 # pydantic's error types, in the words a form shows next to a field.

@@ -75,6 +75,8 @@ ROLE_WORDS_ZH = {
     Role.school_admin.value: "校级管理员",
 }
 STAGES = (Stage.primary.value, Stage.junior.value)
+STAGE_WORDS_ZH = {s: STAGE_NAMES_ZH[Stage(s)] for s in STAGES}
+SUBJECT_WORDS_ZH = {s.value: zh for s, zh in SUBJECT_NAMES_ZH.items()}
 
 _STAGE_WORDS = {"小学": Stage.primary.value, "初中": Stage.junior.value, **{s: s for s in STAGES}}
 _SUBJECT_WORDS = {zh: s.value for s, zh in SUBJECT_NAMES_ZH.items()} | {s.value: s.value for s in Subject}
@@ -188,8 +190,9 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def id_number_problem(value: str, start: date) -> str | None:
-    """What is wrong with a normalised ID number (None: nothing), in the admin's words."""
+def id_number_problem(value: str, start: date | None) -> str | None:
+    """What is wrong with a normalised ID number (None: nothing), in the admin's words. The
+    age is checked against `start` (the programme's start date) when given."""
     if "*" in value:
         return "身份证号含 *（已隐去部分数字），请填写完整的身份证号"
     if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
@@ -197,11 +200,11 @@ def id_number_problem(value: str, start: date) -> str | None:
     if int(value[:2]) not in PROVINCES:
         return "身份证号的前两位（省份代码）不正确"
     born = birth_date(value)
-    if born is None or born > start:
+    if born is None or born < date(1900, 1, 1) or (start is not None and born > start):
         return "身份证号中的出生日期不正确"
     if check_digit(value[:17]) != value[17]:
         return "身份证号校验位不正确，请核对"
-    if not MIN_AGE <= age_on(born, start) <= MAX_AGE:
+    if start is not None and not MIN_AGE <= age_on(born, start) <= MAX_AGE:
         return f"年龄须在{MIN_AGE}至{MAX_AGE}周岁之间（按项目开始日期计算）"
     return None
 
@@ -409,7 +412,9 @@ HEADER_SCAN_ROWS = 20
 MIN_HEADERS = 3  # a row naming fewer known columns is not the header row
 
 
-def find_layout(grid: Sequence[Sequence[Any]], required: Iterable[str] | None = None) -> Layout | None:
+def find_layout(
+    grid: Sequence[Sequence[Any]], required: Iterable[str] | None = None, min_headers: int = MIN_HEADERS
+) -> Layout | None:
     """The header row: among the first rows, the first that names the most known columns
     (in any order, in Chinese or as the contract's field names). None: no such row."""
     best: Layout | None = None
@@ -426,7 +431,7 @@ def find_layout(grid: Sequence[Sequence[Any]], required: Iterable[str] | None = 
                 continue
             seen[found] = col
             columns[col] = found
-        if len(columns) >= MIN_HEADERS and (best is None or len(columns) > len(best.columns)):
+        if len(columns) >= min_headers and (best is None or len(columns) > len(best.columns)):
             headers = tuple(cell_text(v) for v in row)
             best = Layout(index, columns, headers, repeated=tuple(dict.fromkeys(repeated)))
     if best is None:
@@ -443,6 +448,7 @@ def data_rows(grid: Sequence[Sequence[Any]], layout: Layout, first_row_number: i
     """The rows under the headers that hold a person: blank rows, rows holding only what the
     template filled in (the county), and the seed's closing note (注：…) are skipped."""
     out = []
+    id_col = next((c for c, f in layout.columns.items() if f == "id_number"), None)
     for index in range(layout.header_index + 1, len(grid)):
         row = grid[index]
         raw = tuple(clean(cell_text(v)) for v in row)
@@ -453,9 +459,8 @@ def data_rows(grid: Sequence[Sequence[Any]], layout: Layout, first_row_number: i
         texts = [v for v in raw if v]
         if len(texts) == 1 and re.match(r"^(注|备注|说明)[:：]", texts[0]):
             continue
-        id_col = next((c for c, f in layout.columns.items() if f == "id_number"), None)
-        numeric = id_col is not None and id_col < len(row) and isinstance(row[id_col], int | float)
-        numeric = numeric and not isinstance(row[id_col], bool)
+        value = row[id_col] if id_col is not None and id_col < len(row) else None
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
         out.append(SheetRow(index + first_row_number, cells, raw, numeric))
     return out
 
@@ -518,3 +523,100 @@ def check_programme_dates(enrolment_deadline: datetime, start_date: date, end_da
         raise ValidationFailedError(fields={"enrolment_deadline": "报名截止时间不能晚于项目开始日期"})
     if start_date > end_date:
         raise ValidationFailedError(fields={"end_date": "结束日期不能早于开始日期"})
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A person on a county's list: the form's cells, the ID number sealed (`id_sealed`),
+    masked (`id_masked`) and as its keyed digest (`id_digest`, the blind index)."""
+
+    enrolment_id: str
+    programme_id: str
+    region_id: str
+    name: str
+    id_sealed: str
+    id_masked: str
+    id_digest: str
+    city: str
+    county: str
+    unit: str
+    title: str
+    phone: str
+    qq: str
+    stage: str
+    subject: str
+    campus: str
+    role: str
+    created_at: datetime
+    created_key: str
+    position: str | None = None
+    email: str | None = None
+    account_id: str | None = None
+    import_id: str | None = None
+    row: int | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class County:
+    """A county's tally in a programme (its quota item): places, trainees held (reserved
+    or enrolled), people listed, and whether its admin confirmed the list."""
+
+    programme_id: str
+    region_id: str
+    places: int
+    trainees: int = 0
+    listed: int = 0
+    listed_trainees: int = 0
+    confirmed_at: datetime | None = None
+    reserved_until: datetime | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+@dataclass(frozen=True)
+class EnrolmentImport:
+    """A file previewed for a county: whose, which checked file, what the preview found."""
+
+    import_id: str
+    programme_id: str
+    region_id: str
+    account_id: str
+    upload_id: str
+    s3_key: str
+    file_sha256: str
+    rows: int
+    valid: int
+    new: int
+    error_count: int
+    created_at: datetime
+    committed_at: datetime | None = None
+    committed: int | None = None
+
+
+# --- what the service says by SMS -------------------------------------------------------------
+
+
+def selected_note(programme: str, county: str, role: str) -> str:
+    """The line a new account's credentials SMS ends with: what the person was chosen for."""
+    return f"您已入选{programme}（{county}，{ROLE_WORDS_ZH.get(role, role)}），请登录查看。"
+
+
+def selected_sms(name: str, programme: str, county: str, role: str, site: str) -> str:
+    """For a person whose phone already has an account: the same news, the same login."""
+    return (
+        f"【研修平台】{name}您好，您已入选{programme}（{county}，{ROLE_WORDS_ZH.get(role, role)}）。"
+        f"请使用原账号登录 {site} 查看。"
+    )
+
+
+def enrolment_reminder(county: str, programme: str, deadline: str, listed: int, site: str) -> str:
+    return (
+        f"【研修平台】{county}：{programme}的学员信息表将于{deadline}截止报送，贵区县尚未确认报送"
+        f"（已填报{listed}人）。请登录 {site} 在“学员信息表”中完成确认报送。"
+    )
