@@ -39,7 +39,7 @@ READERS = WRITERS | {"school_admin"}
 def enrolment_out(session: Session, e: Any) -> EnrolmentOut:
     shown = enrolment.shown(session, e)
     return EnrolmentOut(
-        **{k: v for k, v in shown.items() if k in EnrolmentOut.model_fields},
+        **{k: v for k, v in shown.items() if k in EnrolmentOut.model_fields and k != "created_at"},
         has_account=e.account_id is not None,
         created_at=shanghai(e.created_at),
     )

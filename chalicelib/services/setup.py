@@ -70,7 +70,9 @@ def create_region(name: str, contact: dict[str, Any]) -> tuple[Region, Account]:
     )
     now = clock.now()
     for programme in catalog.all_programmes():
-        if programme.demand_deadline >= now:  # a region joining while demand is open may still ask
+        # A region joining while demand is open may still ask (a 国培 programme has no demand:
+        # a county takes part once the office gives it places)
+        if programme.kind != ProgrammeKind.guopei and programme.demand_deadline >= now:
             demands.create_quota(programme.programme_id, region.region_id, programme.default_places, now)
     return replace(region, contact_account_id=account.account_id), account
 
