@@ -150,10 +150,39 @@ def _check_zip(data: bytes) -> None:
             raise SheetRejected("too_large")
 
 
+@dataclass
+class _Extent:
+    """What a worksheet's XML names: its rows and cells, and the furthest of each."""
+
+    rows: int = 0
+    cells: int = 0
+    last_row: int = 0
+    last_column: int = 0
+
+    def scan(self, text: bytes) -> None:
+        for found in _ROW.finditer(text):
+            self.last_row = max(self.last_row, int(found.group(1)))
+        for found in _CELL.finditer(text):
+            self.last_column = max(self.last_column, _column_number(found.group(1)))
+            self.last_row = max(self.last_row, int(found.group(2)))
+        # Rows and cells without a position (allowed) follow on from the last: count them too
+        self.rows += len(_ROW_ANY.findall(text))
+        self.cells += len(_CELL_ANY.findall(text))
+        if self.cells > MAX_GRID_ROWS * MAX_GRID_COLS:
+            raise SheetRejected("too_large")
+
+    def check(self) -> None:
+        if self.rows > MAX_GRID_ROWS:
+            raise SheetRejected("too_many_rows")  # that many rows: the data is too long
+        if self.last_row > MAX_GRID_ROWS or self.last_column > MAX_GRID_COLS:
+            raise SheetRejected("too_large")  # a cell far away: the extent, not the data
+
+
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, is_sheet: bool) -> int:
     """Read one member through (zipfile stops at its declared size and checks its CRC), and
-    for a worksheet its extent: the last row and column any cell or row names, and how many."""
-    size = rows = cells = 0
+    for a worksheet its extent."""
+    size = 0
+    extent = _Extent()
     tail = b""
     with archive.open(member) as stream:
         while chunk := stream.read(CHUNK):
@@ -165,30 +194,12 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, is_sheet: bo
             # A tag split between two chunks is matched in the next one: keep the last bytes
             window = tail + chunk
             cut = max(window.rfind(b"<"), len(window) - 256, 0)
-            body, tail = window[:cut], window[cut:]
-            rows, cells = _extent(body, rows, cells)
-    if is_sheet and tail:
-        _extent(tail, rows, cells)
+            extent.scan(window[:cut])
+            tail = window[cut:]
+    if is_sheet:
+        extent.scan(tail)
+        extent.check()
     return size
-
-
-def _extent(text: bytes, rows: int, cells: int) -> tuple[int, int]:
-    for found in _ROW.finditer(text):
-        if int(found.group(1)) > MAX_GRID_ROWS:
-            raise SheetRejected("too_many_rows")
-    for found in _CELL.finditer(text):
-        if _column_number(found.group(1)) > MAX_GRID_COLS:
-            raise SheetRejected("too_large")
-        if int(found.group(2)) > MAX_GRID_ROWS:
-            raise SheetRejected("too_many_rows")
-    # Rows and cells without a position (allowed) follow on from the last: count them too
-    rows += len(_ROW_ANY.findall(text))
-    cells += len(_CELL_ANY.findall(text))
-    if rows > MAX_GRID_ROWS:
-        raise SheetRejected("too_many_rows")
-    if cells > MAX_GRID_ROWS * MAX_GRID_COLS:
-        raise SheetRejected("too_large")
-    return rows, cells
 
 
 def _read_xlsx(data: bytes) -> Grid:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ import requests
 
 from chalicelib.adapters import clock
 from chalicelib.db.models import AuditModel, EnrolmentModel, QuotaModel
-from tests.guopei_people import COUNTIES, HEADERS, TITLE, as_body, csv_bytes, grid, id_number, person, xlsx
+from tests.guopei_people import COUNTIES, HEADERS, TITLE, as_body, csv_bytes, grid, person, xlsx
 from tests.integration.conftest import STRONG, Api, error_of, password_from_sms, sms_to
 
 pytestmark = pytest.mark.integration
@@ -664,4 +664,349 @@ def test_the_office_reveals_an_id_number_on_the_record(api: Api, g: dict[str, An
     assert error_of(api.call("POST", f"/enrolments/{'0' * 32}/reveal", g["admin"])) == (
         404,
         "enrolment_not_found",
+    )
+
+
+# --- confirmation -------------------------------------------------------------------------------
+
+
+def test_confirmation_opens_an_account_per_person_and_sends_the_credentials(
+    api: Api, g: dict[str, Any]
+) -> None:
+    # Given 绥德县's list: two trainees, a workshop host, a school admin of the first's school,
+    # and a trainee whose phone already has a trainee account (the research-base programme's)
+    school = "绥德县第一中学"
+    people = [
+        person("绥德县", 21, unit=school),
+        person("绥德县", 22),
+        person("绥德县", 23, role="工作坊主持人"),
+        person("绥德县", 24, unit=school, role="校级管理员"),
+    ]
+    for p in people:
+        assert add(api, g, "绥德县", p).status_code == 201
+    # When its admin confirms (确认报送)
+    done = api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["绥德县"])
+    # Then each person has an account of the row's role and the credentials by SMS
+    assert done.status_code == 200, done.data
+    assert done.data == {
+        "region_id": g["regions"]["绥德县"],
+        "confirmed": True,
+        "people": 4,
+        "accounts_provisioned": 4,
+    }
+    for p, role in zip(people, ("研修人员", "研修人员", "工作坊主持人", "校级管理员"), strict=True):
+        (text,) = [t for t in sms_to(p["phone"]) if "初始密码" in t]
+        assert f"您的{role}账号已开通" in text and "国培计划" in text and "绥德县" in text
+    me = api.login(people[3]["phone"], password_from_sms(people[3]["phone"])).data
+    assert me["role"] == "school_admin"
+    assert summary(api, g)["绥德县"]["confirmed"] is True
+    # And the list is closed: no add, change or removal, no import
+    listed = people_of(api, g, "绥德县")
+    assert all(p["has_account"] for p in listed)
+    assert error_of(add(api, g, "绥德县", person("绥德县", 25))) == (409, "enrolment_closed")
+    one = listed[0]["enrolment_id"]
+    assert error_of(
+        api.call("PATCH", f"/enrolments/{one}", g["tokens"]["绥德县"], {"title": "高级教师"})
+    ) == (409, "enrolment_closed")
+    assert error_of(api.call("DELETE", f"/enrolments/{one}", g["tokens"]["绥德县"])) == (
+        409,
+        "enrolment_closed",
+    )
+    assert error_of(preview(api, g, "绥德县", xlsx(grid([person("绥德县", 26)])))) == (
+        409,
+        "enrolment_closed",
+    )
+    # And confirming again sends nothing
+    sent = len([t for p in people for t in sms_to(p["phone"])])
+    again = api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["绥德县"])
+    assert again.status_code == 200 and again.data["accounts_provisioned"] == 0
+    assert len([t for p in people for t in sms_to(p["phone"])]) == sent
+    # And the school admin sees its own school's people, phones masked, ID numbers masked
+    token = api.ready_token(people[3]["phone"])
+    own = api.call("GET", f"/programmes/{g['pid']}/enrolments", token)
+    assert own.status_code == 200, own.data
+    assert sorted(p["name"] for p in own.data["items"]) == sorted([people[0]["name"], people[3]["name"]])
+    assert all("****" in p["phone"] and "**********" in p["id_number"] for p in own.data["items"])
+    outsider = next(p for p in listed if p["unit"] != school)
+    assert error_of(api.call("GET", f"/enrolments/{outsider['enrolment_id']}", token)) == (
+        404,
+        "enrolment_not_found",
+    )
+    mine = api.call("GET", "/me/enrolments", token)
+    assert [(m["programme_name"], m["region_name"], m["role"]) for m in mine.data["items"]] == [
+        (NAME, "绥德县", "school_admin")
+    ]
+
+
+def test_a_phone_on_an_account_of_another_role_refuses_the_whole_confirmation(
+    api: Api, g: dict[str, Any]
+) -> None:
+    # Given 宜川县's list with a trainee whose phone is 延长县's county admin's
+    ok = person("宜川县", 31)
+    clash = person("宜川县", 32, phone=ADMINS["延长县"])
+    assert add(api, g, "宜川县", ok).status_code == 201
+    clash_id = add(api, g, "宜川县", clash).data["enrolment_id"]
+    # When 宜川县's admin confirms
+    refused = api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["宜川县"])
+    # Then nothing is confirmed and the row is named
+    assert error_of(refused) == (409, "phone_taken")
+    assert refused.data["error"]["fields"] == {clash_id: f"{clash['name']}的手机号已被其他角色的账号使用"}
+    assert summary(api, g)["宜川县"]["confirmed"] is False and sms_to(ok["phone"]) == []
+    # Until the row's phone is corrected
+    fixed = api.call("PATCH", f"/enrolments/{clash_id}", g["tokens"]["宜川县"], {"phone": "13600000032"})
+    assert fixed.status_code == 200
+    assert (
+        api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["宜川县"]).status_code
+        == 200
+    )
+
+
+def test_an_existing_account_of_the_same_role_is_reused(api: Api, g: dict[str, Any]) -> None:
+    # Given a trainee confirmed in 延长县 (an account of hers), then enrolled in ... her own again
+    # as a host elsewhere is another role: here, a trainee of 宜川县 whose phone is a trainee's
+    first = person("延长县", 41)
+    assert add(api, g, "延长县", first).status_code == 201
+    assert (
+        api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["延长县"]).status_code
+        == 200
+    )
+    account = api.login(first["phone"], password_from_sms(first["phone"])).data["account_id"]
+    second = person("宜川县", 42, phone=first["phone"])
+    assert add(api, g, "宜川县", second).status_code == 201
+    done = api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["宜川县"])
+    # Then no second account: the person is told with the account they have
+    assert done.status_code == 200 and done.data["accounts_provisioned"] == 1
+    texts = sms_to(first["phone"])
+    assert len([t for t in texts if "初始密码" in t]) == 1 and "请使用原账号登录" in texts[-1]
+    listed = people_of(api, g, "宜川县")
+    assert EnrolmentModel.get(listed[0]["enrolment_id"]).account_id == account
+
+
+def test_deadline_passed_closes_every_change(api: Api, g: dict[str, Any]) -> None:
+    one = add(api, g, "宜川县", person("宜川县", 51)).data["enrolment_id"]
+    shown = preview(api, g, "宜川县", xlsx(grid([person("宜川县", 52)])))
+    # When the enrolment deadline has passed (a second after 23:59:59 on 26 October)
+    clock.set_now(datetime(2026, 10, 26, 16, 0, 0, tzinfo=UTC))
+    token = api.login(ADMINS["宜川县"], STRONG).data["token"]
+    g["tokens"]["宜川县"] = token
+    # Then adding, changing, removing, importing, committing and confirming are refused
+    assert error_of(add(api, g, "宜川县", person("宜川县", 53))) == (409, "deadline_passed")
+    assert error_of(api.call("PATCH", f"/enrolments/{one}", token, {"title": "x"})) == (
+        409,
+        "deadline_passed",
+    )
+    assert error_of(api.call("DELETE", f"/enrolments/{one}", token)) == (409, "deadline_passed")
+    assert error_of(commit(api, g, "宜川县", shown.data["import_id"])) == (409, "deadline_passed")
+    assert error_of(api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", token)) == (
+        409,
+        "deadline_passed",
+    )
+    assert len(people_of(api, g, "宜川县", token)) == 1
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+def test_county_admins_who_have_not_confirmed_are_reminded_3_and_1_days_before(
+    api: Api, g: dict[str, Any]
+) -> None:
+    from chalicelib.jobs import JOBS
+
+    # Given 绥德县 confirmed, the other two not
+    assert add(api, g, "绥德县", person("绥德县", 61)).status_code == 201
+    assert (
+        api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["绥德县"]).status_code
+        == 200
+    )
+    assert add(api, g, "延长县", person("延长县", 62)).status_code == 201
+
+    def reminded(phone: str) -> list[str]:
+        return [t for t in sms_to(phone) if "尚未确认报送" in t]
+
+    # When the 09:00 job runs each day from the 22nd to the 26th of October
+    sent = {}
+    for day in range(22, 27):
+        sent[day] = JOBS["reminders"](datetime(2026, 10, day, 1, 0, tzinfo=UTC)).get("enrolment", 0)
+    # Then 3 days and 1 day before the 26th, the two unconfirmed counties' admins, once each day
+    assert sent == {22: 0, 23: 2, 24: 0, 25: 2, 26: 0}
+    assert len(reminded(ADMINS["延长县"])) == 2 and len(reminded(ADMINS["宜川县"])) == 2
+    assert reminded(ADMINS["绥德县"]) == []
+    assert (
+        "已填报1人" in reminded(ADMINS["延长县"])[0] and "2026-10-26 23:59" in reminded(ADMINS["延长县"])[0]
+    )
+    assert JOBS["reminders"](datetime(2026, 10, 25, 1, 0, tzinfo=UTC)).get("enrolment", 0) == 0  # once a day
+
+
+# --- bad files -----------------------------------------------------------------------------------
+
+
+def _xlsx_bomb() -> bytes:
+    import zipfile
+
+    good = xlsx(grid([person("延长县", 1)]))
+    source = zipfile.ZipFile(io.BytesIO(good))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            z.writestr(info.filename, source.read(info))
+        # A shared-strings table of 80 MB in 80 KB
+        z.writestr(
+            "xl/sharedStrings.xml", b"<sst>" + (b"<si><t>" + b"A" * 2000 + b"</t></si>") * 40_000 + b"</sst>"
+        )
+    return out.getvalue()
+
+
+def _far_cell() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(HEADERS)
+    book.active["XFD1048576"] = "x"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _merged_and_hidden() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "旧表"
+    book.active.append(["这是隐藏的工作表"])
+    book.active.sheet_state = "hidden"
+    sheet = book.create_sheet("学员信息表")
+    people = [person("延长县", n) for n in (1, 2, 3)]
+    for values in grid(people):
+        sheet.append(values)
+    sheet["C5"], sheet["C6"] = None, None
+    sheet.merge_cells("C4:C6")  # 所在地区（市） merged down the rows
+    sheet.merge_cells("A1:N1")
+    sheet["G4"] = "=1+1"  # a formula (no stored value): read as empty, never run
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+BAD_FILES = [
+    ("a picture named .xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, XLSX, 422, "sheet_unreadable"),
+    (
+        "an .xls",
+        bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 600,
+        "application/vnd.ms-excel",
+        422,
+        "sheet_legacy",
+    ),
+    ("shared strings bomb", _xlsx_bomb(), XLSX, 413, "sheet_too_large"),
+    ("a cell at XFD1048576", _far_cell(), XLSX, 413, "sheet_too_large"),
+    ("latin-1 bytes", "姓名,身份证号\n".encode() + b"\xff\xfe\n", "text/csv", 422, "sheet_encoding"),
+    ("headers only", csv_bytes([HEADERS]), "text/csv", 422, "sheet_empty"),
+    ("no form at all", csv_bytes([["学号", "成绩"], ["1", "90"]]), "text/csv", 422, "sheet_headers"),
+    (
+        "a column missing",
+        csv_bytes([[h for h in HEADERS if h != "QQ号*"], ["x"] * 12]),
+        "text/csv",
+        422,
+        "sheet_headers",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "data", "content_type", "status", "code"), BAD_FILES, ids=[b[0] for b in BAD_FILES]
+)
+def test_a_bad_file_gets_a_clear_chinese_error_and_writes_nothing(
+    api: Api, g: dict[str, Any], what: str, data: bytes, content_type: str, status: int, code: str
+) -> None:
+    r = preview(api, g, "延长县", data, content_type)
+    assert error_of(r) == (status, code), r.data
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in r.data["error"]["message"])
+    assert people_of(api, g, "延长县") == [] and tally(g, "延长县").remaining == 85
+
+
+def test_ten_thousand_and_one_rows_are_refused_whole(api: Api, g: dict[str, Any]) -> None:
+    rows = [person("绥德县", n) for n in range(1, 10_002)]
+    r = preview(api, g, "绥德县", csv_bytes(grid(rows)), "text/csv")
+    assert error_of(r) == (413, "sheet_too_many_rows")
+    assert people_of(api, g, "绥德县") == []
+
+
+def test_merged_cells_hidden_sheets_and_formulas_are_read_as_a_person_sees_them(
+    api: Api, g: dict[str, Any]
+) -> None:
+    shown = preview(api, g, "延长县", _merged_and_hidden())
+    assert shown.status_code == 201, shown.data
+    assert (shown.data["rows"], shown.data["new"], shown.data["errors"]) == (3, 3, [])
+    commit(api, g, "延长县", shown.data["import_id"])
+    listed = people_of(api, g, "延长县")
+    assert [p["city"] for p in listed] == ["延安市"] * 3 and listed[0]["position"] is None
+
+
+def test_an_id_number_saved_as_a_number_is_named_so(api: Api, g: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx(grid([person("延长县", 1)]))))
+    book.worksheets[0]["B4"] = float(book.worksheets[0]["B4"].value[:17])  # Excel's 6.10621E+17
+    out = io.BytesIO()
+    book.save(out)
+    shown = preview(api, g, "延长县", out.getvalue())
+    assert shown.data["errors"] == [
+        {
+            "row": 4,
+            "column": "身份证号",
+            "message": "身份证号被存成了数字，末几位已丢失：请将该列设为“文本”格式后重新填写",
+        }
+    ]
+
+
+def test_only_county_admins_and_the_office_send_spreadsheets(api: Api, g: dict[str, Any]) -> None:
+    # A trainee of the base-training flow may send pictures only; a county admin, up to 5 MB
+    for n, p in enumerate([person("绥德县", 71)]):
+        assert add(api, g, "绥德县", p).status_code == 201 and n == 0
+    too_big = api.call(
+        "POST", "/uploads", g["tokens"]["绥德县"], {"content_type": "text/csv", "size": 5 * 1024 * 1024 + 1}
+    )
+    assert error_of(too_big) == (413, "sheet_upload_too_large")
+    # An upload of another account, or an image, is no form
+    theirs = upload(api, g["tokens"]["宜川县"], csv_bytes(grid([person("宜川县", 1)])), "text/csv")
+    mine = api.call(
+        "POST", f"/programmes/{g['pid']}/enrolment-imports", g["tokens"]["绥德县"], {"upload_id": theirs}
+    )
+    assert error_of(mine) == (422, "upload_not_found")
+
+
+# --- the office's export -----------------------------------------------------------------------
+
+
+def test_the_office_exports_the_seeds_form_per_county_with_whole_id_numbers_on_the_record(
+    api: Api, g: dict[str, Any]
+) -> None:
+    from openpyxl import load_workbook
+
+    people = {c: [person(c, n) for n in (1, 2)] for c in ("延长县", "绥德县")}
+    people["绥德县"].append(person("绥德县", 3, role="工作坊主持人"))
+    for county, rows in people.items():
+        import_file(api, g, county, xlsx(grid(rows)))
+    started = api.call("POST", f"/programmes/{g['pid']}/exports", g["admin"], {"kind": "enrolment"})
+    assert started.status_code == 202, started.data
+    got = api.call("GET", f"/exports/{started.data['export_id']}", g["admin"])
+    assert got.data["status"] == "ready", got.data
+    book = load_workbook(io.BytesIO(download(got.data["url"])))
+    assert book.sheetnames == ["宜川县", "延长县", "绥德县"] or sorted(book.sheetnames) == sorted(
+        ["宜川县", "延长县", "绥德县"]
+    )
+    sheet = book["绥德县"]
+    assert sheet["A1"].value == TITLE
+    assert sheet["A2"].value == "管理员姓名：绥德管理员"
+    assert [sheet.cell(3, c).value for c in range(1, 14)] == HEADERS
+    rows = [[c for c in r] for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[0], r[1], r[10], r[11], r[13]) for r in rows] == [
+        (p["name"], p["id_number"], p["stage"], p["subject"], p["role"] or "参训学员")
+        for p in people["绥德县"]
+    ]
+    entries = list(AuditModel.query(f"programme#{g['pid']}"))
+    assert [(e.action, e.reason) for e in entries] == [("export_id_numbers", started.data["export_id"])]
+    # A base-training programme has no such export
+    assert (
+        api.call("POST", f"/programmes/{'0' * 32}/exports", g["admin"], {"kind": "enrolment"}).status_code
+        == 404
     )
