@@ -1010,3 +1010,39 @@ def test_the_office_exports_the_seeds_form_per_county_with_whole_id_numbers_on_t
         api.call("POST", f"/programmes/{'0' * 32}/exports", g["admin"], {"kind": "enrolment"}).status_code
         == 404
     )
+
+
+# --- hostile input to the enrolment routes of a real 国培 programme ---------------------------
+
+
+def test_hostile_cells_and_ids_never_answer_500(api: Api, g: dict[str, Any]) -> None:
+    from tests.integration.test_hostile_input import HOSTILE, JUNK_IDS, check
+
+    token = g["tokens"]["绥德县"]
+    one = add(api, g, "绥德县", person("绥德县", 81)).data["enrolment_id"]
+    base = as_body(person("绥德县", 82))
+    failures: list[str] = []
+    for field in [*base, "role", "region_id", "county", "position", "email"]:
+        for value in HOSTILE:
+            body = json.dumps({**base, field: value}, ensure_ascii=False)
+            r = api.call("POST", f"/programmes/{g['pid']}/enrolments", token, raw=body)
+            check(r, f"POST enrolments {field}={value!r:.30}", failures)
+            r = api.call("PATCH", f"/enrolments/{one}", token, raw=json.dumps({field: value}, ensure_ascii=False))
+            check(r, f"PATCH {field}={value!r:.30}", failures)
+    for value in HOSTILE:
+        raw = json.dumps({"upload_id": value}, ensure_ascii=False)
+        check(api.call("POST", f"/programmes/{g['pid']}/enrolment-imports", token, raw=raw), f"import {value!r:.30}", failures)
+        check(api.call("POST", f"/programmes/{g['pid']}/exclusions", g["admin"], raw=raw), f"exclusions {value!r:.30}", failures)
+    for junk in JUNK_IDS:
+        for method, path in (
+            ("GET", f"/enrolments/{junk}"),
+            ("POST", f"/enrolments/{junk}/reveal"),
+            ("POST", f"/enrolment-imports/{junk}/commit"),
+            ("GET", f"/enrolment-imports/{junk}/errors.xlsx"),
+            ("GET", f"/programmes/{g['pid']}/enrolment-template?region_id={junk}"),
+            ("GET", f"/programmes/{g['pid']}/enrolments?region_id={junk}&role={junk}"),
+        ):
+            check(api.call(method, path, g["admin"]), f"{method} {path[:60]}", failures)
+    assert not failures, "\n".join(failures[:40])
+    # And the county's list holds only what was valid
+    assert all(p["county"] == "绥德县" for p in people_of(api, g, "绥德县"))
