@@ -181,7 +181,7 @@ def instances(draw: st.DrawFn) -> tuple[list[DemandToPlace], list[FreeBatch]]:
 
 
 def _needs(demands: list[DemandToPlace], free: list[FreeBatch]) -> dict[tuple[str, str], int]:
-    cap = {}
+    cap: dict[str, int] = {}
     for b in free:
         cap[b.stage] = min(cap.get(b.stage, b.capacity), b.capacity)
     return {
