@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, ANY_ACCOUNT, Call, route
 from chalicelib.domain.records import Page, Session

@@ -39,18 +39,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.db.accounts import claim_phone
 from chalicelib.db.audit import audit_item
-from chalicelib.db.common import (
-    Transaction,
-    cursor_checked,
-    decode_cursor,
-    encode_cursor,
-    key_time,
-    transaction,
-)
+from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time
 from chalicelib.db.models import (
     ClaimModel,
     EnrolmentImportModel,
@@ -59,6 +53,7 @@ from chalicelib.db.models import (
     QuotaModel,
 )
 from chalicelib.db.outbox import message_item
+from chalicelib.db.writes import Failure, Refusal, Transaction, applied, transaction
 from chalicelib.domain.demand import STAGE_TALLY
 from chalicelib.domain.enrolment import County, Enrolment, EnrolmentImport, counts_against_places
 from chalicelib.domain.errors import ConflictError, NotFoundError
@@ -175,14 +170,13 @@ def counties(programme_id: str) -> list[County]:
 
 def await_confirmation(programme_id: str, region_id: str) -> None:
     """The county is in the programme: its admin is reminded until the list is confirmed."""
-    try:
-        QuotaModel(programme_id, region_id).update(
+    # Refused once the list is confirmed: no reminder is owed any more
+    applied(
+        lambda: QuotaModel(programme_id, region_id).update(
             actions=[QuotaModel.awaiting_enrolment.set(programme_id)],
             condition=QuotaModel.places.exists() & QuotaModel.enrolment_confirmed_at.does_not_exist(),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    )
 
 
 def awaiting_confirmation(programme_id: str) -> list[County]:
@@ -207,19 +201,24 @@ def _before_deadline(tx: Transaction, programme_id: str, now: datetime) -> None:
     )
 
 
-def _open() -> Any:
-    return QuotaModel.places.exists() & QuotaModel.enrolment_confirmed_at.does_not_exist()
+def _open() -> Condition:
+    condition: Condition = QuotaModel.places.exists() & QuotaModel.enrolment_confirmed_at.does_not_exist()
+    return condition
 
 
-def _tally_failure(exc: TransactWriteError, tx: Transaction, tag: str = "tally") -> None:
-    """Why the county's tally refused: not in the programme, the list confirmed, or full."""
-    reason = tx.reason(exc, tag)
+DEADLINE = ConflictError("deadline_passed")
+
+
+def _tally_refused(refusal: Refusal) -> Exception:
+    """Why the county's tally refused (as the condition saw it): not in the programme, the
+    list confirmed, or no place left."""
+    reason = refusal.reason("tally")
     old = reason.raw_item if reason is not None else None
     if not old or "places" not in old:
-        raise NotFoundError("not_in_programme") from exc
+        return NotFoundError("not_in_programme")
     if "enrolment_confirmed_at" in old:
-        raise ConflictError("enrolment_closed") from exc
-    raise ConflictError("quota_exceeded") from exc
+        return ConflictError("enrolment_closed")
+    return ConflictError("quota_exceeded")
 
 
 def _claim(tx: Transaction, e: Enrolment, tag: str) -> None:
@@ -230,89 +229,85 @@ def _claim(tx: Transaction, e: Enrolment, tag: str) -> None:
     )
 
 
-def _raise_claim_taken(e: Enrolment, exc: Exception) -> None:
-    owner = claims_of(e.programme_id, [e.id_digest]).get(e.id_digest)
-    raise ConflictError("ineligible" if owner == EXCLUDED else "duplicate_person") from exc
+def _claim_taken(e: Enrolment) -> Callable[[Refusal], Exception]:
+    """The ID's claim was taken: by the exclusion list, or by a person of the programme."""
+
+    def why(refusal: Refusal) -> Exception:
+        owner = claims_of(e.programme_id, [e.id_digest]).get(e.id_digest)
+        return ConflictError("ineligible" if owner == EXCLUDED else "duplicate_person")
+
+    return why
 
 
 def add(e: Enrolment, now: datetime) -> None:
     """One person onto the county's list, all or nothing."""
     trainee = 1 if counts_against_places(e.role) else 0
     condition = _open() & (QuotaModel.remaining >= trainee) if trainee else _open()
-    tx = transaction()
-    try:
-        with tx:
-            _before_deadline(tx, e.programme_id, now)
-            tx.update(
-                QuotaModel(e.programme_id, e.region_id),
-                actions=[
-                    QuotaModel.remaining.add(-trainee),
-                    QuotaModel.requested.add(trainee),
-                    QuotaModel.listed.add(1),
-                    QuotaModel.listed_trainees.add(trainee),
-                    QuotaModel.updated_at.set(now),
-                ],
-                condition=condition,
-                return_values="ALL_OLD",
-                tag="tally",
-            )
-            tx.save(_item(e), condition=EnrolmentModel.enrolment_id.does_not_exist())
-            _claim(tx, e, "claim")
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "deadline" in failed:
-            raise ConflictError("deadline_passed") from exc
-        if "tally" in failed:
-            _tally_failure(exc, tx)
-        if "claim" in failed:
-            _raise_claim_taken(e, exc)
-        raise
+    errors: dict[str, Failure] = {"deadline": DEADLINE, "tally": _tally_refused, "claim": _claim_taken(e)}
+    with transaction(errors=errors) as tx:
+        _before_deadline(tx, e.programme_id, now)
+        tx.update(
+            QuotaModel(e.programme_id, e.region_id),
+            actions=[
+                QuotaModel.remaining.add(-trainee),
+                QuotaModel.requested.add(trainee),
+                QuotaModel.listed.add(1),
+                QuotaModel.listed_trainees.add(trainee),
+                QuotaModel.updated_at.set(now),
+            ],
+            condition=condition,
+            return_values="ALL_OLD",
+            tag="tally",
+        )
+        tx.save(_item(e), condition=EnrolmentModel.enrolment_id.does_not_exist())
+        _claim(tx, e, "claim")
 
 
 def reserve(programme_id: str, region_id: str, trainees: int, now: datetime) -> None:
     """Hold `trainees` places for a file's rows before any is written: all or nothing (409
     quota_exceeded, nothing written, if they do not fit). A reservation that a commit left
     half-written (its function stopped) is given back first, once its time is over."""
+    seen: list[Refusal] = []
+
+    def note(refusal: Refusal) -> None:
+        seen.append(refusal)  # read below: the tally as the condition saw it
+        return None
+
     for attempt in range(2):
-        tx = transaction()
-        try:
-            with tx:
-                _before_deadline(tx, programme_id, now)
-                tx.update(
-                    QuotaModel(programme_id, region_id),
-                    actions=[
-                        QuotaModel.remaining.add(-trainees),
-                        QuotaModel.requested.add(trainees),
-                        QuotaModel.reserved_until.set(now + RESERVATION),
-                        QuotaModel.updated_at.set(now),
-                    ],
-                    condition=_open() & (QuotaModel.remaining >= trainees),
-                    return_values="ALL_OLD",
-                    tag="tally",
-                )
+        seen.clear()
+        with transaction(errors={"deadline": DEADLINE, "tally": note}, tolerate={"tally"}) as tx:
+            _before_deadline(tx, programme_id, now)
+            tx.update(
+                QuotaModel(programme_id, region_id),
+                actions=[
+                    QuotaModel.remaining.add(-trainees),
+                    QuotaModel.requested.add(trainees),
+                    QuotaModel.reserved_until.set(now + RESERVATION),
+                    QuotaModel.updated_at.set(now),
+                ],
+                condition=_open() & (QuotaModel.remaining >= trainees),
+                return_values="ALL_OLD",
+                tag="tally",
+            )
+        if not tx.refused:
             return
-        except TransactWriteError as exc:
-            failed = tx.failed(exc)
-            if "deadline" in failed:
-                raise ConflictError("deadline_passed") from exc
-            if "tally" not in failed:
-                raise
-            if attempt == 0 and _give_back_stale(programme_id, region_id, tx.reason(exc, "tally"), now):
-                continue
-            _tally_failure(exc, tx)
+        if attempt == 0 and _give_back_stale(programme_id, region_id, seen[0].reason("tally"), now):
+            continue
+        raise _tally_refused(seen[0])
     raise AssertionError("unreachable")
 
 
 def _give_back_stale(programme_id: str, region_id: str, reason: Any, now: datetime) -> bool:
     """A reservation past its time and not all written: its commit stopped. The tally's
-    trainees become those written (compare-and-set on what was read). True if repaired."""
+    trainees become those written (compare-and-set on what was read). True if repaired (or
+    changed meanwhile: the caller tries again on what it is now)."""
     old = _county(QuotaModel.from_raw_data(reason.raw_item)) if reason and reason.raw_item else None
     if old is None or old.trainees == old.listed_trainees or old.reserved_until is None:
         return False
     if old.reserved_until >= now:
         return False
-    try:
-        QuotaModel(programme_id, region_id).update(
+    applied(
+        lambda: QuotaModel(programme_id, region_id).update(
             actions=[
                 QuotaModel.requested.set(old.listed_trainees),
                 QuotaModel.remaining.set(QuotaModel.places - old.listed_trainees),
@@ -321,16 +316,14 @@ def _give_back_stale(programme_id: str, region_id: str, reason: Any, now: dateti
             & _equals(QuotaModel.listed_trainees, old.listed_trainees)
             & (QuotaModel.reserved_until == old.reserved_until),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return True  # changed meanwhile: try the reservation again on what it is now
-        raise
+    )
     return True
 
 
-def _equals(counter: Any, value: int) -> Any:
+def _equals(counter: Any, value: int) -> Condition:
     """A counter (created by its first ADD) holds `value`; absent counts as 0."""
-    return (counter == value) | counter.does_not_exist() if value == 0 else counter == value
+    condition: Condition = (counter == value) | counter.does_not_exist() if value == 0 else counter == value
+    return condition
 
 
 def release(programme_id: str, region_id: str, trainees: int) -> None:
@@ -351,117 +344,95 @@ def write_chunk(rows: list[Enrolment], now: datetime) -> set[str]:
     if not rows:
         return set()
     first = rows[0]
-    tx = transaction()
-    try:
-        with tx:
-            tx.update(
-                QuotaModel(first.programme_id, first.region_id),
-                actions=[
-                    QuotaModel.listed.add(len(rows)),
-                    QuotaModel.listed_trainees.add(sum(counts_against_places(e.role) for e in rows)),
-                    QuotaModel.updated_at.set(now),
-                ],
-                condition=_open(),
-                tag="closed",
-            )
-            for e in rows:
-                tx.save(_item(e), condition=EnrolmentModel.enrolment_id.does_not_exist())
-                _claim(tx, e, e.enrolment_id)
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "closed" in failed:
-            raise ConflictError("enrolment_closed") from exc
-        if failed:
-            return failed
-        raise
-    return set()
+    closed = {"closed": ConflictError("enrolment_closed")}
+    with transaction(errors=closed, tolerate={e.enrolment_id for e in rows}) as tx:
+        tx.update(
+            QuotaModel(first.programme_id, first.region_id),
+            actions=[
+                QuotaModel.listed.add(len(rows)),
+                QuotaModel.listed_trainees.add(sum(counts_against_places(e.role) for e in rows)),
+                QuotaModel.updated_at.set(now),
+            ],
+            condition=_open(),
+            tag="closed",
+        )
+        for e in rows:
+            tx.save(_item(e), condition=EnrolmentModel.enrolment_id.does_not_exist())
+            _claim(tx, e, e.enrolment_id)
+    return set(tx.refused)
 
 
-def _check_same(e: Enrolment) -> Any:
-    """The person's item is still the one read (its county, its ID, no account yet)."""
-    return (
+def _check_same(e: Enrolment) -> Condition:
+    """The person's item is still the one read (its county, its ID, its role)."""
+    condition: Condition = (
         EnrolmentModel.enrolment_id.exists()
         & (EnrolmentModel.region_id == e.region_id)
         & (EnrolmentModel.id_digest == e.id_digest)
         & (EnrolmentModel.role == e.role)
     )
+    return condition
 
 
 def change(old: Enrolment, new: Enrolment, now: datetime) -> None:
     """A person's cells changed: a role moving in or out of the places moves one place, a new
     ID number moves the claim, all or nothing."""
     delta = int(counts_against_places(new.role)) - int(counts_against_places(old.role))
-    actions = [
-        QuotaModel.remaining.add(-delta),
-        QuotaModel.requested.add(delta),
-        QuotaModel.listed_trainees.add(delta),
-        QuotaModel.updated_at.set(now),
-    ]
-    tx = transaction()
-    try:
-        with tx:
-            _before_deadline(tx, old.programme_id, now)
-            condition = _open() & (QuotaModel.remaining >= delta) if delta > 0 else _open()
-            tx.update(
-                QuotaModel(old.programme_id, old.region_id),
-                actions=actions,
-                condition=condition,
-                return_values="ALL_OLD",
-                tag="tally",
+    errors: dict[str, Failure] = {
+        "deadline": DEADLINE,
+        "tally": _tally_refused,
+        "person": ConflictError("conflict"),  # changed or removed meanwhile: read it again
+        "claim": _claim_taken(new),
+    }
+    with transaction(errors=errors) as tx:
+        _before_deadline(tx, old.programme_id, now)
+        tx.update(
+            QuotaModel(old.programme_id, old.region_id),
+            actions=[
+                QuotaModel.remaining.add(-delta),
+                QuotaModel.requested.add(delta),
+                QuotaModel.listed_trainees.add(delta),
+                QuotaModel.updated_at.set(now),
+            ],
+            condition=_open() & (QuotaModel.remaining >= delta) if delta > 0 else _open(),
+            return_values="ALL_OLD",
+            tag="tally",
+        )
+        tx.save(_item(new), condition=_check_same(old), tag="person")
+        if new.id_digest != old.id_digest:
+            tx.delete(
+                ClaimModel(person_claim(old.programme_id, old.id_digest)),
+                condition=ClaimModel.owner == old.enrolment_id,
             )
-            tx.save(_item(new), condition=_check_same(old), tag="person")
-            if new.id_digest != old.id_digest:
-                tx.delete(
-                    ClaimModel(person_claim(old.programme_id, old.id_digest)),
-                    condition=ClaimModel.owner == old.enrolment_id,
-                )
-                _claim(tx, new, "claim")
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "deadline" in failed:
-            raise ConflictError("deadline_passed") from exc
-        if "tally" in failed:
-            _tally_failure(exc, tx)
-        if "person" in failed:
-            raise ConflictError("conflict") from exc  # changed or removed meanwhile: read again
-        if "claim" in failed:
-            _raise_claim_taken(new, exc)
-        raise
+            _claim(tx, new, "claim")
 
 
 def remove(e: Enrolment, now: datetime) -> None:
     trainee = int(counts_against_places(e.role))
-    tx = transaction()
-    try:
-        with tx:
-            _before_deadline(tx, e.programme_id, now)
-            tx.update(
-                QuotaModel(e.programme_id, e.region_id),
-                actions=[
-                    QuotaModel.remaining.add(trainee),
-                    QuotaModel.requested.add(-trainee),
-                    QuotaModel.listed.add(-1),
-                    QuotaModel.listed_trainees.add(-trainee),
-                    QuotaModel.updated_at.set(now),
-                ],
-                condition=_open(),
-                return_values="ALL_OLD",
-                tag="tally",
-            )
-            tx.delete(EnrolmentModel(e.enrolment_id), condition=_check_same(e), tag="person")
-            tx.delete(
-                ClaimModel(person_claim(e.programme_id, e.id_digest)),
-                condition=ClaimModel.owner == e.enrolment_id,
-            )
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "deadline" in failed:
-            raise ConflictError("deadline_passed") from exc
-        if "tally" in failed:
-            _tally_failure(exc, tx)
-        if "person" in failed:
-            raise ConflictError("conflict") from exc
-        raise
+    errors: dict[str, Failure] = {
+        "deadline": DEADLINE,
+        "tally": _tally_refused,
+        "person": ConflictError("conflict"),
+    }
+    with transaction(errors=errors) as tx:
+        _before_deadline(tx, e.programme_id, now)
+        tx.update(
+            QuotaModel(e.programme_id, e.region_id),
+            actions=[
+                QuotaModel.remaining.add(trainee),
+                QuotaModel.requested.add(-trainee),
+                QuotaModel.listed.add(-1),
+                QuotaModel.listed_trainees.add(-trainee),
+                QuotaModel.updated_at.set(now),
+            ],
+            condition=_open(),
+            return_values="ALL_OLD",
+            tag="tally",
+        )
+        tx.delete(EnrolmentModel(e.enrolment_id), condition=_check_same(e), tag="person")
+        tx.delete(
+            ClaimModel(person_claim(e.programme_id, e.id_digest)),
+            condition=ClaimModel.owner == e.enrolment_id,
+        )
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -493,8 +464,8 @@ def claims_of(programme_id: str, digests: Iterable[str]) -> dict[str, str]:
     }
 
 
-def _filter(filters: dict[str, str]) -> Any:
-    condition = None
+def _filter(filters: dict[str, str]) -> Condition | None:
+    condition: Condition | None = None
     for name in ("role", "stage", "subject", "unit"):
         if value := filters.get(name):
             part = getattr(EnrolmentModel, name) == value
@@ -504,7 +475,7 @@ def _filter(filters: dict[str, str]) -> Any:
 
 def page_of_county(
     programme_id: str, region_id: str, filters: dict[str, str], limit: int, cursor: str | None
-) -> Page:
+) -> Page[Enrolment]:
     rows = EnrolmentModel.by_region.query(
         f"{programme_id}#{region_id}",
         filter_condition=_filter(filters),
@@ -516,7 +487,9 @@ def page_of_county(
     return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
-def page_of_programme(programme_id: str, filters: dict[str, str], limit: int, cursor: str | None) -> Page:
+def page_of_programme(
+    programme_id: str, filters: dict[str, str], limit: int, cursor: str | None
+) -> Page[Enrolment]:
     rows = EnrolmentModel.by_programme.query(
         programme_id,
         filter_condition=_filter(filters),
@@ -549,44 +522,37 @@ def lock(programme_id: str, region_id: str, listed: int, now: datetime) -> bool:
     being written (or its time is over: a commit that stopped; its unwritten places go
     back). False when the list changed since it was read (read it again); 409
     enrolment_closed once it is closed, deadline_passed after the deadline."""
-    count = _equals(QuotaModel.listed, listed)
     written = QuotaModel.listed_trainees | 0
     # No reservation outstanding: what was reserved is written, or its time is over
     settled = (
         QuotaModel.requested == QuotaModel.listed_trainees
     ) | QuotaModel.reserved_until.does_not_exist()
     settled |= QuotaModel.reserved_until < now
-    tx = transaction()
-    try:
-        with tx:
-            _before_deadline(tx, programme_id, now)
-            tx.update(
-                QuotaModel(programme_id, region_id),
-                actions=[
-                    QuotaModel.enrolment_confirmed_at.set(now),
-                    QuotaModel.awaiting_enrolment.remove(),
-                    QuotaModel.requested.set(written),
-                    QuotaModel.remaining.set(QuotaModel.places - written),
-                    QuotaModel.updated_at.set(now),
-                ],
-                condition=_open() & count & settled,
-                return_values="ALL_OLD",
-                tag="tally",
-            )
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "deadline" in failed:
-            raise ConflictError("deadline_passed") from exc
-        if "tally" in failed:
-            reason = tx.reason(exc, "tally")
-            old = reason.raw_item if reason is not None else None
-            if not old or "places" not in old:
-                raise NotFoundError("not_in_programme") from exc
-            if "enrolment_confirmed_at" in old:
-                raise ConflictError("enrolment_closed") from exc
-            return False
-        raise
-    return True
+
+    def closed_or_changed(refusal: Refusal) -> Exception | None:
+        reason = refusal.reason("tally")
+        old = reason.raw_item if reason is not None else None
+        if not old or "places" not in old:
+            return NotFoundError("not_in_programme")
+        return ConflictError("enrolment_closed") if "enrolment_confirmed_at" in old else None
+
+    errors: dict[str, Failure] = {"deadline": DEADLINE, "tally": closed_or_changed}
+    with transaction(errors=errors, tolerate={"tally"}) as tx:
+        _before_deadline(tx, programme_id, now)
+        tx.update(
+            QuotaModel(programme_id, region_id),
+            actions=[
+                QuotaModel.enrolment_confirmed_at.set(now),
+                QuotaModel.awaiting_enrolment.remove(),
+                QuotaModel.requested.set(written),
+                QuotaModel.remaining.set(QuotaModel.places - written),
+                QuotaModel.updated_at.set(now),
+            ],
+            condition=_open() & _equals(QuotaModel.listed, listed) & settled,
+            return_values="ALL_OLD",
+            tag="tally",
+        )
+    return not tx.refused
 
 
 @dataclass(frozen=True)
@@ -617,18 +583,9 @@ def _provision_items(tx: Transaction, p: Provisioning) -> None:
 def provision(p: Provisioning) -> bool:
     """One person's account and SMS, only if the person has none yet. False when another
     confirmation did it first; 409 phone_taken when the phone got an account meanwhile."""
-    tx = transaction()
-    try:
-        with tx:
-            _provision_items(tx, p)
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "person" in failed:
-            return False
-        if "phone" in failed:
-            raise ConflictError("phone_taken") from exc
-        raise
-    return True
+    with transaction(errors={"phone": ConflictError("phone_taken")}, tolerate={"person"}) as tx:
+        _provision_items(tx, p)
+    return not tx.refused
 
 
 def provision_many(
@@ -671,23 +628,17 @@ def exclude(programme_id: str, digests: list[str]) -> dict[str, str]:
     for start in range(0, len(todo), CLAIMS_PER_CHUNK):
         chunk = todo[start : start + CLAIMS_PER_CHUNK]
         while chunk:
-            tx = transaction()
-            try:
-                with tx:
-                    for digest in chunk:
-                        tx.save(
-                            ClaimModel(person_claim(programme_id, digest), owner=EXCLUDED),
-                            condition=ClaimModel.claim_key.does_not_exist(),
-                            tag=digest,
-                        )
-            except TransactWriteError as exc:
-                failed = tx.failed(exc)
-                if not failed:
-                    raise
-                taken.update(claims_of(programme_id, failed))
-                chunk = [d for d in chunk if d not in failed]
-                continue
-            break
+            with transaction(tolerate=set(chunk)) as tx:
+                for digest in chunk:
+                    tx.save(
+                        ClaimModel(person_claim(programme_id, digest), owner=EXCLUDED),
+                        condition=ClaimModel.claim_key.does_not_exist(),
+                        tag=digest,
+                    )
+            if not tx.refused:
+                break
+            taken.update(claims_of(programme_id, tx.refused))
+            chunk = [d for d in chunk if d not in tx.refused]
     return taken
 
 

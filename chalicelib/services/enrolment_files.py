@@ -63,7 +63,7 @@ REFUSALS: dict[str, Any] = {
 def _refused(reason: str | None) -> Exception:
     make = REFUSALS.get(reason or "")
     if make is not None:
-        return make()  # type: ignore[no-any-return]
+        return make()
     return ValidationFailedError(
         "sheet_unreadable", fields={"upload_id": "文件已过期或未通过检查，请重新上传"}
     )

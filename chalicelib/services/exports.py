@@ -262,7 +262,7 @@ def _yearbook(export: Export) -> str:
     return yearbook.build(export)
 
 
-def enrolment_files():  # type: ignore[no-untyped-def]
+def enrolment_files():
     from chalicelib.services import enrolment_files
 
     return enrolment_files

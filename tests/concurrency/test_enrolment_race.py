@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -248,9 +249,9 @@ def test_files_single_additions_and_hosts_racing_into_the_last_places() -> None:
     singles = [fresh() for _ in range(20)]
     hosts = [fresh(role="工作坊主持人") for _ in range(10)]
     calls: list[Callable[[], Any]] = [
-        lambda f=f: enrolment_files.write_all(programme, region, f, NOW) for f in files
+        partial(enrolment_files.write_all, programme, region, f, NOW) for f in files
     ]
-    calls += [lambda b=b: service.add(session, programme.programme_id, b) for b in [*singles, *hosts]]
+    calls += [partial(service.add, session, programme.programme_id, b) for b in [*singles, *hosts]]
     outcomes = race(len(calls), lambda i: calls[i]())
     # Then each file went in whole or was refused whole, every host is in, and the 20 places
     # left are used exactly
@@ -305,9 +306,9 @@ def test_a_list_confirmed_while_people_are_added_leaves_nobody_without_an_accoun
         service.add(session, programme.programme_id, fresh())
     bodies = [fresh() for _ in range(30)]
     calls: list[Callable[[], Any]] = [
-        lambda b=b: service.add(session, programme.programme_id, b) for b in bodies
+        partial(service.add, session, programme.programme_id, b) for b in bodies
     ]
-    calls.insert(15, lambda: service.confirm(session, programme.programme_id))
+    calls.insert(15, partial(service.confirm, session, programme.programme_id))
     outcomes = race(len(calls), lambda i: calls[i]())
     confirmed = outcomes[15]
     assert confirmed.error is None, confirmed.describe()

@@ -998,8 +998,8 @@ def test_the_office_exports_the_seeds_form_per_county_with_whole_id_numbers_on_t
     assert sheet["A1"].value == TITLE
     assert sheet["A2"].value == "管理员姓名：绥德管理员"
     assert [sheet.cell(3, c).value for c in range(1, 14)] == HEADERS
-    rows = [[c for c in r] for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]
-    assert [(r[0], r[1], r[10], r[11], r[13]) for r in rows] == [
+    table = [list(r) for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[0], r[1], r[10], r[11], r[13]) for r in table] == [
         (p["name"], p["id_number"], p["stage"], p["subject"], p["role"] or "参训学员")
         for p in people["绥德县"]
     ]
@@ -1027,12 +1027,22 @@ def test_hostile_cells_and_ids_never_answer_500(api: Api, g: dict[str, Any]) -> 
             body = json.dumps({**base, field: value}, ensure_ascii=False)
             r = api.call("POST", f"/programmes/{g['pid']}/enrolments", token, raw=body)
             check(r, f"POST enrolments {field}={value!r:.30}", failures)
-            r = api.call("PATCH", f"/enrolments/{one}", token, raw=json.dumps({field: value}, ensure_ascii=False))
+            r = api.call(
+                "PATCH", f"/enrolments/{one}", token, raw=json.dumps({field: value}, ensure_ascii=False)
+            )
             check(r, f"PATCH {field}={value!r:.30}", failures)
     for value in HOSTILE:
         raw = json.dumps({"upload_id": value}, ensure_ascii=False)
-        check(api.call("POST", f"/programmes/{g['pid']}/enrolment-imports", token, raw=raw), f"import {value!r:.30}", failures)
-        check(api.call("POST", f"/programmes/{g['pid']}/exclusions", g["admin"], raw=raw), f"exclusions {value!r:.30}", failures)
+        check(
+            api.call("POST", f"/programmes/{g['pid']}/enrolment-imports", token, raw=raw),
+            f"import {value!r:.30}",
+            failures,
+        )
+        check(
+            api.call("POST", f"/programmes/{g['pid']}/exclusions", g["admin"], raw=raw),
+            f"exclusions {value!r:.30}",
+            failures,
+        )
     for junk in JUNK_IDS:
         for method, path in (
             ("GET", f"/enrolments/{junk}"),
