@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, FilePayload, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, Visit, WebStack, open_visit
 from tests.browser.test_main_paths import NEW_PASSWORD, dialog, first_login, login, logout, menu, pick
@@ -121,9 +121,12 @@ def county_admin_enrols(v: Visit, stack: WebStack) -> list[dict[str, str]]:
     people = [person(COUNTY, n) for n in (1, 2, 3)]
     people[2] = {**people[2], "phone": "1380000000"}
     v.allowed.append(re.compile(r"status of 4(09|22)"))
-    page.get_by_label("选择学员信息表文件（.xlsx 或 .csv）").set_input_files(
-        files=[{"name": "延长县学员信息表.csv", "mimeType": "text/csv", "buffer": people_csv(people)}]
-    )
+    upload: FilePayload = {
+        "name": "延长县学员信息表.csv",
+        "mimeType": "text/csv",
+        "buffer": people_csv(people),
+    }
+    page.get_by_label("选择学员信息表文件（.xlsx 或 .csv）").set_input_files(files=[upload])
     preview = dialog(page, "导入预览")
     expect(
         preview.get_by_text("共 3 行，无误 2 行，其中将新报名 2 人（参训学员 2 人）；错误 1 处")
