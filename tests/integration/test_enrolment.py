@@ -1056,3 +1056,49 @@ def test_hostile_cells_and_ids_never_answer_500(api: Api, g: dict[str, Any]) -> 
     assert not failures, "\n".join(failures[:40])
     # And the county's list holds only what was valid
     assert all(p["county"] == "绥德县" for p in people_of(api, g, "绥德县"))
+
+
+# --- nothing personal in the logs ------------------------------------------------------------
+
+
+def test_no_id_number_phone_or_name_in_any_log_line_of_the_enrolment_flow(
+    api: Api, g: dict[str, Any]
+) -> None:
+    import logging
+
+    from chalicelib.observability import logger
+    from tests.integration.test_logs import _Everything
+
+    buffer = io.StringIO()
+    ours, rest = _Everything(buffer), _Everything(buffer)
+    logger.addHandler(ours)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(rest)
+    root.setLevel(logging.INFO)
+    try:
+        # Given a whole flow: one person added, a file with a bad row imported and committed,
+        # a reveal, an exclusion list, a confirmation with its SMS
+        people = [person("宜川县", n) for n in (91, 92, 93)]
+        one = add(api, g, "宜川县", people[0]).data["enrolment_id"]
+        shown = preview(api, g, "宜川县", xlsx(grid([people[1], {**people[2], "phone": "12345"}])))
+        commit(api, g, "宜川县", shown.data["import_id"])
+        api.call("POST", f"/enrolments/{one}/reveal", g["admin"])
+        excluded = upload(
+            api, g["admin"], csv_bytes([["身份证号"], [person("宜川县", 94)["id_number"]]]), "text/csv"
+        )
+        api.call("POST", f"/programmes/{g['pid']}/exclusions", g["admin"], {"upload_id": excluded})
+        assert (
+            api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["宜川县"]).status_code
+            == 200
+        )
+    finally:
+        logger.removeHandler(ours)  # type: ignore[attr-defined]
+        root.removeHandler(rest)
+        root.setLevel(level)
+    logged = buffer.getvalue()
+    # Then no ID number (nor its lower-case x), phone, QQ number or name is in any line
+    assert "enrolled" in logged and "idnumberrevealed" in logged  # (the buffer drops spaces)
+    for p in [*people, person("宜川县", 94)]:
+        for value in (p["id_number"], p["id_number"].lower(), p["phone"], p["name"], p["qq"]):
+            assert value not in logged, value
