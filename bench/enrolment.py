@@ -33,7 +33,7 @@ from typing import Any
 
 from bench.calls import Recorder
 from bench.env import ROOT, test_environment
-from bench.reminders import lean_transactions
+from bench.moto_patches import lean_transactions
 from bench.routes import ADMIN_PHONE, app_under_moto, quiet, ready_token
 from bench.table import Row
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from chalicelib.api.errors import field_words
 from chalicelib.api.routing import ADMIN, ANY_ACCOUNT, Call, route
 from chalicelib.domain.records import Page, Session
 from chalicelib.lazy import lazy_import
@@ -24,6 +25,7 @@ from chalicelib.schemas.enrolment import (
     ImportOut,
     MyEnrolmentOut,
     RevealOut,
+    RowErrorOut,
     UrlOut,
 )
 
@@ -34,6 +36,11 @@ bp = Blueprint(__name__)
 COUNTY = frozenset({"region_contact"})
 WRITERS = ADMIN | COUNTY
 READERS = WRITERS | {"school_admin"}
+
+
+def row_errors(errors: list[Any]) -> list[RowErrorOut]:
+    """A file's errors, each in the words of the one error table."""
+    return [RowErrorOut(row=e.row, column=e.column, message=field_words(e.problem)) for e in errors]
 
 
 def enrolment_out(session: Session, e: Any) -> EnrolmentOut:
@@ -68,7 +75,8 @@ def enrolment_template(call: Call, programme_id: str) -> UrlOut:
     summary="导入学员信息表（.xlsx 或 .csv）：预览，逐行逐列报错，尚未报名",
 )
 def preview_import(call: Call, programme_id: str) -> ImportOut:
-    return ImportOut.model_validate(files.preview(call.me, programme_id, call.body.upload_id))
+    shown = files.preview(call.me, programme_id, call.body.upload_id)
+    return ImportOut.model_validate({**shown, "errors": row_errors(shown["errors"])})
 
 
 @route(
@@ -79,7 +87,7 @@ def preview_import(call: Call, programme_id: str) -> ImportOut:
     summary="导入检查结果（原表加“错误说明”列，身份证号已隐去部分数字）",
 )
 def import_errors(call: Call, import_id: str) -> UrlOut:
-    return UrlOut(url=files.errors_workbook(call.me, import_id))
+    return UrlOut(url=files.errors_workbook(call.me, import_id, field_words))
 
 
 @route(
@@ -91,7 +99,8 @@ def import_errors(call: Call, import_id: str) -> UrlOut:
     summary="确认导入：报名全部无误的行（名额不足则一人不报，409 quota_exceeded）；重复提交不变",
 )
 def commit_import(call: Call, import_id: str) -> CommitOut:
-    return CommitOut.model_validate(files.commit(call.me, import_id))
+    done = files.commit(call.me, import_id)
+    return CommitOut.model_validate({**done, "errors": row_errors(done["errors"])})
 
 
 @route(
@@ -190,7 +199,8 @@ def reveal_id_number(call: Call, enrolment_id: str) -> RevealOut:
     summary="排除名单：上传含“身份证号”列的表（往期项目人员不得报名）",
 )
 def add_exclusions(call: Call, programme_id: str) -> ExclusionsOut:
-    return ExclusionsOut.model_validate(files.exclude(call.me, programme_id, call.body.upload_id))
+    done = files.exclude(call.me, programme_id, call.body.upload_id)
+    return ExclusionsOut.model_validate({**done, "errors": row_errors(done["errors"])})
 
 
 @route(

@@ -102,6 +102,82 @@ MESSAGES: dict[str, str] = {
     "sheet_too_many_rows": "文件超过 10000 行数据，请分批导入",
 }
 
+# What is wrong with one field (domain.errors.Problem codes, and the codes of our own schema
+# validators), in the words a form shows next to the field; `{name}` takes the problem's values.
+FIELD_PROBLEMS: dict[str, str] = {
+    "control_characters": "不能包含控制字符",
+    "control_characters_or_breaks": "不能包含控制字符或换行",
+    "email_invalid": "邮箱格式不正确",
+    "stages_repeated": "学段不能重复",
+    "export_kind_unknown": "可导出 roster、archive 或 yearbook",
+    "reset_code_invalid": "验证码错误或已失效",
+    "role_unknown": "角色无效",
+    "search_term": "请输入姓名（开头的字）或完整的11位手机号",
+    "phone_of_another_role": "{name}的手机号已被其他角色的账号使用",
+    "image_not_yours": "图片 {image_id} 不存在或不属于您",
+    "image_not_ready": "图片 {image_id} 尚未通过检查或已被拒绝",
+    "region_to_name": "您负责多个实验区，请指定 region_id",
+    "leader_replaced_by_leader": "替换团长时，新人员须为团长",
+    "page_limit": "须为 1–100 的整数",
+    "cursor_invalid": "无效的分页游标",
+    "idempotency_key_too_long": "不超过 100 个字符",
+    "idempotency_key_reused": "该键已用于另一个请求",
+    "base_missing": "研修基地不存在",
+    "base_lacks_stage": "该研修基地不承担此学段",
+    "password_length": "密码长度须为 {low}–{high} 个字符",
+    "password_unchanged": "新密码不能与旧密码相同",
+    "password_has_phone": "密码不能包含手机号",
+    "password_common": "密码过于常见，容易被猜中，请换一个",
+    "roster_before_demand": "名单截止时间不能早于需求截止时间",
+    "registration_before_roster": "报到截止时间不能早于名单截止时间",
+    "end_before_start": "结束日期不能早于开始日期",
+    "batch_too_long": "一个批次最长 {days} 天",
+    "reward_to_same_programme": "奖励名额须计入下一期项目，不能是本项目",
+    "body_too_long": "正文不能超过 {limit} 个字符",
+    "body_markup_too_large": "正文的格式内容过多（如链接、列表），请精简后再提交",
+    "image_type": "仅支持 PNG、JPEG、WebP、GIF 图片",
+    "stage_repeated": "同一学段只能填写一行",
+    # 国培 enrolment (学员信息表): a cell of the form, a file, the programme's dates
+    "required": "必填",
+    "text_too_long": "不能超过{limit}个字",
+    "id_number_masked": "身份证号含 *（已隐去部分数字），请填写完整的身份证号",
+    "id_number_format": "身份证号须为18位：17位数字加1位数字或X",
+    "id_number_province": "身份证号的前两位（省份代码）不正确",
+    "id_number_birth_date": "身份证号中的出生日期不正确",
+    "id_number_check_digit": "身份证号校验位不正确，请核对",
+    "id_number_age": "年龄须在{low}至{high}周岁之间（按项目开始日期计算）",
+    "id_number_stored_as_number": "身份证号被存成了数字，末几位已丢失：请将该列设为“文本”格式后重新填写",
+    "id_number_repeated": "与第{row}行的身份证号重复",
+    "id_number_elsewhere": "该身份证号已在本项目其他区县的名单中",
+    "id_number_excluded": "该人员在本项目的排除名单中（已参加过往期项目），不能报名",
+    "mobile_invalid": "须为11位手机号（1开头）",
+    "phone_repeated": "与第{row}行的联系方式重复",
+    "phone_shared": "{name}的手机号与{other}相同：一个手机号只能开通一个账号",
+    "qq_invalid": "QQ号须为5至11位数字，且不以0开头",
+    "stage_invalid": "学段须为小学或初中（学段学科请在小学、初中语数英六个学科中选填）",
+    "subject_invalid": "学科须为语文、数学或英语（学段学科请在小学、初中语数英六个学科中选填）",
+    "county_not_own": "须为本区县：{county}",
+    "county_to_name": "请指定区县",
+    "enrolment_role_invalid": "角色须为参训学员、工作坊主持人或校级管理员（不填即参训学员）",
+    "value_invalid": "取值无效",
+    "places_left": "本区县剩余名额{left}人，本次导入参训学员{trainees}人",
+    "enrolment_after_start": "报名截止时间不能晚于项目开始日期",
+    "not_for_guopei": "国培项目没有此项",
+    "guopei_only": "仅国培项目有此项",
+    "guopei_default_places": "国培项目按区县设置名额，默认名额为 0",
+    "upload_gone": "文件不存在或已过期，请重新上传",
+    "upload_not_sheet": "请上传 .xlsx 或 .csv 文件",
+    "sheet_unreadable_file": "无法读取该文件",
+    "sheet_legacy_file": "不支持的文件格式",
+    "sheet_encoding_file": "无法识别文件编码",
+    "sheet_no_data": "文件中没有数据",
+    "sheet_no_people": "文件中没有学员数据",
+    "sheet_no_ids": "文件中没有身份证号",
+    "sheet_no_headers": "未找到表头：请使用模板，CSV 文件请保存为 UTF-8 或 GBK 编码",
+    "column_missing": "缺少此列",
+    "column_repeated": "此列重复",
+}
+
 # pydantic's error types, in the words a form shows next to a field.
 FIELD_MESSAGES: dict[str, str] = {
     "missing": "必填",
@@ -138,6 +214,15 @@ FIELD_MESSAGES: dict[str, str] = {
 }
 
 
+def field_words(problem: e.Problem | str) -> str:
+    """A field's problem in Chinese (a code not in the table is shown as it is: a new one
+    is caught by tests/unit/test_error_table.py)."""
+    if isinstance(problem, str):
+        return FIELD_PROBLEMS.get(problem, problem)
+    words = FIELD_PROBLEMS.get(problem.code, problem.code)
+    return words.format(**problem.params) if problem.params else words
+
+
 def error_response(
     code: str, status: int, fields: dict[str, str] | None = None, headers: dict[str, str] | None = None
 ) -> Response:
@@ -160,7 +245,7 @@ def from_domain(exc: e.DomainError) -> Response:
     headers = {}
     if isinstance(exc, e.TooManyAttemptsError | e.DependencyUnavailableError):
         headers["Retry-After"] = str(exc.retry_after)
-    return error_response(exc.code, status, exc.fields, headers)
+    return error_response(exc.code, status, {k: field_words(p) for k, p in exc.fields.items()}, headers)
 
 
 def from_validation(errors: Sequence[Mapping[str, Any]]) -> Response:
@@ -168,10 +253,8 @@ def from_validation(errors: Sequence[Mapping[str, Any]]) -> Response:
     fields: dict[str, str] = {}
     for err in errors:
         loc = ".".join(str(p) for p in err.get("loc", ())) or "body"
-        if err.get("type") == "rule":
-            # Our own validators raise PydanticCustomError("rule", <a Chinese sentence>).
-            message = str(err.get("msg"))
-        else:
-            message = FIELD_MESSAGES.get(err.get("type", ""), "格式不正确")
+        kind = str(err.get("type", ""))
+        # Our own validators raise PydanticCustomError(<a code of FIELD_PROBLEMS>, ...)
+        message = FIELD_PROBLEMS.get(kind) or FIELD_MESSAGES.get(kind, "格式不正确")
         fields.setdefault(loc, message)
     return error_response("validation_failed", 422, fields)

@@ -118,7 +118,7 @@ def _unmet(d: DemandToPlace, item: DemandItem, need: int, got: int, reason: str)
     return Unmet(d.demand_id, d.region_id, item.stage, item.places, need, got, reason)
 
 
-def plan(
+def plan(  # noqa: C901, PLR0912, PLR0915 - issue 13 splits it into named steps (seats, exactly)
     demands: list[DemandToPlace], free: list[FreeBatch], stages_with_batches: set[str] | None = None
 ) -> Plan:
     """The allocation of `free` batches to the items of `demands`; deterministic.

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
+from chalicelib.domain.errors import Problem, problem
 from chalicelib.domain.vocab import ROLE_NAMES_ZH, STAGE_NAMES_ZH, SUBJECT_NAMES_ZH, Role, Stage, Subject
 
 
@@ -129,6 +130,14 @@ def header_field(text: str) -> str | None:
 # --- cells ------------------------------------------------------------------------------------
 
 
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _moment_text(value: datetime) -> str:
+    return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+
+
 def cell_text(value: Any) -> str:
     """A spreadsheet value as the text a person typed: a whole number without ".0" (a QQ
     number or a phone typed into a number cell), a date as YYYY-MM-DD."""
@@ -137,14 +146,10 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        return _number_text(value)
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta | time):
-        return str(value)
-    return str(value)
+        return _moment_text(value)
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 _SPACES = re.compile(r"\s+")
@@ -190,26 +195,30 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def id_number_problem(value: str, start: date | None) -> str | None:
-    """What is wrong with a normalised ID number (None: nothing), in the admin's words. The
+def id_number_problem(value: str, start: date | None) -> Problem | None:
+    """What is wrong with a normalised ID number (None: nothing), the first thing found. The
     age is checked against `start` (the programme's start date) when given."""
-    if "*" in value:
-        return "身份证号含 *（已隐去部分数字），请填写完整的身份证号"
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
-        return "身份证号须为18位：17位数字加1位数字或X"
-    if int(value[:2]) not in PROVINCES:
-        return "身份证号的前两位（省份代码）不正确"
-    born = birth_date(value)
-    if born is None or born < date(1900, 1, 1) or (start is not None and born > start):
-        return "身份证号中的出生日期不正确"
-    if check_digit(value[:17]) != value[17]:
-        return "身份证号校验位不正确，请核对"
-    if start is not None and not MIN_AGE <= age_on(born, start) <= MAX_AGE:
-        return f"年龄须在{MIN_AGE}至{MAX_AGE}周岁之间（按项目开始日期计算）"
-    return None
+    shaped = bool(re.fullmatch(r"[0-9]{17}[0-9X]", value))
+    born = birth_date(value) if shaped else None
+    real = born is not None and born >= date(1900, 1, 1) and (start is None or born <= start)
+    checks = (
+        ("id_number_masked", "*" in value),
+        ("id_number_format", not shaped),
+        ("id_number_province", shaped and int(value[:2]) not in PROVINCES),
+        ("id_number_birth_date", not real),
+        ("id_number_check_digit", shaped and check_digit(value[:17]) != value[17]),
+        (
+            "id_number_age",
+            start is not None and born is not None and not MIN_AGE <= age_on(born, start) <= MAX_AGE,
+        ),
+    )
+    code = next((c for c, broken in checks if broken), None)
+    if code == "id_number_age":
+        return problem(code, low=MIN_AGE, high=MAX_AGE)
+    return problem(code) if code else None
 
 
-NUMBER_ID = "身份证号被存成了数字，末几位已丢失：请将该列设为“文本”格式后重新填写"
+NUMBER_ID = "id_number_stored_as_number"  # Excel turned it into 6.12726E+17: its last digits are gone
 
 
 def mask_id_number(value: str) -> str:
@@ -231,28 +240,22 @@ def normalize_phone(raw: str) -> str:
     return text
 
 
-def phone_problem(value: str) -> str | None:
-    if not re.fullmatch(r"1[3-9][0-9]{9}", value):
-        return "须为11位手机号（1开头）"
-    return None
+def phone_problem(value: str) -> Problem | None:
+    return None if re.fullmatch(r"1[3-9][0-9]{9}", value) else problem("mobile_invalid")
 
 
-def qq_problem(value: str) -> str | None:
-    if not re.fullmatch(r"[1-9][0-9]{4,10}", value):
-        return "QQ号须为5至11位数字，且不以0开头"
-    return None
+def qq_problem(value: str) -> Problem | None:
+    return None if re.fullmatch(r"[1-9][0-9]{4,10}", value) else problem("qq_invalid")
 
 
-def email_problem(value: str) -> str | None:
+def email_problem(value: str) -> Problem | None:
     # email-validator loads on first use (its regexes cost ~15 ms to compile).
     from email_validator import EmailNotValidError, validate_email
 
-    if len(value) > 254:
-        return "邮箱格式不正确"
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        return "邮箱格式不正确"
+        return problem("email_invalid")
     return None
 
 
@@ -299,55 +302,98 @@ class Person:
     role: str = TRAINEE
 
 
+@dataclass(frozen=True)
+class _Against:
+    """What a row is checked against: the admin's county, the programme's start date, and
+    whether the file stored the ID number as a number (its last digits are then lost)."""
+
+    county: str
+    start: date
+    numeric_id: bool = False
+
+
+Rule = Callable[[str, _Against], tuple[Any, Problem | None]]
+
+
+def _id_number(text: str, at: _Against) -> tuple[Any, Problem | None]:
+    value = normalize_id_number(text)
+    return value, problem(NUMBER_ID) if at.numeric_id else id_number_problem(value, at.start)
+
+
+def _phone(text: str, at: _Against) -> tuple[Any, Problem | None]:
+    value = normalize_phone(text)
+    return value, phone_problem(value)
+
+
+def _qq(text: str, at: _Against) -> tuple[Any, Problem | None]:
+    value = re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+    return value, qq_problem(value)
+
+
+def _email(text: str, at: _Against) -> tuple[Any, Problem | None]:
+    return (text, email_problem(text)) if text else (None, None)
+
+
+def _chosen(parse: Callable[[str], str | None], code: str) -> Rule:
+    """A cell that must be one of a list's words (学段, 学科, 角色)."""
+
+    def rule(text: str, at: _Against) -> tuple[Any, Problem | None]:
+        value = parse(text)
+        return value, None if value is not None else problem(code)
+
+    return rule
+
+
+def _county(text: str, at: _Against) -> tuple[Any, Problem | None]:
+    return text, None if same_place(text, at.county) else problem("county_not_own", county=at.county)
+
+
+def _as_typed(text: str, at: _Against) -> tuple[Any, Problem | None]:
+    return text or None, None
+
+
+RULES: dict[str, Rule] = {
+    "id_number": _id_number,
+    "phone": _phone,
+    "qq": _qq,
+    "email": _email,
+    "stage": _chosen(parse_stage, "stage_invalid"),
+    "subject": _chosen(parse_subject, "subject_invalid"),
+    "county": _county,
+    "role": _chosen(parse_role, "enrolment_role_invalid"),
+}
+
+
+def _shape(column: Column, text: str) -> Problem | None:
+    """Every cell: plain text, there when required, not too long."""
+    limit = MAX_NAME if column.field == "name" else MAX_TEXT
+    if _NEVER.search(text):
+        return problem("control_characters")
+    if column.required and not text:
+        return problem("required")
+    return problem("text_too_long", limit=limit) if len(text) > limit else None
+
+
 def check_person(
     cells: Mapping[str, str | None], county: str, start: date, *, numeric_id: bool = False
-) -> tuple[Person | None, dict[str, str]]:
+) -> tuple[Person | None, dict[str, Problem]]:
     """The person, or for each field what is wrong with it. `county` is the admin's county;
     `numeric_id`: the file stored the ID number as a number (its last digits are lost)."""
-    values = {f: clean(cells.get(f) or "") for f in FIELDS}
-    problems: dict[str, str] = {}
+    against = _Against(county, start, numeric_id)
+    out: dict[str, Any] = {}
+    problems: dict[str, Problem] = {}
     for column in ALL_COLUMNS:
-        text = values[column.field]
-        if _NEVER.search(text):
-            problems[column.field] = "不能包含控制字符"
-        elif column.required and not text:
-            problems[column.field] = "必填"
-        elif len(text) > (MAX_NAME if column.field == "name" else MAX_TEXT):
-            problems[column.field] = f"不能超过{MAX_NAME if column.field == 'name' else MAX_TEXT}个字"
-    out: dict[str, Any] = dict(values)
-    if "id_number" not in problems:
-        out["id_number"] = normalize_id_number(values["id_number"])
-        found = NUMBER_ID if numeric_id else id_number_problem(out["id_number"], start)
-        if found:
-            problems["id_number"] = found
-    if "phone" not in problems:
-        out["phone"] = normalize_phone(values["phone"])
-        if found := phone_problem(out["phone"]):
-            problems["phone"] = found
-    if "qq" not in problems:
-        out["qq"] = re.sub(r"\s", "", unicodedata.normalize("NFKC", values["qq"]))
-        if found := qq_problem(out["qq"]):
-            problems["qq"] = found
-    if "email" not in problems and values["email"]:
-        if found := email_problem(values["email"]):
-            problems["email"] = found
-    if "stage" not in problems:
-        out["stage"] = parse_stage(values["stage"])
-        if out["stage"] is None:
-            problems["stage"] = "学段须为小学或初中（" + NOTE + "）"
-    if "subject" not in problems:
-        out["subject"] = parse_subject(values["subject"])
-        if out["subject"] is None:
-            problems["subject"] = "学科须为语文、数学或英语（" + NOTE + "）"
-    if "county" not in problems and not same_place(values["county"], county):
-        problems["county"] = f"须为本区县：{county}"
-    if "role" not in problems:
-        out["role"] = parse_role(values["role"])
-        if out["role"] is None:
-            problems["role"] = "角色须为参训学员、工作坊主持人或校级管理员（不填即参训学员）"
+        text = clean(cells.get(column.field) or "")
+        found = _shape(column, text)
+        value: Any = text
+        if found is None:
+            value, found = RULES.get(column.field, _as_typed)(text, against)
+        out[column.field] = value
+        if found is not None:
+            problems[column.field] = found
     if problems:
         return None, problems
-    return Person(**{**out, "position": out["position"] or None, "email": out["email"] or None}), {}
+    return Person(**out), {}
 
 
 def person_cells(p: Person) -> dict[str, str]:
@@ -394,7 +440,7 @@ class SheetRow:
 class RowError:
     row: int
     column: str  # the Chinese header
-    message: str
+    problem: Problem
 
 
 @dataclass
@@ -490,9 +536,9 @@ def check_rows(rows: Sequence[SheetRow], county: str, start: date) -> Checked:
         person, problems = check_person(row.cells, county, start, numeric_id=row.numeric_id)
         if person is not None:
             if (seen := first_id.get(person.id_number)) is not None:
-                problems["id_number"] = f"与第{seen}行的身份证号重复"
+                problems["id_number"] = problem("id_number_repeated", row=seen)
             elif (seen := first_phone.get(person.phone)) is not None:
-                problems["phone"] = f"与第{seen}行的联系方式重复"
+                problems["phone"] = problem("phone_repeated", row=seen)
             else:
                 first_id[person.id_number] = row.number
                 first_phone[person.phone] = row.number
@@ -520,9 +566,9 @@ def check_programme_dates(enrolment_deadline: datetime, start_date: date, end_da
     from chalicelib.domain.errors import ValidationFailedError
 
     if local_day(enrolment_deadline) > start_date:
-        raise ValidationFailedError(fields={"enrolment_deadline": "报名截止时间不能晚于项目开始日期"})
+        raise ValidationFailedError(fields={"enrolment_deadline": problem("enrolment_after_start")})
     if start_date > end_date:
-        raise ValidationFailedError(fields={"end_date": "结束日期不能早于开始日期"})
+        raise ValidationFailedError(fields={"end_date": problem("end_before_start")})
 
 
 # --- records ----------------------------------------------------------------------------------

@@ -24,11 +24,18 @@ from chalicelib.domain import enrolment as rules
 from chalicelib.domain.accounts import mask_email, mask_phone
 from chalicelib.domain.deadlines import check_before
 from chalicelib.domain.enrolment import County, Enrolment, Person
-from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    Problem,
+    ValidationFailedError,
+    problem,
+)
 from chalicelib.domain.notifications import credentials_sms
 from chalicelib.domain.records import Account, AuditEntry, Page, Programme, Region, Session
 from chalicelib.domain.vocab import ProgrammeKind, Role, Subject
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.demand import region_of
 
@@ -52,7 +59,7 @@ def county_of(session: Session, wanted: str | None) -> str:
     """The county the caller acts for: the office names it; a county admin its own."""
     if session.role == Role.admin:
         if not wanted:
-            raise ValidationFailedError(fields={"region_id": "请指定区县"})
+            raise ValidationFailedError(fields={"region_id": problem("county_to_name")})
         return wanted
     if session.role == Role.region_contact:
         return region_of(session, wanted)
@@ -129,6 +136,7 @@ def add(session: Session, programme_id: str, body: dict[str, Any]) -> Enrolment:
     check_before(programme.enrolment_deadline, now)
     enrolment = new_enrolment(programme, region.region_id, person, now)
     enrolments.add(enrolment, now)
+    count("Enrolled")
     logger.info("enrolled", extra={"enrolment_id": enrolment.enrolment_id, "region_id": region.region_id})
     return enrolment
 
@@ -210,7 +218,7 @@ def reveal(session: Session, enrolment_id: str) -> str:
     enrolments.reveal_entry(
         AuditEntry(f"enrolment#{found.enrolment_id}", session.account_id, "reveal_id_number", "", clock.now())
     )
-    metrics.add_metric(name="IdNumberRevealed", unit="Count", value=1)
+    count("IdNumberRevealed")
     logger.info("id number revealed", extra={"enrolment_id": found.enrolment_id, "by": session.account_id})
     return crypto.open_sealed(found.id_sealed, ID_NUMBER)
 
@@ -230,7 +238,7 @@ def _filters(query: dict[str, str]) -> dict[str, str]:
         value = query.get(name)
         if value:
             if value not in allowed:
-                raise ValidationFailedError(fields={name: "取值无效"})
+                raise ValidationFailedError(fields={name: problem("value_invalid")})
             out[name] = value
     return out
 
@@ -324,11 +332,11 @@ def _accounts_by_phone(people: list[Enrolment]) -> dict[str, Account]:
     creds = accounts.get_credentials({e.phone for e in people})
     owners = accounts.get_accounts({c.account_id for c in creds.values() if c.account_id})
     found: dict[str, Account] = {}
-    taken: dict[str, str] = {}
+    taken: dict[str, Problem] = {}
     seen: dict[str, Enrolment] = {}
     for e in people:
         if (first := seen.get(e.phone)) is not None and first.enrolment_id != e.enrolment_id:
-            taken[e.enrolment_id] = f"{e.name}的手机号与{first.name}相同：一个手机号只能开通一个账号"
+            taken[e.enrolment_id] = problem("phone_shared", name=e.name, other=first.name)
             continue
         seen[e.phone] = e
         cred = creds.get(e.phone)
@@ -336,7 +344,7 @@ def _accounts_by_phone(people: list[Enrolment]) -> dict[str, Account]:
         if owner is None:
             continue
         if owner.role != e.role:
-            taken[e.enrolment_id] = f"{e.name}的手机号已被其他角色的账号使用"
+            taken[e.enrolment_id] = problem("phone_of_another_role", name=e.name)
         else:
             found[e.phone] = owner
     if taken:
@@ -416,6 +424,8 @@ def confirm(session: Session, programme_id: str, wanted_region: str | None = Non
 
     provisioned = enrolments.provision_many(plans, reuse)
     notify.deliver_all([p.message for p in provisioned])
+    if provisioned:
+        count("EnrolmentConfirmed")
     logger.info(
         "enrolment confirmed",
         extra={"region_id": region.region_id, "people": len(people), "sms": len(provisioned)},

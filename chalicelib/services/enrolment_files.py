@@ -16,6 +16,7 @@ the same rows from another file, changes nothing."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +32,13 @@ from chalicelib.domain.errors import (
     ForbiddenError,
     NotFoundError,
     PayloadTooLargeError,
+    Problem,
     ValidationFailedError,
+    problem,
 )
 from chalicelib.domain.records import AuditEntry, Export, Programme, Region, Session, Upload
 from chalicelib.domain.vocab import Role
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services import enrolment
 from chalicelib.services import uploads as upload_service
 from chalicelib.services.demand import region_of
@@ -48,25 +51,25 @@ ERROR_HEADER = "错误说明"
 # A refused file, by its reason, as the error the county admin reads.
 REFUSALS: dict[str, Any] = {
     "not_a_spreadsheet": lambda: ValidationFailedError(
-        "sheet_unreadable", fields={"upload_id": "无法读取该文件"}
+        "sheet_unreadable", fields=_upload("sheet_unreadable_file")
     ),
-    "legacy_or_encrypted": lambda: ValidationFailedError(
-        "sheet_legacy", fields={"upload_id": "不支持的文件格式"}
-    ),
-    "encoding": lambda: ValidationFailedError("sheet_encoding", fields={"upload_id": "无法识别文件编码"}),
-    "empty": lambda: ValidationFailedError("sheet_empty", fields={"upload_id": "文件中没有数据"}),
+    "legacy_or_encrypted": lambda: ValidationFailedError("sheet_legacy", fields=_upload("sheet_legacy_file")),
+    "encoding": lambda: ValidationFailedError("sheet_encoding", fields=_upload("sheet_encoding_file")),
+    "empty": lambda: ValidationFailedError("sheet_empty", fields=_upload("sheet_no_data")),
     "too_large": lambda: PayloadTooLargeError("sheet_too_large"),
     "too_many_rows": lambda: PayloadTooLargeError("sheet_too_many_rows"),
 }
+
+
+def _upload(code: str) -> dict[str, Problem]:
+    return {"upload_id": problem(code)}
 
 
 def _refused(reason: str | None) -> Exception:
     make = REFUSALS.get(reason or "")
     if make is not None:
         return make()
-    return ValidationFailedError(
-        "sheet_unreadable", fields={"upload_id": "文件已过期或未通过检查，请重新上传"}
-    )
+    return ValidationFailedError("sheet_unreadable", fields=_upload("upload_gone"))
 
 
 # --- the checked file -------------------------------------------------------------------------
@@ -76,11 +79,9 @@ def _upload_bytes(session: Session, upload_id: str) -> tuple[Upload, bytes]:
     """The caller's checked spreadsheet upload (checked here if its S3 event has not come)."""
     upload = uploads.get(upload_id) if upload_id else None
     if upload is None or upload.account_id != session.account_id:
-        raise ValidationFailedError(
-            "upload_not_found", fields={"upload_id": "文件不存在或已过期，请重新上传"}
-        )
+        raise ValidationFailedError("upload_not_found", fields=_upload("upload_gone"))
     if not upload_service.is_sheet(upload.content_type):
-        raise ValidationFailedError("sheet_unreadable", fields={"upload_id": "请上传 .xlsx 或 .csv 文件"})
+        raise ValidationFailedError("sheet_unreadable", fields=_upload("upload_not_sheet"))
     if upload.status == "pending":
         upload = upload_service.check(upload)
     if upload.status == "pending":
@@ -120,11 +121,11 @@ def _layout(
     if layout is None:
         raise ValidationFailedError(
             "sheet_headers",
-            fields={"upload_id": "未找到表头：请使用模板，CSV 文件请保存为 UTF-8 或 GBK 编码"},
+            fields=_upload("sheet_no_headers"),
         )
     if layout.missing or layout.repeated:
-        fields = {rules.HEADER_OF[f]: "缺少此列" for f in layout.missing}
-        fields |= {rules.HEADER_OF[f]: "此列重复" for f in layout.repeated}
+        fields = {rules.HEADER_OF[f]: problem("column_missing") for f in layout.missing}
+        fields |= {rules.HEADER_OF[f]: problem("column_repeated") for f in layout.repeated}
         raise ValidationFailedError("sheet_headers", fields=fields)
     return layout
 
@@ -134,7 +135,7 @@ def _parse(data: bytes, programme: Programme, region: Region) -> Parsed:
     layout = _layout(grid)
     rows = rules.data_rows(grid.rows, layout)
     if not rows:
-        raise ValidationFailedError("sheet_empty", fields={"upload_id": "文件中没有学员数据"})
+        raise ValidationFailedError("sheet_empty", fields=_upload("sheet_no_people"))
     if len(rows) > rules.MAX_ROWS:
         raise PayloadTooLargeError("sheet_too_many_rows")
     assert programme.start_date is not None
@@ -155,16 +156,12 @@ def _against_the_programme(parsed: Parsed, programme: Programme, region: Region)
         if owner is None:
             parsed.new.append((row, person, digest))
         elif owner == enrolments.EXCLUDED:
-            parsed.checked.errors.append(RowError(row, "身份证号", _INELIGIBLE))
+            parsed.checked.errors.append(RowError(row, "身份证号", problem("id_number_excluded")))
         elif (held := where.get(owner)) is not None and held.region_id == region.region_id:
             parsed.already.append(row)
         else:
-            parsed.checked.errors.append(RowError(row, "身份证号", _ELSEWHERE))
+            parsed.checked.errors.append(RowError(row, "身份证号", problem("id_number_elsewhere")))
     parsed.checked.errors.sort(key=lambda e: e.row)
-
-
-_INELIGIBLE = "该人员在本项目的排除名单中（已参加过往期项目），不能报名"
-_ELSEWHERE = "该身份证号已在本项目其他区县的名单中"
 
 
 def _county_admin(
@@ -185,8 +182,9 @@ def _open_for_changes(programme: Programme, region: Region) -> None:
     check_before(programme.enrolment_deadline, clock.now())
 
 
-def _errors_out(errors: list[RowError]) -> list[dict[str, Any]]:
-    return [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:MAX_ERRORS_SHOWN]]
+def _errors_out(errors: list[RowError]) -> list[RowError]:
+    """The first MAX_ERRORS_SHOWN (the view gives each its Chinese words)."""
+    return errors[:MAX_ERRORS_SHOWN]
 
 
 # --- the template -----------------------------------------------------------------------------
@@ -303,7 +301,7 @@ def _import_bytes(record: EnrolmentImport) -> bytes:
     return data
 
 
-def errors_workbook(session: Session, import_id: str) -> str:
+def errors_workbook(session: Session, import_id: str, words: Callable[[Problem], str]) -> str:
     """The file back, each row with its errors in a last column (错误说明), ID numbers masked:
     the county admin corrects the original by the row numbers and imports it again."""
     record, programme, region = _own_import(session, import_id)
@@ -317,7 +315,7 @@ def errors_workbook(session: Session, import_id: str) -> str:
         values = list(row.raw[:width]) + [""] * (width - len(row.raw[:width]))
         for c in id_columns:
             values[c] = rules.mask_id_number(rules.normalize_id_number(values[c])) if values[c] else ""
-        problems = "；".join(f"{e.column}：{e.message}" for e in by_row.get(row.number, []))
+        problems = "；".join(f"{e.column}：{words(e.problem)}" for e in by_row.get(row.number, []))
         if not problems and row.number in already:
             problems = "已在本区县名单中（不会重复导入）"
         rows.append([row.number, *values, problems])
@@ -363,11 +361,11 @@ def commit(session: Session, import_id: str) -> dict[str, Any]:
             if held is not None and held.region_id == region.region_id:
                 already.append(e.row or 0)
             else:
-                message = _INELIGIBLE if owner == enrolments.EXCLUDED else _ELSEWHERE
-                errors.append(RowError(e.row or 0, "身份证号", message))
+                code = "id_number_excluded" if owner == enrolments.EXCLUDED else "id_number_elsewhere"
+                errors.append(RowError(e.row or 0, "身份证号", problem(code)))
         errors.sort(key=lambda e: e.row)
     enrolments.mark_committed(record.import_id, len(written), now)
-    metrics.add_metric(name="EnrolmentsCommitted", unit="Count", value=len(written))
+    count("Enrolled", len(written))
     logger.info(
         "enrolment file committed",
         extra={"import_id": record.import_id, "written": len(written), "refused": len(refused)},
@@ -396,7 +394,7 @@ def write_all(
             county = enrolment.county_in(programme, region.region_id)
             left = max(county.places - county.trainees, 0)
             raise ConflictError(
-                "quota_exceeded", fields={"places": f"本区县剩余名额{left}人，本次导入参训学员{trainees}人"}
+                "quota_exceeded", fields={"places": problem("places_left", left=left, trainees=trainees)}
             ) from exc
         raise
     written: list[Enrolment] = []
@@ -433,18 +431,19 @@ def exclude(session: Session, programme_id: str, upload_id: str) -> dict[str, An
     layout = _layout(grid, required=("id_number",), min_headers=1)
     rows = rules.data_rows(grid.rows, layout)
     if not rows:
-        raise ValidationFailedError("sheet_empty", fields={"upload_id": "文件中没有身份证号"})
+        raise ValidationFailedError("sheet_empty", fields=_upload("sheet_no_ids"))
     if len(rows) > rules.MAX_ROWS:
         raise PayloadTooLargeError("sheet_too_many_rows")
     errors: list[RowError] = []
     digests: dict[str, int] = {}
     for row in rows:
         number = rules.normalize_id_number(row.cells.get("id_number", ""))
-        problem = (
-            rules.NUMBER_ID if row.numeric_id else rules.id_number_problem(number, None) if number else "必填"
-        )
-        if problem:
-            errors.append(RowError(row.number, "身份证号", problem))
+        if row.numeric_id or not number:
+            found: Problem | None = problem(rules.NUMBER_ID if number else "required")
+        else:
+            found = rules.id_number_problem(number, None)
+        if found:
+            errors.append(RowError(row.number, "身份证号", found))
         else:
             digests.setdefault(enrolment.id_digest(number), row.number)
     taken = enrolments.exclude(programme.programme_id, list(digests))

@@ -9,7 +9,7 @@ from chalicelib.adapters import clock
 from chalicelib.adapters.secrets import new_id
 from chalicelib.db import catalog, enrolments
 from chalicelib.domain.enrolment import check_programme_dates
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError, problem
 from chalicelib.domain.records import Programme
 from chalicelib.domain.vocab import ProgrammeKind
 
@@ -22,12 +22,12 @@ def only_fields_of(data: dict[str, Any], kind: str, patch: bool = False) -> None
     (422 naming the ones missing, or the ones that belong to the other kind)."""
     guopei = kind == ProgrammeKind.guopei
     wrong, required = (BASE_FIELDS, GUOPEI_FIELDS) if guopei else (GUOPEI_FIELDS, BASE_FIELDS)
-    problem = "国培项目没有此项" if guopei else "仅国培项目有此项"
-    fields = {f: problem for f in wrong if data.get(f) is not None}
+    other = problem("not_for_guopei" if guopei else "guopei_only")
+    fields = {f: other for f in wrong if data.get(f) is not None}
     if not patch:
-        fields |= {f: "必填" for f in required if data.get(f) is None}
+        fields |= {f: problem("required") for f in required if data.get(f) is None}
     if guopei and data.get("default_places") not in (None, 0):
-        fields["default_places"] = "国培项目按区县设置名额，默认名额为 0"
+        fields["default_places"] = problem("guopei_default_places")
     if fields:
         raise ValidationFailedError(fields=fields)
 

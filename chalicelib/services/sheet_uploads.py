@@ -13,7 +13,7 @@ from chalicelib.domain.artifacts import UPLOAD_ABANDONED
 from chalicelib.domain.errors import ForbiddenError, PayloadTooLargeError
 from chalicelib.domain.records import Session, Upload
 from chalicelib.domain.vocab import Role
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A .csv as browsers name it: text/csv, or Excel's registration on Windows
@@ -56,7 +56,7 @@ def check(upload: Upload) -> Upload:
         uploads.settle(upload.upload_id, "rejected", exc.reason, None, None)
         storage.delete(upload.s3_key)
         logger.warning("spreadsheet rejected", extra={"upload_id": upload.upload_id, "reason": exc.reason})
-        metrics.add_metric(name="UploadRejected", unit="Count", value=1)
+        count("UploadRejected")
         return replace(upload, status="rejected", reason=exc.reason)
     key = kept_key(upload.upload_id)
     storage.put_object(key, data, upload.content_type)

@@ -41,7 +41,7 @@ def lean_moto() -> Any:
     """moto's transactions copy every table they touch for their rollback: a 340-row commit's
     chunks would each copy the growing tables. The bench's shim copies the named items only
     (the same rollback; bench/reminders.py)."""
-    from bench.reminders import lean_transactions
+    from bench.moto_patches import lean_transactions
 
     with lean_transactions():
         yield

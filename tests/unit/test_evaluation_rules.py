@@ -13,6 +13,8 @@ from chalicelib.domain.evaluation import (
     rank,
 )
 
+pytestmark = pytest.mark.unit
+
 BASE = {
     "trainees": 10,
     "registered": 5,
