@@ -97,9 +97,9 @@ def read(data: bytes) -> Grid:
 # --- xlsx -------------------------------------------------------------------------------------
 
 _ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
-_ROW_ANY = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]+)(\d+)\"")
-_CELL_ANY = re.compile(rb"<(?:\w+:)?c[\s>/]")
+# Every row and cell tag, positioned or not, in the order the XML lists them
+_TAG = re.compile(rb"<(?:\w+:)?(row|c)[\s>/]")
 
 
 def _column_number(letters: bytes) -> int:
@@ -110,6 +110,8 @@ def _column_number(letters: bytes) -> int:
 
 
 def _check_zip(data: bytes) -> None:
+    """The zip's entries bounded before any is unpacked, then each read through: zipfile
+    stops a member at its declared size, and a size that lied fails the CRC."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -125,37 +127,26 @@ def _check_zip(data: bytes) -> None:
             raise SheetRejected("too_large")
         if m.filename == "xl/sharedStrings.xml" and m.file_size > MAX_SHARED_STRINGS:
             raise SheetRejected("too_large")
-    unpacked = 0
     for m in members:
         # Any member may be the sheet workbook.xml names (not only xl/worksheets/): all are
         # scanned but pictures
-        is_sheet = not m.filename.startswith("xl/media/")
         try:
-            unpacked += _read_member(archive, m, is_sheet)
+            _read_member(archive, m, is_sheet=not m.filename.startswith("xl/media/"))
         except SheetRejected:
             raise
-        except (
-            zipfile.BadZipFile,
-            zipfile.LargeZipFile,
-            NotImplementedError,
-            RuntimeError,
-            OSError,
-            EOFError,
-        ) as exc:
-            # A CRC that fails (a size that lied), an unknown compression, an encrypted member
+        except Exception as exc:  # noqa: BLE001 - a bad CRC, an unknown compression, zlib's or lzma's errors on junk
             raise SheetRejected("not_a_spreadsheet") from exc
-        except Exception as exc:  # noqa: BLE001 - zlib and lzma raise their own errors on junk
-            raise SheetRejected("not_a_spreadsheet") from exc
-        if unpacked > MAX_UNPACKED:
-            raise SheetRejected("too_large")
 
 
 @dataclass
 class _Extent:
-    """What a worksheet's XML names: its rows and cells, and the furthest of each."""
+    """What a worksheet's XML names: its rows, the cells of each row, the furthest row and
+    column any of them names. A cell without a position (allowed) follows on from the last,
+    so it is counted in its row: calamine keeps the sheet as one dense rectangle, and a
+    single row of a million position-less cells would make it a million columns wide."""
 
     rows: int = 0
-    cells: int = 0
+    in_row: int = 0
     last_row: int = 0
     last_column: int = 0
 
@@ -165,11 +156,12 @@ class _Extent:
         for found in _CELL.finditer(text):
             self.last_column = max(self.last_column, _column_number(found.group(1)))
             self.last_row = max(self.last_row, int(found.group(2)))
-        # Rows and cells without a position (allowed) follow on from the last: count them too
-        self.rows += len(_ROW_ANY.findall(text))
-        self.cells += len(_CELL_ANY.findall(text))
-        if self.cells > MAX_GRID_ROWS * MAX_GRID_COLS:
-            raise SheetRejected("too_large")
+        for tag in _TAG.finditer(text):
+            if tag.group(1) == b"row":
+                self.rows, self.in_row = self.rows + 1, 0
+            else:
+                self.in_row += 1
+                self.last_column = max(self.last_column, self.in_row)
 
     def check(self) -> None:
         if self.rows > MAX_GRID_ROWS:
@@ -178,17 +170,12 @@ class _Extent:
             raise SheetRejected("too_large")  # a cell far away: the extent, not the data
 
 
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, is_sheet: bool) -> int:
-    """Read one member through (zipfile stops at its declared size and checks its CRC), and
-    for a worksheet its extent."""
-    size = 0
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, is_sheet: bool) -> None:
+    """Read one member through, and for a worksheet its extent."""
     extent = _Extent()
     tail = b""
     with archive.open(member) as stream:
         while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > MAX_UNPACKED:
-                raise SheetRejected("too_large")
             if not is_sheet:
                 continue
             # A tag split between two chunks is matched in the next one: keep the last bytes
@@ -199,7 +186,6 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, is_sheet: bo
     if is_sheet:
         extent.scan(tail)
         extent.check()
-    return size
 
 
 def _read_xlsx(data: bytes) -> Grid:
@@ -216,8 +202,6 @@ def _read_xlsx(data: bytes) -> Grid:
         if not visible:
             raise SheetRejected("empty")
         sheet = book.get_sheet_by_name(visible[0])
-        if sheet.height > MAX_GRID_ROWS + 1 or sheet.width > MAX_GRID_COLS:  # belt and braces
-            raise SheetRejected("too_many_rows" if sheet.height > MAX_GRID_ROWS + 1 else "too_large")
         rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
         merged = sheet.merged_cell_ranges or []
     except SheetRejected:

@@ -506,10 +506,6 @@ def of_county(programme_id: str, region_id: str) -> list[Enrolment]:
     return [_enrolment(m) for m in EnrolmentModel.by_region.query(f"{programme_id}#{region_id}")]
 
 
-def of_programme(programme_id: str) -> list[Enrolment]:
-    return [_enrolment(m) for m in EnrolmentModel.by_programme.query(programme_id)]
-
-
 def of_account(account_id: str) -> list[Enrolment]:
     return [_enrolment(m) for m in EnrolmentModel.by_account.query(account_id)]
 

@@ -177,3 +177,68 @@ def test_the_upload_check_answers_the_kind_or_the_same_refusals() -> None:
     assert reader.check(csv_bytes(people_rows(1), "gbk")) == "csv"
     with pytest.raises(SheetRejected):
         reader.check(zlib.compress(b"x") + b"\x00\x00")
+
+
+def test_a_row_of_cells_without_positions_is_bounded_like_a_wide_one() -> None:
+    # Given a sheet whose one row lists 100 cells without an `r` (calamine would place them
+    # one after another: a hundred columns, a thousand, a million)
+    cells = b"".join(b"<c><v>1</v></c>" for _ in range(100))
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row>'
+        + cells
+    )
+    sheet += b"</row></sheetData></worksheet>"
+    assert reason(_replace(xlsx(people_rows(1)), "xl/worksheets/sheet1.xml", sheet)) == "too_large"
+
+
+def test_a_file_over_the_size_bound_is_refused_before_anything_is_read() -> None:
+    assert reason(b"a,b\n" * (reader.MAX_SHEET_BYTES // 4 + 1)) == "too_large"
+    with pytest.raises(SheetRejected) as big:
+        reader.check(b"a,b\n" * (reader.MAX_SHEET_BYTES // 4 + 1))
+    assert big.value.reason == "too_large"
+
+
+def test_a_zip_of_a_thousand_members_is_refused() -> None:
+    members = {f"xl/junk{n}.xml": b"<a/>" for n in range(reader.MAX_MEMBERS)}
+    data = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", **members})
+    assert reason(data) == "too_large"
+
+
+def test_a_member_whose_compressed_bytes_are_broken_is_refused() -> None:
+    data = bytearray(xlsx(people_rows(1)))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    body = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[body : body + 8] = b"\xff" * 8  # the deflate stream's first bytes
+    assert reason(bytes(data)) == "not_a_spreadsheet"
+
+
+def test_a_workbook_whose_sheets_are_all_hidden_or_whose_xml_is_junk() -> None:
+    good = xlsx(people_rows(1))
+    workbook = zipfile.ZipFile(io.BytesIO(good)).read("xl/workbook.xml")
+    hidden = workbook.replace(b'state="visible" r:id', b'state="hidden" r:id')
+    assert reason(_replace(good, "xl/workbook.xml", hidden)) == "empty"
+    assert reason(_replace(good, "xl/workbook.xml", b"<workbook><sheets><sheet")) == "not_a_spreadsheet"
+
+
+def test_merged_ranges_fill_within_the_cells_read_and_within_a_budget() -> None:
+    rows: list[list[object]] = [["a", ""], ["", ""], ["", "b"]]
+    # A range past the rows read, one whose top-left is empty, one wider than its row
+    reader._fill_merged(rows, [((0, 0), (9, 0)), ((1, 1), (1, 1)), ((2, 1), (2, 3))])
+    assert rows == [["a", ""], ["a", ""], ["a", "b", "b", "b"]]
+    # And ranges that would fill more cells than the whole grid may hold are refused
+    grid = [[""] * reader.MAX_GRID_COLS for _ in range(reader.MAX_GRID_ROWS)]
+    grid[0][0] = "x"
+    whole = ((0, 0), (reader.MAX_GRID_ROWS - 1, reader.MAX_GRID_COLS - 1))
+    with pytest.raises(SheetRejected):
+        reader._fill_merged(grid, [whole, whole])
+
+
+def test_csv_edge_cases_utf16_nul_bom_only_wide_rows_and_huge_fields() -> None:
+    # Excel's "Unicode text": UTF-16 with a BOM, tab-separated
+    text = "\t".join(["姓名", "身份证号"]) + "\n" + "\t".join(["张三", "x"]) + "\n"
+    assert reader.read(text.encode("utf-16")).rows[1] == ["张三", "x"]
+    assert reason(b"a,b\n" + b"x" * 5000 + b"\x00,y\n") == "not_a_spreadsheet"
+    assert reason(b"\xef\xbb\xbf") == "empty"
+    wide = reader.read(",".join(str(n) for n in range(100)).encode() + b"\n")
+    assert len(wide.rows[0]) == reader.MAX_GRID_COLS
+    assert reason(b"a,b\n" + b'"' + b"x" * 200_000 + b'",y\n') == "not_a_spreadsheet"
