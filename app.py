@@ -9,7 +9,7 @@ import uuid
 
 from chalice.app import Chalice, Cron, Rate
 
-from chalicelib.api import accounts, admin, artifacts, auth, demands, evaluation, public, rosters
+from chalicelib.api import accounts, admin, artifacts, auth, demands, enrolment, evaluation, public, rosters
 from chalicelib.config import settings
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, observed
@@ -29,6 +29,7 @@ for blueprint in (
     rosters.bp,
     artifacts.bp,
     evaluation.bp,
+    enrolment.bp,
 ):
     app.register_blueprint(blueprint)
 

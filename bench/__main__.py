@@ -1,8 +1,9 @@
 """Print the figures: cold import, DynamoDB calls per request, latency against raw moto, the
 demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx,
 the roster routes' and the archive's DynamoDB calls, the artifact routes' calls and the
-yearbook's build time, the reminder job's and the evaluation's calls, reads and time, and the web
-client's first load and time to an interactive login page."""
+yearbook's build time, the reminder job's and the evaluation's calls, reads and time, the 国培
+import (calamine against openpyxl, calls per 1,000 rows, peak memory), and the web client's
+first load and time to an interactive login page."""
 
 from __future__ import annotations
 
@@ -12,7 +13,18 @@ from bench import env
 
 env.apply()  # before chalicelib (settings are read once) and before any botocore session
 
-from bench import allocation, artifacts, calls, demand, imports, reminders, rosters, routes, web  # noqa: E402
+from bench import (  # noqa: E402
+    allocation,
+    artifacts,
+    calls,
+    demand,
+    enrolment,
+    imports,
+    reminders,
+    rosters,
+    routes,
+    web,
+)
 from bench.table import Row, render  # noqa: E402
 
 
@@ -27,6 +39,7 @@ def main() -> None:
     roster_rows = rosters.measure(recorder)
     artifact_rows = artifacts.measure(recorder)
     reminder_rows = reminders.measure(recorder)
+    enrolment_rows = enrolment.measure(recorder)
     web_rows = web.measure()
     print(
         render(
@@ -38,6 +51,7 @@ def main() -> None:
             + roster_rows
             + artifact_rows
             + reminder_rows
+            + enrolment_rows
             + web_rows
         )
     )

@@ -28,6 +28,8 @@ TABLES = (
     "artifact_versions",
     "uploads",
     "notifications",
+    "enrolments",
+    "enrolment_imports",
 )
 
 

@@ -44,12 +44,29 @@ RUNTIME = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "si
 LEFT_OUT = {
     "chalice": "chalice package writes its own runtime module into the zip",
     "dnspython": "email-validator imports it only for deliverability checks, which are off",
+    "pycparser": "cffi parses C declarations with it at build time; argon2's bindings come compiled",
 }
-# Files of shipped packages that nothing of ours runs, each for a reason.
+# Parts of shipped packages that nothing of ours imports, each for a reason (the package tier
+# imports every module of chalicelib from the built package, so a wrong entry fails there).
+_POWERTOOLS_UNUSED = "powertools' {}: we use its logger, metrics and batch processor only"
 PRUNE = {
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui": (
-        "Swagger UI's assets (1.6 MiB); Chalice routes, not powertools' event handler"
-    ),
+    "aws_lambda_powertools/event_handler": "powertools' event handler: Chalice routes",
+    **{
+        f"aws_lambda_powertools/utilities/{part}": _POWERTOOLS_UNUSED.format(part)
+        for part in (
+            "parser",
+            "auth_alpha",
+            "kafka",
+            "circuit_breaker",
+            "feature_flags",
+            "data_masking",
+            "streaming",
+            "parameters",
+            "idempotency",
+            "validation",
+        )
+    },
+    "*.dist-info/sboms": "build-time bills of materials",
 }
 # layer -> (its root packages, whether their declared dependencies come too, its functions).
 LAYERS: dict[str, tuple[list[str], bool, list[str]]] = {
@@ -132,9 +149,9 @@ def install(names: set[str], target: Path, lock: dict[str, tuple[str, list[str]]
     )
     for cache in target.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
-    for path in PRUNE:
-        for doomed in (target / path).glob("*.min.*"):
-            doomed.unlink()
+    for pattern in PRUNE:
+        for doomed in target.glob(pattern):
+            shutil.rmtree(doomed) if doomed.is_dir() else doomed.unlink()
 
 
 def zip_dir(source: Path, into: Path, prefix: str) -> None:

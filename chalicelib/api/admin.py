@@ -44,6 +44,9 @@ def programme_out(p: Programme) -> ProgrammeOut:
         outcome_window_days=p.outcome_window_days,
         default_places=p.default_places,
         created_at=shanghai(p.created_at),
+        enrolment_deadline=shanghai(p.enrolment_deadline),
+        start_date=p.start_date,
+        end_date=p.end_date,
     )
 
 
@@ -58,7 +61,7 @@ def region_out(r: Region, contact: Account | None) -> RegionOut:
     return RegionOut(
         region_id=r.region_id,
         name=r.name,
-        contact=_contact(contact, r.contact_account_id),
+        contact=_contact(contact, r.contact_account_id).model_copy(update={"unit": r.contact_unit}),
         created_at=shanghai(r.created_at),
     )
 

@@ -62,11 +62,12 @@ def artifact_out(a: Artifact) -> ArtifactOut:
     bp,
     "/uploads",
     "POST",
-    roles=TRAINEE,
+    roles=TRAINEE | {"region_contact", "admin"},
     body=UploadIn,
     response=UploadOut,
     status=201,
-    summary="上传一张图片：返回 S3 预签名 POST（png/jpeg/webp/gif，≤10 MB，5 分钟内有效）",
+    summary="上传一张图片（png/jpeg/webp/gif，≤10 MB）或一个表格（区县管理员、管理员：.xlsx/.csv，≤5 MB）："
+    "返回 S3 预签名 POST，5 分钟内有效",
 )
 def start_upload(call: Call) -> UploadOut:
     upload, post = uploads.start(call.me, call.body.content_type, call.body.size)

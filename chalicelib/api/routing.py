@@ -37,7 +37,9 @@ from chalicelib.observability import logger
 T = TypeVar("T")
 
 PUBLIC: frozenset[str] = frozenset()
-ANY_ACCOUNT = frozenset({"admin", "region_contact", "base_contact", "workshop_host", "trainee"})
+ANY_ACCOUNT = frozenset(
+    {"admin", "region_contact", "base_contact", "workshop_host", "trainee", "school_admin"}
+)
 ADMIN = frozenset({"admin"})
 
 

@@ -48,6 +48,9 @@ def _programme(m: ProgrammeModel) -> Programme:
         default_places=int(m.default_places),
         created_at=m.created_at,
         version=int(m.version or 1),
+        enrolment_deadline=m.enrolment_deadline,
+        start_date=date.fromisoformat(m.start_date) if m.start_date else None,
+        end_date=date.fromisoformat(m.end_date) if m.end_date else None,
     )
 
 
@@ -64,6 +67,9 @@ def _programme_item(p: Programme) -> ProgrammeModel:
         default_places=p.default_places,
         created_at=p.created_at,
         listed_at=f"{key_time(p.created_at)}#{p.programme_id}",
+        enrolment_deadline=p.enrolment_deadline,
+        start_date=p.start_date.isoformat() if p.start_date else None,
+        end_date=p.end_date.isoformat() if p.end_date else None,
     )
 
 
@@ -103,6 +109,7 @@ def region_item(region: Region) -> RegionModel:
         contact_account_id=region.contact_account_id,
         created_at=region.created_at,
         listed_at=f"{key_time(region.created_at)}#{region.region_id}",
+        contact_unit=region.contact_unit,
     )
 
 
@@ -123,7 +130,7 @@ def name_claim_item(kind: str, name: str, owner: str) -> ClaimModel:
 
 
 def _region(m: RegionModel) -> Region:
-    return Region(m.region_id, m.name, m.contact_account_id, m.created_at)
+    return Region(m.region_id, m.name, m.contact_account_id, m.created_at, m.contact_unit)
 
 
 def _base(m: BaseModel_) -> Base:

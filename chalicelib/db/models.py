@@ -164,6 +164,11 @@ class ProgrammeModel(Model):
     outcome_window_days = NumberAttribute()
     default_places = NumberAttribute()
     created_at = UTCDateTimeAttribute()
+    # A 国培 programme's own dates (its demand, roster and registration deadlines are its
+    # creation: it has none of those steps)
+    enrolment_deadline = UTCDateTimeAttribute(null=True)
+    start_date = UnicodeAttribute(null=True)
+    end_date = UnicodeAttribute(null=True)
     listing = UnicodeAttribute(default="programme")
     listed_at = UnicodeAttribute()
     version = VersionAttribute()
@@ -180,6 +185,8 @@ class RegionModel(Model):
     name = UnicodeAttribute()
     contact_account_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # The contact's 单位 (a county admin's, on the 学员信息表's admin row)
+    contact_unit = UnicodeAttribute(null=True)
     listing = UnicodeAttribute(default="region")
     listed_at = UnicodeAttribute()
     by_listing = ListingIndex()
@@ -293,6 +300,17 @@ class QuotasAwaitingDemand(GlobalSecondaryIndex["QuotaModel"]):
     region_id = UnicodeAttribute(range_key=True)
 
 
+class QuotasAwaitingEnrolment(GlobalSecondaryIndex["QuotaModel"]):
+    """Sparse: a 国培 county's tally carries `awaiting_enrolment` (= the programme id) from
+    its quota until its admin confirms the list; the enrolment reminder queries exactly those."""
+
+    class Meta(_IndexMeta):
+        index_name = "awaiting_enrolment"
+
+    awaiting_enrolment = UnicodeAttribute(hash_key=True)
+    region_id = UnicodeAttribute(range_key=True)
+
+
 class QuotaModel(Model):
     """Tallies of a programme, one item per region and one per stage (region_id "#stage#<stage>").
 
@@ -316,6 +334,17 @@ class QuotaModel(Model):
     awaiting_demand = UnicodeAttribute(null=True)
     batch_days = NumberSetAttribute(null=True)
     by_awaiting_demand = QuotasAwaitingDemand()
+    # A 国培 county (db/enrolments.py): `requested` is its trainees (reserved or enrolled),
+    # `remaining` the places left; `listed` the people on its list and `listed_trainees` the
+    # trainees among them (a reservation not yet written is requested - listed_trainees);
+    # `reserved_until` when the last commit's reservation is written or given up;
+    # `enrolment_confirmed_at` once its admin closed the list.
+    listed = NumberAttribute(null=True)
+    listed_trainees = NumberAttribute(null=True)
+    reserved_until = UTCDateTimeAttribute(null=True)
+    enrolment_confirmed_at = UTCDateTimeAttribute(null=True)
+    awaiting_enrolment = UnicodeAttribute(null=True)
+    by_awaiting_enrolment = QuotasAwaitingEnrolment()
 
 
 class DemandsByRegion(GlobalSecondaryIndex["DemandModel"]):
@@ -733,6 +762,104 @@ class NotificationModel(Model):
     by_queue = OutboxByStatus()
 
 
+class EnrolmentsByRegion(GlobalSecondaryIndex["EnrolmentModel"]):
+    """Query a county's list in a programme ("<programme_id>#<region_id>"), in the order it
+    was enrolled (a file's rows in the file's order)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_region"
+
+    region_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class EnrolmentsByProgramme(GlobalSecondaryIndex["EnrolmentModel"]):
+    """Query a programme's people, county by county (the office's list and export)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_programme"
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    region_created_key = UnicodeAttribute(range_key=True)
+
+
+class EnrolmentsByAccount(GlobalSecondaryIndex["EnrolmentModel"]):
+    """Sparse: a person's enrolments once confirmed (their account), by programme."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_account"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    programme_id = UnicodeAttribute(range_key=True)
+
+
+class EnrolmentModel(Model):
+    """One person on a 国培 county's list (the seed's 学员信息表, one row). The ID number is
+    sealed (KMS envelope, adapters/crypto.py), kept masked for every list, and found by its
+    keyed digest: the claim "person#<programme_id>#<digest>" in `claims` holds it to one
+    county of the programme (or marks it excluded). Get by id; Query by county, programme or
+    account. Written with the county's tally in one transaction (db/enrolments.py)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["enrolments"]
+
+    enrolment_id = UnicodeAttribute(hash_key=True)
+    programme_id = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    id_sealed = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    id_digest = UnicodeAttribute()
+    city = UnicodeAttribute()
+    county = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    title = UnicodeAttribute()
+    position = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute()
+    qq = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    campus = UnicodeAttribute()
+    role = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
+    import_id = UnicodeAttribute(null=True)
+    row = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
+    region_key = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    region_created_key = UnicodeAttribute()
+    by_region = EnrolmentsByRegion()
+    by_programme = EnrolmentsByProgramme()
+    by_account = EnrolmentsByAccount()
+
+
+class EnrolmentImportModel(Model):
+    """One uploaded 学员信息表 previewed for a county: whose, which checked file, what the
+    preview found. Get by id (the commit, the error workbook). The file itself is under
+    imports/ in S3 (kept 30 days, as this record: TTL on `expires_at`)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["enrolment_imports"]
+
+    import_id = UnicodeAttribute(hash_key=True)
+    programme_id = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    upload_id = UnicodeAttribute()
+    s3_key = UnicodeAttribute()
+    file_sha256 = UnicodeAttribute()
+    rows = NumberAttribute()
+    valid = NumberAttribute()
+    new = NumberAttribute()
+    error_count = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    committed_at = UTCDateTimeAttribute(null=True)
+    committed = NumberAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CredentialModel,
@@ -754,4 +881,6 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ArtifactVersionModel,
     UploadModel,
     NotificationModel,
+    EnrolmentModel,
+    EnrolmentImportModel,
 )

@@ -9,6 +9,8 @@ the programme's longest batch length, and those who already checked in today):
 - quotas[programme], the stages' tallies: the lengths of the programme's batches (check-ins)
 - trainees.by_programme[programme], end_key from today to today + the longest length - 1
   (check-ins) or on one day (outcomes)
+- quotas.awaiting_enrolment[programme]    国培 counties whose list is not confirmed
+  (db/enrolments.py)
 - record: one transaction: the claim "reminder#<kind>#<programme>#<recipient>#<day>" (not exists), the
   guard (the thing is still not done), the outbox message.
 """
@@ -93,6 +95,10 @@ def _guard(tx: Transaction, guard: tuple[str, ...] | None) -> None:
     elif kind == "outcome":
         condition = TraineeModel.outcome_count.does_not_exist() | (TraineeModel.outcome_count == 0)
         tx.condition_check(TraineeModel, key[0], condition=condition, tag="done")
+    elif kind == "enrolment":  # the 国培 county's list is still not confirmed
+        tx.condition_check(
+            QuotaModel, key[0], key[1], condition=QuotaModel.awaiting_enrolment.exists(), tag="done"
+        )
     elif kind == "roster":
         for batch_id in key:  # the batches the reminder lists are all still unconfirmed
             tx.condition_check(

@@ -60,6 +60,10 @@ class Programme:
     default_places: int
     created_at: datetime
     version: int = 1
+    # A 国培 programme's (kind "guopei"): county lists close, training starts and ends.
+    enrolment_deadline: datetime | None = None
+    start_date: date | None = None
+    end_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Region:
     name: str
     contact_account_id: str
     created_at: datetime
+    contact_unit: str | None = None  # the contact's 单位 (a county admin's)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ step). Days are counted in Asia/Shanghai between today and the deadline's day.
 - registration:  trainees not registered, 2 days before the registration deadline (and one
                  summary to their region's contact);
 - checkin:       trainees in session who have not checked in today (the 10:00 run);
-- outcome:       trainees without an outcome, 14 and 3 days before their window closes.
+- outcome:       trainees without an outcome, 14 and 3 days before their window closes;
+- enrolment:     国培 county admins who have not confirmed their list, 3 and 1 days before
+                 the programme's enrolment deadline.
 Each reminder goes at most once per recipient, kind and day, for each programme: a county's
 contact is often the contact of two programmes at once (the research base's and the 国培), and
 one programme's reminder must not use up the other's.
@@ -24,6 +26,7 @@ DEMAND_DAYS = (3, 1)
 ROSTER_DAYS = (3, 1)
 REGISTRATION_DAYS = (2,)
 OUTCOME_DAYS = (14, 3)
+ENROLMENT_DAYS = (3, 1)
 
 
 def days_left(deadline: datetime, today: date) -> int:

@@ -9,6 +9,7 @@ class Role(StrEnum):
     base_contact = "base_contact"
     workshop_host = "workshop_host"
     trainee = "trainee"
+    school_admin = "school_admin"
 
 
 class ProgrammeKind(StrEnum):
@@ -23,6 +24,14 @@ class Stage(StrEnum):
     senior = "senior"
 
 
+class Subject(StrEnum):
+    """主要任教学科 of a 国培 programme: the seed's 语数英 only."""
+
+    chinese = "chinese"
+    math = "math"
+    english = "english"
+
+
 class StudyType(StrEnum):
     placement = "placement"
     exchange = "exchange"
@@ -34,6 +43,7 @@ ROLE_NAMES_ZH = {
     Role.base_contact: "研修基地联系人",
     Role.workshop_host: "工作坊主持人",
     Role.trainee: "研修人员",
+    Role.school_admin: "校级管理员",
 }
 
 STAGE_NAMES_ZH = {
@@ -41,4 +51,10 @@ STAGE_NAMES_ZH = {
     Stage.primary: "小学",
     Stage.junior: "初中",
     Stage.senior: "高中",
+}
+
+SUBJECT_NAMES_ZH = {
+    Subject.chinese: "语文",
+    Subject.math: "数学",
+    Subject.english: "英语",
 }

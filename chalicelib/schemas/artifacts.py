@@ -16,8 +16,12 @@ Body = Annotated[str, StringConstraints(max_length=200_000)]
 
 
 class UploadIn(Input):
-    content_type: str = Field(description="image/png | image/jpeg | image/webp | image/gif")
-    size: int = Field(ge=1, description="bytes; at most 10 MB")
+    content_type: str = Field(
+        description="image/png | image/jpeg | image/webp | image/gif; a spreadsheet: "
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet | text/csv "
+        "| application/vnd.ms-excel"
+    )
+    size: int = Field(ge=1, description="bytes; at most 10 MB (an image), 5 MB (a spreadsheet)")
 
 
 class UploadOut(Output):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain import programmes as rules
@@ -19,13 +19,25 @@ class ProgrammeIn(Input):
     name: Text
     kind: ProgrammeKind
     academic_year: AcademicYear
-    demand_deadline: AwareDatetime
-    roster_deadline: AwareDatetime
-    registration_deadline: AwareDatetime
+    # base_training: the three deadlines; guopei: enrolment_deadline, start_date, end_date
+    # instead (the service says which are missing or do not belong, 422).
+    demand_deadline: AwareDatetime | None = None
+    roster_deadline: AwareDatetime | None = None
+    registration_deadline: AwareDatetime | None = None
     outcome_window_days: int = Field(default=90, ge=1, le=366)
-    default_places: int = Field(default=35, ge=0, le=1000)
+    default_places: int = Field(default=35, ge=0, le=1000, description="35; a guopei programme's is 0")
+    enrolment_deadline: AwareDatetime | None = Field(default=None, description="guopei: county lists close")
+    start_date: date | None = Field(default=None, description="guopei")
+    end_date: date | None = Field(default=None, description="guopei")
     # Deadline order and batch date order are domain rules (domain/programmes.py), checked by
     # the service so that a PATCH is held to them too.
+
+    @model_validator(mode="after")
+    def _guopei_places(self) -> ProgrammeIn:
+        # Only counties given a quota take part in a 国培 programme
+        if self.kind == ProgrammeKind.guopei and "default_places" not in self.model_fields_set:
+            self.default_places = 0
+        return self
 
 
 class ProgrammePatch(Input):
@@ -36,6 +48,9 @@ class ProgrammePatch(Input):
     registration_deadline: AwareDatetime | None = None
     outcome_window_days: int | None = Field(default=None, ge=1, le=366)
     default_places: int | None = Field(default=None, ge=0, le=1000)
+    enrolment_deadline: AwareDatetime | None = None
+    start_date: date | None = None
+    end_date: date | None = None
 
 
 class ProgrammeOut(Output):
@@ -49,17 +64,25 @@ class ProgrammeOut(Output):
     outcome_window_days: int
     default_places: int
     created_at: str
+    enrolment_deadline: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class RegionContact(Contact):
+    unit: Text | None = Field(default=None, description="单位 (a county admin's, on the 学员信息表)")
 
 
 class RegionIn(Input):
     name: Text
-    contact: Contact
+    contact: RegionContact
 
 
 class ContactOut(Output):
     account_id: str
     name: str
     phone: str
+    unit: str | None = None
 
 
 class RegionOut(Output):

@@ -30,8 +30,14 @@ from chalicelib.services.ports import stores
 MAX_ATTEMPTS = 3
 LEASE = timedelta(minutes=10)  # longer than the largest build takes (the yearbook: seconds)
 RETRY_AFTER = timedelta(minutes=2)
-REGION_KINDS = frozenset({"roster", "archive"})  # what a region contact may export, of its own region
-FILE_NAMES = {"roster": "研修人员名单", "archive": "研修档案", "yearbook": "学习成果汇编"}
+# What a region contact may export, of its own region (a 国培 county admin: its 学员信息表, masked)
+REGION_KINDS = frozenset({"roster", "archive", "enrolment"})
+FILE_NAMES = {
+    "roster": "研修人员名单",
+    "archive": "研修档案",
+    "yearbook": "学习成果汇编",
+    "enrolment": "学员信息表",
+}
 
 GENDER_ZH = {"male": "男", "female": "女"}
 ROLE_ZH = {LEADER: "团长", "member": "成员"}
@@ -83,6 +89,8 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
         region_id = None  # the yearbook is the whole programme's
     if catalog.get_programme(programme_id) is None:
         raise NotFoundError("programme_not_found")
+    if kind == "enrolment":
+        enrolment_files().check_export(session, programme_id)
     if region_id is not None and catalog.get_region(region_id) is None:
         raise NotFoundError("region_not_found")
     export = Export(
@@ -255,9 +263,20 @@ def _yearbook(export: Export) -> str:
     return yearbook.build(export)
 
 
+def enrolment_files():
+    from chalicelib.services import enrolment_files
+
+    return enrolment_files
+
+
+def _enrolment(export: Export) -> str:
+    return str(enrolment_files().build_export(export))
+
+
 # Each kind's builder: the export in, the S3 key of its file out.
 BUILDERS: dict[str, Callable[[Export], str]] = {
     "roster": _workbook,
     "archive": _workbook,
     "yearbook": _yearbook,
+    "enrolment": _enrolment,
 }

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from chalicelib.adapters import clock
 from chalicelib.config import settings
-from chalicelib.db import accounts, catalog, demands, reminders
+from chalicelib.db import accounts, catalog, demands, enrolments, reminders
 from chalicelib.domain import notifications as texts
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
+from chalicelib.domain.enrolment import enrolment_reminder
 from chalicelib.domain.records import Account, Message, Programme, Region, Trainee
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
@@ -118,11 +119,22 @@ def _outcome(run: _Run, p: Programme) -> None:
                 run.send(f"outcome_{days}", p, people[t.account_id], text, ("outcome", t.trainee_id))
 
 
+def _enrolment(run: _Run, p: Programme) -> None:
+    """国培: the county admins whose list is not confirmed (a sparse index: only those)."""
+    if p.enrolment_deadline is None or not rules.due(p.enrolment_deadline, run.today, rules.ENROLMENT_DAYS):
+        return
+    waiting = {c.region_id: c for c in enrolments.awaiting_confirmation(p.programme_id)}
+    deadline = _shanghai(p.enrolment_deadline)
+    for region_id, (region, contact) in run.contacts(set(waiting)).items():
+        text = enrolment_reminder(region.name, p.name, deadline, waiting[region_id].listed, run.site)
+        run.send("enrolment", p, contact, text, ("enrolment", p.programme_id, region_id))
+
+
 def daily(now: datetime | None = None) -> dict[str, int]:
-    """The 09:00 run: demand, roster, registration and outcome reminders."""
+    """The 09:00 run: demand, roster, registration, outcome and 国培 enrolment reminders."""
     run = _Run(now or clock.now())
     for programme in catalog.all_programmes():
-        for rule in (_demand, _roster, _registration, _outcome):
+        for rule in (_demand, _roster, _registration, _outcome, _enrolment):
             rule(run, programme)
     _report(run)
     return dict(run.sent)

@@ -12,13 +12,16 @@ from chalicelib.db import catalog, demands
 from chalicelib.domain import programmes as rules
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.records import Account, Base, Batch, Page, Programme, Quota, Region
-from chalicelib.domain.vocab import Role
-from chalicelib.services import auth
+from chalicelib.domain.vocab import ProgrammeKind, Role
+from chalicelib.services import auth, guopei
 
 # --- programmes -----------------------------------------------------------------------
 
 
 def create_programme(data: dict[str, Any]) -> Programme:
+    if data["kind"] == ProgrammeKind.guopei:
+        return guopei.create_programme(data)
+    guopei.only_fields_of(data, ProgrammeKind.base_training)
     rules.check_deadlines(data["demand_deadline"], data["roster_deadline"], data["registration_deadline"])
     programme = Programme(programme_id=new_id(), created_at=clock.now(), **data)
     catalog.put_programme(programme)
@@ -37,8 +40,13 @@ def get_programme(programme_id: str) -> Programme:
 
 
 def patch_programme(programme_id: str, changes: dict[str, Any]) -> Programme:
-    merged = replace(get_programme(programme_id), **changes)
-    rules.check_deadlines(merged.demand_deadline, merged.roster_deadline, merged.registration_deadline)
+    current = get_programme(programme_id)
+    guopei.only_fields_of(changes, current.kind, patch=True)
+    merged = replace(current, **changes)
+    if merged.kind == ProgrammeKind.guopei:
+        guopei.check_dates(merged)
+    else:
+        rules.check_deadlines(merged.demand_deadline, merged.roster_deadline, merged.registration_deadline)
     return catalog.update_programme(merged)
 
 
@@ -50,13 +58,21 @@ def list_programmes(limit: int, cursor: str | None) -> Page:
 
 
 def create_region(name: str, contact: dict[str, Any]) -> tuple[Region, Account]:
-    region = Region(region_id=new_id(), name=name, contact_account_id="", created_at=clock.now())
+    region = Region(
+        region_id=new_id(),
+        name=name,
+        contact_account_id="",
+        created_at=clock.now(),
+        contact_unit=contact.get("unit"),
+    )
     account = auth.open_account(
         Role.region_contact, contact["name"], contact["phone"], contact.get("email"), region=region
     )
     now = clock.now()
     for programme in catalog.all_programmes():
-        if programme.demand_deadline >= now:  # a region joining while demand is open may still ask
+        # A region joining while demand is open may still ask (a 国培 programme has no demand:
+        # a county takes part once the office gives it places)
+        if programme.kind != ProgrammeKind.guopei and programme.demand_deadline >= now:
             demands.create_quota(programme.programme_id, region.region_id, programme.default_places, now)
     return replace(region, contact_account_id=account.account_id), account
 
@@ -127,7 +143,10 @@ def list_batches(
 
 
 def set_quota(programme_id: str, region_id: str, places: int) -> Quota:
-    get_programme(programme_id)
+    programme = get_programme(programme_id)
     if catalog.get_region(region_id) is None:
         raise NotFoundError("region_not_found")
-    return demands.set_quota(Quota(programme_id, region_id, places), clock.now())
+    quota = demands.set_quota(Quota(programme_id, region_id, places), clock.now())
+    if programme.kind == ProgrammeKind.guopei:
+        guopei.county_joined(programme, region_id)  # its admin is reminded until the list is confirmed
+    return quota

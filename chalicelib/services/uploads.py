@@ -11,19 +11,28 @@ from chalicelib.db import uploads
 from chalicelib.domain.artifacts import MAX_IMAGE_BYTES, UPLOAD_ABANDONED, UPLOAD_WINDOW, check_image
 from chalicelib.domain.records import Session, Upload
 from chalicelib.observability import count, logger
+from chalicelib.services import sheet_uploads
 
 
 def clean_key(upload_id: str) -> str:
     return f"clean/{upload_id}"
 
 
+def is_sheet(content_type: str) -> bool:
+    return sheet_uploads.is_sheet(content_type)
+
+
 def start(session: Session, content_type: str, size: int) -> tuple[Upload, dict[str, Any]]:
-    check_image(content_type, size)
+    if is_sheet(content_type):
+        max_bytes = sheet_uploads.check_start(session, size)  # the county admin's and the office's
+    else:
+        check_image(content_type, size)
+        max_bytes = MAX_IMAGE_BYTES
     upload_id = secrets.new_id()
     upload = Upload(upload_id, session.account_id, f"uploads/{session.account_id}/{upload_id}", content_type)
     uploads.put(upload, clock.now())
     expires = int(UPLOAD_WINDOW.total_seconds())
-    return upload, storage.presigned_post(upload.s3_key, content_type, MAX_IMAGE_BYTES, expires=expires)
+    return upload, storage.presigned_post(upload.s3_key, content_type, max_bytes, expires=expires)
 
 
 def check(upload: Upload) -> Upload:
@@ -35,6 +44,8 @@ def check(upload: Upload) -> Upload:
     for the next try."""
     if upload.status != "pending":
         return upload
+    if is_sheet(upload.content_type):
+        return sheet_uploads.check(upload)  # a spreadsheet is checked as one, not as an image
     data = storage.read(upload.s3_key, MAX_IMAGE_BYTES)
     if data is None:
         if upload.created_at and clock.now() - upload.created_at > UPLOAD_ABANDONED:

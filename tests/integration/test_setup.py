@@ -45,7 +45,15 @@ def test_programme_create_get_list_patch(api: Api, admin: str) -> None:
 
 
 def test_programme_kinds_both_accepted_and_unknown_refused(api: Api, admin: str) -> None:
-    assert _programme(api, admin, kind="guopei")["kind"] == "guopei"
+    # A 国培 programme takes its own dates instead of the three deadlines (test_enrolment.py)
+    guopei = {
+        "kind": "guopei",
+        **dict.fromkeys(("demand_deadline", "roster_deadline", "registration_deadline")),
+        "enrolment_deadline": "2026-10-26T23:59:59+08:00",
+        "start_date": "2026-11-02",
+        "end_date": "2027-01-15",
+    }
+    assert _programme(api, admin, **guopei)["kind"] == "guopei"
     r = api.call("POST", "/programmes", admin, {**PROGRAMME, "kind": "summer_camp"})
     assert r.status_code == 422 and "kind" in r.data["error"]["fields"]
 

@@ -286,3 +286,40 @@ def _scheduled() -> dict[str, Any]:
         "resources": ["arn:aws:events:ap-southeast-1:123456789012:rule/smoke"],
         "detail": {},
     }
+
+
+IMPORT_ALL_SCRIPT = """
+import importlib, json, pkgutil, sys
+sys.path[:0] = json.loads(sys.argv[1])
+import chalicelib
+failed = {}
+names = ["app"] + [m.name for m in pkgutil.walk_packages(chalicelib.__path__, "chalicelib.")]
+for name in names:
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        failed[name] = repr(exc)
+print("RESULT " + json.dumps({"imported": len(names), "failed": failed}))
+"""
+
+
+def test_every_module_imports_from_the_package_and_its_layers(
+    unzipped: dict[str, Path], aws: tuple[dict[str, str], str]
+) -> None:
+    # What infra/package.py prunes from shipped libraries is imported by nothing of ours.
+    env, _ = aws
+    dirs = [unzipped[d] for d in ("task", "solver", "media", "runtime")]
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-I", "-S", "-c", IMPORT_ALL_SCRIPT, json.dumps([str(d) for d in dirs])],
+        cwd=dirs[0],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [line] = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    answer = json.loads(line.removeprefix("RESULT "))
+    assert answer["failed"] == {}
+    assert answer["imported"] > 50

@@ -39,6 +39,7 @@ declare module 'vue' {
     ElTable: typeof import('element-plus/es')['ElTable']
     ElTableColumn: typeof import('element-plus/es')['ElTableColumn']
     ElTag: typeof import('element-plus/es')['ElTag']
+    GuopeiPicker: typeof import('./components/GuopeiPicker.vue')['default']
     PagedTable: typeof import('./components/PagedTable.vue')['default']
     ProgrammePicker: typeof import('./components/ProgrammePicker.vue')['default']
     RateChart: typeof import('./components/RateChart.vue')['default']

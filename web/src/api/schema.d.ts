@@ -418,6 +418,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/enrolment-imports/{import_id}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认导入：报名全部无误的行（名额不足则一人不报，409 quota_exceeded）；重复提交不变 */
+        post: operations["post_enrolment_imports_import_id_commit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/enrolment-imports/{import_id}/errors.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导入检查结果（原表加“错误说明”列，身份证号已隐去部分数字） */
+        get: operations["get_enrolment_imports_import_id_errors_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/enrolments/{enrolment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 人员详情 */
+        get: operations["get_enrolments_enrolment_id"];
+        put?: never;
+        post?: never;
+        /** 删除人员 */
+        delete: operations["delete_enrolments_enrolment_id"];
+        options?: never;
+        head?: never;
+        /** 修改人员（确认报送后 409 enrolment_closed） */
+        patch: operations["patch_enrolments_enrolment_id"];
+        trace?: never;
+    };
+    "/enrolments/{enrolment_id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 查看完整身份证号（仅管理员，留有记录） */
+        post: operations["post_enrolments_enrolment_id_reveal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/exports/{export_id}": {
         parameters: {
             query?: never;
@@ -495,6 +565,23 @@ export interface paths {
         };
         /** 我的研修批次 */
         get: operations["get_me_batches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/enrolments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我入选的国培项目（确认报送后） */
+        get: operations["get_me_enrolments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -643,6 +730,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/programmes/{programme_id}/enrolment-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导入学员信息表（.xlsx 或 .csv）：预览，逐行逐列报错，尚未报名 */
+        post: operations["post_programmes_programme_id_enrolment_imports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/enrolment-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 各区县报名汇总（管理员：全部区县；区县管理员：本区县） */
+        get: operations["get_programmes_programme_id_enrolment_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/enrolment-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 学员信息表模板下载（.xlsx：标题行、管理员信息行、表头、学段学科下拉、本区县已填） */
+        get: operations["get_programmes_programme_id_enrolment_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/enrolment/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认报送：关闭本区县名单，为每人开通账号并短信发送账号密码 */
+        post: operations["post_programmes_programme_id_enrolment_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/enrolments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 学员名单（身份证号隐去部分数字；区县管理员：本区县；校级管理员：本校） */
+        get: operations["get_programmes_programme_id_enrolments"];
+        put?: never;
+        /** 添加一名人员（区县管理员：本区县；管理员须指定 region_id） */
+        post: operations["post_programmes_programme_id_enrolments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/programmes/{programme_id}/evaluation": {
         parameters: {
             query?: never;
@@ -654,6 +827,23 @@ export interface paths {
         get: operations["get_programmes_programme_id_evaluation"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/exclusions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 排除名单：上传含“身份证号”列的表（往期项目人员不得报名） */
+        post: operations["post_programmes_programme_id_exclusions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -825,7 +1015,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 上传一张图片：返回 S3 预签名 POST（png/jpeg/webp/gif，≤10 MB，5 分钟内有效） */
+        /** 上传一张图片（png/jpeg/webp/gif，≤10 MB）或一个表格（区县管理员、管理员：.xlsx/.csv，≤5 MB）：返回 S3 预签名 POST，5 分钟内有效 */
         post: operations["post_uploads"];
         delete?: never;
         options?: never;
@@ -1239,6 +1429,19 @@ export interface components {
              */
             date: string;
         };
+        /** CommitOut */
+        CommitOut: {
+            /** Already Enrolled */
+            already_enrolled: number[];
+            /** Enrolled */
+            enrolled: number;
+            /** Error Count */
+            error_count: number;
+            /** Errors */
+            errors: components["schemas"]["RowErrorOut"][];
+            /** Import Id */
+            import_id: string;
+        };
         /** ConfirmOut */
         ConfirmOut: {
             /** Accounts Provisioned */
@@ -1272,6 +1475,43 @@ export interface components {
             name: string;
             /** Phone */
             phone: string;
+            /**
+             * Unit
+             * @default null
+             */
+            unit?: string | null;
+        };
+        /** CountySummaryOut */
+        CountySummaryOut: {
+            /** By Role */
+            by_role: {
+                [key: string]: number;
+            };
+            /**
+             * By Stage Subject
+             * @description trainees by "stage/subject", e.g. "primary/math"
+             */
+            by_stage_subject: {
+                [key: string]: number;
+            };
+            /** Confirmed */
+            confirmed: boolean;
+            /**
+             * Confirmed At
+             * @default null
+             */
+            confirmed_at?: string | null;
+            /**
+             * Enrolled
+             * @description trainees on the list (what counts against places)
+             */
+            enrolled: number;
+            /** Places */
+            places: number;
+            /** Region Id */
+            region_id: string;
+            /** Region Name */
+            region_name: string;
         };
         /** DemandCreatedOut */
         DemandCreatedOut: {
@@ -1357,6 +1597,226 @@ export interface components {
             /** Submitted At */
             submitted_at: string;
         };
+        /** EnrolmentConfirmOut */
+        EnrolmentConfirmOut: {
+            /** Accounts Provisioned */
+            accounts_provisioned: number;
+            /** Confirmed */
+            confirmed: boolean;
+            /** People */
+            people: number;
+            /** Region Id */
+            region_id: string;
+        };
+        /** EnrolmentIn */
+        EnrolmentIn: {
+            /**
+             * Campus
+             * @description 所属校区
+             */
+            campus: string;
+            /**
+             * City
+             * @description 所在地区（市）
+             */
+            city: string;
+            /**
+             * County
+             * @description 所在地区（县）: the admin's county (filled in)
+             * @default null
+             */
+            county?: string | null;
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+            /**
+             * Id Number
+             * @description 身份证号: 18 characters, GB 11643 check digit
+             */
+            id_number: string;
+            /**
+             * Name
+             * @description 姓名
+             */
+            name: string;
+            /**
+             * Phone
+             * @description 联系方式: a mainland mobile
+             */
+            phone: string;
+            /**
+             * Position
+             * @description 职务
+             * @default null
+             */
+            position?: string | null;
+            /**
+             * Qq
+             * @description QQ号: 5-11 digits, no leading 0
+             */
+            qq: string;
+            /**
+             * Region Id
+             * @description the county (the office names it; a county admin's own by default)
+             * @default null
+             */
+            region_id?: string | null;
+            /**
+             * Role
+             * @default trainee
+             * @enum {string}
+             */
+            role?: "trainee" | "workshop_host" | "school_admin";
+            /**
+             * Stage
+             * @description primary | junior (小学 | 初中)
+             */
+            stage: string;
+            /**
+             * Subject
+             * @description chinese | math | english (语文 | 数学 | 英语)
+             */
+            subject: string;
+            /**
+             * Title
+             * @description 职称
+             */
+            title: string;
+            /**
+             * Unit
+             * @description 单位
+             */
+            unit: string;
+        };
+        /** EnrolmentOut */
+        EnrolmentOut: {
+            /** Campus */
+            campus: string;
+            /** City */
+            city: string;
+            /** County */
+            county: string;
+            /** Created At */
+            created_at: string;
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+            /** Enrolment Id */
+            enrolment_id: string;
+            /**
+             * Has Account
+             * @description the county's confirmation opened (or found) the person's account
+             */
+            has_account: boolean;
+            /**
+             * Id Number
+             * @description masked: 6127**********123X
+             */
+            id_number: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Position
+             * @default null
+             */
+            position?: string | null;
+            /** Programme Id */
+            programme_id: string;
+            /** Qq */
+            qq: string;
+            /** Region Id */
+            region_id: string;
+            /** Role */
+            role: string;
+            /**
+             * Row
+             * @description the row of the file it was imported from
+             * @default null
+             */
+            row?: number | null;
+            /** Stage */
+            stage: string;
+            /** Subject */
+            subject: string;
+            /** Title */
+            title: string;
+            /** Unit */
+            unit: string;
+        };
+        /** EnrolmentPatch */
+        EnrolmentPatch: {
+            /**
+             * Campus
+             * @default null
+             */
+            campus?: string | null;
+            /**
+             * City
+             * @default null
+             */
+            city?: string | null;
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+            /**
+             * Id Number
+             * @default null
+             */
+            id_number?: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Phone
+             * @default null
+             */
+            phone?: string | null;
+            /**
+             * Position
+             * @default null
+             */
+            position?: string | null;
+            /**
+             * Qq
+             * @default null
+             */
+            qq?: string | null;
+            /**
+             * Role
+             * @default null
+             */
+            role?: ("trainee" | "workshop_host" | "school_admin") | null;
+            /**
+             * Stage
+             * @default null
+             */
+            stage?: string | null;
+            /**
+             * Subject
+             * @default null
+             */
+            subject?: string | null;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /**
+             * Unit
+             * @default null
+             */
+            unit?: string | null;
+        };
         /** ErrorBody */
         ErrorBody: {
             /** Code */
@@ -1372,13 +1832,47 @@ export interface components {
         ErrorOut: {
             error: components["schemas"]["ErrorBody"];
         };
+        /** ExcludedEnrolledOut */
+        ExcludedEnrolledOut: {
+            /** Enrolment Id */
+            enrolment_id: string;
+            /** Name */
+            name: string;
+            /** Region Id */
+            region_id: string;
+            /** Region Name */
+            region_name: string;
+            /** Row */
+            row: number;
+        };
+        /** ExclusionsOut */
+        ExclusionsOut: {
+            /** Already Excluded */
+            already_excluded: number;
+            /**
+             * Enrolled
+             * @description already on a county's list: not excluded
+             */
+            enrolled: components["schemas"]["ExcludedEnrolledOut"][];
+            /** Error Count */
+            error_count: number;
+            /** Errors */
+            errors: components["schemas"]["RowErrorOut"][];
+            /**
+             * Excluded
+             * @description ID numbers newly on the list
+             */
+            excluded: number;
+            /** Rows */
+            rows: number;
+        };
         /** ExportIn */
         ExportIn: {
             /**
              * Kind
              * @enum {string}
              */
-            kind: "roster" | "archive" | "yearbook";
+            kind: "roster" | "archive" | "yearbook" | "enrolment";
             /**
              * Region Id
              * @default null
@@ -1435,6 +1929,48 @@ export interface components {
             upload_id: string;
             /** Url */
             url: string;
+        };
+        /** ImportIn */
+        ImportIn: {
+            /** Upload Id */
+            upload_id: string;
+        };
+        /** ImportOut */
+        ImportOut: {
+            /**
+             * Already Enrolled
+             * @description rows on the county's list already: not errors
+             */
+            already_enrolled: number[];
+            /** Error Count */
+            error_count: number;
+            /**
+             * Errors
+             * @description the first 500; the error workbook has all
+             */
+            errors: components["schemas"]["RowErrorOut"][];
+            /** Import Id */
+            import_id: string;
+            /**
+             * New
+             * @description rows the commit would enrol
+             */
+            new: number;
+            /**
+             * New Trainees
+             * @description of those, the trainees (they count against the places)
+             */
+            new_trainees: number;
+            /**
+             * Rows
+             * @description the file's data rows
+             */
+            rows: number;
+            /**
+             * Valid
+             * @description rows without an error (already enrolled ones included)
+             */
+            valid: number;
         };
         /** LoginIn */
         LoginIn: {
@@ -1545,6 +2081,69 @@ export interface components {
             /** Team Role */
             team_role: string;
         };
+        /** MyEnrolmentOut */
+        MyEnrolmentOut: {
+            /** Campus */
+            campus: string;
+            /** City */
+            city: string;
+            /** County */
+            county: string;
+            /** Created At */
+            created_at: string;
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+            /** Enrolment Id */
+            enrolment_id: string;
+            /**
+             * Has Account
+             * @description the county's confirmation opened (or found) the person's account
+             */
+            has_account: boolean;
+            /**
+             * Id Number
+             * @description masked: 6127**********123X
+             */
+            id_number: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Position
+             * @default null
+             */
+            position?: string | null;
+            /** Programme Id */
+            programme_id: string;
+            /** Programme Name */
+            programme_name: string;
+            /** Qq */
+            qq: string;
+            /** Region Id */
+            region_id: string;
+            /** Region Name */
+            region_name: string;
+            /** Role */
+            role: string;
+            /**
+             * Row
+             * @description the row of the file it was imported from
+             * @default null
+             */
+            row?: number | null;
+            /** Stage */
+            stage: string;
+            /** Subject */
+            subject: string;
+            /** Title */
+            title: string;
+            /** Unit */
+            unit: string;
+        };
         /** PasswordIn */
         PasswordIn: {
             /** New Password */
@@ -1558,14 +2157,27 @@ export interface components {
             academic_year: string;
             /**
              * Default Places
+             * @description 35; a guopei programme's is 0
              * @default 35
              */
             default_places?: number;
             /**
              * Demand Deadline
-             * Format: date-time
+             * @default null
              */
-            demand_deadline: string;
+            demand_deadline?: string | null;
+            /**
+             * End Date
+             * @description guopei
+             * @default null
+             */
+            end_date?: string | null;
+            /**
+             * Enrolment Deadline
+             * @description guopei: county lists close
+             * @default null
+             */
+            enrolment_deadline?: string | null;
             kind: components["schemas"]["ProgrammeKind"];
             /** Name */
             name: string;
@@ -1576,14 +2188,20 @@ export interface components {
             outcome_window_days?: number;
             /**
              * Registration Deadline
-             * Format: date-time
+             * @default null
              */
-            registration_deadline: string;
+            registration_deadline?: string | null;
             /**
              * Roster Deadline
-             * Format: date-time
+             * @default null
              */
-            roster_deadline: string;
+            roster_deadline?: string | null;
+            /**
+             * Start Date
+             * @description guopei
+             * @default null
+             */
+            start_date?: string | null;
         };
         /**
          * ProgrammeKind
@@ -1600,6 +2218,16 @@ export interface components {
             default_places: number;
             /** Demand Deadline */
             demand_deadline: string;
+            /**
+             * End Date
+             * @default null
+             */
+            end_date?: string | null;
+            /**
+             * Enrolment Deadline
+             * @default null
+             */
+            enrolment_deadline?: string | null;
             /** Kind */
             kind: string;
             /** Name */
@@ -1612,6 +2240,11 @@ export interface components {
             registration_deadline: string;
             /** Roster Deadline */
             roster_deadline: string;
+            /**
+             * Start Date
+             * @default null
+             */
+            start_date?: string | null;
         };
         /** ProgrammePatch */
         ProgrammePatch: {
@@ -1630,6 +2263,16 @@ export interface components {
              * @default null
              */
             demand_deadline?: string | null;
+            /**
+             * End Date
+             * @default null
+             */
+            end_date?: string | null;
+            /**
+             * Enrolment Deadline
+             * @default null
+             */
+            enrolment_deadline?: string | null;
             /**
              * Name
              * @default null
@@ -1650,6 +2293,11 @@ export interface components {
              * @default null
              */
             roster_deadline?: string | null;
+            /**
+             * Start Date
+             * @default null
+             */
+            start_date?: string | null;
         };
         /** QuotaIn */
         QuotaIn: {
@@ -1696,9 +2344,27 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** RegionContact */
+        RegionContact: {
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Unit
+             * @description 单位 (a county admin's, on the 学员信息表)
+             * @default null
+             */
+            unit?: string | null;
+        };
         /** RegionIn */
         RegionIn: {
-            contact: components["schemas"]["Contact"];
+            contact: components["schemas"]["RegionContact"];
             /** Name */
             name: string;
         };
@@ -1749,6 +2415,11 @@ export interface components {
              */
             accepted: boolean;
         };
+        /** RevealOut */
+        RevealOut: {
+            /** Id Number */
+            id_number: string;
+        };
         /** RewardIn */
         RewardIn: {
             /** Next Programme Id */
@@ -1766,6 +2437,21 @@ export interface components {
             programme_id: string;
             /** Region Ids */
             region_ids: string[];
+        };
+        /** RowErrorOut */
+        RowErrorOut: {
+            /**
+             * Column
+             * @description the column's Chinese header, e.g. 身份证号
+             */
+            column: string;
+            /** Message */
+            message: string;
+            /**
+             * Row
+             * @description as the spreadsheet shows it (the template's data from row 4)
+             */
+            row: number;
         };
         /** ShowcaseOut */
         ShowcaseOut: {
@@ -1944,12 +2630,12 @@ export interface components {
         UploadIn: {
             /**
              * Content Type
-             * @description image/png | image/jpeg | image/webp | image/gif
+             * @description image/png | image/jpeg | image/webp | image/gif; a spreadsheet: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet | text/csv | application/vnd.ms-excel
              */
             content_type: string;
             /**
              * Size
-             * @description bytes; at most 10 MB
+             * @description bytes; at most 10 MB (an image), 5 MB (a spreadsheet)
              */
             size: number;
         };
@@ -1964,6 +2650,14 @@ export interface components {
             /** Upload Id */
             upload_id: string;
             /** Url */
+            url: string;
+        };
+        /** UrlOut */
+        UrlOut: {
+            /**
+             * Url
+             * @description a short-lived link
+             */
             url: string;
         };
     };
@@ -5390,6 +6084,680 @@ export interface operations {
             };
         };
     };
+    post_enrolment_imports_import_id_commit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_enrolment_imports_import_id_errors_xlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UrlOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_enrolments_enrolment_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enrolment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_enrolments_enrolment_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enrolment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    patch_enrolments_enrolment_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enrolment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrolmentPatch"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_enrolments_enrolment_id_reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enrolment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     get_exports_export_id: {
         parameters: {
             query?: never;
@@ -5856,6 +7224,122 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["MyBatchOut"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_me_enrolments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["MyEnrolmentOut"][];
                         next_cursor: string | null;
                     };
                 };
@@ -7339,6 +8823,706 @@ export interface operations {
             };
         };
     };
+    post_programmes_programme_id_enrolment_imports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_enrolment_summary: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CountySummaryOut"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_enrolment_template: {
+        parameters: {
+            query?: {
+                region_id?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UrlOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_programmes_programme_id_enrolment_confirm: {
+        parameters: {
+            query?: {
+                region_id?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentConfirmOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_enrolments: {
+        parameters: {
+            query?: {
+                role?: string;
+                stage?: string;
+                subject?: string;
+                region_id?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnrolmentOut"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_programmes_programme_id_enrolments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrolmentIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     get_programmes_programme_id_evaluation: {
         parameters: {
             query?: {
@@ -7363,6 +9547,122 @@ export interface operations {
                         items: components["schemas"]["RankedRegionOut"][];
                         next_cursor: string | null;
                     };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_programmes_programme_id_exclusions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExclusionsOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */

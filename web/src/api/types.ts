@@ -47,3 +47,16 @@ export type AccountActionOut = S["AccountActionOut"];
 export type ResetRequestOut = S["ResetRequestOut"];
 export type Stage = S["Stage"];
 export type StudyType = S["StudyType"];
+// 国培 enrolment (学员信息表)
+export type EnrolmentIn = S["EnrolmentIn"];
+export type EnrolmentPatch = S["EnrolmentPatch"];
+export type EnrolmentOut = S["EnrolmentOut"];
+export type MyEnrolmentOut = S["MyEnrolmentOut"];
+export type ImportOut = S["ImportOut"];
+export type CommitOut = S["CommitOut"];
+export type RowErrorOut = S["RowErrorOut"];
+export type ExclusionsOut = S["ExclusionsOut"];
+export type EnrolmentConfirmOut = S["EnrolmentConfirmOut"];
+export type CountySummaryOut = S["CountySummaryOut"];
+export type UrlOut = S["UrlOut"];
+export type RevealOut = S["RevealOut"];

@@ -9,6 +9,7 @@ const ADMIN = ["admin"];
 const REGION = ["region_contact"];
 const TRAINEE = ["trainee"];
 const BASE = ["base_contact"];
+const SCHOOL = ["school_admin"];
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -39,6 +40,9 @@ const pages: RouteRecordRaw[] = [
   { path: "admin/featured", component: () => import("@/views/admin/Featured.vue"), meta: { title: "择优展示", roles: ADMIN } },
   { path: "admin/evaluation", component: () => import("@/views/admin/Evaluation.vue"), meta: { title: "年度评估", roles: ADMIN } },
   { path: "admin/exports", component: () => import("@/views/admin/Exports.vue"), meta: { title: "导出", roles: ADMIN } },
+  { path: "region/enrolment", component: () => import("@/views/guopei/CountyEnrolment.vue"), meta: { title: "学员信息表", roles: REGION } },
+  { path: "admin/enrolment", component: () => import("@/views/guopei/OfficeEnrolment.vue"), meta: { title: "国培学员", roles: ADMIN } },
+  { path: "school/enrolment", component: () => import("@/views/guopei/SchoolEnrolment.vue"), meta: { title: "本校学员", roles: SCHOOL } },
 ];
 
 const routes: RouteRecordRaw[] = [

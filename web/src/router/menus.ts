@@ -33,6 +33,11 @@ export const MENUS: Record<string, MenuItem[]> = {
         { path: "/admin/exports", title: "导出" },
       ],
     },
+    {
+      path: "guopei",
+      title: "国培项目",
+      children: [{ path: "/admin/enrolment", title: "国培学员" }],
+    },
     { path: "/accounts", title: "账号管理" },
     { path: "/password", title: "修改密码" },
   ],
@@ -46,6 +51,11 @@ export const MENUS: Record<string, MenuItem[]> = {
         { path: "/region/roster", title: "研修人员管理" },
         { path: "/region/archive", title: "研修档案" },
       ],
+    },
+    {
+      path: "guopei",
+      title: "国培项目",
+      children: [{ path: "/region/enrolment", title: "学员信息表" }],
     },
     { path: "/accounts", title: "账号管理" },
     { path: "/password", title: "修改密码" },
@@ -63,6 +73,11 @@ export const MENUS: Record<string, MenuItem[]> = {
   ],
   workshop_host: [
     { path: "/profile", title: "个人中心" },
+    { path: "/password", title: "修改密码" },
+  ],
+  school_admin: [
+    { path: "/profile", title: "个人中心" },
+    { path: "/school/enrolment", title: "本校学员" },
     { path: "/password", title: "修改密码" },
   ],
 };

@@ -1,0 +1,435 @@
+"""A 国培 county's list (学员信息表): one person at a time, the lists and what each role sees,
+the office's audited reveal of an ID number, the county's confirmation with its accounts and
+SMS, and the summary of every county. Files (template, import, exclusions, export) are in
+services/enrolment_files.py.
+
+Who may do what: the office, every county (naming one where a write needs it); a county admin
+(the region's contact), its own county's list; a school admin, the people of its own school
+(unit) in its county, read only. An ID number leaves the service masked, but to the office's
+reveal; it is sealed at rest and never logged."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters import clock, crypto, secrets
+from chalicelib.config import settings
+from chalicelib.db import accounts, catalog, enrolments
+from chalicelib.domain import accounts as account_rules
+from chalicelib.domain import enrolment as rules
+from chalicelib.domain.accounts import mask_email, mask_phone
+from chalicelib.domain.deadlines import check_before
+from chalicelib.domain.enrolment import County, Enrolment, Person
+from chalicelib.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    Problem,
+    ValidationFailedError,
+    problem,
+)
+from chalicelib.domain.notifications import credentials_sms
+from chalicelib.domain.records import Account, AuditEntry, Page, Programme, Region, Session
+from chalicelib.domain.vocab import ProgrammeKind, Role, Subject
+from chalicelib.observability import count, logger
+from chalicelib.services import notify
+from chalicelib.services.demand import region_of
+
+# What an ID number's seal and keyed digest are bound to (adapters/crypto.py)
+ID_NUMBER = "id_number"
+LOCK_TRIES = 5
+
+
+# --- the programme and the county ---------------------------------------------------------------
+
+
+def programme_of(programme_id: str) -> Programme:
+    """A 国培 programme (any other kind has no county lists: 404)."""
+    programme = catalog.get_programme(programme_id)
+    if programme is None or programme.kind != ProgrammeKind.guopei:
+        raise NotFoundError("programme_not_found")
+    return programme
+
+
+def county_of(session: Session, wanted: str | None) -> str:
+    """The county the caller acts for: the office names it; a county admin its own (anyone
+    else has no region: 403)."""
+    if session.role == Role.admin:
+        if not wanted:
+            raise ValidationFailedError(fields={"region_id": problem("county_to_name")})
+        return wanted
+    return region_of(session, wanted)
+
+
+def region_named(region_id: str) -> Region:
+    region = catalog.get_region(region_id)
+    if region is None:
+        raise NotFoundError("region_not_found")
+    return region
+
+
+def county_in(programme: Programme, region_id: str) -> County:
+    """The county's tally: only a county given places takes part."""
+    found = enrolments.county(programme.programme_id, region_id)
+    if found is None:
+        raise NotFoundError("not_in_programme")
+    return found
+
+
+# --- a person ---------------------------------------------------------------------------------
+
+
+def new_enrolment(
+    programme: Programme,
+    region_id: str,
+    person: Person,
+    now: datetime,
+    *,
+    row: int | None = None,
+    import_id: str | None = None,
+) -> Enrolment:
+    """The record of a checked person: the ID number sealed, masked and as its blind index."""
+    enrolment_id = secrets.new_id()
+    fields = dataclasses.asdict(person)
+    number = fields.pop("id_number")
+    return Enrolment(
+        enrolment_id=enrolment_id,
+        programme_id=programme.programme_id,
+        region_id=region_id,
+        id_sealed=crypto.seal(number, ID_NUMBER),
+        id_masked=rules.mask_id_number(number),
+        id_digest=id_digest(number),
+        created_at=now,
+        created_key=enrolments.new_created_key(now, row, enrolment_id),
+        import_id=import_id,
+        row=row,
+        **fields,
+    )
+
+
+def id_digest(number: str) -> str:
+    return crypto.keyed_digest(ID_NUMBER, number)
+
+
+def _checked(cells: dict[str, Any], region: Region, programme: Programme) -> Person:
+    assert programme.start_date is not None
+    person, problems = rules.check_person(cells, region.name, programme.start_date)
+    if problems:
+        raise ValidationFailedError(fields=problems)
+    assert person is not None
+    return person
+
+
+def add(session: Session, programme_id: str, body: dict[str, Any]) -> Enrolment:
+    programme = programme_of(programme_id)
+    region = region_named(county_of(session, body.get("region_id")))
+    cells = {f: body.get(f) for f in rules.FIELDS}
+    cells["county"] = cells.get("county") or region.name
+    person = _checked(cells, region, programme)
+    now = clock.now()
+    assert programme.enrolment_deadline is not None
+    check_before(programme.enrolment_deadline, now)
+    enrolment = new_enrolment(programme, region.region_id, person, now)
+    enrolments.add(enrolment, now)
+    count("Enrolled")
+    logger.info("enrolled", extra={"enrolment_id": enrolment.enrolment_id, "region_id": region.region_id})
+    return enrolment
+
+
+def _may_read(session: Session, e: Enrolment) -> bool:
+    if session.role == Role.admin:
+        return True
+    if session.role == Role.region_contact:
+        return e.region_id in session.region_ids
+    if session.role == Role.school_admin:
+        return any(
+            own.programme_id == e.programme_id and own.region_id == e.region_id and own.unit == e.unit
+            for own in _schools(session)
+        )
+    return False
+
+
+def _schools(session: Session) -> list[Enrolment]:
+    """A school admin's own places on confirmed lists: which school, county and programme."""
+    return [e for e in enrolments.of_account(session.account_id) if e.role == Role.school_admin]
+
+
+def readable(session: Session, enrolment_id: str) -> Enrolment:
+    found = enrolments.get(enrolment_id)
+    if found is None or not _may_read(session, found):
+        raise NotFoundError("enrolment_not_found")
+    return found
+
+
+def _writable(session: Session, enrolment_id: str) -> Enrolment:
+    found = readable(session, enrolment_id)
+    if session.role not in (Role.admin, Role.region_contact):
+        raise NotFoundError("enrolment_not_found")
+    return found
+
+
+def change(session: Session, enrolment_id: str, changes: dict[str, Any]) -> Enrolment:
+    old = _writable(session, enrolment_id)
+    programme = programme_of(old.programme_id)
+    region = region_named(old.region_id)
+    cells = {f: getattr(old, f, None) for f in rules.FIELDS if f != "id_number"}
+    cells["id_number"] = crypto.open_sealed(old.id_sealed, ID_NUMBER)  # checked again, never shown
+    cells.update({k: v for k, v in changes.items() if k in rules.FIELDS})
+    person = _checked(cells, region, programme)
+    now = clock.now()
+    assert programme.enrolment_deadline is not None
+    check_before(programme.enrolment_deadline, now)
+    fields = dataclasses.asdict(person)
+    number = fields.pop("id_number")
+    same_id = id_digest(number) == old.id_digest
+    new = dataclasses.replace(
+        old,
+        **fields,
+        id_sealed=old.id_sealed if same_id else crypto.seal(number, ID_NUMBER),
+        id_masked=rules.mask_id_number(number),
+        id_digest=id_digest(number),
+        updated_at=now,
+    )
+    if new != dataclasses.replace(old, updated_at=now):
+        enrolments.change(old, new, now)
+    return new
+
+
+def remove(session: Session, enrolment_id: str) -> None:
+    found = _writable(session, enrolment_id)
+    programme = programme_of(found.programme_id)
+    now = clock.now()
+    assert programme.enrolment_deadline is not None
+    check_before(programme.enrolment_deadline, now)
+    enrolments.remove(found, now)
+    logger.info("enrolment removed", extra={"enrolment_id": enrolment_id, "by": session.account_id})
+
+
+def reveal(session: Session, enrolment_id: str) -> str:
+    """The whole ID number, for the office only, on the record before it is shown."""
+    if session.role != Role.admin:
+        raise ForbiddenError("forbidden")
+    found = readable(session, enrolment_id)
+    enrolments.reveal_entry(
+        AuditEntry(f"enrolment#{found.enrolment_id}", session.account_id, "reveal_id_number", "", clock.now())
+    )
+    count("IdNumberRevealed")
+    logger.info("id number revealed", extra={"enrolment_id": found.enrolment_id, "by": session.account_id})
+    return crypto.open_sealed(found.id_sealed, ID_NUMBER)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+FILTERS = {
+    "role": frozenset(rules.ROLES),
+    "stage": frozenset(rules.STAGES),
+    "subject": frozenset(s.value for s in Subject),
+}
+
+
+def _filters(query: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for name, allowed in FILTERS.items():
+        value = query.get(name)
+        if value:
+            if value not in allowed:
+                raise ValidationFailedError(fields={name: problem("value_invalid")})
+            out[name] = value
+    return out
+
+
+def list_people(
+    session: Session, programme_id: str, query: dict[str, str], limit: int, cursor: str | None
+) -> Page:
+    programme = programme_of(programme_id)
+    filters = _filters(query)
+    if session.role == Role.school_admin:
+        own = [e for e in _schools(session) if e.programme_id == programme.programme_id]
+        if not own:
+            raise NotFoundError("programme_not_found")
+        filters["unit"] = own[0].unit
+        return enrolments.page_of_county(programme_id, own[0].region_id, filters, limit, cursor)
+    if session.role == Role.region_contact:
+        region_id = region_of(session, query.get("region_id"))
+        return enrolments.page_of_county(programme_id, region_id, filters, limit, cursor)
+    if query.get("region_id"):
+        return enrolments.page_of_county(programme_id, query["region_id"], filters, limit, cursor)
+    return enrolments.page_of_programme(programme_id, filters, limit, cursor)
+
+
+def mine(session: Session) -> list[tuple[Enrolment, Programme, Region | None]]:
+    """The caller's own places on confirmed lists, with their programme and county."""
+    own = enrolments.of_account(session.account_id)
+    regions = {r.region_id: r for r in catalog.get_regions({e.region_id for e in own})}
+    out = []
+    for e in own:
+        programme = catalog.get_programme(e.programme_id)
+        if programme is not None:
+            out.append((e, programme, regions.get(e.region_id)))
+    return out
+
+
+def shown(session: Session, e: Enrolment) -> dict[str, Any]:
+    """A person as the caller may see them: the ID number masked for everyone; phones,
+    e-mails and QQ numbers whole for the office and the county admin who entered them,
+    masked for a school admin."""
+    out = dataclasses.asdict(e)
+    out["id_number"] = e.id_masked
+    if session.role not in (Role.admin, Role.region_contact):
+        out["phone"] = mask_phone(e.phone)
+        out["email"] = mask_email(e.email)
+        out["qq"] = mask_phone(e.qq)
+    return out
+
+
+# --- the summary ------------------------------------------------------------------------------
+
+
+def summary(session: Session, programme_id: str) -> list[dict[str, Any]]:
+    """Per county: places, trainees enrolled, by 学段 × 学科 and by role, and confirmed."""
+    programme = programme_of(programme_id)
+    if session.role == Role.admin:
+        tallies = enrolments.counties(programme.programme_id)
+    else:
+        own = region_of(session, None) if len(session.region_ids) == 1 else None
+        wanted = [own] if own else sorted(session.region_ids)
+        tallies = [c for r in wanted if (c := enrolments.county(programme.programme_id, r)) is not None]
+    regions = {r.region_id: r for r in catalog.get_regions({c.region_id for c in tallies})}
+    items = []
+    for county in tallies:
+        people = enrolments.of_county(programme.programme_id, county.region_id)
+        by_stage_subject = Counter(
+            rules.stage_subject_key(e.stage, e.subject) for e in people if rules.counts_against_places(e.role)
+        )
+        by_role = Counter(e.role for e in people)
+        region = regions.get(county.region_id)
+        items.append(
+            {
+                "region_id": county.region_id,
+                "region_name": region.name if region else "",
+                "places": county.places,
+                "enrolled": by_role[rules.TRAINEE],
+                "by_stage_subject": {k: by_stage_subject[k] for k in rules.STAGE_SUBJECT_KEYS},
+                "by_role": {r: by_role[r] for r in rules.ROLES},
+                "confirmed": county.confirmed,
+                "confirmed_at": county.confirmed_at,
+            }
+        )
+    return sorted(items, key=lambda i: i["region_name"])
+
+
+# --- confirmation -----------------------------------------------------------------------------
+
+
+def _accounts_by_phone(people: list[Enrolment]) -> dict[str, Account]:
+    """The accounts the list's phones already have. A phone on an account of another role
+    than its row's refuses the whole confirmation: 409 phone_taken naming those rows."""
+    creds = accounts.get_credentials({e.phone for e in people})
+    owners = accounts.get_accounts({c.account_id for c in creds.values() if c.account_id})
+    found: dict[str, Account] = {}
+    taken: dict[str, Problem] = {}
+    seen: dict[str, Enrolment] = {}
+    for e in people:
+        if (first := seen.get(e.phone)) is not None and first.enrolment_id != e.enrolment_id:
+            taken[e.enrolment_id] = problem("phone_shared", name=e.name, other=first.name)
+            continue
+        seen[e.phone] = e
+        cred = creds.get(e.phone)
+        owner = owners.get(cred.account_id) if cred and cred.account_id else None
+        if owner is None:
+            continue
+        if owner.role != e.role:
+            taken[e.enrolment_id] = problem("phone_of_another_role", name=e.name)
+        else:
+            found[e.phone] = owner
+    if taken:
+        raise ConflictError("phone_taken", fields=taken)
+    return found
+
+
+def _plan(
+    e: Enrolment, existing: Account | None, programme: Programme, county: str
+) -> enrolments.Provisioning:
+    site = settings().site_url
+    if existing is not None:
+        text = rules.selected_sms(e.name, programme.name, county, e.role, site)
+        return enrolments.Provisioning(
+            e, existing, False, notify.sms("selected", existing.account_id, e.phone, text)
+        )
+    now = clock.now()
+    account = Account(
+        secrets.new_id(),
+        e.role,
+        e.name,
+        e.phone,
+        e.email,
+        now,
+        home_region=e.region_id,  # the county admin may reissue its credentials
+    )
+    password = secrets.new_password()
+    then = rules.selected_note(programme.name, county, e.role)
+    text, redacted = credentials_sms(e.name, e.role, e.phone, password, site, then)
+    return enrolments.Provisioning(
+        e,
+        account,
+        True,
+        notify.sms("credentials", account.account_id, e.phone, text, redacted),
+        secrets.hash_password(password),
+        now + account_rules.INITIAL_PASSWORD_TTL,
+    )
+
+
+def confirm(session: Session, programme_id: str, wanted_region: str | None = None) -> dict[str, Any]:
+    """Close the county's list before the deadline and give every person an account (or
+    their existing one, by phone) and an SMS, once. A second call, even a concurrent one,
+    sends nothing; one that stopped half-way is finished by the next."""
+    programme = programme_of(programme_id)
+    region = region_named(region_of(session, wanted_region))
+    county = county_in(programme, region.region_id)
+    assert programme.enrolment_deadline is not None
+    if not county.confirmed:
+        check_before(programme.enrolment_deadline, clock.now())
+    people: list[Enrolment] = []
+    locked = county.confirmed
+    for _ in range(LOCK_TRIES):
+        people = enrolments.of_county(programme.programme_id, region.region_id)
+        existing = _accounts_by_phone([e for e in people if e.account_id is None])
+        if locked:
+            break
+        if not people:
+            raise ConflictError("enrolment_empty")
+        try:
+            locked = enrolments.lock(programme.programme_id, region.region_id, len(people), clock.now())
+        except ConflictError as exc:
+            if exc.code != "enrolment_closed":
+                raise
+            locked = True  # another call closed it a moment ago: finish its accounts
+        if locked:
+            break
+        time.sleep(0.2)  # a commit being written, or the list's index a moment behind
+    if not locked:
+        raise ConflictError("conflict")
+    plans = [_plan(e, existing.get(e.phone), programme, region.name) for e in people if e.account_id is None]
+
+    def reuse(p: enrolments.Provisioning) -> enrolments.Provisioning | None:
+        account = _accounts_by_phone([p.enrolment]).get(p.enrolment.phone)
+        return _plan(p.enrolment, account, programme, region.name) if account else None
+
+    provisioned = enrolments.provision_many(plans, reuse)
+    notify.deliver_all([p.message for p in provisioned])
+    if provisioned:
+        count("EnrolmentConfirmed")
+    logger.info(
+        "enrolment confirmed",
+        extra={"region_id": region.region_id, "people": len(people), "sms": len(provisioned)},
+    )
+    return {
+        "region_id": region.region_id,
+        "confirmed": True,
+        "people": len(people),
+        "accounts_provisioned": len(provisioned),
+    }

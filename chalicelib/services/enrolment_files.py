@@ -1,0 +1,531 @@
+"""The 学员信息表 as files: the template a county admin downloads, a file's import (a preview
+with each error at its row and column, the error workbook, the commit of the valid rows), the
+office's exclusion list, and the export in the seed's format.
+
+A file is read from the checked copy of its upload (services/uploads.py checks spreadsheets
+as spreadsheets) every time it is used: the preview, the error workbook and the commit each
+parse it again, so what is committed is exactly what the file holds and nothing of it is
+kept elsewhere (the copy goes with the imports/ prefix after 30 days).
+
+The commit is one reservation and chunked writes (db/enrolments.py): the new rows' trainee
+places are held at once or not at all (409 quota_exceeded, nothing written); rows whose ID a
+concurrent writer claimed meanwhile are reported, not written; what is not written is given
+back. Rows already on the county's list are `already_enrolled`: committing a file twice, or
+the same rows from another file, changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.adapters import clock, crypto, secrets, sheet_reader, storage
+from chalicelib.adapters.sheet_reader import SheetRejected
+from chalicelib.adapters.spreadsheet import XLSX, FormSheet, build_forms
+from chalicelib.db import accounts, catalog, enrolments, uploads
+from chalicelib.domain import enrolment as rules
+from chalicelib.domain.deadlines import check_before
+from chalicelib.domain.enrolment import COLUMNS, ROLE_COLUMN, Enrolment, EnrolmentImport, Person, RowError
+from chalicelib.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    Problem,
+    ValidationFailedError,
+    problem,
+)
+from chalicelib.domain.records import AuditEntry, Export, Programme, Region, Session, Upload
+from chalicelib.domain.vocab import Role
+from chalicelib.observability import count, logger
+from chalicelib.services import enrolment
+from chalicelib.services import uploads as upload_service
+from chalicelib.services.demand import region_of
+
+MAX_ERRORS_SHOWN = 500  # in the answer; the error workbook has every one
+TEMPLATE_ROWS_OVER_PLACES = 60  # room below a county's places for its hosts and school admins
+TEMPLATE_MAX_ROWS = 2000
+ERROR_HEADER = "错误说明"
+
+# A refused file, by its reason, as the error the county admin reads.
+REFUSALS: dict[str, Any] = {
+    "not_a_spreadsheet": lambda: ValidationFailedError(
+        "sheet_unreadable", fields=_upload("sheet_unreadable_file")
+    ),
+    "legacy_or_encrypted": lambda: ValidationFailedError("sheet_legacy", fields=_upload("sheet_legacy_file")),
+    "encoding": lambda: ValidationFailedError("sheet_encoding", fields=_upload("sheet_encoding_file")),
+    "empty": lambda: ValidationFailedError("sheet_empty", fields=_upload("sheet_no_data")),
+    "too_large": lambda: PayloadTooLargeError("sheet_too_large"),
+    "too_many_rows": lambda: PayloadTooLargeError("sheet_too_many_rows"),
+}
+
+
+def _upload(code: str) -> dict[str, Problem]:
+    return {"upload_id": problem(code)}
+
+
+def _refused(reason: str | None) -> Exception:
+    make = REFUSALS.get(reason or "")
+    if make is not None:
+        return make()
+    return ValidationFailedError("sheet_unreadable", fields=_upload("upload_gone"))
+
+
+# --- the checked file -------------------------------------------------------------------------
+
+
+def _upload_bytes(session: Session, upload_id: str) -> tuple[Upload, bytes]:
+    """The caller's checked spreadsheet upload (checked here if its S3 event has not come)."""
+    upload = uploads.get(upload_id) if upload_id else None
+    if upload is None or upload.account_id != session.account_id:
+        raise ValidationFailedError("upload_not_found", fields=_upload("upload_gone"))
+    if not upload_service.is_sheet(upload.content_type):
+        raise ValidationFailedError("sheet_unreadable", fields=_upload("upload_not_sheet"))
+    if upload.status == "pending":
+        upload = upload_service.check(upload)
+    if upload.status == "pending":
+        raise ConflictError("upload_not_ready")
+    if upload.status != "ready" or not upload.clean_key:
+        raise _refused(upload.reason)
+    data = storage.read(upload.clean_key, sheet_reader.MAX_SHEET_BYTES)
+    if data is None:
+        raise _refused(None)
+    return upload, data
+
+
+def _grid(data: bytes) -> sheet_reader.Grid:
+    try:
+        return sheet_reader.read(data)
+    except SheetRejected as exc:
+        raise _refused(exc.reason) from exc
+
+
+@dataclass
+class Parsed:
+    """A form file read and checked against a county: its rows, people and errors, and which
+    rows are on the county's list already."""
+
+    grid: sheet_reader.Grid
+    layout: rules.Layout
+    rows: list[rules.SheetRow]
+    checked: rules.Checked
+    new: list[tuple[int, Person, str]] = field(default_factory=list)  # (row, person, digest)
+    already: list[int] = field(default_factory=list)
+
+
+def _layout(
+    grid: sheet_reader.Grid, required: tuple[str, ...] | None = None, min_headers: int = 3
+) -> rules.Layout:
+    layout = rules.find_layout(grid.rows, required, min_headers)
+    if layout is None:
+        raise ValidationFailedError(
+            "sheet_headers",
+            fields=_upload("sheet_no_headers"),
+        )
+    if layout.missing or layout.repeated:
+        fields = {rules.HEADER_OF[f]: problem("column_missing") for f in layout.missing}
+        fields |= {rules.HEADER_OF[f]: problem("column_repeated") for f in layout.repeated}
+        raise ValidationFailedError("sheet_headers", fields=fields)
+    return layout
+
+
+def _parse(data: bytes, programme: Programme, region: Region) -> Parsed:
+    grid = _grid(data)
+    layout = _layout(grid)
+    rows = rules.data_rows(grid.rows, layout)
+    if not rows:
+        raise ValidationFailedError("sheet_empty", fields=_upload("sheet_no_people"))
+    if len(rows) > rules.MAX_ROWS:
+        raise PayloadTooLargeError("sheet_too_many_rows")
+    assert programme.start_date is not None
+    parsed = Parsed(grid, layout, rows, rules.check_rows(rows, region.name, programme.start_date))
+    _against_the_programme(parsed, programme, region)
+    return parsed
+
+
+def _against_the_programme(parsed: Parsed, programme: Programme, region: Region) -> None:
+    """Each checked person against the programme's claims: on this county's list already (not
+    an error), in another county (duplicate_person), on the exclusion list (ineligible)."""
+    digests = {row: enrolment.id_digest(p.id_number) for row, p in parsed.checked.people}
+    owners = enrolments.claims_of(programme.programme_id, digests.values())
+    where = enrolments.get_many(o for o in owners.values() if o != enrolments.EXCLUDED)
+    for row, person in parsed.checked.people:
+        digest = digests[row]
+        owner = owners.get(digest)
+        if owner is None:
+            parsed.new.append((row, person, digest))
+        elif owner == enrolments.EXCLUDED:
+            parsed.checked.errors.append(RowError(row, "身份证号", problem("id_number_excluded")))
+        elif (held := where.get(owner)) is not None and held.region_id == region.region_id:
+            parsed.already.append(row)
+        else:
+            parsed.checked.errors.append(RowError(row, "身份证号", problem("id_number_elsewhere")))
+    parsed.checked.errors.sort(key=lambda e: e.row)
+
+
+def _county_admin(
+    session: Session, programme_id: str, wanted_region: str | None = None
+) -> tuple[Programme, Region]:
+    programme = enrolment.programme_of(programme_id)
+    region = enrolment.region_named(region_of(session, wanted_region))
+    return programme, region
+
+
+def _open_for_changes(programme: Programme, region: Region) -> None:
+    county = enrolment.county_in(programme, region.region_id)
+    if county.confirmed:
+        raise ConflictError("enrolment_closed")
+    assert programme.enrolment_deadline is not None
+    check_before(programme.enrolment_deadline, clock.now())
+
+
+def _errors_out(errors: list[RowError]) -> list[RowError]:
+    """The first MAX_ERRORS_SHOWN (the view gives each its Chinese words)."""
+    return errors[:MAX_ERRORS_SHOWN]
+
+
+# --- the template -----------------------------------------------------------------------------
+
+
+def _form_headers(with_role: bool = True) -> list[str]:
+    heads = [f"{c.header}*" if c.required else c.header for c in COLUMNS]
+    return [*heads, ROLE_COLUMN.header] if with_role else heads
+
+
+def _admin_info(region: Region) -> list[str]:
+    contact = accounts.get_account(region.contact_account_id)
+    return list(
+        rules.admin_line(
+            contact.name if contact else "", contact.phone if contact else "", region.contact_unit
+        )
+    )
+
+
+_CHOICES = {
+    10: [rules.STAGE_WORDS_ZH[s] for s in rules.STAGES],
+    11: list(rules.SUBJECT_WORDS_ZH.values()),
+    13: list(rules.ROLE_WORDS_ZH.values()),
+}
+_TEXT_COLUMNS = (1, 7, 8)  # 身份证号, 联系方式, QQ号: typed as text, never turned into numbers
+
+
+def template(session: Session, programme_id: str, wanted_region: str | None) -> str:
+    """The seed's form for one county: title, the county admin's name, phone and unit, the
+    headers (and 角色), drop-downs for 学段, 学科 and 角色, the county filled in."""
+    programme = enrolment.programme_of(programme_id)
+    region = enrolment.region_named(enrolment.county_of(session, wanted_region))
+    county = enrolment.county_in(programme, region.region_id)
+    count = min(county.places + TEMPLATE_ROWS_OVER_PLACES, TEMPLATE_MAX_ROWS)
+    county_column = [c.field for c in COLUMNS].index("county")
+    rows = [[None] * county_column + [region.name] for _ in range(count)]
+    sheet = FormSheet(
+        name=region.name,
+        title=rules.sheet_title(programme.name),
+        info=_admin_info(region),
+        headers=_form_headers(),
+        rows=rows,
+        choices=_CHOICES,
+        text_columns=_TEXT_COLUMNS,
+        prompt=rules.NOTE,
+        widths={1: 22, 4: 24},
+    )
+    key = f"exports/templates/{programme.programme_id}/{region.region_id}-{secrets.new_id()}.xlsx"
+    storage.put_object(key, build_forms([sheet]), XLSX)
+    return storage.presigned_get(key, filename=f"{region.name}学员信息表.xlsx")
+
+
+# --- import: preview, error workbook, commit --------------------------------------------------
+
+
+def preview(session: Session, programme_id: str, upload_id: str) -> dict[str, Any]:
+    programme, region = _county_admin(session, programme_id)
+    _open_for_changes(programme, region)
+    upload, data = _upload_bytes(session, upload_id)
+    parsed = _parse(data, programme, region)
+    record = EnrolmentImport(
+        import_id=secrets.new_id(),
+        programme_id=programme.programme_id,
+        region_id=region.region_id,
+        account_id=session.account_id,
+        upload_id=upload.upload_id,
+        s3_key=upload.clean_key or "",
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        rows=len(parsed.rows),
+        valid=len(parsed.new) + len(parsed.already),
+        new=len(parsed.new),
+        error_count=len(parsed.checked.errors),
+        created_at=clock.now(),
+    )
+    enrolments.put_import(record)
+    logger.info(
+        "enrolment file previewed",
+        extra={"import_id": record.import_id, "rows": record.rows, "errors": record.error_count},
+    )
+    return _preview_out(record, parsed)
+
+
+def _preview_out(record: EnrolmentImport, parsed: Parsed) -> dict[str, Any]:
+    trainees = sum(rules.counts_against_places(p.role) for _, p, _ in parsed.new)
+    return {
+        "import_id": record.import_id,
+        "rows": record.rows,
+        "valid": record.valid,
+        "new": record.new,
+        "new_trainees": trainees,
+        "already_enrolled": sorted(parsed.already),
+        "error_count": len(parsed.checked.errors),
+        "errors": _errors_out(parsed.checked.errors),
+    }
+
+
+def _own_import(session: Session, import_id: str) -> tuple[EnrolmentImport, Programme, Region]:
+    record = enrolments.get_import(import_id)
+    if (
+        record is None
+        or session.role != Role.region_contact
+        or record.region_id not in session.region_ids
+        or record.account_id != session.account_id
+    ):
+        raise NotFoundError("import_not_found")
+    programme = enrolment.programme_of(record.programme_id)
+    return record, programme, enrolment.region_named(record.region_id)
+
+
+def _import_bytes(record: EnrolmentImport) -> bytes:
+    data = storage.read(record.s3_key, sheet_reader.MAX_SHEET_BYTES)
+    if data is None or hashlib.sha256(data).hexdigest() != record.file_sha256:
+        raise ConflictError("import_expired")
+    return data
+
+
+def errors_workbook(session: Session, import_id: str, words: Callable[[Problem], str]) -> str:
+    """The file back, each row with its errors in a last column (错误说明), ID numbers masked:
+    the county admin corrects the original by the row numbers and imports it again."""
+    record, programme, region = _own_import(session, import_id)
+    parsed = _parse(_import_bytes(record), programme, region)
+    by_row = parsed.checked.errors_by_row()
+    already = set(parsed.already)
+    width = max(len(parsed.layout.headers), max((c for c in parsed.layout.columns), default=0) + 1)
+    id_columns = {c for c, f in parsed.layout.columns.items() if f == "id_number"}
+    rows = []
+    for row in parsed.rows:
+        values = list(row.raw[:width]) + [""] * (width - len(row.raw[:width]))
+        for c in id_columns:
+            values[c] = rules.mask_id_number(rules.normalize_id_number(values[c])) if values[c] else ""
+        problems = "；".join(f"{e.column}：{words(e.problem)}" for e in by_row.get(row.number, []))
+        if not problems and row.number in already:
+            problems = "已在本区县名单中（不会重复导入）"
+        rows.append([row.number, *values, problems])
+    headers = [
+        "行号",
+        *(list(parsed.layout.headers) + [""] * (width - len(parsed.layout.headers)))[:width],
+        ERROR_HEADER,
+    ]
+    sheet = FormSheet(
+        name="错误说明",
+        title=rules.sheet_title(programme.name) + "（导入检查结果）",
+        info=[
+            "身份证号已隐去部分数字：请按“行号”在原文件中修改后重新导入",
+            f"共{len(parsed.rows)}行，{len(by_row)}行有误",
+        ],
+        headers=headers,
+        rows=rows,
+        widths={len(headers) - 1: 60},
+    )
+    key = f"imports/errors/{record.import_id}-{secrets.new_id()}.xlsx"
+    storage.put_object(key, build_forms([sheet]), XLSX)
+    return storage.presigned_get(key, filename=f"{region.name}学员信息表-错误说明.xlsx")
+
+
+def commit(session: Session, import_id: str) -> dict[str, Any]:
+    record, programme, region = _own_import(session, import_id)
+    _open_for_changes(programme, region)
+    parsed = _parse(_import_bytes(record), programme, region)
+    now = clock.now()
+    people = [
+        enrolment.new_enrolment(programme, region.region_id, person, now, row=row, import_id=record.import_id)
+        for row, person, _ in parsed.new
+    ]
+    written, refused = write_all(programme, region, people, now)
+    errors = list(parsed.checked.errors)
+    already = list(parsed.already)
+    if refused:
+        owners = enrolments.claims_of(programme.programme_id, (e.id_digest for e in refused))
+        where = enrolments.get_many(o for o in owners.values() if o != enrolments.EXCLUDED)
+        for e in refused:
+            owner = owners.get(e.id_digest)
+            held = where.get(owner or "")
+            if held is not None and held.region_id == region.region_id:
+                already.append(e.row or 0)
+            else:
+                code = "id_number_excluded" if owner == enrolments.EXCLUDED else "id_number_elsewhere"
+                errors.append(RowError(e.row or 0, "身份证号", problem(code)))
+        errors.sort(key=lambda e: e.row)
+    enrolments.mark_committed(record.import_id, len(written), now)
+    count("Enrolled", len(written))
+    logger.info(
+        "enrolment file committed",
+        extra={"import_id": record.import_id, "written": len(written), "refused": len(refused)},
+    )
+    return {
+        "import_id": record.import_id,
+        "enrolled": len(written),
+        "already_enrolled": sorted(already),
+        "error_count": len(errors),
+        "errors": _errors_out(errors),
+    }
+
+
+def write_all(
+    programme: Programme, region: Region, people: list[Enrolment], now: Any
+) -> tuple[list[Enrolment], list[Enrolment]]:
+    """Reserve the trainees' places (all or nothing), write the people in chunks, give back
+    what was not written. Returns (written, refused: their ID claimed meanwhile)."""
+    if not people:
+        return [], []
+    trainees = sum(rules.counts_against_places(e.role) for e in people)
+    try:
+        enrolments.reserve(programme.programme_id, region.region_id, trainees, now)
+    except ConflictError as exc:
+        if exc.code == "quota_exceeded":
+            county = enrolment.county_in(programme, region.region_id)
+            left = max(county.places - county.trainees, 0)
+            raise ConflictError(
+                "quota_exceeded", fields={"places": problem("places_left", left=left, trainees=trainees)}
+            ) from exc
+        raise
+    written: list[Enrolment] = []
+    refused: list[Enrolment] = []
+    try:
+        for start in range(0, len(people), enrolments.ROWS_PER_CHUNK):
+            pending = people[start : start + enrolments.ROWS_PER_CHUNK]
+            while pending:
+                taken = enrolments.write_chunk(pending, now)
+                if not taken:
+                    written += pending
+                    break
+                refused += [e for e in pending if e.enrolment_id in taken]
+                pending = [e for e in pending if e.enrolment_id not in taken]
+    finally:
+        # Whatever stopped the writing (a list closed meanwhile, DynamoDB failing), the places
+        # held for rows not written go back.
+        done = sum(rules.counts_against_places(e.role) for e in written)
+        enrolments.release(programme.programme_id, region.region_id, trainees - done)
+    return written, refused
+
+
+# --- the exclusion list -----------------------------------------------------------------------
+
+
+def exclude(session: Session, programme_id: str, upload_id: str) -> dict[str, Any]:
+    """The office's list of people who may not enrol (the earlier project's): any sheet with a
+    身份证号 column. Each ID becomes an exclusion claim; one already enrolled is named."""
+    programme = enrolment.programme_of(programme_id)
+    _, data = _upload_bytes(session, upload_id)
+    grid = _grid(data)
+    layout = _layout(grid, required=("id_number",), min_headers=1)
+    rows = rules.data_rows(grid.rows, layout)
+    if not rows:
+        raise ValidationFailedError("sheet_empty", fields=_upload("sheet_no_ids"))
+    if len(rows) > rules.MAX_ROWS:
+        raise PayloadTooLargeError("sheet_too_many_rows")
+    errors: list[RowError] = []
+    digests: dict[str, int] = {}
+    for row in rows:
+        number = rules.normalize_id_number(row.cells.get("id_number", ""))
+        if row.numeric_id or not number:
+            found: Problem | None = problem(rules.NUMBER_ID if number else "required")
+        else:
+            found = rules.id_number_problem(number, None)
+        if found:
+            errors.append(RowError(row.number, "身份证号", found))
+        else:
+            digests.setdefault(enrolment.id_digest(number), row.number)
+    taken = enrolments.exclude(programme.programme_id, list(digests))
+    held = enrolments.get_many(o for o in taken.values() if o != enrolments.EXCLUDED)
+    names = {r.region_id: r.name for r in catalog.get_regions({e.region_id for e in held.values()})}
+    enrolled = [
+        {
+            "row": digests[d],
+            "enrolment_id": owner,
+            "region_id": held[owner].region_id,
+            "region_name": names.get(held[owner].region_id, ""),
+            "name": held[owner].name,
+        }
+        for d, owner in taken.items()
+        if owner in held
+    ]
+    logger.info(
+        "exclusion list added",
+        extra={"programme_id": programme.programme_id, "ids": len(digests) - len(taken)},
+    )
+    return {
+        "rows": len(rows),
+        "excluded": len(digests) - len(taken),
+        "already_excluded": sum(1 for o in taken.values() if o == enrolments.EXCLUDED),
+        "enrolled": sorted(enrolled, key=lambda e: e["row"]),
+        "error_count": len(errors),
+        "errors": _errors_out(errors),
+    }
+
+
+# --- the export -------------------------------------------------------------------------------
+
+
+def check_export(session: Session, programme_id: str) -> None:
+    """An enrolment export is of a 国培 programme (404 otherwise)."""
+    enrolment.programme_of(programme_id)
+
+
+def build_export(export: Export) -> str:
+    """The seed's form per county (one sheet each): the office's with whole ID numbers (the
+    file is its submission to the programme's operator; its build is on the record), a
+    county admin's with them masked."""
+    programme = enrolment.programme_of(export.programme_id)
+    whole = export.role == Role.admin
+    if export.region_id is not None:
+        tallies = [c for c in [enrolments.county(programme.programme_id, export.region_id)] if c]
+    else:
+        tallies = enrolments.counties(programme.programme_id)
+    regions = {r.region_id: r for r in catalog.get_regions({c.region_id for c in tallies})}
+    sheets = []
+    for county in sorted(tallies, key=lambda c: regions[c.region_id].name if c.region_id in regions else ""):
+        region = regions.get(county.region_id)
+        if region is None:
+            continue
+        rows = []
+        for e in enrolments.of_county(programme.programme_id, region.region_id):
+            number = crypto.open_sealed(e.id_sealed, enrolment.ID_NUMBER) if whole else e.id_masked
+            person = Person(**{f: getattr(e, f) for f in rules.FIELDS if f != "id_number"}, id_number=number)
+            cells = rules.person_cells(person)
+            rows.append([cells[f] for f in rules.FIELDS])
+        sheets.append(
+            FormSheet(
+                name=region.name,
+                title=rules.sheet_title(programme.name),
+                info=_admin_info(region),
+                headers=_form_headers(),
+                rows=rows,
+                text_columns=_TEXT_COLUMNS,
+                widths={1: 22, 4: 24},
+            )
+        )
+    if not sheets:
+        sheets.append(
+            FormSheet(
+                name="学员信息表", title=rules.sheet_title(programme.name), info=[""], headers=_form_headers()
+            )
+        )
+    if whole:
+        enrolments.reveal_entry(
+            AuditEntry(
+                f"programme#{programme.programme_id}",
+                export.requested_by,
+                "export_id_numbers",
+                export.export_id,
+                clock.now(),
+            )
+        )
+    key = f"exports/{export.export_id}.xlsx"
+    storage.put_object(key, build_forms(sheets), XLSX)
+    return key
