@@ -81,6 +81,7 @@ class AssignmentOut(Output):
     demand_id: str
     stage: str
     study_type_matched: bool
+    seats: int = Field(default=0, description="the batch's capacity")
 
 
 class UnmetOut(Output):
@@ -90,6 +91,7 @@ class UnmetOut(Output):
     places: int
     batches_needed: int
     batches_assigned: int
+    seats_assigned: int = Field(default=0, description="seats held and assigned, against places")
     reason: str = Field(description="no_batches_for_stage | taken_by_earlier_demands | taken_concurrently")
 
 

@@ -169,19 +169,18 @@ def _with_lost(plan: solver.Plan, lost: set[str], to_place: list[solver.DemandTo
     for item in to_place:
         for line in item.items:
             if (item.demand_id, line.stage) in short:
-                got = line.held_batches + sum(
-                    1 for a in kept if (a.demand_id, a.stage) == (item.demand_id, line.stage)
-                )
-                need = got + short[(item.demand_id, line.stage)]
+                mine = [a for a in kept if (a.demand_id, a.stage) == (item.demand_id, line.stage)]
+                got = line.held_batches + len(mine)
                 unmet.append(
                     solver.Unmet(
                         item.demand_id,
                         item.region_id,
                         line.stage,
                         line.places,
-                        need,
+                        got + short[(item.demand_id, line.stage)],
                         got,
                         "taken_concurrently",
+                        line.held_places + sum(a.seats for a in mine),
                     )
                 )
     return replace(plan, assignments=kept, unmet=unmet)
