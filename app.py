@@ -8,7 +8,7 @@ import uuid
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, admin, artifacts, auth, demands, evaluation, public, rosters
+from chalicelib.api import accounts, admin, artifacts, auth, demands, evaluation, public, review, rosters
 from chalicelib.jobs import schedules
 from chalicelib.observability import flush_metrics, logger
 
@@ -27,6 +27,7 @@ for blueprint in (
     rosters.bp,
     artifacts.bp,
     evaluation.bp,
+    review.bp,
 ):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)

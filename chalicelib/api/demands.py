@@ -60,8 +60,10 @@ def submit_demand(call: Call, programme_id: str) -> DemandCreatedOut:
     )
 
 
-def _demand_out(d: dict[str, Any]) -> DemandOut:
-    return DemandOut(**{**d, "submitted_at": shanghai(d["submitted_at"])})
+def demand_out(d: dict[str, Any]) -> DemandOut:
+    return DemandOut(
+        **{**d, "submitted_at": shanghai(d["submitted_at"]), "reviewed_at": shanghai(d.get("reviewed_at"))}
+    )
 
 
 @route(
@@ -75,7 +77,7 @@ def _demand_out(d: dict[str, Any]) -> DemandOut:
 )
 def list_demands(call: Call, programme_id: str) -> Page:
     page = demand.list_demands(call.me, programme_id, call.query, *call.page())
-    return Page([_demand_out(d) for d in page.items], page.next_cursor)
+    return Page([demand_out(d) for d in page.items], page.next_cursor)
 
 
 @route(

@@ -198,6 +198,11 @@ def batch_from_model(m: BatchModel) -> Batch:
         registered_count=int(m.registered_count or 0),
         checkin_count=int(m.checkin_count or 0),
         artifact_count=int(m.artifact_count or 0),
+        lodging_address=m.lodging_address,
+        lodging_notes=m.lodging_notes,
+        offer_id=m.offer_id,
+        passed_regions=frozenset(m.passed_regions or ()),
+        sharing_count=int(m.sharing_count or 0),
     )
 
 
@@ -214,6 +219,8 @@ def create_batch(b: Batch) -> None:
         capacity=b.capacity,
         study_type=b.study_type,
         lodging=b.lodging,
+        lodging_address=b.lodging_address,
+        lodging_notes=b.lodging_notes,
         trainee_count=0,
         roster_status="open",
         created_at=b.created_at,

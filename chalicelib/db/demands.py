@@ -12,6 +12,7 @@ Access patterns:
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,10 @@ def _demand(m: DemandModel) -> Demand:
         places=int(m.places),
         submitted_at=m.submitted_at,
         order_key=m.demand_key,
+        review=m.review or "pending",
+        reason=m.reason,
+        reviewed_at=m.reviewed_at,
+        held_batches=int(m.held_batches or 0),
     )
 
 
@@ -211,10 +216,17 @@ def _allocated_actions(region_id: str, demand_id: str, batch: Batch) -> list[Any
     ]
 
 
-def take_batches(region_id: str, picks: list[tuple[Batch, str]], messages: list[Message]) -> set[str]:
+def take_batches(
+    region_id: str,
+    picks: list[tuple[Batch, str]],
+    messages: list[Message],
+    demand_keys: dict[str, str] | None = None,
+) -> set[str]:
     """Give `picks` (batch, demand id) to the region, each only if still free, with the
-    region's messages, in one transaction. Returns the batch ids somebody took first (then
-    nothing was written: call again without them)."""
+    region's messages, in one transaction. Each demand named in `demand_keys` (id -> order
+    key) counts its new batches and is approved (the office allocating is a review), unless it
+    was returned meanwhile. Returns the tags of what refused: the batch ids somebody took first
+    and "demand#<id>" for a returned demand (then nothing was written: call again without them)."""
     tx = transaction()
     try:
         with tx:
@@ -222,9 +234,16 @@ def take_batches(region_id: str, picks: list[tuple[Batch, str]], messages: list[
                 tx.update(
                     BatchModel(batch.batch_id),
                     actions=_allocated_actions(region_id, demand_id, batch),
-                    condition=BatchModel.region_id.does_not_exist() & BatchModel.batch_id.exists(),
+                    condition=BatchModel.region_id.does_not_exist()
+                    & BatchModel.batch_id.exists()
+                    & BatchModel.offer_id.does_not_exist(),
                     tag=batch.batch_id,
                 )
+            for demand_id, count in Counter(d for _, d in picks).items():
+                if demand_id in (demand_keys or {}):
+                    _count_batches(
+                        tx, picks[0][0].programme_id, (demand_keys or {})[demand_id], demand_id, count
+                    )
             for message in messages:
                 tx.save(message_item(message))
     except TransactWriteError as exc:
@@ -233,6 +252,19 @@ def take_batches(region_id: str, picks: list[tuple[Batch, str]], messages: list[
             raise
         return taken
     return set()
+
+
+def _count_batches(tx: Any, programme_id: str, demand_key: str, demand_id: str, count: int) -> None:
+    """In `tx`: the demand holds `count` more batches (fewer, if negative); given one, it is
+    approved, and refused if it was returned."""
+    actions: list[Any] = [DemandModel.held_batches.add(count)]
+    condition = DemandModel.demand_key.exists()
+    if count > 0:
+        actions.append(DemandModel.review.set("approved"))
+        condition &= DemandModel.review.does_not_exist() | (DemandModel.review != "returned")
+    tx.update(
+        DemandModel(programme_id, demand_key), actions=actions, condition=condition, tag=f"demand#{demand_id}"
+    )
 
 
 def allocate_by_hand(batch: Batch, region_id: str, demand_id: str) -> None:

@@ -259,6 +259,8 @@ class BatchModel(Model):
     capacity = NumberAttribute()
     study_type = UnicodeAttribute()
     lodging = BooleanAttribute(default=False)
+    lodging_address = UnicodeAttribute(null=True)
+    lodging_notes = UnicodeAttribute(null=True)
     region_id = UnicodeAttribute(null=True)
     # The demand this batch was allocated for (the allocation counts an item's batches by it).
     demand_id = UnicodeAttribute(null=True)
@@ -272,6 +274,13 @@ class BatchModel(Model):
     artifact_count = NumberAttribute(default=0)
     awaiting_roster = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # The waiting list: the offer this free batch is held for (nobody else may take it
+    # meanwhile), and the regions that gave it back or let an offer of it go.
+    offer_id = UnicodeAttribute(null=True)
+    passed_regions = UnicodeSetAttribute(null=True)
+    # 分享报告 recorded for its trainees and 研修需求说明 notes, kept with those writes.
+    sharing_count = NumberAttribute(null=True)
+    note_count = NumberAttribute(null=True)
     # "<stage>#<start_date>#<batch_id>": sorts a programme's batches by stage, then date.
     stage_key = UnicodeAttribute()
     # "<programme_id>#<stage>#<start_date>#<batch_id>", set only while allocated.
@@ -328,6 +337,15 @@ class DemandsByRegion(GlobalSecondaryIndex["DemandModel"]):
     demand_key = UnicodeAttribute(range_key=True)
 
 
+class DemandsById(GlobalSecondaryIndex["DemandModel"]):
+    """Get one demand by its id (the office's review, a batch's demand for its base)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_id"
+
+    demand_id = UnicodeAttribute(hash_key=True)
+
+
 class DemandItemMap(MapAttribute[str, object]):
     stage = UnicodeAttribute()
     places = NumberAttribute()
@@ -353,7 +371,15 @@ class DemandModel(Model):
     places = NumberAttribute()
     submitted_at = UTCDateTimeAttribute()
     submitted_by = UnicodeAttribute()
+    # The office's review (审核): pending (absent) | approved | returned, with the reason.
+    review = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    reviewed_at = UTCDateTimeAttribute(null=True)
+    reviewed_by = UnicodeAttribute(null=True)
+    # Batches given to it, kept with the allocation's writes: a demand holding one is not returned.
+    held_batches = NumberAttribute(null=True)
     by_region = DemandsByRegion()
+    by_id = DemandsById()
 
 
 class TraineesByBatch(GlobalSecondaryIndex["TraineeModel"]):

@@ -153,3 +153,29 @@ def checkin_reminder(name: str, day: str, site: str) -> str:
 
 def outcome_reminder(name: str, closes: str, days: int, site: str) -> str:
     return f"【研修平台】{name}您好，您的学习成果须于{closes}前上传（还有{days}天），请登录 {site} 上传。"
+
+
+def demand_returned_messages(
+    region: str, submitted: str, lines: list[str], reason: str, deadline: str, still_open: bool, site: str
+) -> tuple[str, str, str]:
+    """SMS, e-mail subject and body telling a region contact its demand was returned (退回)."""
+    asked = "、".join(lines)
+    then = (
+        f"名额已退回本实验区，可于{deadline}前登录 {site} 重新提交。"
+        if still_open
+        else "需求填报已截止，如需调整请联系中心实验区管理办公室。"
+    )
+    sms = f"【研修平台】{region}：您于{submitted}提交的研修需求（{asked}）已被退回，原因：{reason}。{then}"
+    body = "\n".join(
+        [
+            f"{region}实验区联系人您好：",
+            "",
+            f"您于 {submitted} 提交的研修需求（{asked}）经中心实验区管理办公室审核，已被退回。",
+            f"退回原因：{reason}",
+            "",
+            then,
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return sms, f"研修需求已退回：{region}", body

@@ -97,6 +97,11 @@ class Batch:
     registered_count: int = 0
     checkin_count: int = 0
     artifact_count: int = 0
+    lodging_address: str | None = None
+    lodging_notes: str | None = None
+    offer_id: str | None = None  # held for an offer of the waiting list
+    passed_regions: frozenset[str] = frozenset()  # gave it back or let its offer go
+    sharing_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,10 @@ class Demand:
     places: int
     submitted_at: datetime
     order_key: str = ""
+    review: str = "pending"  # pending | approved | returned (the office's 审核)
+    reason: str | None = None
+    reviewed_at: datetime | None = None
+    held_batches: int = 0
 
 
 @dataclass(frozen=True)

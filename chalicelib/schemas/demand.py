@@ -40,6 +40,7 @@ class DemandLineOut(Output):
     places: int
     remark: str | None
     batches_allocated: int
+    seats_allocated: int = 0
 
 
 class DemandOut(Output):
@@ -49,8 +50,10 @@ class DemandOut(Output):
     purpose: str
     places: int
     items: list[DemandLineOut]
-    status: str = Field(description="pending | partially_allocated | allocated")
+    status: str = Field(description="pending | approved | returned | partially_allocated | allocated")
     submitted_at: str
+    reason: str | None = Field(default=None, description="why the office returned it (退回)")
+    reviewed_at: str | None = None
 
 
 class StageAvailabilityOut(Output):

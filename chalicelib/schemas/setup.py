@@ -100,6 +100,9 @@ class BatchIn(Input):
     capacity: int = Field(default=5, ge=rules.MIN_CAPACITY, le=rules.MAX_CAPACITY)
     study_type: StudyType
     lodging: bool = False
+    lodging_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    lodging_notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    multiline = frozenset({"lodging_notes"})
 
 
 class BatchOut(Output):
@@ -112,6 +115,8 @@ class BatchOut(Output):
     capacity: int
     study_type: str
     lodging: bool
+    lodging_address: str | None = None
+    lodging_notes: str | None = None
     region_id: str | None
     trainee_count: int
     roster_status: str
