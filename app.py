@@ -8,7 +8,18 @@ import uuid
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, admin, artifacts, auth, demands, evaluation, public, review, rosters
+from chalicelib.api import (
+    accounts,
+    admin,
+    artifacts,
+    auth,
+    demands,
+    evaluation,
+    opening,
+    public,
+    review,
+    rosters,
+)
 from chalicelib.jobs import schedules
 from chalicelib.observability import flush_metrics, logger
 
@@ -28,6 +39,7 @@ for blueprint in (
     artifacts.bp,
     evaluation.bp,
     review.bp,
+    opening.bp,
 ):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)

@@ -44,6 +44,8 @@ def programme_out(p: Programme) -> ProgrammeOut:
         outcome_window_days=p.outcome_window_days,
         default_places=p.default_places,
         created_at=shanghai(p.created_at),
+        draft=p.draft,
+        opened_at=shanghai(p.opened_at),
     )
 
 

@@ -47,6 +47,8 @@ def _programme(m: ProgrammeModel) -> Programme:
         default_places=int(m.default_places),
         created_at=m.created_at,
         version=int(m.version or 1),
+        draft=bool(m.draft),
+        opened_at=m.opened_at,
     )
 
 
@@ -63,6 +65,8 @@ def _programme_item(p: Programme) -> ProgrammeModel:
         default_places=p.default_places,
         created_at=p.created_at,
         listed_at=f"{key_time(p.created_at)}#{p.programme_id}",
+        draft=p.draft or None,
+        opened_at=p.opened_at,
     )
 
 

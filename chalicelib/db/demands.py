@@ -72,7 +72,11 @@ def submit(demand: Demand, now: datetime, submitted_by: str) -> Demand:
     tx = transaction()
     try:
         with tx:
-            in_time = ProgrammeModel.programme_id.exists() & (ProgrammeModel.demand_deadline >= now)
+            in_time = (
+                ProgrammeModel.programme_id.exists()
+                & (ProgrammeModel.demand_deadline >= now)
+                & ProgrammeModel.draft.does_not_exist()  # a draft takes no demand until it opens
+            )
             tx.condition_check(ProgrammeModel, demand.programme_id, condition=in_time, tag="programme")
             tx.update(
                 QuotaModel(demand.programme_id, demand.region_id),

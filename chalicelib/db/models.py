@@ -164,6 +164,10 @@ class ProgrammeModel(Model):
     outcome_window_days = NumberAttribute()
     default_places = NumberAttribute()
     created_at = UTCDateTimeAttribute()
+    # A draft is not open yet (no demand, no reminders); opened_at: when every region's
+    # contact was told it opened.
+    draft = BooleanAttribute(null=True)
+    opened_at = UTCDateTimeAttribute(null=True)
     listing = UnicodeAttribute(default="programme")
     listed_at = UnicodeAttribute()
     version = VersionAttribute()

@@ -61,6 +61,29 @@ def credentials_sms(
     return text(password), text(PASSWORD_MASK)
 
 
+def credentials_email(name: str, role: str, phone: str, site: str, then: str = "") -> tuple[str, str]:
+    """The e-mail beside the credentials SMS: the account is open, the password is in the SMS
+    (never in an e-mail)."""
+    role_zh = ROLE_NAMES_ZH.get(Role(role), "用户")
+    body = "\n".join(
+        [
+            f"{name}您好：",
+            "",
+            f"您的{role_zh}账号已开通，账号为您的手机号 {phone}。",
+            "初始密码已通过短信发送到该手机，请于 72 小时内登录 " + site + " 并修改密码，逾期初始密码失效。",
+            *([then] if then else []),
+            "",
+            "如未收到短信，请在登录页使用“忘记密码”，或联系中心实验区管理办公室。",
+        ]
+    )
+    return f"研修平台账号已开通：{role_zh}", body
+
+
+def as_email(text: str) -> str:
+    """An SMS's text as the body of the e-mail beside it."""
+    return text.removeprefix("【研修平台】")
+
+
 def reset_code_sms(code: str, minutes: int) -> tuple[str, str]:
     """The reset code's SMS and its redacted twin."""
 
@@ -179,3 +202,26 @@ def demand_returned_messages(
         ]
     )
     return sms, f"研修需求已退回：{region}", body
+
+
+def programme_open_messages(
+    region: str, programme: str, deadline: str, places: int, site: str
+) -> tuple[str, str, str]:
+    """SMS, e-mail subject and body telling a region contact a programme is open for demand."""
+    sms = (
+        f"【研修平台】{region}：{programme}已开始研修需求申报，本实验区名额{places}名。"
+        f"请于{deadline}前登录 {site} 在“研修学习需求”中填报，先提交的实验区优先选择学段。"
+    )
+    body = "\n".join(
+        [
+            f"{region}实验区联系人您好：",
+            "",
+            f"{programme}已开始研修需求申报，本实验区名额 {places} 名。",
+            f"请于 {deadline} 前登录 {site}，在“研修学习需求”中选择研修学习类型，填写研修学习目的，"
+            "按学段申请研修名额。各学段名额有限，先提交的实验区可优先选择研修学习的学段。",
+            "中心实验区管理办公室审核并分配批次后，将以短信和邮件通知您填报研修人员名单。",
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return sms, f"研修需求申报已开始：{programme}", body

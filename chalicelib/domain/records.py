@@ -57,6 +57,8 @@ class Programme:
     default_places: int
     created_at: datetime
     version: int = 1
+    draft: bool = False  # not open yet: created with "draft": true, opened by POST …/open
+    opened_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ class DemandFormOut(Output):
     remaining_places: int
     deadline: str
     deadline_passed: bool
+    programme_open: bool = Field(default=True, description="false for a draft: no demand yet")
     stages: list[StageAvailabilityOut]
 
 

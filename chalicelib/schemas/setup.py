@@ -24,6 +24,9 @@ class ProgrammeIn(Input):
     registration_deadline: AwareDatetime
     outcome_window_days: int = Field(default=90, ge=1, le=366)
     default_places: int = Field(default=35, ge=0, le=1000)
+    # A draft opens later (POST /programmes/{id}/open); otherwise it opens now, every region's
+    # contact told by SMS and e-mail.
+    draft: bool = False
     # Deadline order and batch date order are domain rules (domain/programmes.py), checked by
     # the service so that a PATCH is held to them too.
 
@@ -49,6 +52,8 @@ class ProgrammeOut(Output):
     outcome_window_days: int
     default_places: int
     created_at: str
+    draft: bool = False
+    opened_at: str | None = None
 
 
 class RegionIn(Input):

@@ -56,6 +56,7 @@ def form(session: Session, programme_id: str, wanted_region: str | None) -> dict
         "remaining_places": remaining,
         "deadline": programme.demand_deadline,
         "deadline_passed": now > programme.demand_deadline,
+        "programme_open": not programme.draft,
         "stages": lines,
     }
 
@@ -84,7 +85,10 @@ def submit(session: Session, programme_id: str, body: Any) -> Demand:
             # The region's first demand in this programme: its tally starts at the default.
             demands.create_quota(programme_id, region_id, _programme(programme_id).default_places, now)
         except demands.DeadlineOrProgramme:
-            check_before(_programme(programme_id).demand_deadline, now)
+            programme = _programme(programme_id)
+            check_before(programme.demand_deadline, now)
+            if programme.draft:
+                raise ConflictError("programme_not_open") from None
             raise ConflictError("conflict") from None  # the deadline moved under us: try again
     raise AssertionError("unreachable")
 

@@ -34,10 +34,17 @@ class _Run:
     def send(
         self, kind: str, p: Programme, recipient: Account, text: str, guard: tuple[str, ...] | None = None
     ) -> None:
-        message = notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)
+        messages = [notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)]
+        if recipient.email:  # e-mail beside the SMS wherever the person has an address
+            subject = f"研修平台提醒：{p.name}"
+            messages.append(
+                notify.email(
+                    f"reminder_{kind}", recipient.account_id, recipient.email, subject, texts.as_email(text)
+                )
+            )
         key = rules.claim_key(kind, p.programme_id, recipient.account_id, self.today)
-        if reminders.record_once(key, [message], guard):
-            self.recorded.append(message)
+        if reminders.record_once(key, messages, guard):
+            self.recorded += messages
             self.sent[kind] += 1
 
     def deliver(self) -> None:
@@ -122,6 +129,8 @@ def daily(now: datetime | None = None) -> dict[str, int]:
     """The 09:00 run: demand, roster, registration and outcome reminders."""
     run = _Run(now or clock.now())
     for programme in catalog.all_programmes():
+        if programme.draft:
+            continue  # not open yet: nobody is to act on it
         for rule in (_demand, _roster, _registration, _outcome):
             rule(run, programme)
     _report(run)

@@ -17,6 +17,7 @@ from chalicelib.domain import accounts as account_rules
 from chalicelib.domain.accounts import mask_email, mask_phone
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.domain.notifications import (
+    as_email,
     base_told_sms,
     credentials_sms,
     leader_told_sms,
@@ -27,6 +28,7 @@ from chalicelib.domain.rosters import LEADER, TRAINEE_FIELDS, check_one_leader
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Role, Stage
 from chalicelib.observability import logger
 from chalicelib.services import notify
+from chalicelib.services.auth import credentials_emails
 
 
 def _fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +175,9 @@ def _team_messages(batch: Batch, team: list[Trainee], region_name: str) -> list[
         )
     to_leader = leader_told_sms(leader.name, base.name, line, contact.name, contact.phone)
     out.append(notify.sms("team_leader", leader.account_id, leader.phone, to_leader))
+    if leader.email:
+        subject = f"研修批次团长：{base.name}"
+        out.append(notify.email("team_leader", leader.account_id, leader.email, subject, as_email(to_leader)))
     return out
 
 
@@ -203,8 +208,17 @@ def _provisioning(
     site = settings().site_url
     if existing is not None:
         text = rostered_sms(trainee.name, batch_line(batch), registration_deadline, site)
+        also = (
+            (notify.email("rostered", existing.account_id, trainee.email, "研修批次通知", as_email(text)),)
+            if trainee.email
+            else ()
+        )
         return rosters.Provisioning(
-            trainee, existing, False, notify.sms("rostered", existing.account_id, trainee.phone, text)
+            trainee,
+            existing,
+            False,
+            notify.sms("rostered", existing.account_id, trainee.phone, text),
+            also=also,
         )
     now = clock.now()
     account = Account(
@@ -227,6 +241,7 @@ def _provisioning(
         message,
         secrets.hash_password(password),
         now + account_rules.INITIAL_PASSWORD_TTL,
+        also=tuple(credentials_emails(account, then)),
     )
 
 
@@ -257,7 +272,7 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
         return _provisioning(p.trainee, account, batch, deadline) if account else None
 
     provisioned = rosters.provision_many(plans, reuse)
-    notify.deliver_all((messages if locked else []) + [p.message for p in provisioned])
+    notify.deliver_all((messages if locked else []) + [m for p in provisioned for m in (p.message, *p.also)])
     sent = len(provisioned)
     logger.info(
         "roster confirmed",
@@ -325,7 +340,7 @@ def replace_trainee(session: Session, trainee_id: str, reason: str, data: dict[s
             leader = replace(new, account_id=plan.account.account_id)
             messages = _team_messages(batch, [*team, leader], region.name if region else "")
     rosters.replace_trainee(old, new, entry, plan, messages)
-    notify.deliver_all(([plan.message] if plan else []) + messages)
+    notify.deliver_all(([plan.message, *plan.also] if plan else []) + messages)
     return rosters.get(new_id) or new
 
 
