@@ -6,7 +6,7 @@ import re
 import time
 import uuid
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.api import (
     accounts,
@@ -46,7 +46,7 @@ app.register_blueprint(schedules.bp)
 
 
 @app.middleware("http")
-def correlate(event, get_response):  # type: ignore[no-untyped-def]
+def correlate(event, get_response):
     """A correlation id per request (the caller's X-Correlation-Id, else API Gateway's request
     id, else a new one) on every log line and on the response; one access-log line."""
     context = event.context or {}

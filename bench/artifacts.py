@@ -214,11 +214,11 @@ def _yearbook(recorder: Recorder, api: Api, pid: str, batch: str, account_id: st
 
     from chalicelib.adapters.aws import client
     from chalicelib.config import settings
-    from chalicelib.db import exports, rosters
+    from chalicelib.db import exports, trainees
     from chalicelib.services import exports as export_service
     from chalicelib.services import yearbook
 
-    [trainee] = [t for t in rosters.of_account(account_id) if t.batch_id == batch]
+    [trainee] = [t for t in trainees.of_account(account_id) if t.batch_id == batch]
     images, image_bytes = _outcomes(pid, batch, trainee.trainee_id, account_id)
     admin = _login(api, ADMIN_PHONE)
     requested = api.expect(202, "POST", f"/programmes/{pid}/exports", admin, {"kind": "yearbook"})

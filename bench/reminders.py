@@ -164,8 +164,8 @@ def lean_transactions() -> Iterator[None]:
         for hash_key, value in table.items.items():
             items[hash_key] = dict(value) if table.has_range_key else value
         for key in keys:
-            hash_key = DynamoType(key[table.hash_key_attr])
-            range_key = DynamoType(key[table.range_key_attr]) if table.has_range_key else None
+            hash_key = DynamoType(key[str(table.hash_key_attr)])
+            range_key = DynamoType(key[str(table.range_key_attr)]) if table.has_range_key else None
             current = table.get_item(hash_key, range_key)
             if current is not None:
                 if range_key is not None:
@@ -438,7 +438,8 @@ def _evaluation(recorder: Recorder, api: Api, pid: str) -> tuple[Run, int]:
             cpus.append(time.process_time() - cpu)
         in_motos.append(in_moto[0])
     medians = [statistics.median(x) for x in (seconds, cpus, in_motos)]
-    return Run(calls, reads, *medians), len(ranked["items"])
+    seconds_median, cpu_median, moto_median = medians
+    return Run(calls, reads, seconds_median, cpu_median, moto_median), len(ranked["items"])
 
 
 def _run(recorder: Recorder) -> tuple[dict[str, Any], str]:
@@ -466,11 +467,11 @@ def _reads(run: Run, prefix: str) -> tuple[dict[str, int], str]:
     queried: dict[str, list[tuple[int, int]]] = defaultdict(list)
     fetched: Counter[str] = Counter()
     got = 0
-    for call, (count, scanned, per_table) in zip(run.calls, run.reads, strict=True):
+    for call, (count, read, per_table) in zip(run.calls, run.reads, strict=True):
         table = call.params.get("TableName", "").removeprefix(prefix)
         if call.operation in ("Query", "Scan"):
             where = f"{call.operation} {table}.{call.params.get('IndexName', '(table)')}"
-            queried[where].append((count, scanned))
+            queried[where].append((count, read))
         elif call.operation == "BatchGetItem":
             for t, n in per_table.items():
                 fetched[t.removeprefix(prefix)] += n

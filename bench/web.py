@@ -199,7 +199,7 @@ def _asset(url: str) -> Path | None:
 
 
 def measure() -> list[Row]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Response, sync_playwright
 
     if not (DIST / "index.html").is_file():
         return [Row("web first load", "not built", "-", "make bench builds web/ first (make web)")]
@@ -221,7 +221,12 @@ def measure() -> list[Row]:
                 context = browser.new_context(viewport={"width": 1366, "height": 768})
                 page = context.new_page()
                 fetched: set[Path] = set()
-                page.on("response", lambda r, seen=fetched: (p := _asset(r.url)) and seen.add(p))
+
+                def on_response(response: Response, seen: set[Path] = fetched) -> None:
+                    if (asset := _asset(response.url)) is not None:
+                        seen.add(asset)
+
+                page.on("response", on_response)
                 page.goto(f"{stack.url}/login")
                 page.get_by_label("手机号").fill(phone)
                 page.get_by_label("密码").fill(PASSWORD)

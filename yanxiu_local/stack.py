@@ -103,7 +103,7 @@ def start_moto(port: int, cors: dict[str, Any]) -> Any:
     )
     from werkzeug.serving import make_server
 
-    class QuietHandler(MotoRequestHandler):  # type: ignore[misc]
+    class QuietHandler(MotoRequestHandler):
         """No line per request: `make run` prints where to go, not the embedded AWS's traffic."""
 
         def log_request(self, *args: Any, **kwargs: Any) -> None:
@@ -183,11 +183,11 @@ def kms_key(alias: str) -> None:
 
 def ensure_admin(phone: str, name: str) -> str:
     """Create the admin (or send a fresh initial password to an existing one)."""
-    from chalicelib.db import accounts
+    from chalicelib.db import accounts, sessions
     from chalicelib.domain.vocab import Role
     from chalicelib.services import auth
 
-    cred = accounts.get_credential(phone)
+    cred = sessions.get_credential(phone)
     if cred and cred.account_id:
         account = accounts.get_account(cred.account_id)
         if account is None or account.role != Role.admin:

@@ -3,7 +3,7 @@ reissued by SMS, and the office disables or enables an account (API.md "Account 
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
 from chalicelib.domain.accounts import mask_phone

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, ANY_ACCOUNT, PUBLIC, Call, route
 from chalicelib.domain.artifacts import KIND_NAMES_ZH, UNFEATURED_NOTICE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.routing import ANY_ACCOUNT, PUBLIC, Call, route
 from chalicelib.domain.accounts import mask_phone

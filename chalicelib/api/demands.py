@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.admin import batch_out
 from chalicelib.api.routing import ADMIN, Call, route

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.domain import errors as e
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.admin import programme_out
 from chalicelib.api.routing import ADMIN, Call, route

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.admin import batch_out
 from chalicelib.api.routing import ADMIN, Call, route
@@ -34,6 +34,8 @@ from chalicelib.schemas.rosters import (
 from chalicelib.schemas.setup import BatchOut
 
 rosters = lazy_import("chalicelib.services.rosters")
+confirmation = lazy_import("chalicelib.services.confirmation")
+roster_office = lazy_import("chalicelib.services.roster_office")
 attendance = lazy_import("chalicelib.services.attendance")
 archive = lazy_import("chalicelib.services.archive")
 exports = lazy_import("chalicelib.services.exports")
@@ -128,7 +130,7 @@ def delete_trainee(call: Call, trainee_id: str) -> None:
     summary="最终确认名单：锁定名单，为研修人员开通账号并短信发送（重复调用不再发送）",
 )
 def confirm_roster(call: Call, batch_id: str) -> ConfirmOut:
-    return ConfirmOut(**rosters.confirm(call.me, batch_id))
+    return ConfirmOut(**confirmation.confirm(call.me, batch_id))
 
 
 # --- the office ------------------------------------------------------------------------------
@@ -144,7 +146,7 @@ def confirm_roster(call: Call, batch_id: str) -> ConfirmOut:
     summary="重新开放已确认的名单（记录原因）",
 )
 def unlock_roster(call: Call, batch_id: str) -> BatchOut:
-    return batch_out(rosters.unlock(call.me, batch_id, call.body.reason))
+    return batch_out(roster_office.unlock(call.me, batch_id, call.body.reason))
 
 
 @route(
@@ -158,7 +160,7 @@ def unlock_roster(call: Call, batch_id: str) -> BatchOut:
     summary="更换一名研修人员（记录原因；已确认的名单为新人员开通账号）",
 )
 def replace_trainee(call: Call, trainee_id: str) -> TraineeOut:
-    new = rosters.replace_trainee(call.me, trainee_id, call.body.reason, call.body.trainee.model_dump())
+    new = roster_office.replace_trainee(call.me, trainee_id, call.body.reason, call.body.trainee.model_dump())
     return trainee_out(call.me, new)
 
 
@@ -167,7 +169,7 @@ def replace_trainee(call: Call, trainee_id: str) -> TraineeOut:
 )
 def roster_audit(call: Call, batch_id: str) -> Page:
     return call.page_of(
-        [AuditOut(**{**e.__dict__, "at": shanghai(e.at)}) for e in rosters.audit(call.me, batch_id)]
+        [AuditOut(**{**e.__dict__, "at": shanghai(e.at)}) for e in roster_office.audit(call.me, batch_id)]
     )
 
 

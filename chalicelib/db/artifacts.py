@@ -14,19 +14,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pynamodb.attributes import NumberAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.db.common import (
-    Transaction,
-    cursor_checked,
-    decode_cursor,
-    encode_cursor,
-    key_time,
-    transaction,
-)
+from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time
 from chalicelib.db.models import ArtifactModel, ArtifactVersionModel, BatchModel, TraineeModel
+from chalicelib.db.writes import Transaction, applied, transaction
 from chalicelib.domain.artifacts import shown_bytes
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Artifact, Page
@@ -81,7 +75,7 @@ def _item(a: Artifact) -> ArtifactModel:
         kind=a.kind,
         title=a.title,
         body=a.body,
-        image_ids=list(a.image_ids) or None,  # type: ignore[arg-type]
+        image_ids=list(a.image_ids) or None,
         version=a.version,
         created_at=a.created_at,
         updated_at=a.updated_at,
@@ -113,15 +107,10 @@ def _count(tx: Transaction, a: Artifact, step: int) -> None:
 
 
 def create(a: Artifact) -> None:
-    tx = transaction()
-    try:
-        with tx:
-            tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
-            _count(tx, a, 1)
-    except TransactWriteError as exc:
-        if tx.failed(exc) & {"trainee", "batch"}:
-            raise NotFoundError("not_on_roster") from exc
-        raise
+    gone = NotFoundError("not_on_roster")
+    with transaction(errors={"trainee": gone, "batch": gone}) as tx:
+        tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
+        _count(tx, a, 1)
 
 
 def get(artifact_id: str) -> Artifact | None:
@@ -134,93 +123,74 @@ def get(artifact_id: str) -> Artifact | None:
 def replace_content(old: Artifact, new: Artifact) -> None:
     """Save `new` (version old.version + 1) only if the stored version is still old.version,
     and keep `old` among the versions; a featured artifact stops being featured."""
-    tx = transaction()
-    try:
-        with tx:
-            tx.update(
-                ArtifactModel(old.artifact_id),
-                actions=[
-                    ArtifactModel.title.set(new.title),
-                    ArtifactModel.body.set(new.body),
-                    ArtifactModel.image_ids.set(list(new.image_ids))  # type: ignore[arg-type]
-                    if new.image_ids
-                    else ArtifactModel.image_ids.remove(),
-                    ArtifactModel.version.set(new.version),
-                    ArtifactModel.updated_at.set(new.updated_at),
-                    # What the office featured is what it read: changed, it leaves the
-                    # showcase until featured again (even if featured since it was read).
-                    ArtifactModel.featured.remove(),
-                    ArtifactModel.featured_key.remove(),
-                ],
-                # The version read, and its showcase state as read: had the office featured it
-                # meanwhile, the author is told (409, then the notice) rather than unfeaturing it unawares
-                condition=(ArtifactModel.version == old.version)
-                & ArtifactModel.deleted_at.does_not_exist()
-                & (
-                    ArtifactModel.featured.exists()
-                    if old.featured
-                    else ArtifactModel.featured.does_not_exist()
-                ),
-                tag="artifact",
+    # The version read, and its showcase state as read: had the office featured it meanwhile,
+    # the author is told (409, then the notice) rather than unfeaturing it unawares.
+    as_read = (
+        (ArtifactModel.version == old.version)
+        & ArtifactModel.deleted_at.does_not_exist()
+        & (ArtifactModel.featured.exists() if old.featured else ArtifactModel.featured.does_not_exist())
+    )
+    images = ArtifactModel.image_ids
+    with transaction(errors={"artifact": ConflictError("stale_version")}) as tx:
+        tx.update(
+            ArtifactModel(old.artifact_id),
+            actions=[
+                ArtifactModel.title.set(new.title),
+                ArtifactModel.body.set(new.body),
+                images.set(list(new.image_ids)) if new.image_ids else images.remove(),  # type: ignore[arg-type]
+                ArtifactModel.version.set(new.version),
+                ArtifactModel.updated_at.set(new.updated_at),
+                # What the office featured is what it read: changed, it leaves the showcase
+                # until featured again.
+                ArtifactModel.featured.remove(),
+                ArtifactModel.featured_key.remove(),
+            ],
+            condition=as_read,
+            tag="artifact",
+        )
+        tx.save(
+            ArtifactVersionModel(
+                old.artifact_id,
+                old.version,
+                title=old.title,
+                body=old.body,
+                image_ids=list(old.image_ids) or None,
+                saved_at=new.updated_at,
             )
-            tx.save(
-                ArtifactVersionModel(
-                    old.artifact_id,
-                    old.version,
-                    title=old.title,
-                    body=old.body,
-                    image_ids=list(old.image_ids) or None,
-                    saved_at=new.updated_at,
-                )
-            )
-    except TransactWriteError as exc:
-        if "artifact" in tx.failed(exc):
-            raise ConflictError("stale_version") from exc
-        raise
+        )
 
 
 def mark_deleted(a: Artifact, now: datetime) -> None:
     """Deleted by its author, who must still be on the roster (404 otherwise)."""
-    tx = transaction()
-    try:
-        with tx:
-            tx.update(
-                ArtifactModel(a.artifact_id),
-                actions=[
-                    ArtifactModel.deleted_at.set(now),
-                    ArtifactModel.featured.remove(),
-                    ArtifactModel.featured_key.remove(),
-                ],
-                condition=ArtifactModel.deleted_at.does_not_exist(),
-                tag="artifact",
-            )
-            _count(tx, a, -1)
-    except TransactWriteError as exc:
-        if tx.failed(exc) & {"artifact", "trainee", "batch"}:
-            raise NotFoundError("artifact_not_found") from exc
-        raise
+    gone = NotFoundError("artifact_not_found")
+    with transaction(errors={"artifact": gone, "trainee": gone, "batch": gone}) as tx:
+        tx.update(
+            ArtifactModel(a.artifact_id),
+            actions=[
+                ArtifactModel.deleted_at.set(now),
+                ArtifactModel.featured.remove(),
+                ArtifactModel.featured_key.remove(),
+            ],
+            condition=ArtifactModel.deleted_at.does_not_exist(),
+            tag="artifact",
+        )
+        _count(tx, a, -1)
 
 
 def restore(a: Artifact, counted: bool) -> None:
     """Undelete; its author's counters rise again only if `counted` (the author is still on
     the roster: a removed trainee's counters left the batch with them)."""
-    tx = transaction()
-    try:
-        with tx:
-            tx.update(
-                ArtifactModel(a.artifact_id),
-                actions=[ArtifactModel.deleted_at.remove()],
-                condition=ArtifactModel.deleted_at.exists(),
-                tag="artifact",
-            )
-            if counted:
-                _count(tx, a, 1)
-    except TransactWriteError as exc:
-        if "artifact" in tx.failed(exc):
-            raise ConflictError("not_deleted") from exc
-        if tx.failed(exc) & {"trainee", "batch"}:
-            raise ConflictError("conflict") from exc  # the author left the roster meanwhile: try again
-        raise
+    left = ConflictError("conflict")  # the author left the roster meanwhile: try again
+    errors = {"artifact": ConflictError("not_deleted"), "trainee": left, "batch": left}
+    with transaction(errors=errors) as tx:
+        tx.update(
+            ArtifactModel(a.artifact_id),
+            actions=[ArtifactModel.deleted_at.remove()],
+            condition=ArtifactModel.deleted_at.exists(),
+            tag="artifact",
+        )
+        if counted:
+            _count(tx, a, 1)
 
 
 def set_featured(a: Artifact, featured: bool, now: datetime, version: int) -> None:
@@ -236,18 +206,15 @@ def set_featured(a: Artifact, featured: bool, now: datetime, version: int) -> No
     else:
         actions = [ArtifactModel.featured.remove(), ArtifactModel.featured_key.remove()]
         condition = ArtifactModel.artifact_id.exists()
-    try:
-        ArtifactModel(a.artifact_id).update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            stored = get(a.artifact_id)
-            if featured and stored is not None and stored.deleted_at is None:
-                raise ConflictError("stale_version") from exc  # edited since it was read
-            raise NotFoundError("artifact_not_found") from exc
-        raise
+    if applied(lambda: ArtifactModel(a.artifact_id).update(actions=actions, condition=condition)):
+        return
+    stored = get(a.artifact_id)
+    if featured and stored is not None and stored.deleted_at is None:
+        raise ConflictError("stale_version")  # edited since it was read
+    raise NotFoundError("artifact_not_found")
 
 
-def of_author(author_id: str, limit: int, cursor: str | None) -> Page:
+def of_author(author_id: str, limit: int, cursor: str | None) -> Page[Artifact]:
     rows = ArtifactModel.by_author.query(
         author_id,
         scan_index_forward=False,
@@ -260,7 +227,7 @@ def of_author(author_id: str, limit: int, cursor: str | None) -> Page:
     return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
-def featured(programme_id: str | None, limit: int, cursor: str | None, max_bytes: int) -> Page:
+def featured(programme_id: str | None, limit: int, cursor: str | None, max_bytes: int) -> Page[Artifact]:
     """A page of the showcase: at most `limit` artifacts, and no more than fit in `max_bytes`
     as the route shows them (a page of long bodies would pass API Gateway's 6 MB answer); at
     least one. A page cut short by bytes continues after its last artifact."""

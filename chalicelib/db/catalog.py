@@ -15,17 +15,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, cast
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time, transaction
+from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time
 from chalicelib.db.models import BaseModel_, BatchModel, ClaimModel, ProgrammeModel, QuotaModel, RegionModel
+from chalicelib.db.writes import Refusal, failing_as, transaction
 from chalicelib.domain.demand import stage_tally_key
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.domain.programmes import name_claim
 from chalicelib.domain.records import Base, Batch, Page, Programme, Region
 
 
-def _page(result: Any, convert: Any, cursor: str | None) -> Page:
+def _page(result: Any, convert: Any, cursor: str | None) -> Page[Any]:
     with cursor_checked(cursor):
         items = [convert(m) for m in result]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))
@@ -85,14 +86,12 @@ def update_programme(p: Programme) -> Programme:
     """Replace the programme's settings if nobody changed it since `p.version` was read."""
     item = _programme_item(p)
     item.version = p.version
-    try:
+    with failing_as(ConflictError("stale_version")):
         item.save()  # VersionAttribute: the save carries `version = p.version` as its condition
-    except PutError as exc:
-        raise ConflictError("stale_version") from exc
     return _programme(item)
 
 
-def list_programmes(limit: int, cursor: str | None) -> Page:
+def list_programmes(limit: int, cursor: str | None) -> Page[Programme]:
     start = decode_cursor(cursor, ProgrammeModel.by_listing)
     rows = ProgrammeModel.by_listing.query("programme", limit=limit, last_evaluated_key=start)
     return _page(rows, _programme, cursor)
@@ -152,7 +151,7 @@ def all_programmes() -> list[Programme]:
     return [_programme(cast(ProgrammeModel, m)) for m in ProgrammeModel.by_listing.query("programme")]
 
 
-def list_regions(limit: int, cursor: str | None) -> Page:
+def list_regions(limit: int, cursor: str | None) -> Page[Region]:
     return _page(
         RegionModel.by_listing.query(
             "region", limit=limit, last_evaluated_key=decode_cursor(cursor, RegionModel.by_listing)
@@ -169,7 +168,7 @@ def get_base(base_id: str) -> Base | None:
         return None
 
 
-def list_bases(limit: int, cursor: str | None) -> Page:
+def list_bases(limit: int, cursor: str | None) -> Page[Base]:
     return _page(
         BaseModel_.by_listing.query(
             "base", limit=limit, last_evaluated_key=decode_cursor(cursor, BaseModel_.by_listing)
@@ -230,42 +229,39 @@ def create_batch(b: Batch) -> None:
         created_at=b.created_at,
         stage_key=f"{b.stage}#{b.start_date.isoformat()}#{b.batch_id}",
     )
-    tx = transaction()
-    try:
-        with tx:
-            tx.condition_check(
-                ProgrammeModel,
-                b.programme_id,
-                condition=ProgrammeModel.programme_id.exists(),
-                tag="programme",
-            )
-            tx.condition_check(
-                BaseModel_,
-                b.base_id,
-                condition=BaseModel_.base_id.exists() & BaseModel_.stages.contains(b.stage),
-                tag="base",
-            )
-            tx.save(item, condition=BatchModel.batch_id.does_not_exist())
-            # The stage's tally: its open places on the demand form, and the batch's length
-            # (a set: ADD is atomic, and the longest tells the check-in reminder how far to look).
-            tx.update(
-                QuotaModel(b.programme_id, stage_tally_key(b.stage)),
-                actions=[
-                    QuotaModel.places.add(b.capacity),
-                    QuotaModel.remaining.add(b.capacity),
-                    QuotaModel.batch_days.add({(b.end_date - b.start_date).days + 1}),
-                ],
-            )
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "programme" in failed:
-            raise NotFoundError("programme_not_found") from exc
-        if "base" in failed:
-            # Only on this failure path: read the base to say which check failed.
-            if get_base(b.base_id) is None:
-                raise ValidationFailedError(fields={"base_id": "研修基地不存在"}) from exc
-            raise ValidationFailedError(fields={"stage": "该研修基地不承担此学段"}) from exc
-        raise
+
+    def which_base_check(_: Refusal) -> ValidationFailedError:
+        # Only on this failure path: read the base to say which check failed.
+        if get_base(b.base_id) is None:
+            return ValidationFailedError(fields={"base_id": "研修基地不存在"})
+        return ValidationFailedError(fields={"stage": "该研修基地不承担此学段"})
+
+    with transaction(
+        errors={"programme": NotFoundError("programme_not_found"), "base": which_base_check}
+    ) as tx:
+        tx.condition_check(
+            ProgrammeModel,
+            b.programme_id,
+            condition=ProgrammeModel.programme_id.exists(),
+            tag="programme",
+        )
+        tx.condition_check(
+            BaseModel_,
+            b.base_id,
+            condition=BaseModel_.base_id.exists() & BaseModel_.stages.contains(b.stage),
+            tag="base",
+        )
+        tx.save(item, condition=BatchModel.batch_id.does_not_exist())
+        # The stage's tally: its open places on the demand form, and the batch's length (a
+        # set: ADD is atomic, and the longest tells the check-in reminder how far to look).
+        tx.update(
+            QuotaModel(b.programme_id, stage_tally_key(b.stage)),
+            actions=[
+                QuotaModel.places.add(b.capacity),
+                QuotaModel.remaining.add(b.capacity),
+                QuotaModel.batch_days.add({(b.end_date - b.start_date).days + 1}),
+            ],
+        )
 
 
 def all_batches(programme_id: str) -> list[Batch]:
@@ -320,7 +316,7 @@ def list_batches(
     region_id: str | None,
     limit: int,
     cursor: str | None,
-) -> Page:
+) -> Page[Batch]:
     filt = None
     if base_id:
         filt = BatchModel.base_id == base_id

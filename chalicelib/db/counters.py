@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
-
-from chalicelib.db.common import transaction
 from chalicelib.db.models import CounterModel
+from chalicelib.db.writes import applied, transaction
 
 MAX_TRANSACTION_ITEMS = 100
 
@@ -17,16 +15,12 @@ MAX_TRANSACTION_ITEMS = 100
 def take(key: str, cap: int, expires_at: datetime) -> bool:
     """Count one more, unless the cap is reached (then False, and nothing changes). The
     counter goes at `expires_at` (TTL): a day's count, after the day."""
-    try:
-        CounterModel(key).update(
+    return applied(
+        lambda: CounterModel(key).update(
             actions=[CounterModel.value.add(1), CounterModel.expires_at.set(expires_at)],
             condition=CounterModel.value.does_not_exist() | (CounterModel.value < cap),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )
 
 
 def take_many(keys: list[str], cap: int, expires_at: datetime) -> bool:
@@ -37,14 +31,12 @@ def take_many(keys: list[str], cap: int, expires_at: datetime) -> bool:
         return True
     if len(wanted) > MAX_TRANSACTION_ITEMS or max(wanted.values()) > cap:
         return False
-    try:
-        with transaction() as tx:
-            for key, n in wanted.items():
-                tx.update(
-                    CounterModel(key),
-                    actions=[CounterModel.value.add(n), CounterModel.expires_at.set(expires_at)],
-                    condition=CounterModel.value.does_not_exist() | (CounterModel.value <= cap - n),
-                )
-    except TransactWriteError:
-        return False
-    return True
+    with transaction(tolerate={"cap"}) as tx:
+        for key, n in wanted.items():
+            tx.update(
+                CounterModel(key),
+                actions=[CounterModel.value.add(n), CounterModel.expires_at.set(expires_at)],
+                condition=CounterModel.value.does_not_exist() | (CounterModel.value <= cap - n),
+                tag="cap",
+            )
+    return not tx.refused

@@ -16,11 +16,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-
-from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time, transaction
+from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time
 from chalicelib.db.models import BatchModel, DemandItemMap, DemandModel, ProgrammeModel, QuotaModel
 from chalicelib.db.outbox import message_item
+from chalicelib.db.writes import Refusal, applied, failing_as, transaction
 from chalicelib.domain.demand import stage_tally_key
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.records import Batch, Demand, DemandLine, Message, Page, Quota
@@ -63,50 +62,44 @@ def submit(demand: Demand, now: datetime, submitted_by: str) -> Demand:
         region_key=f"{demand.programme_id}#{demand.region_id}",
         study_type=demand.study_type,
         purpose=demand.purpose,
-        items=[DemandItemMap(stage=i.stage, places=i.places, remark=i.remark) for i in demand.items],
+        items=[DemandItemMap(stage=i.stage, places=i.places, remark=i.remark) for i in demand.items],  # type: ignore[no-untyped-call]
         places=demand.places,
         submitted_at=demand.submitted_at,
         submitted_by=submitted_by,
     )
     n = demand.places
-    tx = transaction()
-    try:
-        with tx:
-            in_time = (
-                ProgrammeModel.programme_id.exists()
-                & (ProgrammeModel.demand_deadline >= now)
-                & ProgrammeModel.draft.does_not_exist()  # a draft takes no demand until it opens
-            )
-            tx.condition_check(ProgrammeModel, demand.programme_id, condition=in_time, tag="programme")
+
+    def short_or_missing(refusal: Refusal) -> Exception:
+        # Not a read after the fact: the tally as the condition saw it (a sibling may have
+        # created it since), or none at all.
+        quota = refusal.reason("quota")
+        return QuotaMissing() if quota is None or not quota.raw_item else ConflictError("quota_exceeded")
+
+    with transaction(errors={"programme": DeadlineOrProgramme(), "quota": short_or_missing}) as tx:
+        in_time = (
+            ProgrammeModel.programme_id.exists()
+            & (ProgrammeModel.demand_deadline >= now)
+            & ProgrammeModel.draft.does_not_exist()  # a draft takes no demand until it opens
+        )
+        tx.condition_check(ProgrammeModel, demand.programme_id, condition=in_time, tag="programme")
+        tx.update(
+            QuotaModel(demand.programme_id, demand.region_id),
+            actions=[
+                QuotaModel.remaining.add(-n),
+                QuotaModel.requested.add(n),
+                QuotaModel.updated_at.set(now),
+                QuotaModel.awaiting_demand.remove(),
+            ],
+            condition=QuotaModel.remaining >= n,
+            return_values="ALL_OLD",  # the tally as the condition saw it, or none at all
+            tag="quota",
+        )
+        for line in demand.items:
             tx.update(
-                QuotaModel(demand.programme_id, demand.region_id),
-                actions=[
-                    QuotaModel.remaining.add(-n),
-                    QuotaModel.requested.add(n),
-                    QuotaModel.updated_at.set(now),
-                    QuotaModel.awaiting_demand.remove(),
-                ],
-                condition=QuotaModel.remaining >= n,
-                return_values="ALL_OLD",  # the tally as the condition saw it, or none at all
-                tag="quota",
+                QuotaModel(demand.programme_id, stage_tally_key(line.stage)),
+                actions=[QuotaModel.requested.add(line.places), QuotaModel.remaining.add(-line.places)],
             )
-            for line in demand.items:
-                tx.update(
-                    QuotaModel(demand.programme_id, stage_tally_key(line.stage)),
-                    actions=[QuotaModel.requested.add(line.places), QuotaModel.remaining.add(-line.places)],
-                )
-            tx.save(item, condition=DemandModel.demand_key.does_not_exist())
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "programme" in failed:
-            raise DeadlineOrProgramme from exc
-        if "quota" in failed:
-            # Not a read after the fact: a sibling may have created the tally since.
-            quota = tx.reason(exc, "quota")
-            if quota is None or not quota.raw_item:
-                raise QuotaMissing from exc
-            raise ConflictError("quota_exceeded") from exc
-        raise
+        tx.save(item, condition=DemandModel.demand_key.does_not_exist())
     return _demand(item)
 
 
@@ -125,11 +118,11 @@ def _opening(programme_id: str, region_id: str, places: int, now: datetime) -> Q
 
 def create_quota(programme_id: str, region_id: str, places: int, now: datetime) -> None:
     """A region's first tally (a racing twin is fine: the first one stays)."""
-    try:
-        _opening(programme_id, region_id, places, now).save(condition=QuotaModel.places.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    applied(
+        lambda: _opening(programme_id, region_id, places, now).save(
+            condition=QuotaModel.places.does_not_exist()
+        )
+    )
 
 
 def open_quotas(programme_id: str, region_ids: list[str], places: int, now: datetime) -> None:
@@ -159,7 +152,7 @@ def set_quota(q: Quota, now: datetime) -> Quota:
     """Set a region's places; its remaining places follow. Refused (409) below what the
     region already asked for: the condition compares with the stored `requested`."""
     item = QuotaModel(q.programme_id, q.region_id)
-    try:
+    with failing_as(ConflictError("quota_below_held")):
         item.update(
             actions=[
                 QuotaModel.places.set(q.places),
@@ -169,21 +162,17 @@ def set_quota(q: Quota, now: datetime) -> Quota:
             ],
             condition=QuotaModel.requested.does_not_exist() | (QuotaModel.requested <= q.places),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConflictError("quota_below_held") from exc
-        raise
     return _quota(item)
 
 
-def list_for_programme(programme_id: str, limit: int, cursor: str | None) -> Page:
+def list_for_programme(programme_id: str, limit: int, cursor: str | None) -> Page[Demand]:
     rows = DemandModel.query(programme_id, limit=limit, last_evaluated_key=decode_cursor(cursor, DemandModel))
     with cursor_checked(cursor):
         items = [_demand(m) for m in rows]
     return Page(items, encode_cursor(rows.last_evaluated_key))
 
 
-def list_for_region(programme_id: str, region_id: str, limit: int, cursor: str | None) -> Page:
+def list_for_region(programme_id: str, region_id: str, limit: int, cursor: str | None) -> Page[Demand]:
     rows = DemandModel.by_region.query(
         f"{programme_id}#{region_id}",
         limit=limit,
@@ -231,34 +220,29 @@ def take_batches(
     key) counts its new batches and is approved (the office allocating is a review), unless it
     was returned meanwhile. Returns the tags of what refused: the batch ids somebody took first
     and "demand#<id>" for a returned demand (then nothing was written: call again without them)."""
-    tx = transaction()
-    try:
-        with tx:
-            for batch, demand_id in picks:
-                tx.update(
-                    BatchModel(batch.batch_id),
-                    actions=_allocated_actions(region_id, demand_id, batch),
-                    condition=BatchModel.region_id.does_not_exist()
-                    & BatchModel.batch_id.exists()
-                    & BatchModel.offer_id.does_not_exist(),
-                    tag=batch.batch_id,
-                )
-            for demand_id, count in Counter(d for _, d in picks).items():
-                if demand_id in (demand_keys or {}):
-                    _count_batches(
-                        tx, picks[0][0].programme_id, (demand_keys or {})[demand_id], demand_id, count
-                    )
-            for message in messages:
-                tx.save(message_item(message))
-    except TransactWriteError as exc:
-        taken = tx.failed(exc)
-        if not taken:
-            raise
-        return taken
-    return set()
+    keys = demand_keys or {}
+    counts = Counter(d for _, d in picks)
+    refusable = {batch.batch_id for batch, _ in picks} | {f"demand#{d}" for d in counts if d in keys}
+    with transaction(tolerate=refusable) as tx:
+        for batch, demand_id in picks:
+            tx.update(
+                BatchModel(batch.batch_id),
+                actions=_allocated_actions(region_id, demand_id, batch),
+                # a batch held for an offer of the waiting list is not anyone else's meanwhile
+                condition=BatchModel.region_id.does_not_exist()
+                & BatchModel.batch_id.exists()
+                & BatchModel.offer_id.does_not_exist(),
+                tag=batch.batch_id,
+            )
+        for demand_id, count in counts.items():
+            if demand_id in keys:
+                count_batches(tx, picks[0][0].programme_id, keys[demand_id], demand_id, count)
+        for message in messages:
+            tx.save(message_item(message))
+    return set(tx.refused)
 
 
-def _count_batches(tx: Any, programme_id: str, demand_key: str, demand_id: str, count: int) -> None:
+def count_batches(tx: Any, programme_id: str, demand_key: str, demand_id: str, count: int) -> None:
     """In `tx`: the demand holds `count` more batches (fewer, if negative); given one, it is
     approved, and refused if it was returned."""
     actions: list[Any] = [DemandModel.held_batches.add(count)]
@@ -272,20 +256,16 @@ def _count_batches(tx: Any, programme_id: str, demand_key: str, demand_id: str, 
 
 
 def allocate_by_hand(batch: Batch, region_id: str, demand_id: str) -> None:
-    try:
+    with failing_as(ConflictError("batch_taken")):
         BatchModel(batch.batch_id).update(
             actions=_allocated_actions(region_id, demand_id, batch),
             condition=BatchModel.region_id.does_not_exist() & BatchModel.batch_id.exists(),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConflictError("batch_taken") from exc
-        raise
 
 
 def free_by_hand(batch_id: str) -> None:
     """Free an allocated batch that has no trainees yet."""
-    try:
+    with failing_as(ConflictError("batch_not_freeable")):
         BatchModel(batch_id).update(
             actions=[
                 BatchModel.region_id.remove(),
@@ -295,7 +275,3 @@ def free_by_hand(batch_id: str) -> None:
             ],
             condition=BatchModel.region_id.exists() & (BatchModel.trainee_count == 0),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConflictError("batch_not_freeable") from exc
-        raise

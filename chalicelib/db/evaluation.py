@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
-
-from chalicelib.db.common import transaction
 from chalicelib.db.models import ClaimModel, QuotaModel, TraineeModel
-from chalicelib.db.rosters import trainee_from_model
+from chalicelib.db.trainees import trainee_from_model
+from chalicelib.db.writes import transaction
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.records import Trainee
 
@@ -31,28 +29,22 @@ def grant(
     actor: str,
     now: datetime,
 ) -> None:
-    tx = transaction()
     record = json.dumps(
         {"regions": region_ids, "next": next_programme_id, "by": actor, "at": now.isoformat()}
     )
-    try:
-        with tx:
-            tx.save(
-                ClaimModel(f"reward#{programme_id}", owner=record),
-                condition=ClaimModel.claim_key.does_not_exist(),
-                tag="once",
+    with transaction(errors={"once": ConflictError("reward_already_granted")}) as tx:
+        tx.save(
+            ClaimModel(f"reward#{programme_id}", owner=record),
+            condition=ClaimModel.claim_key.does_not_exist(),
+            tag="once",
+        )
+        for region_id in region_ids:
+            tx.update(
+                QuotaModel(next_programme_id, region_id),
+                actions=[
+                    QuotaModel.places.set((QuotaModel.places | default) + places),
+                    QuotaModel.remaining.set((QuotaModel.remaining | default) + places),
+                    QuotaModel.requested.set(QuotaModel.requested | 0),
+                    QuotaModel.updated_at.set(now),
+                ],
             )
-            for region_id in region_ids:
-                tx.update(
-                    QuotaModel(next_programme_id, region_id),
-                    actions=[
-                        QuotaModel.places.set((QuotaModel.places | default) + places),
-                        QuotaModel.remaining.set((QuotaModel.remaining | default) + places),
-                        QuotaModel.requested.set(QuotaModel.requested | 0),
-                        QuotaModel.updated_at.set(now),
-                    ],
-                )
-    except TransactWriteError as exc:
-        if "once" in tx.failed(exc):
-            raise ConflictError("reward_already_granted") from exc
-        raise

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import islice
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from chalicelib.db.common import key_time
 from chalicelib.db.models import ExportModel
+from chalicelib.db.writes import applied
 from chalicelib.domain.records import Export
 
 
@@ -71,27 +72,20 @@ def lease(export_id: str, now: datetime, until: datetime) -> int | None:
     the same write (a record without a count starts at one)."""
     free = ExportModel.lease_until.does_not_exist() | (ExportModel.lease_until < key_time(now))
     item = ExportModel(export_id)
-    try:
-        item.update(
+    taken = applied(
+        lambda: item.update(
             actions=[ExportModel.lease_until.set(key_time(until)), ExportModel.attempts.add(1)],
             condition=(ExportModel.status == "pending") & free,
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return int(item.attempts or 1)
+    )
+    return int(item.attempts or 1) if taken else None
 
 
 def _settle(export_id: str, actions: list[Action]) -> bool:
     """Update a still-pending export; False if another builder settled it meanwhile."""
-    try:
-        ExportModel(export_id).update(actions=actions, condition=ExportModel.status == "pending")
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(
+        lambda: ExportModel(export_id).update(actions=actions, condition=ExportModel.status == "pending")
+    )
 
 
 def finish(export_id: str, s3_key: str) -> bool:

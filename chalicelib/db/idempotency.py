@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.db.models import IdempotencyModel
+from chalicelib.db.writes import applied
 
 LIFETIME = timedelta(hours=24)
 
@@ -33,18 +34,14 @@ def claim(key: str, body_hash: str, now: datetime, deadline: datetime) -> Prior 
     item = IdempotencyModel(key, body_hash=body_hash, expires_at=now + LIFETIME, in_progress_until=deadline)
     M = IdempotencyModel
     abandoned = M.response_status.does_not_exist() & (M.in_progress_until < now)
+    if applied(lambda: item.save(condition=M.idem_key.does_not_exist() | (M.expires_at < now) | abandoned)):
+        return None
     try:
-        item.save(condition=M.idem_key.does_not_exist() | (M.expires_at < now) | abandoned)
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        try:
-            found = IdempotencyModel.get(key, consistent_read=True)
-        except DoesNotExist:
-            return None  # released in between: treat as ours on the client's next try
-        status = int(found.response_status) if found.response_status is not None else None
-        return Prior(found.body_hash, status, found.response_body)
-    return None
+        found = IdempotencyModel.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None  # released in between: treat as ours on the client's next try
+    status = int(found.response_status) if found.response_status is not None else None
+    return Prior(found.body_hash, status, found.response_body)
 
 
 def finish(key: str, status: int, body: str) -> None:

@@ -129,7 +129,7 @@ class CredentialModel(Model):
     disabled = BooleanAttribute(default=False)
     # The account's live sessions: token hash -> expiry (epoch seconds). Written in the login's
     # transaction, read strongly to end them all: no index that may lag decides which go.
-    sessions = MapAttribute[str, Any](null=True)
+    sessions = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
 
 
 class SessionModel(Model):

@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
-
-from chalicelib.db.common import transaction
 from chalicelib.db.models import ClaimModel, ProgrammeModel, QuotaModel
 from chalicelib.db.outbox import message_item
+from chalicelib.db.writes import applied, transaction
 from chalicelib.domain.demand import STAGE_TALLY
 from chalicelib.domain.records import Message, Programme
 
@@ -38,15 +36,18 @@ def notice_claim(kind: str, programme_id: str, recipient: str) -> str:
     return f"notice#{kind}#{programme_id}#{recipient}"
 
 
-def _record(claims: Sequence[tuple[str, list[Message]]], expires: datetime) -> None:
-    with transaction() as tx:
+def _record(claims: Sequence[tuple[str, list[Message]]], expires: datetime) -> bool:
+    """The claims and their messages, all or nothing; False if a claim existed already."""
+    with transaction(tolerate={"claim"}) as tx:
         for claim, messages in claims:
             tx.save(
                 ClaimModel(claim, owner="notice", expires_at=expires),
                 condition=ClaimModel.claim_key.does_not_exist(),
+                tag="claim",
             )
             for message in messages:
                 tx.save(message_item(message))
+    return not tx.refused
 
 
 def record_once(notices: list[tuple[str, list[Message]]], expires: datetime) -> list[Message]:
@@ -54,32 +55,23 @@ def record_once(notices: list[tuple[str, list[Message]]], expires: datetime) -> 
     recorded: list[Message] = []
     for start in range(0, len(notices), REGIONS_PER_TRANSACTION):
         chunk = notices[start : start + REGIONS_PER_TRANSACTION]
-        try:
-            _record(chunk, expires)
+        if _record(chunk, expires):
             recorded += [m for _, messages in chunk for m in messages]
             continue
-        except TransactWriteError:
-            pass  # one of them was told before: the others one by one
-        for claim, messages in chunk:
-            try:
-                _record([(claim, messages)], expires)
-            except TransactWriteError:
-                continue
-            recorded += messages
+        # one of them was told before (an opening cut short): the others one by one
+        recorded += [
+            m for claim, messages in chunk if _record([(claim, messages)], expires) for m in messages
+        ]
     return recorded
 
 
 def mark_open(p: Programme, now: datetime) -> bool:
     """draft -> open (opened_at set), once. False if it was open already. The version moves
     on, so an edit made from what was read before fails as stale."""
-    try:
-        ProgrammeModel(p.programme_id, version=p.version).update(
+    return applied(
+        lambda: ProgrammeModel(p.programme_id, version=p.version).update(
             actions=[ProgrammeModel.draft.remove(), ProgrammeModel.opened_at.set(now)],
             condition=ProgrammeModel.programme_id.exists() & ProgrammeModel.opened_at.does_not_exist(),
             add_version_condition=False,
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )

@@ -12,14 +12,17 @@ Access patterns:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.db.common import key_time, transaction
+from chalicelib.db.common import key_time
 from chalicelib.db.models import NotificationModel
+from chalicelib.db.writes import applied, transaction
 from chalicelib.domain.records import Message
 
 QUEUED = "queued"
@@ -97,17 +100,15 @@ def claim_many(messages: list[Message], lease_until: datetime) -> list[Message]:
     for start in range(0, len(messages), 100):
         chunk = messages[start : start + 100]
         if len(chunk) > 1:
-            try:
-                with transaction() as tx:
-                    for m in chunk:
-                        tx.update(
-                            NotificationModel(m.message_id),
-                            actions=_claim_actions(lease_until),
-                            condition=_claim_condition(m),
-                        )
-            except TransactWriteError:
-                pass
-            else:
+            with transaction(tolerate={"message"}) as tx:
+                for m in chunk:
+                    tx.update(
+                        NotificationModel(m.message_id),
+                        actions=_claim_actions(lease_until),
+                        condition=_claim_condition(m),
+                        tag="message",
+                    )
+            if not tx.refused:
                 held += chunk
                 continue
         held += [m for m in chunk if claim(m, lease_until)]
@@ -153,32 +154,26 @@ def mark_sent_many(messages: list[Message], now: datetime) -> None:
         if len(chunk) == 1:
             mark_sent(chunk[0], now)
             continue
-        try:
-            with transaction() as tx:
-                for m in chunk:
-                    tx.update(
-                        NotificationModel(m.message_id),
-                        actions=_sent_actions(m, now),
-                        condition=NotificationModel.status == QUEUED,
-                    )
-        except TransactWriteError:
+        with transaction(tolerate={"message"}) as tx:
+            for m in chunk:
+                tx.update(
+                    NotificationModel(m.message_id),
+                    actions=_sent_actions(m, now),
+                    condition=NotificationModel.status == QUEUED,
+                    tag="message",
+                )
+        if tx.refused:
             for m in chunk:
                 mark_sent(m, now)
 
 
-def _update_queued(message_id: str, actions: list) -> bool:
+def _update_queued(message_id: str, actions: Sequence[Action]) -> bool:
     """Update a message that is still queued; False if another run already settled it."""
     return _update_if(message_id, actions, NotificationModel.status == QUEUED)
 
 
-def _update_if(message_id: str, actions: list, condition: Any) -> bool:
-    try:
-        NotificationModel(message_id).update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+def _update_if(message_id: str, actions: Sequence[Action], condition: Condition) -> bool:
+    return applied(lambda: NotificationModel(message_id).update(actions=list(actions), condition=condition))
 
 
 def mark_failed(

@@ -16,15 +16,12 @@ the programme's longest batch length, and those who already checked in today):
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
-
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.db.catalog import batch_from_model
-from chalicelib.db.common import transaction
 from chalicelib.db.models import BatchModel, ClaimModel, QuotaModel, TraineeModel
 from chalicelib.db.outbox import message_item
-from chalicelib.db.rosters import trainee_from_model
+from chalicelib.db.trainees import trainee_from_model
+from chalicelib.db.writes import Transaction, transaction
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.demand import STAGE_TALLY
 from chalicelib.domain.records import Batch, Message, Trainee
@@ -77,7 +74,7 @@ def without_outcome(programme_id: str, end_date: date) -> list[Trainee]:
     return [trainee_from_model(m) for m in rows]
 
 
-def _guard(tx: Any, guard: tuple[str, ...] | None) -> None:
+def _guard(tx: Transaction, guard: tuple[str, ...] | None) -> None:
     if guard is None:
         return
     kind, *key = guard
@@ -107,20 +104,14 @@ def record_once(claim: str, messages: list[Message], guard: tuple[str, ...] | No
     """Record the reminder's messages unless this recipient already had this reminder today
     (another run, or an earlier one that stopped half-way) or the thing got done meanwhile
     (a trainee who registered at 08:59 gets no 09:00 reminder). True if recorded."""
-    tx = transaction()
-    try:
-        with tx:
-            tx.save(
-                # Keyed by day: kept a month for who-was-reminded-when, then gone (TTL)
-                ClaimModel(claim, owner="reminder", expires_at=messages[0].created_at + timedelta(days=30)),
-                condition=ClaimModel.claim_key.does_not_exist(),
-                tag="claim",
-            )
-            _guard(tx, guard)
-            for message in messages:
-                tx.save(message_item(message))
-    except TransactWriteError as exc:
-        if tx.failed(exc) & {"claim", "done"}:
-            return False
-        raise
-    return True
+    with transaction(tolerate={"claim", "done"}) as tx:
+        tx.save(
+            # Keyed by day: kept a month for who-was-reminded-when, then gone (TTL)
+            ClaimModel(claim, owner="reminder", expires_at=messages[0].created_at + timedelta(days=30)),
+            condition=ClaimModel.claim_key.does_not_exist(),
+            tag="claim",
+        )
+        _guard(tx, guard)
+        for message in messages:
+            tx.save(message_item(message))
+    return not tx.refused

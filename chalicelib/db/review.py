@@ -14,14 +14,15 @@ Access patterns:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
-from chalicelib.db.common import transaction
 from chalicelib.db.demands import _demand
 from chalicelib.db.models import DemandModel, QuotaModel
 from chalicelib.db.outbox import message_item
+from chalicelib.db.writes import applied, transaction
 from chalicelib.domain.demand import stage_tally_key
 from chalicelib.domain.records import Demand, Message
 
@@ -47,14 +48,15 @@ def reread(d: Demand) -> Demand | None:
         return None
 
 
-def _open_for_review() -> Any:
-    return DemandModel.review.does_not_exist() | (DemandModel.review == "pending")
+def _open_for_review() -> Condition:
+    condition: Condition = DemandModel.review.does_not_exist() | (DemandModel.review == "pending")
+    return condition
 
 
 def approve(d: Demand, actor: str, now: datetime) -> bool:
     """pending -> approved. False if it was not pending any more."""
-    try:
-        DemandModel(d.programme_id, d.order_key).update(
+    return applied(
+        lambda: DemandModel(d.programme_id, d.order_key).update(
             actions=[
                 DemandModel.review.set("approved"),
                 DemandModel.reviewed_at.set(now),
@@ -62,11 +64,7 @@ def approve(d: Demand, actor: str, now: datetime) -> bool:
             ],
             condition=DemandModel.demand_key.exists() & _open_for_review(),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )
 
 
 def requested(programme_id: str, region_id: str) -> int:
@@ -84,46 +82,33 @@ def give_back(
     returnable = (DemandModel.review.does_not_exist() | DemandModel.review.is_in("pending", "approved")) & (
         DemandModel.held_batches.does_not_exist() | (DemandModel.held_batches == 0)
     )
-    region_actions = [
+    region_actions: list[Action] = [
         QuotaModel.remaining.add(d.places),
         QuotaModel.requested.add(-d.places),
         QuotaModel.updated_at.set(now),
     ]
     if last_live:
         region_actions.append(QuotaModel.awaiting_demand.set(d.programme_id))
-    tx = transaction()
-    try:
-        with tx:
+    as_read = (QuotaModel.requested == d.places) if last_live else (QuotaModel.requested > d.places)
+    with transaction(errors={"demand": ReviewRefused(), "quota": TallyMoved()}) as tx:
+        tx.update(
+            DemandModel(d.programme_id, d.order_key),
+            actions=[
+                DemandModel.review.set("returned"),
+                DemandModel.reason.set(reason),
+                DemandModel.reviewed_at.set(now),
+                DemandModel.reviewed_by.set(actor),
+            ],
+            condition=DemandModel.demand_key.exists() & returnable,
+            tag="demand",
+        )
+        tx.update(
+            QuotaModel(d.programme_id, d.region_id), actions=region_actions, condition=as_read, tag="quota"
+        )
+        for line in d.items:
             tx.update(
-                DemandModel(d.programme_id, d.order_key),
-                actions=[
-                    DemandModel.review.set("returned"),
-                    DemandModel.reason.set(reason),
-                    DemandModel.reviewed_at.set(now),
-                    DemandModel.reviewed_by.set(actor),
-                ],
-                condition=DemandModel.demand_key.exists() & returnable,
-                tag="demand",
+                QuotaModel(d.programme_id, stage_tally_key(line.stage)),
+                actions=[QuotaModel.requested.add(-line.places), QuotaModel.remaining.add(line.places)],
             )
-            tx.update(
-                QuotaModel(d.programme_id, d.region_id),
-                actions=region_actions,
-                condition=(QuotaModel.requested == d.places)
-                if last_live
-                else (QuotaModel.requested > d.places),
-                tag="quota",
-            )
-            for line in d.items:
-                tx.update(
-                    QuotaModel(d.programme_id, stage_tally_key(line.stage)),
-                    actions=[QuotaModel.requested.add(-line.places), QuotaModel.remaining.add(line.places)],
-                )
-            for message in messages:
-                tx.save(message_item(message))
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "demand" in failed:
-            raise ReviewRefused from exc
-        if "quota" in failed:
-            raise TallyMoved from exc
-        raise
+        for message in messages:
+            tx.save(message_item(message))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from chalicelib.db.common import key_time
 from chalicelib.db.models import UploadModel
+from chalicelib.db.writes import applied
 from chalicelib.domain.records import Upload
 
 
@@ -56,13 +57,9 @@ def settle(
         actions.append(UploadModel.clean_key.set(clean_key))
     if size:
         actions += [UploadModel.width.set(size[0]), UploadModel.height.set(size[1])]
-    try:
-        UploadModel(upload_id).update(actions=actions, condition=UploadModel.status == "pending")
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(
+        lambda: UploadModel(upload_id).update(actions=actions, condition=UploadModel.status == "pending")
+    )
 
 
 def pending(limit: int = 100) -> list[Upload]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,8 @@ class Message:
 
 
 @dataclass
-class Page:
-    items: list = field(default_factory=list)
+class Page(Generic[T]):
+    """One page of a list: its items, and the cursor of the next page (None: the last)."""
+
+    items: list[T] = field(default_factory=list)
     next_cursor: str | None = None

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.lazy import lazy_import
 
-notify = lazy_import("chalicelib.services.notify")
-uploads = lazy_import("chalicelib.services.uploads")
-exports = lazy_import("chalicelib.services.exports")
-reminders = lazy_import("chalicelib.services.reminders")
+if TYPE_CHECKING:  # typed calls; loaded on first use (cold starts stay short)
+    from chalicelib.services import exports, notify, reminders, uploads
+else:
+    notify = lazy_import("chalicelib.services.notify")
+    uploads = lazy_import("chalicelib.services.uploads")
+    exports = lazy_import("chalicelib.services.exports")
+    reminders = lazy_import("chalicelib.services.reminders")
 
 
 def drain_outbox(now: datetime | None = None) -> dict[str, Any]:

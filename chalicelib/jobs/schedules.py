@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalice import Blueprint, Cron, Rate
+from chalice.app import Blueprint, Cron, Rate
 
 from chalicelib.config import settings
 from chalicelib.jobs import build_exports, check_uploads, checkin_reminders, daily_reminders, drain_outbox

@@ -7,6 +7,7 @@ import time
 
 from chalicelib.adapters import clock, crypto, secrets
 from chalicelib.db import accounts as repo
+from chalicelib.db import resets, sessions
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -39,8 +40,8 @@ def _send_reset_code(phone: str) -> None:
     code = secrets.new_code(rules.RESET_CODE_DIGITS)
     text, redacted = reset_code_sms(code, int(rules.RESET_CODE_TTL.total_seconds() // 60))
     message = notify.sms("reset_code", account.account_id, phone, text, redacted)
-    fresh = repo.put_reset_code(
-        repo.ResetCode(
+    fresh = resets.put_reset_code(
+        resets.ResetCode(
             phone=phone,
             code_hash=crypto.keyed_digest("reset", f"{phone}:{code}"),
             tries=rules.RESET_CODE_TRIES,
@@ -63,7 +64,7 @@ def reset(phone: str, code: str, new_password: str) -> auth.LoginResult:
     cannot make them wait). A wrong code spends a try; five spend the code. An unknown phone,
     a disabled account or a spent code answer as a wrong code does."""
     now = clock.now()
-    stored = repo.take_reset_try(phone, now)
+    stored = resets.take_reset_try(phone, now)
     if stored is None or not crypto.digests_match("reset", f"{phone}:{code}", stored):
         metrics.add_metric(name="ResetCodeRefused", unit="Count", value=1)
         raise ValidationFailedError("invalid_reset_code", fields={"code": "验证码错误或已失效"})
@@ -73,9 +74,9 @@ def reset(phone: str, code: str, new_password: str) -> auth.LoginResult:
     rules.check_new_password(new_password, None, phone)
     new_hash = secrets.hash_password(new_password)
     repo.set_password(account.account_id, phone, new_hash)
-    repo.end_reset_code(phone)
-    repo.clear_login_state(phone)
-    repo.revoke_sessions(phone)
+    resets.end_reset_code(phone)
+    sessions.clear_login_state(phone)
+    sessions.revoke_sessions(phone)
     logger.info("password reset by code", extra={"account_id": account.account_id})
     return auth.open_session(account, False, new_hash, None)
 

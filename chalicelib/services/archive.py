@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.db import artifacts, catalog, rosters
+from chalicelib.db import artifacts, catalog, trainees
 from chalicelib.domain.deadlines import days
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.records import Batch, Session, Trainee
@@ -91,6 +91,6 @@ def batch_archive(session: Session, batch_id: str) -> tuple[Batch, list[dict[str
             }
         )
     rows = []
-    for t in rosters.of_batch(batch.batch_id):
+    for t in trainees.of_batch(batch.batch_id):
         rows.append({**_trainee_row(t), "artifact_list": written.get(t.trainee_id, [])})
     return batch, rows

@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
-from chalicelib.db import artifacts, catalog, rosters, uploads
+from chalicelib.db import artifacts, catalog, trainees, uploads
 from chalicelib.domain import artifacts as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -114,7 +114,7 @@ def _own(session: Session, artifact_id: str) -> Artifact:
 
 
 def _on_roster(a: Artifact) -> bool:
-    trainee = rosters.get(a.trainee_id)
+    trainee = trainees.get(a.trainee_id)
     return trainee is not None and trainee.account_id == a.author_id
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters import clock
-from chalicelib.db import catalog, rosters
+from chalicelib.db import attendance, catalog, trainees
 from chalicelib.domain.deadlines import check_before, local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Batch, Session, Trainee
@@ -16,7 +16,7 @@ from chalicelib.domain.vocab import Role
 
 def place(session: Session, batch_id: str) -> Trainee:
     """The caller's place on the batch's roster; 404 for anyone not on it."""
-    for trainee in rosters.of_account(session.account_id):
+    for trainee in trainees.of_account(session.account_id):
         if trainee.batch_id == batch_id:
             return trainee
     raise NotFoundError("not_on_roster")
@@ -30,8 +30,8 @@ def register(session: Session, batch_id: str) -> Trainee:
     assert programme is not None
     now = clock.now()
     check_before(programme.registration_deadline, now)
-    rosters.register(trainee, now)
-    return rosters.get(trainee.trainee_id) or trainee
+    attendance.register(trainee, now)
+    return trainees.get(trainee.trainee_id) or trainee
 
 
 def check_in(session: Session, batch_id: str) -> tuple[Trainee, str]:
@@ -41,13 +41,13 @@ def check_in(session: Session, batch_id: str) -> tuple[Trainee, str]:
     if trainee.registered_at is None:
         raise ConflictError("not_registered")
     if today.isoformat() not in trainee.checkins:
-        rosters.check_in(trainee, today)  # within the day, a second call changes nothing
-    return rosters.get(trainee.trainee_id) or trainee, today.isoformat()
+        attendance.check_in(trainee, today)  # within the day, a second call changes nothing
+    return trainees.get(trainee.trainee_id) or trainee, today.isoformat()
 
 
 def my_batches(session: Session) -> list[tuple[Trainee, Batch, str]]:
     """(place, batch, base name) for each of the trainee's batches, by start date."""
-    places = rosters.of_account(session.account_id)
+    places = trainees.of_account(session.account_id)
     batches = catalog.get_batches({t.batch_id for t in places})
     names = {b.base_id: b.name for b in catalog.get_bases({b.base_id for b in batches.values()}).values()}
     found = [(t, batches[t.batch_id]) for t in places if t.batch_id in batches]
@@ -62,7 +62,7 @@ def base_batches(session: Session, base_id: str) -> list[dict[str, Any]]:
         raise NotFoundError("base_not_found")
     batches = [b for b in catalog.base_batches(base_id) if b.region_id]
     team: dict[str, list[Trainee]] = {}
-    for trainee in rosters.of_base(base_id):
+    for trainee in trainees.of_base(base_id):
         team.setdefault(trainee.batch_id, []).append(trainee)
     names = {r.region_id: r.name for r in catalog.get_regions({b.region_id for b in batches if b.region_id})}
     return [
@@ -76,8 +76,8 @@ def base_batches(session: Session, base_id: str) -> list[dict[str, Any]]:
 
 
 def feedback(session: Session, trainee_id: str, text: str) -> Trainee:
-    trainee = rosters.get(trainee_id)
+    trainee = trainees.get(trainee_id)
     if trainee is None or trainee.base_id not in session.base_ids:
         raise NotFoundError("trainee_not_found")
-    rosters.set_feedback(trainee_id, text, clock.now())
-    return rosters.get(trainee_id) or trainee
+    attendance.set_feedback(trainee_id, text, clock.now())
+    return trainees.get(trainee_id) or trainee

@@ -8,6 +8,7 @@ from datetime import datetime
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
 from chalicelib.db import accounts as repo
+from chalicelib.db import sessions
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.errors import ConflictError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError
 from chalicelib.domain.notifications import credentials_email, credentials_sms
@@ -40,7 +41,7 @@ def open_session(
         base_ids=account.base_ids,
     )
     expired = [h for h, e in (cred.sessions if cred else {}).items() if e <= now.timestamp()]
-    repo.put_session(session, account.phone, password_hash, expired)
+    sessions.put_session(session, account.phone, password_hash, expired)
     return LoginResult(token, session, must_change)
 
 
@@ -53,10 +54,10 @@ def _count_attempt(phone: str, now: datetime) -> Credential | None:
     tries than one guess after another. Once the free tries are spent, each try waits its
     turn (429 with Retry-After) instead of being checked."""
     for _ in range(SWAP_TRIES):
-        cred, state = repo.login_records(phone)
+        cred, state = sessions.login_records(phone)
         if wait := rules.lock_remaining(state, now):
             raise TooManyAttemptsError(retry_after=wait)
-        if repo.swap_login_state(phone, state, rules.after_failure(state, now)):
+        if sessions.swap_login_state(phone, state, rules.after_failure(state, now)):
             return cred
     raise TooManyAttemptsError(retry_after=1)
 
@@ -73,7 +74,7 @@ def _check_password(phone: str, password: str) -> tuple[Account, Credential]:
         raise UnauthenticatedError("invalid_credentials")
     assert cred is not None and cred.account_id is not None and stored is not None
     # The right password: this attempt was no failure, and the earlier ones are forgiven
-    repo.clear_login_state(phone)
+    sessions.clear_login_state(phone)
     if cred.disabled:
         raise ForbiddenError("account_disabled")
     if cred.must_change_password and rules.initial_password_expired(cred.initial_expires_at, now):
@@ -95,14 +96,14 @@ def login(phone: str, password: str) -> LoginResult:
 def authenticate(token: str | None) -> Session:
     if not token:
         raise UnauthenticatedError("unauthenticated")
-    session = repo.get_session(secrets.token_hash(token))
+    session = sessions.get_session(secrets.token_hash(token))
     if session is None or session.expires_at <= clock.now():
         raise UnauthenticatedError("invalid_token")
     return session
 
 
 def logout(session: Session) -> None:
-    repo.delete_session(session.token_hash)
+    sessions.delete_session(session.token_hash)
 
 
 def change_password(session: Session, old: str, new: str) -> LoginResult:
@@ -115,7 +116,7 @@ def change_password(session: Session, old: str, new: str) -> LoginResult:
     repo.set_password(account.account_id, account.phone, new_hash)
     # Every session of the account ends (a stolen token dies with the old password); the
     # caller gets a fresh one so the person is not sent back to the login page.
-    repo.revoke_sessions(account.phone)
+    sessions.revoke_sessions(account.phone)
     logger.info("password changed", extra={"account_id": account.account_id})
     return open_session(account, False, new_hash, None)
 
@@ -127,7 +128,7 @@ def me(session: Session) -> Account:
     return account
 
 
-def _credentials_message(account: Account, password: str):  # type: ignore[no-untyped-def]
+def _credentials_message(account: Account, password: str):
     text, redacted = credentials_sms(account.name, account.role, account.phone, password, settings().site_url)
     return notify.sms("credentials", account.account_id, account.phone, text, redacted)
 
@@ -140,7 +141,7 @@ def credentials_emails(account: Account, then: str = "") -> list[Message]:
     return [notify.email("credentials", account.account_id, account.email, subject, body)]
 
 
-def _led_by(thing, contact):  # type: ignore[no-untyped-def]
+def _led_by(thing, contact):
     """The region or base with its contact set (callers pass it with contact_account_id="")."""
     if thing is None:
         return None
@@ -162,7 +163,7 @@ def open_account(
     Two requests racing for one new phone create one account: the phone is claimed by a
     conditional write, and the loser takes the reuse path."""
     for _ in range(2):
-        cred = repo.get_credential(phone)
+        cred = sessions.get_credential(phone)
         if cred and cred.account_id:
             existing = repo.get_account(cred.account_id)
             if existing is None or existing.role != role or role not in ("region_contact", "base_contact"):

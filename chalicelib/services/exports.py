@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets, storage
 from chalicelib.adapters.spreadsheet import XLSX, build_xlsx
-from chalicelib.db import catalog, exports, rosters
+from chalicelib.db import catalog, exports, trainees
 from chalicelib.domain.accounts import mask_phone
 from chalicelib.domain.deadlines import days
 from chalicelib.domain.errors import ForbiddenError, NotFoundError, ValidationFailedError
@@ -204,7 +204,7 @@ def _sheet_rows(export: Export) -> list[list[Any]]:
             b.end_date.isoformat(),
             regions.get(b.region_id or "", ""),
         ]
-        for t in rosters.of_batch(b.batch_id):
+        for t in trainees.of_batch(b.batch_id):
             if export.kind == "roster":
                 rows.append(
                     [

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Error, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Error, Locator, Page, ViewportSize, sync_playwright
 
 from tests.e2e.conftest import ADMIN_PHONE, Stack, free_port
 
@@ -38,8 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 375, "height": 667}
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 375, "height": 667}
 TIMEOUT_MS = 15_000
 
 # Every visible input, select and textarea, and whether it has an accessible name: aria-label,
@@ -175,7 +175,7 @@ class Visit:
         self.page.keyboard.press(key)
 
 
-def open_visit(browser: Browser, base: str, viewport: dict[str, int], tag: str) -> Visit:
+def open_visit(browser: Browser, base: str, viewport: ViewportSize, tag: str) -> Visit:
     context = browser.new_context(
         viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="block"
     )

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Browser, Error, Frame, Route, sync_playwright
+from playwright.sync_api import Browser, Dialog, Error, Frame, Route, sync_playwright
 
 from chalicelib.domain.artifacts import sanitize
 from tests.xss_corpus import PAYLOADS
@@ -156,7 +156,12 @@ def render(browser: Browser, source: str, inner_html: list[str] | None = None) -
         context.route("**/*", answer)
         page = context.new_page()
         page.on("popup", lambda _popup: setattr(seen, "popups", seen.popups + 1))
-        page.on("dialog", lambda dialog: (seen.dialogs.append(dialog.message), dialog.dismiss()))
+
+        def on_dialog(dialog: Dialog) -> None:
+            seen.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         page.goto(PAGE, wait_until="load", timeout=LOAD_TIMEOUT_MS)
         if inner_html is not None:
             page.evaluate(WRITE_BODIES, inner_html)

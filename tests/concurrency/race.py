@@ -45,7 +45,7 @@ class Outcome:
         return f"{self.error!r} reasons={codes}" if codes else repr(self.error)
 
 
-def race(threads: int, call: Callable[[int], Any]) -> list[Outcome]:
+def race(threads: int, call: Callable[..., Any]) -> list[Outcome]:
     """Run call(0) .. call(threads - 1) each on its own thread, all released at one instant
     (the barrier), and return each thread's result or exception, in order."""
     barrier = threading.Barrier(threads, timeout=BARRIER_TIMEOUT_S)

@@ -30,6 +30,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.adapters import clock
 from chalicelib.adapters.secrets import new_id
 from chalicelib.db import catalog
+from chalicelib.db import confirmation as confirmation_repo
 from chalicelib.db import demands as demands_repo
 from chalicelib.db import reminders as reminders_repo
 from chalicelib.db import rosters as rosters_repo
@@ -46,6 +47,7 @@ from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Account, Base, Batch, Programme, Region, Session, Trainee
 from chalicelib.domain.rosters import LEADER, phone_day_claim
 from chalicelib.domain.vocab import Role
+from chalicelib.services import confirmation as confirmation_service
 from chalicelib.services import reminders as reminder_service
 from chalicelib.services import rosters as roster_service
 from chalicelib.services import setup
@@ -410,21 +412,23 @@ def recorded(address: str, purpose: str) -> list[NotificationModel]:
 def test_confirm_at_once_sends_one_sms_per_trainee(
     threads: int, sms: SmsRecorder, mail: SmsRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lost_locks = FalseCounter(rosters_repo.lock)
-    lost_provisions = FalseCounter(rosters_repo.provision)
-    monkeypatch.setattr(rosters_repo, "lock", lost_locks)
-    monkeypatch.setattr(rosters_repo, "provision", lost_provisions)
+    lost_locks = FalseCounter(confirmation_repo.lock)
+    lost_provisions = FalseCounter(confirmation_repo.provision)
+    monkeypatch.setattr(confirmation_repo, "lock", lost_locks)
+    monkeypatch.setattr(confirmation_repo, "provision", lost_provisions)
     # Each caller's provisioning waits for the others': the lock's losers have then all read
     # the roster before the winner provisioned anyone, so they do race it for the accounts
-    provisions = InFlight(rosters_repo.provision_many, rendezvous=threads)
-    monkeypatch.setattr(rosters_repo, "provision_many", provisions)
+    provisions = InFlight(confirmation_repo.provision_many, rendezvous=threads)
+    monkeypatch.setattr(confirmation_repo, "provision_many", provisions)
     for round_no in range(CONFIRM_ROUNDS):
         where = f"round {round_no}, {threads} threads"
         # Given a roster of five, one of them the team leader, not yet confirmed
         team = team_round()
         warm_clients()
         # When its contact confirms it from that many threads at one instant
-        outcomes = race(threads, lambda i, team=team: roster_service.confirm(team.session, team.batch_id))
+        outcomes = race(
+            threads, lambda i, team=team: confirmation_service.confirm(team.session, team.batch_id)
+        )
         provisions.take_peak()  # and a fresh rendezvous for the next round
         # Then every call answers confirmed, and between them five accounts were provisioned
         errors = [o.describe() for o in outcomes if o.error is not None]
@@ -480,7 +484,7 @@ def test_confirming_two_batches_sharing_a_phone_at_once_gives_one_account(sms: S
         trainees = [roster_service.add(session, b.batch_id, person(0, phone, LEADER)) for b in batches]
         warm_clients()
         # When both rosters are confirmed at one instant
-        outcomes = race(2, lambda i, s=session, b=batches: roster_service.confirm(s, b[i].batch_id))
+        outcomes = race(2, lambda i, s=session, b=batches: confirmation_service.confirm(s, b[i].batch_id))
         # Then both confirmations succeed, and the person has one account on both rosters,
         # told once of its credentials and once of the other batch
         errors = [o.describe() for o in outcomes if o.error is not None]

@@ -170,9 +170,8 @@ def stack() -> Iterator[Stack]:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise AssertionError(
-                f"local stack did not serve /health: {process.stderr.read().decode()[-2000:]}"
-            )
+            err = process.stderr.read().decode() if process.stderr else ""
+            raise AssertionError(f"local stack did not serve /health: {err[-2000:]}")
         time.sleep(0.3)
     yield Stack(url, moto_port, process)
     if process.poll() is None:

@@ -57,7 +57,7 @@ def sns_fails() -> Iterator[list[int]]:
 
     remaining = [0]
 
-    def fail(request, **kwargs):  # type: ignore[no-untyped-def]
+    def fail(request, **kwargs):
         if remaining[0] > 0:
             remaining[0] -= 1
             raise ConnectionClosedError(endpoint_url=request.url)

@@ -436,7 +436,7 @@ def test_the_batch_archive_lists_what_each_trainee_wrote(api: Api, w: dict) -> N
         ], who
         assert api.call("GET", f"/artifacts/{kept['artifact_id']}", tokens[who]).status_code == 200
     # And the office sees the deleted one too, marked, and restores it from there
-    seen = {a["artifact_id"]: a for items in listed(tokens["admin"]).values() for a in items}
-    assert seen[gone["artifact_id"]]["deleted_at"] and seen[kept["artifact_id"]]["deleted_at"] is None
+    by_id = {a["artifact_id"]: a for items in listed(tokens["admin"]).values() for a in items}
+    assert by_id[gone["artifact_id"]]["deleted_at"] and by_id[kept["artifact_id"]]["deleted_at"] is None
     assert api.call("POST", f"/artifacts/{gone['artifact_id']}/restore", tokens["admin"]).status_code == 200
     assert len([a for items in listed(tokens["contact"]).values() for a in items]) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -113,7 +114,7 @@ def test_demands_up_to_the_quota_then_quota_exceeded(api: Api, admin: str, world
 
 def test_demand_validation(api: Api, world: dict) -> None:
     pid = world["pid"]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"items": [{"stage": "primary", "places": 5, "remark": "备" * 31}]}, "items.0.remark"),
         ({"items": [{"stage": "primary", "places": 0}]}, "items.0.places"),
         ({"items": [{"stage": "primary", "places": -5}]}, "items.0.places"),
@@ -221,12 +222,11 @@ def test_commit_does_not_overwrite_a_batch_taken_by_hand_in_between(
     api.call("POST", f"/programmes/{pid}/demands", world["b"], _demand(places=5))
     approve_all(api, admin, pid)
     from chalicelib.domain import allocation as solver
-    from chalicelib.services import allocation
 
     real_plan = solver.plan
     stolen: list[str] = []
 
-    def plan_then_someone_allocates_by_hand(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def plan_then_someone_allocates_by_hand(*args, **kwargs):
         result = real_plan(*args, **kwargs)
         # Between the plan and its writes, the office gives A's planned batch to B by hand
         a_batch = next(a.batch_id for a in result.assignments if a.region_id == world["ra"])
@@ -237,7 +237,7 @@ def test_commit_does_not_overwrite_a_batch_taken_by_hand_in_between(
         stolen.append(a_batch)
         return result
 
-    monkeypatch.setattr(allocation.solver, "plan", plan_then_someone_allocates_by_hand)
+    monkeypatch.setattr(solver, "plan", plan_then_someone_allocates_by_hand)
     r = api.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": True}).data
     # Then the batch stays B's, and A's item is reported unmet, not overwritten
     assert BatchModel.get(stolen[0]).region_id == world["rb"]
@@ -357,7 +357,7 @@ def test_a_commit_stands_and_its_messages_wait_when_sns_and_ses_fail(
     api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=5))
     approve_all(api, admin, pid)
 
-    def down(request, **kwargs):  # type: ignore[no-untyped-def]
+    def down(request, **kwargs):
         raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "Send")
 
     hooks = [(client("sns"), "before-send.sns.Publish"), (client("ses"), "before-send.ses.SendEmail")]

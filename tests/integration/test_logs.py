@@ -40,7 +40,7 @@ def captured_logs() -> Iterator[io.StringIO]:
     root.addHandler(rest)
     root.setLevel(logging.INFO)
     yield buffer
-    logger.removeHandler(ours)
+    logger.removeHandler(ours)  # type: ignore[attr-defined]  # powertools passes it to the logging.Logger
     root.removeHandler(rest)
     root.setLevel(level)
 

@@ -5,6 +5,7 @@ beside the SMS wherever the person has an address, credentials too (the password
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def opening_sms(phone: str) -> list[str]:
     return [t for t in sms_to(phone) if "已开始研修需求申报" in t]
 
 
-def opening_mails(address: str) -> list[object]:
+def opening_mails(address: str) -> list[Any]:
     return [
         m for m in emails() if "研修需求申报已开始" in m.subject and address in m.destinations["ToAddresses"]
     ]

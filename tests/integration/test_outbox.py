@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.adapters import clock
-from chalicelib.adapters.aws import SDK_ATTEMPTS, client
+from chalicelib.adapters.aws import client
+from chalicelib.config import SDK_ATTEMPTS
 from chalicelib.db.models import NotificationModel
 from chalicelib.domain.notifications import MAX_ATTEMPTS, PASSWORD_MASK
 from chalicelib.jobs import JOBS
@@ -67,7 +68,7 @@ def test_message_is_given_up_after_bounded_tries(api: Api, admin: str, sns_fails
     assert PASSWORD_MASK in message.text  # a given-up credential keeps no password either
 
 
-def _recorded(text: str, phone: str = "13511112222", purpose: str = "test"):  # type: ignore[no-untyped-def]
+def _recorded(text: str, phone: str = "13511112222", purpose: str = "test"):
     from chalicelib.db import outbox
     from chalicelib.services import notify
 
@@ -167,7 +168,7 @@ def test_sns_throttling_k_times_then_the_sms_goes_out_once(throttled: int) -> No
     # Given SNS answers Throttling to the next k publishes
     remaining = [throttled]
 
-    def throttle(request, **kwargs):  # type: ignore[no-untyped-def]
+    def throttle(request, **kwargs):
         if remaining[0] > 0:
             remaining[0] -= 1
             raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "Publish")

@@ -279,7 +279,7 @@ def test_a_queued_password_is_sealed_until_it_is_sent(api: Api, admin: str, sns_
 
 def test_a_login_racing_a_disable_cannot_leave_a_session_behind(api: Api, admin: str, w: dict) -> None:
     # A login that read the credential before the disable cannot put its session after it
-    from chalicelib.db import accounts as repo
+    from chalicelib.db import sessions as repo
     from chalicelib.domain.records import Session
 
     [t1] = api.call("GET", f"/accounts?q={T1}", admin).data["items"]
@@ -313,7 +313,7 @@ def test_a_reset_gives_a_session_at_once_and_five_codes_a_day_at_most(api: Api, 
 def test_a_login_that_checked_the_old_password_cannot_open_a_session_after_a_change(
     api: Api, w: dict
 ) -> None:
-    from chalicelib.db import accounts as repo
+    from chalicelib.db import sessions as repo
     from chalicelib.domain.errors import UnauthenticatedError
     from chalicelib.domain.records import Session
 
@@ -333,7 +333,7 @@ def test_a_login_that_checked_the_old_password_cannot_open_a_session_after_a_cha
 def test_every_session_is_listed_on_its_credential_and_ended_from_there(
     api: Api, admin: str, w: dict
 ) -> None:
-    from chalicelib.db import accounts as repo
+    from chalicelib.db import sessions as repo
     from chalicelib.db.models import SessionModel
 
     before = len(repo.get_credential(T1).sessions)  # type: ignore[union-attr]

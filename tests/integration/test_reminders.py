@@ -137,7 +137,7 @@ def test_a_run_that_crashed_half_way_is_finished_by_the_rerun(
     api.call("POST", "/regions", admin, region_body("13900000004", "实验区4"))
     from chalicelib.services import notify
 
-    def crash(messages, now=None):  # type: ignore[no-untyped-def]
+    def crash(messages, now=None):
         raise RuntimeError("the Lambda timed out before sending")
 
     monkeypatch.setattr(notify, "deliver_all", crash)
@@ -296,7 +296,7 @@ def test_quiet_hours_hold_sms_until_eight_except_credentials(api: Api, admin: st
     assert len(reminders_to(A, "已为您分配")) == before + 1
 
 
-def _recorded_sms(text: str):  # type: ignore[no-untyped-def]
+def _recorded_sms(text: str):
     from chalicelib.db import outbox
     from chalicelib.services import notify
 
@@ -327,10 +327,10 @@ def test_ses_rejecting_an_address_fails_that_message_only(w: dict) -> None:
         def __init__(self, body: bytes) -> None:
             self.body = body
 
-        def stream(self, **kwargs):  # type: ignore[no-untyped-def]
+        def stream(self, **kwargs):
             yield self.body
 
-    def reject(request, **kwargs):  # type: ignore[no-untyped-def]
+    def reject(request, **kwargs):
         body = request.body or b""
         if b"bad%40example.cn" in (body.encode() if isinstance(body, str) else body):
             body = (

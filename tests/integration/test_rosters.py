@@ -454,7 +454,7 @@ def test_archive_and_exports(api: Api, admin: str, w: dict) -> None:
 # --- the office's changes to a confirmed roster, and a reopened one ----------------------------
 
 
-def _replace(api: Api, admin: str, trainee: dict, reason: str, newcomer: dict):  # type: ignore[no-untyped-def]
+def _replace(api: Api, admin: str, trainee: dict, reason: str, newcomer: dict):
     body = {"reason": reason, "trainee": newcomer}
     return api.call("POST", f"/trainees/{trainee['trainee_id']}/replacement", admin, body)
 
@@ -558,19 +558,18 @@ def test_no_unlock_after_the_roster_deadline(api: Api, admin: str, w: dict) -> N
 
 def test_a_confirmation_of_a_roster_read_before_a_change_is_refused(api: Api, w: dict) -> None:
     # Given a roster of three, and a confirmation that read it when it had two
-    from chalicelib.db import catalog
-    from chalicelib.db import rosters as rosters_repo
+    from chalicelib.db import catalog, confirmation, trainees
 
     b1 = w["batches"][0]
     fill(api, w["a"], b1, n=3)
     batch = catalog.get_batch(b1, consistent=True)
     assert batch is not None and batch.region_id
-    read = rosters_repo.of_batch(b1)[:2]
+    read = trainees.of_batch(b1)[:2]
     # When it tries to lock the roster
     # Then the lock is refused (the caller reads again), and the roster stays open
-    assert rosters_repo.lock(batch, batch.region_id, clock.now(), [], read) is False
+    assert confirmation.lock(batch, batch.region_id, clock.now(), [], read) is False
     assert BatchModel.get(b1).roster_status == "open"
-    assert rosters_repo.lock(batch, batch.region_id, clock.now(), [], rosters_repo.of_batch(b1)) is True
+    assert confirmation.lock(batch, batch.region_id, clock.now(), [], trainees.of_batch(b1)) is True
 
 
 def test_deadlines_to_the_second_and_the_errors_of_an_empty_or_clashing_roster(

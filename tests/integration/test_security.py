@@ -128,7 +128,9 @@ def test_an_export_is_built_once_by_whoever_leases_it(
     # Given a yearbook pending, and a second job run starting while the first builds it
     tokens = at(api, IN_SESSION)
     started = api.call("POST", f"/programmes/{w['pid']}/exports", tokens["admin"], {"kind": "yearbook"})
-    real, builds, inner = exports.BUILDERS["yearbook"], [], []
+    real = exports.BUILDERS["yearbook"]
+    builds: list[str] = []
+    inner: list[object] = []
 
     def overlapping(export: Export) -> str:
         builds.append(export.export_id)
@@ -624,20 +626,20 @@ def test_the_office_features_only_the_version_it_read(api: Api, w: dict) -> None
 
 
 def test_a_trainee_removed_between_read_and_write_cannot_register_or_check_in(api: Api, w: dict) -> None:
-    from chalicelib.db import rosters
+    from chalicelib.db import attendance, trainees
     from chalicelib.domain.errors import NotFoundError
 
     # Given trainee 2's place, read, and then the trainee removed from the roster
     at(api, IN_SESSION)
     [item] = [t for t in TraineeModel.by_batch.query(w["batch"]) if t.phone == T2]
-    place = rosters.get(item.trainee_id)
+    place = trainees.get(item.trainee_id)
     assert place is not None
     TraineeModel(item.trainee_id).delete()
     before = BatchModel.get(w["batch"])
     # When the registration and the check-in of that stale read are written
     for write in (
-        lambda: rosters.register(place, clock.now()),
-        lambda: rosters.check_in(place, clock.now().date()),
+        lambda: attendance.register(place, clock.now()),
+        lambda: attendance.check_in(place, clock.now().date()),
     ):
         with pytest.raises(NotFoundError):
             write()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.db.models import AccountModel, BatchModel, QuotaModel
 from tests.integration.conftest import (
     ADMIN_PHONE,
@@ -173,7 +175,7 @@ def test_batch_rules_are_enforced(api: Api, admin: str) -> None:
         "end_date": "2026-09-18",
         "study_type": "exchange",
     }
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"stage": "senior"}, "stage"),  # the base does not serve it
         ({"end_date": "2026-09-01"}, "end_date"),
         ({"capacity": 0}, "capacity"),

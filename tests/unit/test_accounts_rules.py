@@ -31,11 +31,8 @@ def test_after_five_failures_each_try_waits_a_growing_delay_capped_at_a_minute()
     assert rules.lock_remaining(state, now) == 0
     # And the counter's TTL outlives both its window and its wait
     expiry = rules.login_state_expiry(state)
-    assert (
-        expiry is not None
-        and expiry > state.locked_until
-        and expiry > state.window_started_at + rules.FAILURE_WINDOW
-    )
+    assert expiry is not None and state.locked_until is not None and state.window_started_at is not None
+    assert expiry > state.locked_until and expiry > state.window_started_at + rules.FAILURE_WINDOW
 
 
 def test_lockout_failures_outside_the_window_start_over() -> None:
