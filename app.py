@@ -15,6 +15,7 @@ from chalicelib.api import (
     auth,
     demands,
     evaluation,
+    notes,
     opening,
     public,
     review,
@@ -40,6 +41,7 @@ for blueprint in (
     evaluation.bp,
     review.bp,
     opening.bp,
+    notes.bp,
 ):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)

@@ -28,6 +28,10 @@ TABLES = (
     "artifact_versions",
     "uploads",
     "notifications",
+    "batch_notes",
+    "sharing_reports",
+    "offers",
+    "year_end",
 )
 
 

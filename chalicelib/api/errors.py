@@ -43,6 +43,8 @@ MESSAGES: dict[str, str] = {
     "base_not_found": "研修基地不存在",
     "batch_not_found": "批次不存在",
     "plan_not_found": "分配方案不存在或已过期，请重新预览",
+    "not_team_leader": "只有本批次的团长可以与研修基地沟通研修需求说明",
+    "too_many_notes": "本批次的研修需求说明已达上限（50条）",
     "programme_not_open": "项目尚未开放需求申报",
     "demand_not_found": "研修需求不存在",
     "demand_returned": "该研修需求已退回，不能通过；实验区可在截止前重新提交",

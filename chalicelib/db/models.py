@@ -763,6 +763,127 @@ class NotificationModel(Model):
     by_queue = OutboxByStatus()
 
 
+class BatchNoteModel(Model):
+    """研修需求说明: the notes between a batch's 团长 and its base contact. Query by batch,
+    oldest first (note_key = "<UTC time>#<note id>"); put in a transaction with the batch's
+    note count (under a cap) and the other side's messages."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["batch_notes"]
+
+    batch_id = UnicodeAttribute(hash_key=True)
+    note_key = UnicodeAttribute(range_key=True)
+    note_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_role = UnicodeAttribute()  # leader | base
+    author_name = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class SharingReportsByProgramme(GlobalSecondaryIndex["SharingReportModel"]):
+    """Query a programme's 分享报告, one region's by begins_with (region_key = "<region>#<trainee>")."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_programme"
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    region_key = UnicodeAttribute(range_key=True)
+
+
+class SharingReportModel(Model):
+    """分享报告: the report a trainee gave in its region after the batch, recorded by the
+    region's contact, one per trainee. GetItem/BatchGetItem by trainee (the reminders' check);
+    Query a programme's by region (the evaluation)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["sharing_reports"]
+
+    trainee_id = UnicodeAttribute(hash_key=True)
+    programme_id = UnicodeAttribute()
+    batch_id = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    region_key = UnicodeAttribute()
+    held_on = UnicodeAttribute()  # YYYY-MM-DD
+    audience = NumberAttribute()
+    note = UnicodeAttribute(null=True)
+    image_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    recorded_by = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    by_programme = SharingReportsByProgramme()
+
+
+class OffersByRegion(GlobalSecondaryIndex["OfferModel"]):
+    """Query a region's offers, newest last (GET /me/offers)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_region"
+
+    region_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OffersOpen(GlobalSecondaryIndex["OfferModel"]):
+    """Sparse: only offers still waiting for an answer carry `open`; the hourly job queries
+    those whose time is up (expires_key <= now)."""
+
+    class Meta(_IndexMeta):
+        index_name = "open"
+
+    open = UnicodeAttribute(hash_key=True)
+    expires_key = UnicodeAttribute(range_key=True)
+
+
+class OfferModel(Model):
+    """The waiting list: a freed batch offered to one region at a time, 48 hours to answer.
+    The batch carries the offer's id while it waits (nobody else takes it meanwhile). GetItem
+    by id; Query by region; the open ones by expiry."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["offers"]
+
+    offer_id = UnicodeAttribute(hash_key=True)
+    batch_id = UnicodeAttribute()
+    programme_id = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    demand_id = UnicodeAttribute()
+    demand_key = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | accepted | declined | expired
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    answered_at = UTCDateTimeAttribute(null=True)
+    created_key = UnicodeAttribute()
+    open = UnicodeAttribute(null=True)
+    expires_key = UnicodeAttribute(null=True)
+    by_region = OffersByRegion()
+    by_open = OffersOpen()
+
+
+class YearEndModel(Model):
+    """A programme's year-end records (record_key): "weights", the evaluation's measures'
+    weights; "visit#<region>", the office's 综合调研 score and comment; "yearbook", the
+    published 学习成果汇编. GetItem, or Query the programme's partition."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["year_end"]
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    record_key = UnicodeAttribute(range_key=True)
+    organisation = NumberAttribute(null=True)
+    sharing = NumberAttribute(null=True)
+    outcomes = NumberAttribute(null=True)
+    visit = NumberAttribute(null=True)
+    score = NumberAttribute(null=True)
+    comment = UnicodeAttribute(null=True)
+    export_id = UnicodeAttribute(null=True)
+    s3_key = UnicodeAttribute(null=True)
+    index_key = UnicodeAttribute(null=True)
+    by = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CredentialModel,
@@ -784,4 +905,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ArtifactVersionModel,
     UploadModel,
     NotificationModel,
+    BatchNoteModel,
+    SharingReportModel,
+    OfferModel,
+    YearEndModel,
 )

@@ -225,3 +225,17 @@ def programme_open_messages(
         ]
     )
     return sms, f"研修需求申报已开始：{programme}", body
+
+
+def note_to_base_sms(base: str, region: str, batch_line: str, leader: str, preview: str, site: str) -> str:
+    return (
+        f"【研修平台】{base}：{region}研修批次（{batch_line}）的团长{leader}发来研修需求说明：“{preview}”。"
+        f"请登录 {site} 在“批次与名单”中查看并回复。"
+    )
+
+
+def note_to_leader_sms(leader: str, base: str, preview: str, site: str) -> str:
+    return (
+        f"【研修平台】{leader}您好，{base}回复了研修需求说明：“{preview}”。"
+        f"请登录 {site} 在“我的研修学习”中查看。"
+    )

@@ -253,6 +253,19 @@ class Message:
     not_before: datetime | None = None  # quiet hours: queued until the morning
 
 
+@dataclass(frozen=True)
+class BatchNote:
+    """研修需求说明: a note between a batch's 团长 and its base contact."""
+
+    note_id: str
+    batch_id: str
+    author_id: str
+    author_role: str  # leader | base
+    author_name: str
+    text: str
+    created_at: datetime
+
+
 @dataclass
 class Page(Generic[T]):
     """One page of a list: its items, and the cursor of the next page (None: the last)."""
