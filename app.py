@@ -20,6 +20,8 @@ from chalicelib.api import (
     public,
     review,
     rosters,
+    sharing,
+    year_end,
 )
 from chalicelib.jobs import schedules
 from chalicelib.observability import flush_metrics, logger
@@ -42,6 +44,8 @@ for blueprint in (
     review.bp,
     opening.bp,
     notes.bp,
+    sharing.bp,
+    year_end.bp,
 ):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)

@@ -62,7 +62,7 @@ def artifact_out(a: Artifact) -> ArtifactOut:
     bp,
     "/uploads",
     "POST",
-    roles=TRAINEE,
+    roles=TRAINEE | {"region_contact"},  # region contacts: the photos of a 分享报告
     body=UploadIn,
     response=UploadOut,
     status=201,

@@ -239,3 +239,17 @@ def note_to_leader_sms(leader: str, base: str, preview: str, site: str) -> str:
         f"【研修平台】{leader}您好，{base}回复了研修需求说明：“{preview}”。"
         f"请登录 {site} 在“我的研修学习”中查看。"
     )
+
+
+def sharing_reminder(name: str, closes: str, days: int, site: str) -> str:
+    return (
+        f"【研修平台】{name}您好，研修结束三个月内须在本实验区做一次分享报告，须于{closes}前完成"
+        f"（还有{days}天），请与实验区联系人确认安排。详情请登录 {site} 查看。"
+    )
+
+
+def sharing_summary(region: str, names: list[str], closes: str, days: int, site: str) -> str:
+    return (
+        f"【研修平台】{region}：{len(names)}名研修人员的分享报告尚未记录（{closes}前，还有{days}天）："
+        f"{'、'.join(names)}。请组织分享报告，并登录 {site} 在“分享报告”中记录。"
+    )

@@ -266,6 +266,23 @@ class BatchNote:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class SharingReport:
+    """分享报告: a trainee's report in its region after the batch, recorded by its contact."""
+
+    trainee_id: str
+    programme_id: str
+    batch_id: str
+    region_id: str
+    held_on: date
+    audience: int
+    recorded_by: str
+    recorded_at: datetime
+    updated_at: datetime
+    note: str | None = None
+    image_ids: tuple[str, ...] = ()
+
+
 @dataclass
 class Page(Generic[T]):
     """One page of a list: its items, and the cursor of the next page (None: the last)."""

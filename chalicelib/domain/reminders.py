@@ -7,7 +7,9 @@ step). Days are counted in Asia/Shanghai between today and the deadline's day.
 - registration:  trainees not registered, 2 days before the registration deadline (and one
                  summary to their region's contact);
 - checkin:       trainees in session who have not checked in today (the 10:00 run);
-- outcome:       trainees without an outcome, 14 and 3 days before their window closes.
+- outcome:       trainees without an outcome, 14 and 3 days before their window closes;
+- sharing:       trainees without a 分享报告 (and their region's contact, the names), 14 and 3
+                 days before the same window closes.
 Each reminder goes at most once per recipient, kind and day, for each programme: a county's
 contact is often the contact of two programmes at once (the research base's and the 国培), and
 one programme's reminder must not use up the other's.

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chalicelib.adapters import clock
 from chalicelib.config import settings
-from chalicelib.db import accounts, catalog, demands, reminders
+from chalicelib.db import accounts, catalog, demands, reminders, sharing
 from chalicelib.domain import notifications as texts
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
@@ -125,13 +125,33 @@ def _outcome(run: _Run, p: Programme) -> None:
                 run.send(f"outcome_{days}", p, people[t.account_id], text, ("outcome", t.trainee_id))
 
 
+def _sharing(run: _Run, p: Programme) -> None:
+    """分享报告, as for outcomes: 14 and 3 days before the window closes, each trainee without
+    one, and its region's contact (who records it) the names."""
+    for end_date, days in rules.batch_ends_for_outcome_reminders(run.today, p.outcome_window_days).items():
+        waiting = sharing.ended_without_report(p.programme_id, end_date)
+        people = run.trainee_accounts(waiting)
+        closes = rules.outcome_window_closes(end_date, p.outcome_window_days).isoformat()
+        per_region: dict[str, list[Trainee]] = defaultdict(list)
+        for t in waiting:
+            if t.account_id in people:
+                text = texts.sharing_reminder(t.name, closes, days, run.site)
+                run.send(f"sharing_{days}", p, people[t.account_id], text, ("sharing", t.trainee_id))
+            per_region[t.region_id].append(t)
+        for region_id, (region, contact) in run.contacts(set(per_region)).items():
+            names = [t.name for t in per_region[region_id]]
+            text = texts.sharing_summary(region.name, names, closes, days, run.site)
+            guard = ("sharing", *(t.trainee_id for t in per_region[region_id]))
+            run.send(f"sharing_summary_{days}", p, contact, text, guard)
+
+
 def daily(now: datetime | None = None) -> dict[str, int]:
-    """The 09:00 run: demand, roster, registration and outcome reminders."""
+    """The 09:00 run: demand, roster, registration, outcome and 分享报告 reminders."""
     run = _Run(now or clock.now())
     for programme in catalog.all_programmes():
         if programme.draft:
             continue  # not open yet: nobody is to act on it
-        for rule in (_demand, _roster, _registration, _outcome):
+        for rule in (_demand, _roster, _registration, _outcome, _sharing):
             rule(run, programme)
     _report(run)
     return dict(run.sent)
