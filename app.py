@@ -22,6 +22,7 @@ from chalicelib.api import (
     rosters,
     sharing,
     year_end,
+    yearbook,
 )
 from chalicelib.jobs import schedules
 from chalicelib.observability import flush_metrics, logger
@@ -46,6 +47,7 @@ for blueprint in (
     notes.bp,
     sharing.bp,
     year_end.bp,
+    yearbook.bp,
 ):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)

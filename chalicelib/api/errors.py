@@ -43,6 +43,8 @@ MESSAGES: dict[str, str] = {
     "base_not_found": "研修基地不存在",
     "batch_not_found": "批次不存在",
     "plan_not_found": "分配方案不存在或已过期，请重新预览",
+    "export_not_ready": "导出文件尚未生成，请稍后再试",
+    "yearbook_not_published": "学习成果汇编尚未发布",
     "not_team_leader": "只有本批次的团长可以与研修基地沟通研修需求说明",
     "too_many_notes": "本批次的研修需求说明已达上限（50条）",
     "programme_not_open": "项目尚未开放需求申报",

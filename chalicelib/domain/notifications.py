@@ -253,3 +253,19 @@ def sharing_summary(region: str, names: list[str], closes: str, days: int, site:
         f"【研修平台】{region}：{len(names)}名研修人员的分享报告尚未记录（{closes}前，还有{days}天）："
         f"{'、'.join(names)}。请组织分享报告，并登录 {site} 在“分享报告”中记录。"
     )
+
+
+def yearbook_published_email(name: str, programme: str, updated: bool, site: str) -> tuple[str, str]:
+    """The e-mail telling a region's or base's contact the yearbook is out (汇编成册)."""
+    what = "已更新" if updated else "已发布"
+    body = "\n".join(
+        [
+            f"{name}您好：",
+            "",
+            f"{programme}的学习成果汇编{what}。",
+            f"请登录 {site}，在“学习成果汇编”中下载，供本实验区或研修基地分享交流。",
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return f"学习成果汇编{what}：{programme}", body
