@@ -16,6 +16,7 @@ from chalicelib.api import (
     demands,
     evaluation,
     notes,
+    numbers,
     opening,
     public,
     review,
@@ -48,6 +49,7 @@ for blueprint in (
     sharing.bp,
     year_end.bp,
     yearbook.bp,
+    numbers.bp,
 ):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)

@@ -328,6 +328,8 @@ class QuotaModel(Model):
     updated_at = UTCDateTimeAttribute(null=True)
     awaiting_demand = UnicodeAttribute(null=True)
     batch_days = NumberSetAttribute(null=True)
+    # A region's places given as 研训名额奖励 (part of `places`; the ledger shows them apart).
+    reward_places = NumberAttribute(null=True)
     by_awaiting_demand = QuotasAwaitingDemand()
 
 

@@ -181,7 +181,7 @@ class BatchArchiveOut(Output):
 
 
 class ExportIn(Input):
-    kind: Literal["roster", "archive", "yearbook"]
+    kind: Literal["roster", "archive", "yearbook", "numbers"]
     region_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 

@@ -30,7 +30,13 @@ MAX_ATTEMPTS = 3
 LEASE = timedelta(minutes=10)  # longer than the largest build takes (the yearbook: seconds)
 RETRY_AFTER = timedelta(minutes=2)
 REGION_KINDS = frozenset({"roster", "archive"})  # what a region contact may export, of its own region
-FILE_NAMES = {"roster": "研修人员名单", "archive": "研修档案", "yearbook": "学习成果汇编"}
+FILE_NAMES = {
+    "roster": "研修人员名单",
+    "archive": "研修档案",
+    "yearbook": "学习成果汇编",
+    "numbers": "项目数据",
+}
+AT_ONCE = REGION_KINDS | {"numbers"}  # small: built in the request (the yearbook by the job)
 
 GENDER_ZH = {"male": "男", "female": "女"}
 ROLE_ZH = {LEADER: "团长", "member": "成员"}
@@ -71,7 +77,7 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
     """Record the export for the asker's scope; roster and archive are built at once (a
     failed try stays pending for the job to retry), the yearbook by the exports job."""
     if kind not in FILE_NAMES:
-        raise ValidationFailedError(fields={"kind": "可导出 roster、archive 或 yearbook"})
+        raise ValidationFailedError(fields={"kind": "可导出 roster、archive、yearbook 或 numbers"})
     if session.role == Role.region_contact:
         if kind not in REGION_KINDS:
             raise ForbiddenError("forbidden")
@@ -95,7 +101,7 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
         region_id,
     )
     exports.put(export)
-    if kind in REGION_KINDS:
+    if kind in AT_ONCE:
         build(export)
     return exports.get(export.export_id) or export
 
@@ -254,9 +260,16 @@ def _yearbook(export: Export) -> str:
     return yearbook.build(export)
 
 
+def _numbers(export: Export) -> str:
+    from chalicelib.services import numbers_export
+
+    return numbers_export.build(export)
+
+
 # Each kind's builder: the export in, the S3 key of its file out.
 BUILDERS: dict[str, Callable[[Export], str]] = {
     "roster": _workbook,
     "archive": _workbook,
     "yearbook": _yearbook,
+    "numbers": _numbers,
 }
