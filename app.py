@@ -22,6 +22,7 @@ from chalicelib.api import (
     review,
     rosters,
     sharing,
+    waiting,
     year_end,
     yearbook,
 )
@@ -50,6 +51,7 @@ for blueprint in (
     year_end.bp,
     yearbook.bp,
     numbers.bp,
+    waiting.bp,
 ):
     app.register_blueprint(blueprint)
 app.register_blueprint(schedules.bp)

@@ -261,17 +261,3 @@ def allocate_by_hand(batch: Batch, region_id: str, demand_id: str) -> None:
             actions=_allocated_actions(region_id, demand_id, batch),
             condition=BatchModel.region_id.does_not_exist() & BatchModel.batch_id.exists(),
         )
-
-
-def free_by_hand(batch_id: str) -> None:
-    """Free an allocated batch that has no trainees yet."""
-    with failing_as(ConflictError("batch_not_freeable")):
-        BatchModel(batch_id).update(
-            actions=[
-                BatchModel.region_id.remove(),
-                BatchModel.demand_id.remove(),
-                BatchModel.programme_stage_key.remove(),
-                BatchModel.awaiting_roster.remove(),
-            ],
-            condition=BatchModel.region_id.exists() & (BatchModel.trainee_count == 0),
-        )

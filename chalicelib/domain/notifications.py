@@ -269,3 +269,26 @@ def yearbook_published_email(name: str, programme: str, updated: bool, site: str
         ]
     )
     return f"学习成果汇编{what}：{programme}", body
+
+
+def offer_messages(
+    region: str, batch_line: str, capacity: int, expires: str, site: str
+) -> tuple[str, str, str]:
+    """SMS, e-mail subject and body offering a freed batch to a region (候补名额)."""
+    sms = (
+        f"【研修平台】{region}：有一个空出的研修批次可以分配给贵实验区：{batch_line}，{capacity}人。"
+        f"请于{expires}前登录 {site} 在“候补名额”中接受或放弃，逾期视为放弃。"
+    )
+    body = "\n".join(
+        [
+            f"{region}实验区联系人您好：",
+            "",
+            f"贵实验区的研修需求尚有名额未分配。现有一个空出的研修批次：{batch_line}，{capacity}人。",
+            f"请于 {expires} 前登录 {site}，在“候补名额”中接受或放弃；"
+            "逾期视为放弃，批次将依次提供给其他实验区。",
+            "接受后请按时填报并确认研修人员名单。",
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return sms, f"候补名额：{batch_line}", body

@@ -283,6 +283,23 @@ class SharingReport:
     image_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Offer:
+    """The waiting list's offer of a freed batch to one region (domain/waiting.py)."""
+
+    offer_id: str
+    batch_id: str
+    programme_id: str
+    region_id: str
+    demand_id: str
+    demand_key: str
+    stage: str
+    status: str  # open | accepted | declined | expired
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None = None
+
+
 @dataclass
 class Page(Generic[T]):
     """One page of a list: its items, and the cursor of the next page (None: the last)."""

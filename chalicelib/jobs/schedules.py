@@ -9,7 +9,14 @@ from urllib.parse import unquote_plus
 from chalice.app import Blueprint, Cron, Rate
 
 from chalicelib.config import settings
-from chalicelib.jobs import build_exports, check_uploads, checkin_reminders, daily_reminders, drain_outbox
+from chalicelib.jobs import (
+    build_exports,
+    check_uploads,
+    checkin_reminders,
+    daily_reminders,
+    drain_outbox,
+    expire_offers,
+)
 from chalicelib.observability import flush_metrics, logger
 
 bp = Blueprint(__name__)
@@ -38,6 +45,13 @@ def checkin_reminders_schedule(event: object) -> None:
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="build_exports")
 def build_exports_schedule(event: object) -> None:
     logger.info("exports built", extra=build_exports())
+    flush_metrics()
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="expire_offers")
+def expire_offers_schedule(event: object) -> None:
+    """The waiting list: offers past their 48 hours are closed and their batches offered on."""
+    logger.info("offers expired", extra=expire_offers())
     flush_metrics()
 
 

@@ -52,7 +52,7 @@ def _free(batches: list[Batch]) -> list[solver.FreeBatch]:
     return [
         solver.FreeBatch(b.batch_id, b.stage, b.base_id, b.study_type, b.start_date, b.capacity)
         for b in batches
-        if b.region_id is None
+        if b.region_id is None and b.offer_id is None  # not held for an offer of the waiting list
     ]
 
 
@@ -215,6 +215,8 @@ def allocate_by_hand(batch_id: str, region_id: str) -> Batch:
         raise ConflictError("no_demand_for_stage")
     if batch.region_id is not None:
         raise ConflictError("batch_taken")
+    if batch.offer_id is not None:
+        raise ConflictError("batch_offered")  # held for a region of the waiting list meanwhile
     # The earliest of its demand lines for the stage still short of seats: a region gets by
     # hand no more than it asked for (its places, not a number of batches)
     _, seats = solver.holdings(catalog.region_batches(batch.programme_id, region_id))
@@ -232,11 +234,3 @@ def allocate_by_hand(batch_id: str, region_id: str) -> Batch:
     if _take(_programme(batch.programme_id), region_id, [(batch, demand.demand_id)], keys):
         raise ConflictError("batch_taken")
     return replace(batch, region_id=region_id, demand_id=demand.demand_id)
-
-
-def free_by_hand(batch_id: str) -> Batch:
-    batch = catalog.get_batch(batch_id)
-    if batch is None:
-        raise NotFoundError("batch_not_found")
-    demands.free_by_hand(batch_id)
-    return replace(batch, region_id=None, demand_id=None)
