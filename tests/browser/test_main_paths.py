@@ -205,7 +205,11 @@ def office_allocates(v: Visit) -> None:
     login(v, ADMIN_PHONE, NEW_PASSWORD)
     menu(v, "研修需求")
     expect(page.get_by_role("cell", name=REGION)).to_be_visible()
+    expect(page.get_by_role("cell", name=re.compile("^待审核"))).to_be_visible()
     v.shot("office-研修需求")
+    # 审核: the allocation plans only approved demand
+    v.press(page.get_by_role("button", name="通过", exact=True))
+    expect(page.get_by_role("cell", name=re.compile("^已通过"))).to_be_visible()
     menu(v, "名额分配")
     v.press(page.get_by_role("button", name="预览"))
     expect(page.get_by_text("预览：可分配 1 个批次，1 项需求未满足")).to_be_visible()

@@ -39,6 +39,12 @@ const pages: RouteRecordRaw[] = [
   { path: "admin/featured", component: () => import("@/views/admin/Featured.vue"), meta: { title: "择优展示", roles: ADMIN } },
   { path: "admin/evaluation", component: () => import("@/views/admin/Evaluation.vue"), meta: { title: "年度评估", roles: ADMIN } },
   { path: "admin/exports", component: () => import("@/views/admin/Exports.vue"), meta: { title: "导出", roles: ADMIN } },
+  { path: "admin/numbers", component: () => import("@/views/admin/Numbers.vue"), meta: { title: "数据统计", roles: ADMIN } },
+  { path: "admin/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: ADMIN } },
+  { path: "region/offers", component: () => import("@/views/region/Offers.vue"), meta: { title: "候补名额", roles: REGION } },
+  { path: "region/sharing", component: () => import("@/views/region/Sharing.vue"), meta: { title: "分享报告", roles: REGION } },
+  { path: "region/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: REGION } },
+  { path: "base/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: BASE } },
 ];
 
 const routes: RouteRecordRaw[] = [

@@ -79,10 +79,11 @@ export const GENDERS: Record<string, string> = { male: "男", female: "女" };
 export const KINDS: Record<string, string> = { reflection: "心得体会", insight: "学习感悟", outcome: "学习成果" };
 export const DEMAND_STATUS: Record<string, string> = {
   pending: "待审核",
-  approved: "已审核",
+  approved: "已通过",
   returned: "已退回",
   partially_allocated: "部分分配",
   allocated: "已分配",
 };
 export const ROSTER_STATUS: Record<string, string> = { open: "填报中", confirmed: "已确认" };
-export const EXPORT_KINDS: Record<string, string> = { roster: "研修人员名单", archive: "研修档案", yearbook: "成果汇编" };
+export const EXPORT_KINDS: Record<string, string> = { roster: "研修人员名单", archive: "研修档案", yearbook: "成果汇编", numbers: "项目数据" };
+export const OFFER_STATUS: Record<string, string> = { open: "待答复", accepted: "已接受", declined: "已放弃", expired: "已过期" };
