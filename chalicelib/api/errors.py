@@ -49,7 +49,6 @@ MESSAGES: dict[str, str] = {
     "batch_offered": "该批次正在候补邀请中，请等待实验区答复",
     "release_roster_not_empty": "请先删除该批次已填报的研修人员，再退回批次",
     "export_not_ready": "导出文件尚未生成，请稍后再试",
-    "yearbook_not_published": "学习成果汇编尚未发布",
     "not_team_leader": "只有本批次的团长可以与研修基地沟通研修需求说明",
     "too_many_notes": "本批次的研修需求说明已达上限（50条）",
     "programme_not_open": "项目尚未开放需求申报",

@@ -34,8 +34,11 @@ def publish(call: Call, programme_id: str) -> PublishedOut:
     "/programmes/{programme_id}/yearbook",
     roles=READERS,
     response=YearbookOut,
-    summary="下载已发布的学习成果汇编（短时有效的链接）",
+    summary="下载已发布的学习成果汇编（短时有效的链接；未发布时 published=false）",
 )
 def download(call: Call, programme_id: str) -> YearbookOut:
-    url, index_url, at = publishing.download(call.me, programme_id)
-    return YearbookOut(url=url, index_url=index_url, published_at=shanghai(at))
+    found = publishing.download(call.me, programme_id)
+    if found is None:
+        return YearbookOut(published=False)
+    url, index_url, at = found
+    return YearbookOut(published=True, url=url, index_url=index_url, published_at=shanghai(at))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from chalicelib.schemas.common import Input, Output
 
@@ -20,6 +20,7 @@ class PublishedOut(Output):
 
 
 class YearbookOut(Output):
-    url: str
+    published: bool = Field(description="false until the office publishes one (then no links)")
+    url: str | None = None
     index_url: str | None = None
-    published_at: str
+    published_at: str | None = None

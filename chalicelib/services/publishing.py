@@ -72,12 +72,13 @@ def publish(session: Session, programme_id: str, export_id: str) -> repo.Publica
     return publication
 
 
-def download(session: Session, programme_id: str) -> tuple[str, str | None, datetime]:
-    """The published yearbook's link (and its index's), for the office and every contact."""
+def download(session: Session, programme_id: str) -> tuple[str, str | None, datetime] | None:
+    """The published yearbook's link (and its index's), for the office and every contact;
+    None before it is published (a normal state: nothing to download yet)."""
     p = get_programme(programme_id)
     publication = repo.publication(p.programme_id)
     if publication is None:
-        raise NotFoundError("yearbook_not_published")
+        return None
     name = f"{p.name}学习成果汇编"
     url = storage.presigned_get(publication.s3_key, filename=f"{name}.docx")
     index = (

@@ -958,7 +958,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 下载已发布的学习成果汇编（短时有效的链接） */
+        /** 下载已发布的学习成果汇编（短时有效的链接；未发布时 published=false） */
         get: operations["get_programmes_programme_id_yearbook"];
         put?: never;
         post?: never;
@@ -2753,10 +2753,21 @@ export interface components {
              * @default null
              */
             index_url?: string | null;
-            /** Published At */
-            published_at: string;
-            /** Url */
-            url: string;
+            /**
+             * Published
+             * @description false until the office publishes one (then no links)
+             */
+            published: boolean;
+            /**
+             * Published At
+             * @default null
+             */
+            published_at?: string | null;
+            /**
+             * Url
+             * @default null
+             */
+            url?: string | null;
         };
     };
     responses: never;
