@@ -12,13 +12,38 @@ WEB_DEPS := web/node_modules/.installed-stamp
 WEB_DIST := web/dist/index.html
 WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: run test lint fmt infra-lint infra-tables bench outbox dynamodb-local browser requirements package clean
+.PHONY: run test check hooks lock lock-upgrade lock-check lint fmt infra-lint infra-tables bench outbox dynamodb-local browser requirements package clean
 
-$(STAMP): pyproject.toml
+# The venv holds exactly the lock's versions (hashes checked), then the project itself.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
+
+## The locks: requirements.lock (what the Lambda runs) and requirements-dev.lock (that, and the
+## tools), resolved by uv for Linux x86_64 and Python 3.11, with hashes. `make lock` after
+## editing pyproject.toml keeps every other pin; `make lock-upgrade` takes the newest allowed;
+## `make lock-check` (in make test) fails when pyproject.toml and the locks disagree.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --generate-hashes --no-header --no-annotate -q
+lock: $(STAMP)
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
+lock-upgrade: $(STAMP)
+	$(UV_COMPILE) --upgrade -o requirements.lock
+	$(UV_COMPILE) --upgrade --extra dev -c requirements.lock -o requirements-dev.lock
+lock-check: $(STAMP)
+	@rm -rf build/lock-check && mkdir -p build/lock-check
+	@cp requirements.lock requirements-dev.lock build/lock-check/
+	@$(UV_COMPILE) -o build/lock-check/requirements.lock
+	@$(UV_COMPILE) --extra dev -c build/lock-check/requirements.lock -o build/lock-check/requirements-dev.lock
+	@diff -q requirements.lock build/lock-check/requirements.lock >/dev/null && \
+		diff -q requirements-dev.lock build/lock-check/requirements-dev.lock >/dev/null || \
+		(echo "lock-check: pyproject.toml and the locks disagree; run make lock"; \
+		 diff -u requirements.lock build/lock-check/requirements.lock | head -20; exit 1)
+	@echo "lock-check: the locks agree with pyproject.toml"
 
 ## make run: the web client on http://127.0.0.1:8080 (the API under /api), the API on :8000,
 ## the embedded AWS on :5000 (Ctrl-C stops all three)
@@ -27,9 +52,21 @@ run: $(STAMP) web
 
 ## make test: lint, the infrastructure check, the web client's types against the contract,
 ## then the whole suite (unit, integration, e2e, browser, concurrency)
-test: $(STAMP) lint infra-lint web-check dynamodb-local browser web
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not concurrency" tests
+test: $(STAMP) lock-check lint infra-lint web-check dynamodb-local browser web
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not concurrency" --cov=chalicelib --cov-branch \
+		--cov-report=term:skip-covered tests
 	YANXIU_DDB_LOCAL=$(DDB_LOCAL) $(BIN)/pytest -m concurrency tests/concurrency
+
+## make check: the inner loop (lint, types, the unit tier with Hypothesis's fast profile), under a minute
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m unit tests/unit
+
+## make hooks: the same checks before each commit (.pre-commit-config.yaml, local hooks)
+hooks: $(STAMP)
+	$(BIN)/pre-commit install
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

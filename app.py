@@ -27,7 +27,7 @@ from chalicelib.api import (
     yearbook,
 )
 from chalicelib.jobs import schedules
-from chalicelib.observability import flush_metrics, logger
+from chalicelib.observability import logger, observed
 
 # Logging belongs to powertools (observability.py): Chalice would otherwise set the "yanxiu"
 # logger, which both share, to ERROR when it handles an event.
@@ -57,6 +57,14 @@ for blueprint in (
 app.register_blueprint(schedules.bp)
 
 
+@app.middleware("all")
+def powertools(event, get_response):
+    """Every function (routes, schedules, the S3-event queue) runs inside powertools'
+    inject_lambda_context and log_metrics (observability.py)."""
+    context = getattr(event, "lambda_context", None) or getattr(event, "context", None)
+    return observed(context, lambda: get_response(event))
+
+
 @app.middleware("http")
 def correlate(event, get_response):
     """A correlation id per request (the caller's X-Correlation-Id, else API Gateway's request
@@ -80,5 +88,4 @@ def correlate(event, get_response):
         },
     )
     response.headers["X-Correlation-Id"] = correlation_id
-    flush_metrics()
     return response

@@ -171,62 +171,86 @@ def oracle_sizes(instance: Instance) -> dict[tuple[str, str], dict[int, int]]:
     return sizes
 
 
-def networkx_objective(instance: Instance, sizes: dict[tuple[str, str], dict[int, int]]) -> int:
-    """The optimum of the routing network the docstring of allocation.py describes, by networkx."""
-    import networkx as nx
+Group = tuple[str, str, str, int]  # region, stage, study type asked, capacity
 
-    from chalicelib.domain.allocation import MISMATCH, SPREAD
 
-    classes: dict[tuple[str, str, str, int], int] = defaultdict(int)  # (stage, base, type, capacity)
+@dataclass
+class _Routing:
+    """What the oracle's network is built from (the docstring's step 3)."""
+
+    items: list[tuple[int, Any, str, int, int]]  # (index, demand, stage, capacity, count)
+    classes: dict[tuple[str, str, str, int], int]  # (stage, base, type, capacity) -> batches
+    bases: dict[tuple[str, int], set[str]]
+    group_need: dict[Group, int]
+    first: dict[Group, int]  # the group's earliest rank
+    total_ranks: int
+    scale: int  # K = batches · R + 1
+
+
+def _routing(instance: Instance, sizes: dict[tuple[str, str], dict[int, int]]) -> _Routing:
+    classes: dict[tuple[str, str, str, int], int] = defaultdict(int)
     for b in instance.free:
         classes[(b.stage, b.base_id, b.study_type, b.capacity)] += 1
     bases: dict[tuple[str, int], set[str]] = defaultdict(set)
     for stage, base, _type, capacity in classes:
         bases[(stage, capacity)].add(base)
-    items = []  # (index, demand, stage, capacity, count)
-    for i, d in enumerate(instance.demands):
-        for item in d.items:
-            for capacity, n in sizes.get((d.demand_id, item.stage), {}).items():
-                items.append((i, d, item.stage, capacity, n))
-    if not items:
-        return 0
+    items = [
+        (i, d, item.stage, capacity, n)
+        for i, d in enumerate(instance.demands)
+        for item in d.items
+        for capacity, n in sizes.get((d.demand_id, item.stage), {}).items()
+    ]
     # A region's items of one stage, study type and capacity share one node per base
-    group_need: dict[tuple[str, str, str, int], int] = defaultdict(int)
-    for _i, d, stage, capacity, n in items:
-        group_need[(d.region_id, stage, d.study_type, capacity)] += n
-    # Costs scaled by K = batches · R + 1; a mismatch costs R − rank more (FCFS breaks ties)
+    group_need: dict[Group, int] = defaultdict(int)
     ranks = {d.demand_id: r for r, d in enumerate(sorted(instance.demands, key=lambda d: d.order_key))}
     total_ranks = len(instance.demands)
-    first: dict[tuple[str, str, str, int], int] = {}
-    for _i, d, stage, capacity, _n in items:
+    first: dict[Group, int] = {}
+    for _i, d, stage, capacity, n in items:
         key = (d.region_id, stage, d.study_type, capacity)
+        group_need[key] += n
         first[key] = min(first.get(key, total_ranks), ranks[d.demand_id])
     scale = sum(n for *_, n in items) * total_ranks + 1
+    return _Routing(items, classes, bases, group_need, first, total_ranks, scale)
 
+
+def _group_edges(g: Any, r: _Routing, d: Any, stage: str, base: str, capacity: int) -> None:
+    """The group's convex pieces and its arcs to the classes (a mismatch: K·MISMATCH + R − rank)."""
+    from chalicelib.domain.allocation import MISMATCH, SPREAD
+
+    key = (d.region_id, stage, d.study_type, capacity)
+    group = (d.region_id, stage, base, d.study_type, capacity)
+    total = r.group_need[key]
+    for j in range(total):
+        g.add_edge(("in", group), ("via", group), capacity=1, weight=SPREAD * j * r.scale)
+    for study_type in ("placement", "exchange"):
+        if (stage, base, study_type, capacity) in r.classes:
+            mismatch = MISMATCH * r.scale + r.total_ranks - r.first[key]
+            cost = 0 if study_type == d.study_type else mismatch
+            g.add_edge(
+                ("via", group), ("class", stage, base, study_type, capacity), capacity=total, weight=cost
+            )
+
+
+def networkx_objective(instance: Instance, sizes: dict[tuple[str, str], dict[int, int]]) -> int:
+    """The optimum of the routing network the docstring of allocation.py describes, by networkx."""
+    import networkx as nx
+
+    r = _routing(instance, sizes)
+    if not r.items:
+        return 0
     g = nx.MultiDiGraph()
-    supply = sum(n for *_, n in items)
+    supply = sum(n for *_, n in r.items)
     g.add_node("source", demand=-supply)
     g.add_node("sink", demand=supply)
-    for i, d, stage, capacity, n in items:
+    for i, d, stage, capacity, n in r.items:
         node = ("item", i, stage, capacity)
         g.add_edge("source", node, capacity=n, weight=0)
-        total = group_need[(d.region_id, stage, d.study_type, capacity)]
-        for base in bases[(stage, capacity)]:
+        for base in r.bases[(stage, capacity)]:
             group = (d.region_id, stage, base, d.study_type, capacity)
             g.add_edge(node, ("in", group), capacity=n, weight=0)
-            if ("via", group) in g:
-                continue
-            for j in range(total):
-                g.add_edge(("in", group), ("via", group), capacity=1, weight=SPREAD * j * scale)
-            for study_type in ("placement", "exchange"):
-                if (stage, base, study_type, capacity) in classes:
-                    mismatch = (
-                        MISMATCH * scale + total_ranks - first[(d.region_id, stage, d.study_type, capacity)]
-                    )
-                    cost = 0 if study_type == d.study_type else mismatch
-                    to_class = ("class", stage, base, study_type, capacity)
-                    g.add_edge(("via", group), to_class, capacity=total, weight=cost)
-    for (stage, base, study_type, capacity), count in classes.items():
+            if ("via", group) not in g:
+                _group_edges(g, r, d, stage, base, capacity)
+    for (stage, base, study_type, capacity), count in r.classes.items():
         g.add_edge(("class", stage, base, study_type, capacity), "sink", capacity=count, weight=0)
     cost, _flows = nx.network_simplex(g)
     return int(cost)

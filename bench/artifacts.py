@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.calls import Call, Recorder, describe, operations
-from bench.reminders import moto_time
+from bench.moto_patches import moto_time
 from bench.routes import ADMIN_PHONE, BASE, PROGRAMME, STRONG, Api, app_under_moto, quiet, ready_token
 from bench.table import Row
 

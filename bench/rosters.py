@@ -30,6 +30,7 @@ from typing import Any
 from bench.calls import Call, Recorder, describe, operations
 from bench.routes import ADMIN_PHONE, BASE, PROGRAMME, Api, app_under_moto, quiet, ready_token
 from bench.table import Row
+from tests.builders import trainee_body
 
 FEW, MANY = 10, 50
 BATCHES = 100
@@ -46,17 +47,8 @@ def _phone(n: int) -> str:
 
 
 def person(n: int, role: str = "member") -> dict[str, Any]:
-    """The integration tests' trainee body (tests/integration/test_rosters.py)."""
-    return {
-        "name": f"研修{n}",
-        "gender": "female" if n % 2 else "male",
-        "position": "教研组长",
-        "phone": f"1360000{n:04d}",
-        "email": f"t{n}@example.cn",
-        "unit": "南沙第一小学",
-        "subject": "数学",
-        "team_role": role,
-    }
+    """The tests' trainee body (tests/builders.py)."""
+    return trainee_body(n, role)
 
 
 @dataclass

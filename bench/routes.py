@@ -24,6 +24,7 @@ from typing import Any
 
 from bench.calls import Call, Recorder, describe, operations
 from bench.table import Row, ms
+from tests import builders
 
 N = 50
 WARMUP = 5
@@ -32,20 +33,8 @@ TARGET = 1.5
 START = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)
 ADMIN_PHONE = "13800000000"
 STRONG = "Yanxiu-2026-Secret"  # noqa: S105 - a benchmark's throwaway password
-PROGRAMME = {
-    "name": "2019-2020学年研修基地培训学习",
-    "kind": "base_training",
-    "academic_year": "2019-2020",
-    "demand_deadline": "2026-07-15T23:59:59+08:00",
-    "roster_deadline": "2026-08-31T23:59:59+08:00",
-    "registration_deadline": "2026-09-05T23:59:59+08:00",
-}
-BASE = {
-    "name": "北京市第一实验小学",
-    "stages": ["primary", "junior"],
-    "city": "北京",
-    "contact": {"name": "王老师", "phone": "13700000001", "email": "wang@example.cn"},
-}
+PROGRAMME = builders.PROGRAMME
+BASE = builders.base_body()
 
 
 class Api:

@@ -70,7 +70,8 @@ def _action_problems(sam: dict) -> list[str]:
 
 
 def _stage_app(into: Path) -> None:
-    """What Chalice packages, minus requirements.txt (and vendor/, which the app has none of)."""
+    """What Chalice packages: the app and its config, without requirements.txt or vendor/, so
+    nothing is downloaded (`make package` builds the real package, with both)."""
     shutil.copy2(ROOT / "app.py", into / "app.py")
     shutil.copytree(ROOT / "chalicelib", into / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
     (into / ".chalice").mkdir()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.update(
     {
@@ -18,3 +20,29 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
 )
+
+# Hypothesis: "deep" for `make test` (each property's own example counts), "fast" for the
+# inner loop (`make check`), chosen by HYPOTHESIS_PROFILE.
+from hypothesis import HealthCheck, settings  # noqa: E402 - after the environment is fixed
+
+settings.register_profile(
+    "deep", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "fast", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deep"))
+
+TIERS = ("unit", "integration", "e2e", "browser", "concurrency")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test carries the tier of its folder, and only that one: `pytest -m integration`
+    selects exactly tests/integration (a file that forgets its pytestmark fails here)."""
+    for item in items:
+        folder = item.path.parent.name
+        if folder not in TIERS:
+            continue
+        marks = {m.name for m in item.iter_markers() if m.name in TIERS}
+        if marks != {folder}:
+            raise pytest.UsageError(f"{item.nodeid}: tier marks {sorted(marks)}, expected ['{folder}']")

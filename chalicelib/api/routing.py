@@ -12,9 +12,9 @@ import hashlib
 import json
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -29,6 +29,7 @@ from chalicelib.domain.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
     ValidationFailedError,
+    problem,
 )
 from chalicelib.domain.records import Page, Session
 from chalicelib.observability import logger
@@ -79,7 +80,7 @@ class Call:
     def page(self) -> tuple[int, str | None]:
         raw = self.query.get("limit", "50")
         if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
-            raise ValidationFailedError(fields={"limit": "须为 1–100 的整数"})
+            raise ValidationFailedError(fields={"limit": problem("page_limit")})
         return int(raw), self.query.get("cursor") or None
 
     def page_of(self, items: Sequence[T]) -> Page:
@@ -102,9 +103,9 @@ def _offset(cursor: str | None) -> int:
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor.encode()))["offset"]
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-        raise ValidationFailedError(fields={"cursor": "无效的分页游标"}) from exc
+        raise ValidationFailedError(fields={"cursor": problem("cursor_invalid")}) from exc
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
-        raise ValidationFailedError(fields={"cursor": "无效的分页游标"})
+        raise ValidationFailedError(fields={"cursor": problem("cursor_invalid")})
     return value
 
 
@@ -209,7 +210,7 @@ def _once(
     from chalicelib.db import idempotency
 
     if len(key) > 100:
-        raise ValidationFailedError(fields={"Idempotency-Key": "不超过 100 个字符"})
+        raise ValidationFailedError(fields={"Idempotency-Key": problem("idempotency_key_too_long")})
     scope = hashlib.sha256(
         json.dumps(
             [session.account_id if session else "", endpoint.method, endpoint.path, params, key],
@@ -221,7 +222,7 @@ def _once(
     prior = idempotency.claim(scope, body_hash, now, _deadline(lambda_context, now))
     if prior is not None:
         if prior.body_hash != body_hash:
-            raise ValidationFailedError(fields={"Idempotency-Key": "该键已用于另一个请求"})
+            raise ValidationFailedError(fields={"Idempotency-Key": problem("idempotency_key_reused")})
         if prior.status is None:
             raise ConflictError("idempotency_in_progress")
         return Response(
@@ -252,6 +253,18 @@ def _is_json(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+class RouteOptions(TypedDict, total=False):
+    """What a route may say beyond its path, roles and summary (Endpoint's fields)."""
+
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    paged: bool
+    before_password_change: bool
+    query: tuple[str, ...]
+    secret: bool
+
+
 def route(
     bp: Blueprint,
     path: str,
@@ -259,28 +272,12 @@ def route(
     *,
     roles: Iterable[str],
     summary: str,
-    body: type[BaseModel] | None = None,
-    response: type[BaseModel] | None = None,
-    status: int = 200,
-    paged: bool = False,
-    before_password_change: bool = False,
-    query: tuple[str, ...] = (),
-    secret: bool = False,
+    **options: Unpack[RouteOptions],
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    endpoint = Endpoint(
-        method,
-        path,
-        frozenset(roles),
-        summary,
-        body,
-        response,
-        status,
-        paged,
-        before_password_change,
-        query,
+    endpoint = Endpoint(method, path, frozenset(roles), summary, **options)
+    if path.startswith("/auth/"):
         # /auth/* answers hold tokens, or ask for what must happen once (a reset code).
-        secret or path.startswith("/auth/"),
-    )
+        endpoint = replace(endpoint, secret=True)
     ENDPOINTS.append(endpoint)
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,7 +21,7 @@ from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, k
 from chalicelib.db.models import BaseModel_, BatchModel, ClaimModel, ProgrammeModel, QuotaModel, RegionModel
 from chalicelib.db.writes import Refusal, failing_as, transaction
 from chalicelib.domain.demand import stage_tally_key
-from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError, problem
 from chalicelib.domain.programmes import name_claim
 from chalicelib.domain.records import Base, Batch, Page, Programme, Region
 
@@ -233,8 +233,8 @@ def create_batch(b: Batch) -> None:
     def which_base_check(_: Refusal) -> ValidationFailedError:
         # Only on this failure path: read the base to say which check failed.
         if get_base(b.base_id) is None:
-            return ValidationFailedError(fields={"base_id": "研修基地不存在"})
-        return ValidationFailedError(fields={"stage": "该研修基地不承担此学段"})
+            return ValidationFailedError(fields={"base_id": problem("base_missing")})
+        return ValidationFailedError(fields={"stage": problem("base_lacks_stage")})
 
     with transaction(
         errors={"programme": NotFoundError("programme_not_found"), "base": which_base_check}

@@ -15,7 +15,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import QueryError
 
 from chalicelib.config import AWS_CONNECT_TIMEOUT, AWS_READ_TIMEOUT, SDK_ATTEMPTS, settings
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError, problem
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +40,7 @@ def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
 
 
 def _bad_cursor() -> ValidationFailedError:
-    return ValidationFailedError(fields={"cursor": "无效的分页游标"})
+    return ValidationFailedError(fields={"cursor": problem("cursor_invalid")})
 
 
 def cursor_names(source: Any) -> frozenset[str]:

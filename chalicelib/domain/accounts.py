@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError, problem
 
 # An initial password sent by SMS stops working if it is not replaced within this time.
 INITIAL_PASSWORD_TTL = timedelta(hours=72)
@@ -112,14 +112,16 @@ def check_new_password(new: str, old: str | None, phone: str) -> None:
     passwords a guesser tries first."""
     if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
         raise ValidationFailedError(
-            fields={"new_password": f"密码长度须为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 个字符"}
+            fields={
+                "new_password": problem("password_length", low=MIN_PASSWORD_LENGTH, high=MAX_PASSWORD_LENGTH)
+            }
         )
     if old is not None and new == old:
-        raise ValidationFailedError(fields={"new_password": "新密码不能与旧密码相同"})
+        raise ValidationFailedError(fields={"new_password": problem("password_unchanged")})
     if phone and phone in new:
-        raise ValidationFailedError(fields={"new_password": "密码不能包含手机号"})
+        raise ValidationFailedError(fields={"new_password": problem("password_has_phone")})
     if _guessable(new):
-        raise ValidationFailedError(fields={"new_password": "密码过于常见，容易被猜中，请换一个"})
+        raise ValidationFailedError(fields={"new_password": problem("password_common")})
 
 
 def session_expiry(now: datetime, hours: int) -> datetime:

@@ -18,7 +18,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.errors import ConflictError, PayloadTooLargeError, ValidationFailedError
+from chalicelib.domain.errors import ConflictError, PayloadTooLargeError, ValidationFailedError, problem
 
 KINDS = ("reflection", "insight", "outcome")
 KIND_NAMES_ZH = {"reflection": "心得体会", "insight": "学习感悟", "outcome": "学习成果"}
@@ -116,9 +116,9 @@ def text_length(clean_html: str) -> int:
 
 def check_body(clean_html: str) -> None:
     if text_length(clean_html) > MAX_TEXT:
-        raise ValidationFailedError(fields={"body": f"正文不能超过 {MAX_TEXT} 个字符"})
+        raise ValidationFailedError(fields={"body": problem("body_too_long", limit=MAX_TEXT)})
     if len(clean_html.encode()) > MAX_HTML_BYTES:
-        raise ValidationFailedError(fields={"body": "正文的格式内容过多（如链接、列表），请精简后再提交"})
+        raise ValidationFailedError(fields={"body": problem("body_markup_too_large")})
 
 
 def check_can_write(kind: str, today: date, start: date, end: date, window_days: int) -> None:
@@ -138,6 +138,6 @@ def check_restorable(deleted_at: datetime | None, now: datetime) -> None:
 
 def check_image(content_type: str, size: int) -> None:
     if content_type not in IMAGE_TYPES:
-        raise ValidationFailedError(fields={"content_type": "仅支持 PNG、JPEG、WebP、GIF 图片"})
+        raise ValidationFailedError(fields={"content_type": problem("image_type")})
     if size > MAX_IMAGE_BYTES:
         raise PayloadTooLargeError("upload_too_large")

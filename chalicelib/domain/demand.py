@@ -11,7 +11,7 @@ are the capacity of the stage's batches minus the places every region already as
 
 from __future__ import annotations
 
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError, problem
 
 LIMITED_PLACES = 10  # two batches of five
 LIMITED_SHARE = 0.25
@@ -31,7 +31,7 @@ def check_items(items: list[tuple[str, int]]) -> int:
     """One line per stage, each for at least one place; returns the places asked for."""
     stages = [stage for stage, _ in items]
     if len(set(stages)) != len(stages):
-        raise ValidationFailedError(fields={"items": "同一学段只能填写一行"})
+        raise ValidationFailedError(fields={"items": problem("stage_repeated")})
     return sum(places for _, places in items)
 
 

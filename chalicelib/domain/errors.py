@@ -3,13 +3,29 @@ api/errors.py maps them to status codes and Chinese messages, by `code`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field, as a code (api/errors.py gives it its Chinese words)
+    and the values those words name (a length, an image's id)."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+def problem(code: str, **params: object) -> Problem:
+    return Problem(code, params)
+
 
 class DomainError(Exception):
     code = "error"
 
-    def __init__(self, code: str | None = None, fields: dict[str, str] | None = None) -> None:
+    def __init__(self, code: str | None = None, fields: Mapping[str, Problem] | None = None) -> None:
         self.code = code or self.code
-        self.fields = fields or {}
+        self.fields: dict[str, Problem] = dict(fields or {})
         super().__init__(self.code)
 
 

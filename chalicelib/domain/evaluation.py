@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.errors import ConflictError, ValidationFailedError
+from chalicelib.domain.errors import ConflictError, ValidationFailedError, problem
 
 REWARD_PLACES = 10
 MAX_REWARDED = 2
@@ -13,7 +13,7 @@ def check_reward_choice(region_ids: list[str], programme_id: str, next_programme
     if next_programme_id == programme_id:
         # The reward is for next year's programme: places added to this one would only
         # reopen a quota whose demand deadline has passed.
-        raise ValidationFailedError(fields={"next_programme_id": "奖励名额须计入下一期项目，不能是本项目"})
+        raise ValidationFailedError(fields={"next_programme_id": problem("reward_to_same_programme")})
     if len(set(region_ids)) != len(region_ids):
         raise ConflictError("duplicate_region")
     if len(region_ids) > MAX_REWARDED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError, problem
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
@@ -22,9 +22,9 @@ def name_claim(kind: str, name: str) -> str:
 def check_deadlines(demand: datetime, roster: datetime, registration: datetime) -> None:
     """The seed's order: demand (7/15) before roster (8/31) before registration (9/5)."""
     if demand > roster:
-        raise ValidationFailedError(fields={"roster_deadline": "名单截止时间不能早于需求截止时间"})
+        raise ValidationFailedError(fields={"roster_deadline": problem("roster_before_demand")})
     if roster > registration:
-        raise ValidationFailedError(fields={"registration_deadline": "报到截止时间不能早于名单截止时间"})
+        raise ValidationFailedError(fields={"registration_deadline": problem("registration_before_roster")})
 
 
 # A phone claims each day of its batch; replacing a trainee releases one claim and takes another
@@ -34,11 +34,11 @@ MAX_BATCH_DAYS = 40
 
 def check_batch_dates(start: date, end: date) -> None:
     if start > end:
-        raise ValidationFailedError(fields={"end_date": "结束日期不能早于开始日期"})
+        raise ValidationFailedError(fields={"end_date": problem("end_before_start")})
     if (end - start).days + 1 > MAX_BATCH_DAYS:
-        raise ValidationFailedError(fields={"end_date": f"一个批次最长 {MAX_BATCH_DAYS} 天"})
+        raise ValidationFailedError(fields={"end_date": problem("batch_too_long", days=MAX_BATCH_DAYS)})
 
 
 def check_base_serves_stage(base_stages: set[str], stage: str) -> None:
     if stage not in base_stages:
-        raise ValidationFailedError(fields={"stage": "该研修基地不承担此学段"})
+        raise ValidationFailedError(fields={"stage": problem("base_lacks_stage")})

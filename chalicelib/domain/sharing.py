@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError, problem
 
 NOTE_MAX = 500
 MAX_IMAGES = 9
@@ -22,8 +22,10 @@ def check_held_on(held_on: date, end_date: date, window_days: int, today: date) 
     """After the batch, within the window, and not in the future."""
     closes = window_closes(end_date, window_days)
     if held_on <= end_date:
-        raise ValidationFailedError(fields={"date": f"分享报告须在研修结束（{end_date.isoformat()}）之后"})
+        raise ValidationFailedError(fields={"date": problem("sharing_before_end", end=end_date.isoformat())})
     if held_on > closes:
-        raise ValidationFailedError(fields={"date": f"须在研修结束后三个月内（{closes.isoformat()}前）"})
+        raise ValidationFailedError(
+            fields={"date": problem("sharing_after_window", closes=closes.isoformat())}
+        )
     if held_on > today:
-        raise ValidationFailedError(fields={"date": "不能晚于今天"})
+        raise ValidationFailedError(fields={"date": problem("date_in_future")})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError, problem
 
 MEASURES = ("organisation", "sharing", "outcomes", "visit")
 DEFAULT_WEIGHTS = {"organisation": 40, "sharing": 30, "outcomes": 30, "visit": 0}
@@ -88,4 +88,4 @@ def rank(years: list[RegionYear], weights: dict[str, int], names: dict[str, str]
 def check_weights(weights: dict[str, int]) -> None:
     """Whole percentages, 0–100 each, summing to 100."""
     if sum(weights.values()) != 100:
-        raise ValidationFailedError(fields={"weights": "四项权重之和须为 100"})
+        raise ValidationFailedError(fields={"weights": problem("weights_sum")})

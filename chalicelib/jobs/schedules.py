@@ -17,7 +17,7 @@ from chalicelib.jobs import (
     drain_outbox,
     expire_offers,
 )
-from chalicelib.observability import flush_metrics, logger
+from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
 
@@ -26,40 +26,34 @@ bp = Blueprint(__name__)
 def drain_outbox_schedule(event: object) -> None:
     result = drain_outbox()
     logger.info("outbox drained", extra=result)
-    flush_metrics()
 
 
 # 09:00 and 10:00 in Asia/Shanghai (UTC+8, no daylight saving) are 01:00 and 02:00 UTC.
 @bp.schedule(Cron(0, 1, "*", "*", "?", "*"), name="daily_reminders")
 def daily_reminders_schedule(event: object) -> None:
     logger.info("daily reminders", extra=daily_reminders())
-    flush_metrics()
 
 
 @bp.schedule(Cron(0, 2, "*", "*", "?", "*"), name="checkin_reminders")
 def checkin_reminders_schedule(event: object) -> None:
     logger.info("check-in reminders", extra=checkin_reminders())
-    flush_metrics()
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="build_exports")
 def build_exports_schedule(event: object) -> None:
     logger.info("exports built", extra=build_exports())
-    flush_metrics()
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="expire_offers")
 def expire_offers_schedule(event: object) -> None:
     """The waiting list: offers past their 48 hours are closed and their batches offered on."""
     logger.info("offers expired", extra=expire_offers())
-    flush_metrics()
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="check_uploads")
 def check_uploads_schedule(event: object) -> None:
     """Stragglers: an upload whose S3 event was lost is checked here."""
     logger.info("uploads checked", extra=check_uploads())
-    flush_metrics()
 
 
 # S3 tells an SQS queue (infra/template.json: the bucket's notification on uploads/), and the
@@ -80,16 +74,13 @@ def on_s3_event(event: Any) -> dict[str, Any]:
         for key in object_keys(record.body):
             on_object_created(key)
 
-    try:
-        return dict(
-            process_partial_response(
-                event=event.to_dict(),
-                record_handler=handle,
-                processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-            )
+    return dict(
+        process_partial_response(
+            event=event.to_dict(),
+            record_handler=handle,
+            processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
         )
-    finally:
-        flush_metrics()
+    )
 
 
 def object_keys(body: str) -> list[str]:

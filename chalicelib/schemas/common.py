@@ -38,7 +38,9 @@ def check_plain_text(value: Any, multiline: bool) -> None:
     """Every string in a request body, nested lists and mappings included (the one place)."""
     if isinstance(value, str):
         if _NEVER.search(value) or (not multiline and _BREAKS.search(value)):
-            raise PydanticCustomError("rule", "不能包含控制字符" + ("" if multiline else "或换行"))
+            raise PydanticCustomError(
+                "control_characters" if multiline else "control_characters_or_breaks", ""
+            )
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
             check_plain_text(item, multiline)
@@ -55,7 +57,7 @@ def _email(value: str) -> str:
     try:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise PydanticCustomError("rule", "邮箱格式不正确") from exc
+        raise PydanticCustomError("email_invalid", "email_invalid") from exc
 
 
 Email = Annotated[

@@ -84,7 +84,7 @@ class BaseIn(Input):
     @classmethod
     def _distinct_stages(cls, stages: list[Stage]) -> list[Stage]:
         if len(set(stages)) != len(stages):
-            raise PydanticCustomError("rule", "学段不能重复")
+            raise PydanticCustomError("stages_repeated", "stages_repeated")
         return stages
 
 

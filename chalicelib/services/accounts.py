@@ -10,11 +10,11 @@ from chalicelib.db import accounts as repo
 from chalicelib.db import resets, sessions
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.deadlines import local_day
-from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError, problem
 from chalicelib.domain.notifications import reset_code_sms
 from chalicelib.domain.records import Account, AuditEntry, Page, Session
 from chalicelib.domain.vocab import Role
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services import auth, notify
 from chalicelib.services.demand import region_of
 
@@ -55,7 +55,7 @@ def _send_reset_code(phone: str) -> None:
     )
     if fresh:
         notify.deliver(message)
-        metrics.add_metric(name="ResetCodeSent", unit="Count", value=1)
+        count("ResetCodeSent")
 
 
 def reset(phone: str, code: str, new_password: str) -> auth.LoginResult:
@@ -66,11 +66,11 @@ def reset(phone: str, code: str, new_password: str) -> auth.LoginResult:
     now = clock.now()
     stored = resets.take_reset_try(phone, now)
     if stored is None or not crypto.digests_match("reset", f"{phone}:{code}", stored):
-        metrics.add_metric(name="ResetCodeRefused", unit="Count", value=1)
-        raise ValidationFailedError("invalid_reset_code", fields={"code": "验证码错误或已失效"})
+        count("ResetCodeRefused")
+        raise ValidationFailedError("invalid_reset_code", fields={"code": problem("reset_code_invalid")})
     account = repo.find_phone(phone)
     if account is None or account.disabled:
-        raise ValidationFailedError("invalid_reset_code", fields={"code": "验证码错误或已失效"})
+        raise ValidationFailedError("invalid_reset_code", fields={"code": problem("reset_code_invalid")})
     rules.check_new_password(new_password, None, phone)
     new_hash = secrets.hash_password(new_password)
     repo.set_password(account.account_id, phone, new_hash)
@@ -94,7 +94,7 @@ def find(
     """The office: any account, by name (its first characters) or by whole phone, of a role
     and of a region when asked. A region contact: its region's trainees (their accounts)."""
     if role is not None and role not in set(Role):
-        raise ValidationFailedError(fields={"role": "角色无效"})
+        raise ValidationFailedError(fields={"role": problem("role_unknown")})
     if session.role == Role.region_contact:
         region_id = region_of(session, region_id)
     q = (q or "").strip() or None
@@ -104,7 +104,7 @@ def find(
         hit = hit and (region_id is None or (found is not None and found.home_region == region_id))
         return Page([found] if hit and found is not None else [], None)
     if q is not None and (len(q) > 50 or _is_digits(q)):
-        raise ValidationFailedError(fields={"q": "请输入姓名（开头的字）或完整的11位手机号"})
+        raise ValidationFailedError(fields={"q": problem("search_term")})
     return repo.find_accounts(role=role, home_region=region_id, name=q, limit=limit, cursor=cursor)
 
 

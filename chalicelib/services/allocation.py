@@ -21,7 +21,7 @@ from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.notifications import allocation_messages
 from chalicelib.domain.records import Batch, Message, Programme
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
-from chalicelib.observability import logger
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.setup import get_programme as _programme
 
@@ -166,6 +166,7 @@ def run(programme_id: str, commit: bool, plan_id: str | None = None) -> tuple[so
         lost |= _take(programme, region_id, picks, keys)
     if lost:
         plan = _with_lost(plan, lost, to_place)
+    count("BatchesAllocated", len(plan.assignments))
     logger.info(
         "allocation committed",
         extra={"programme_id": programme_id, "batches": len(plan.assignments), "unmet": len(plan.unmet)},

@@ -13,9 +13,10 @@ from chalicelib.config import settings
 from chalicelib.db import artifacts, catalog, trainees, uploads
 from chalicelib.domain import artifacts as rules
 from chalicelib.domain.deadlines import local_day
-from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError, problem
 from chalicelib.domain.records import Artifact, Page, Session
 from chalicelib.domain.vocab import Role
+from chalicelib.observability import count
 from chalicelib.services import uploads as upload_service
 from chalicelib.services.attendance import place
 
@@ -27,11 +28,11 @@ def _own_ready_images(session: Session, image_ids: list[str]) -> list[str]:
     for image_id in image_ids:
         upload = found.get(image_id)
         if upload is None or upload.account_id != session.account_id:
-            raise ValidationFailedError(fields={"image_ids": f"图片 {image_id} 不存在或不属于您"})
+            raise ValidationFailedError(fields={"image_ids": problem("image_not_yours", image_id=image_id)})
         if upload.status == "pending" and settings().local:
             upload = upload_service.check(upload)
         if upload.status != "ready":
-            raise ValidationFailedError(fields={"image_ids": f"图片 {image_id} 尚未通过检查或已被拒绝"})
+            raise ValidationFailedError(fields={"image_ids": problem("image_not_ready", image_id=image_id)})
     return list(dict.fromkeys(image_ids))
 
 
@@ -80,6 +81,7 @@ def create(session: Session, data: Any) -> Artifact:
         updated_at=now,
     )
     artifacts.create(artifact)
+    count("ArtifactSubmitted")
     return artifact
 
 

@@ -12,6 +12,7 @@ from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Batch, Session, Trainee
 from chalicelib.domain.rosters import check_in_session
 from chalicelib.domain.vocab import Role
+from chalicelib.observability import count
 from chalicelib.services import base_brief
 
 
@@ -43,6 +44,7 @@ def check_in(session: Session, batch_id: str) -> tuple[Trainee, str]:
         raise ConflictError("not_registered")
     if today.isoformat() not in trainee.checkins:
         attendance.check_in(trainee, today)  # within the day, a second call changes nothing
+        count("CheckedIn")
     return trainees.get(trainee.trainee_id) or trainee, today.isoformat()
 
 

@@ -13,7 +13,7 @@ from chalicelib.domain import accounts as rules
 from chalicelib.domain.errors import ConflictError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError
 from chalicelib.domain.notifications import credentials_email, credentials_sms
 from chalicelib.domain.records import Account, AuditEntry, Base, Credential, Message, Region, Session
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 
 
@@ -70,7 +70,7 @@ def _check_password(phone: str, password: str) -> tuple[Account, Credential]:
     stored = cred.password_hash if cred and cred.account_id else None
     ok = secrets.verify_password(stored or secrets.decoy_hash(), password) and stored is not None
     if not ok:
-        metrics.add_metric(name="LoginFailed", unit="Count", value=1)
+        count("LoginFailed")
         raise UnauthenticatedError("invalid_credentials")
     assert cred is not None and cred.account_id is not None and stored is not None
     # The right password: this attempt was no failure, and the earlier ones are forgiven

@@ -9,7 +9,7 @@ from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, confirmation, trainees
 from chalicelib.domain import accounts as account_rules
-from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.errors import ConflictError, problem
 from chalicelib.domain.notifications import (
     as_email,
     base_told_sms,
@@ -20,7 +20,7 @@ from chalicelib.domain.notifications import (
 from chalicelib.domain.records import Account, Batch, Message, Session, Trainee
 from chalicelib.domain.rosters import LEADER, check_one_leader
 from chalicelib.domain.vocab import Role
-from chalicelib.observability import logger
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.auth import credentials_emails
 from chalicelib.services.rosters import batch_line, local_time, own_batch
@@ -68,7 +68,7 @@ def existing_accounts(team: list[Trainee]) -> dict[str, Account]:
             continue
         if owner.role != Role.trainee:
             raise ConflictError(
-                "phone_taken", fields={t.trainee_id: f"{t.name}的手机号已被其他角色的账号使用"}
+                "phone_taken", fields={t.trainee_id: problem("phone_of_another_role", name=t.name)}
             )
         found[t.phone] = owner
     return found
@@ -127,7 +127,9 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
     assert programme is not None and region is not None
     messages = team_messages(batch, team, region.name) if batch.roster_status == "open" else []
     locked = confirmation.lock(batch, batch.region_id, clock.now(), messages, team)
-    if not locked:
+    if locked:
+        count("RosterConfirmed")
+    else:
         # Another call locked it a moment ago: read what it wrote (a strongly consistent read).
         now_stored = catalog.get_batch(batch.batch_id, consistent=True)
         if now_stored is None or now_stored.roster_status != "confirmed":

@@ -10,10 +10,17 @@ from chalicelib.db import catalog, demands
 from chalicelib.domain import demand as rules
 from chalicelib.domain.allocation import holdings
 from chalicelib.domain.deadlines import check_before
-from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationFailedError,
+    problem,
+)
 from chalicelib.domain.records import Batch, Demand, DemandLine, Page, Session
 from chalicelib.domain.review import shown_status
 from chalicelib.domain.vocab import Stage
+from chalicelib.observability import count
 from chalicelib.services.setup import get_programme as _programme
 
 
@@ -27,7 +34,7 @@ def region_of(session: Session, wanted: str | None) -> str:
         return next(iter(session.region_ids))
     if not session.region_ids:
         raise ForbiddenError("forbidden")
-    raise ValidationFailedError(fields={"region_id": "您负责多个实验区，请指定 region_id"})
+    raise ValidationFailedError(fields={"region_id": problem("region_to_name")})
 
 
 def form(session: Session, programme_id: str, wanted_region: str | None) -> dict[str, Any]:
@@ -78,7 +85,9 @@ def submit(session: Session, programme_id: str, body: Any) -> Demand:
     )
     for attempt in range(2):
         try:
-            return demands.submit(demand, now, session.account_id)
+            stored = demands.submit(demand, now, session.account_id)
+            count("DemandSubmitted")
+            return stored
         except demands.QuotaMissing:
             if attempt:
                 raise

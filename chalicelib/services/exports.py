@@ -16,15 +16,16 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets, storage
 from chalicelib.adapters.spreadsheet import XLSX, build_xlsx
-from chalicelib.db import catalog, exports, trainees
+from chalicelib.db import catalog, trainees
 from chalicelib.domain.accounts import mask_phone
 from chalicelib.domain.deadlines import days
-from chalicelib.domain.errors import ForbiddenError, NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import ForbiddenError, NotFoundError, ValidationFailedError, problem
 from chalicelib.domain.records import Batch, Export, Session
 from chalicelib.domain.rosters import LEADER
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Role, Stage
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services.demand import region_of
+from chalicelib.services.ports import stores
 
 MAX_ATTEMPTS = 3
 LEASE = timedelta(minutes=10)  # longer than the largest build takes (the yearbook: seconds)
@@ -77,7 +78,7 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
     """Record the export for the asker's scope; roster and archive are built at once (a
     failed try stays pending for the job to retry), the yearbook by the exports job."""
     if kind not in FILE_NAMES:
-        raise ValidationFailedError(fields={"kind": "可导出 roster、archive、yearbook 或 numbers"})
+        raise ValidationFailedError(fields={"kind": problem("export_kind_unknown")})
     if session.role == Role.region_contact:
         if kind not in REGION_KINDS:
             raise ForbiddenError("forbidden")
@@ -100,10 +101,10 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
         clock.now(),
         region_id,
     )
-    exports.put(export)
+    stores().exports.put(export)
     if kind in AT_ONCE:
         build(export)
-    return exports.get(export.export_id) or export
+    return stores().exports.get(export.export_id) or export
 
 
 def may_download(session: Session, export: Export) -> bool:
@@ -122,7 +123,7 @@ def may_download(session: Session, export: Export) -> bool:
 
 
 def link(session: Session, export_id: str) -> tuple[Export, str | None, str | None]:
-    export = exports.get(export_id)
+    export = stores().exports.get(export_id)
     if export is None or not may_download(session, export):
         raise NotFoundError("export_not_found")
     if export.status != "ready" or not export.s3_key:
@@ -145,16 +146,16 @@ def build(export: Export) -> str:
     attempt ("retry"), or "failed" once its attempts are spent; "skipped" when another
     builder holds it or it is settled. Never raises: the failure is on the record."""
     now = clock.now()
-    attempt = exports.lease(export.export_id, now, now + LEASE)
+    attempt = stores().exports.lease(export.export_id, now, now + LEASE)
     if attempt is None:
         return "skipped"
     if attempt > MAX_ATTEMPTS:  # its last builder died without a word: nothing more to try
-        exports.fail(export.export_id, export.error or "attempts_spent")
-        metrics.add_metric(name="ExportFailed", unit="Count", value=1)
+        stores().exports.fail(export.export_id, export.error or "attempts_spent")
+        count("ExportFailed")
         return "failed"
     builder = BUILDERS.get(export.kind)
     if builder is None:
-        exports.fail(export.export_id, "unknown_kind")
+        stores().exports.fail(export.export_id, "unknown_kind")
         return "failed"
     try:
         key = builder(export)
@@ -169,13 +170,13 @@ def build(export: Export) -> str:
             },
         )
         if attempt >= MAX_ATTEMPTS:
-            exports.fail(export.export_id, type(exc).__name__)
-            metrics.add_metric(name="ExportFailed", unit="Count", value=1)
+            stores().exports.fail(export.export_id, type(exc).__name__)
+            count("ExportFailed")
             return "failed"
-        exports.retry_later(export.export_id, now + RETRY_AFTER, type(exc).__name__)
+        stores().exports.retry_later(export.export_id, now + RETRY_AFTER, type(exc).__name__)
         return "retry"
-    exports.finish(export.export_id, key)
-    metrics.add_metric(name="ExportBuilt", unit="Count", value=1)
+    stores().exports.finish(export.export_id, key)
+    count("ExportBuilt")
     logger.info("export built", extra={"export_id": export.export_id, "kind": export.kind})
     return "built"
 
@@ -183,7 +184,7 @@ def build(export: Export) -> str:
 def build_pending(limit: int = 10) -> dict[str, int]:
     """The exports job: every pending export whose lease is free gets an attempt."""
     outcomes = {"built": 0, "retry": 0, "failed": 0, "skipped": 0}
-    for export in exports.pending(clock.now(), limit):
+    for export in stores().exports.pending(clock.now(), limit):
         outcomes[build(export)] += 1
     return {k: v for k, v in outcomes.items() if v or k == "built"}
 

@@ -1,5 +1,5 @@
 """Sending through the outbox: record first (in the transaction of the change), then send;
-a failed send stays queued with a backoff and the drain job (jobs/outbox.py) retries it.
+a failed send stays queued with a backoff and the drain job (`outbox` in jobs/__init__.py) retries it.
 
 Each try: held back while quiet hours last (also a retry that falls in them); claimed (a
 lease, so that of two senders that read the message one sends); the phone's daily cap taken
@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from chalicelib.adapters import clock, crypto, messaging
 from chalicelib.adapters.secrets import new_id
-from chalicelib.db import counters, outbox
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.notifications import (
     DAILY_SMS_CAP,
@@ -21,7 +20,8 @@ from chalicelib.domain.notifications import (
     send_not_before,
 )
 from chalicelib.domain.records import Message
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
+from chalicelib.services.ports import stores
 
 # What a sealed SMS text is bound to (adapters/crypto.py's encryption context).
 SEALED = "outbox"
@@ -73,13 +73,13 @@ def _capped(message: Message, now: datetime) -> None:
     """Past the phone's cap for today. Credentials the person needs wait for tomorrow
     morning; anything else is dropped (a stale reminder is no use tomorrow)."""
     if message.purpose in WAIT_WHEN_CAPPED:
-        outbox.mark_failed(message, "daily_cap", next_morning(now))
+        stores().outbox.mark_failed(message, "daily_cap", next_morning(now))
     else:
-        outbox.mark_failed(message, "daily_cap", None, final="failed")
+        stores().outbox.mark_failed(message, "daily_cap", None, final="failed")
     logger.warning(
         "sms daily cap reached", extra={"message_id": message.message_id, "purpose": message.purpose}
     )
-    metrics.add_metric(name="SmsDailyCapReached", unit="Count", value=1)
+    count("SmsDailyCapReached")
 
 
 def _counts_against_cap(message: Message) -> bool:
@@ -94,7 +94,7 @@ def _held(message: Message, now: datetime) -> bool:
         return True
     morning = send_not_before(message.channel, message.purpose, now)
     if morning > now:
-        outbox.postpone(message, morning)
+        stores().outbox.postpone(message, morning)
         return True
     return False
 
@@ -110,7 +110,9 @@ def _send(message: Message, now: datetime) -> bool:
         next_try = None if exc.permanent else retry_at(message.attempts, now)
         if next_try is not None:
             next_try = send_not_before(message.channel, message.purpose, next_try)  # not at night
-        outbox.mark_failed(message, exc.reason, next_try, final="failed" if exc.permanent else "given_up")
+        stores().outbox.mark_failed(
+            message, exc.reason, next_try, final="failed" if exc.permanent else "given_up"
+        )
         logger.warning(
             "message not sent",
             extra={
@@ -120,11 +122,9 @@ def _send(message: Message, now: datetime) -> bool:
                 "given_up": next_try is None,
             },
         )
-        metrics.add_metric(
-            name="MessageGivenUp" if next_try is None else "MessageRetryQueued", unit="Count", value=1
-        )
+        count("MessageGivenUp" if next_try is None else "MessageRetryQueued")
         return False
-    metrics.add_metric(name="MessageSent", unit="Count", value=1)
+    count("MessageSent")
     return True
 
 
@@ -133,16 +133,16 @@ def deliver(message: Message, now: datetime | None = None) -> bool:
     stays queued (the drain job sends it in the morning); past the phone's daily cap it is
     marked failed, not sent."""
     now = now or clock.now()
-    if _held(message, now) or not outbox.claim(message, now + LEASE):
+    if _held(message, now) or not stores().outbox.claim(message, now + LEASE):
         return False
-    if _counts_against_cap(message) and not counters.take(
+    if _counts_against_cap(message) and not stores().counters.take(
         _cap_key(message, now), DAILY_SMS_CAP, _cap_expiry(now)
     ):
         _capped(message, now)
         return False
     if not _send(message, now):
         return False
-    outbox.mark_sent(message, now)
+    stores().outbox.mark_sent(message, now)
     return True
 
 
@@ -152,19 +152,19 @@ def deliver_all(messages: list[Message], now: datetime | None = None) -> int:
     transaction marking them sent. If the caps' transaction is refused (a phone near its
     cap), each message is counted on its own. Returns how many went out."""
     now = now or clock.now()
-    due = outbox.claim_many([m for m in messages if not _held(m, now)], now + LEASE)
+    due = stores().outbox.claim_many([m for m in messages if not _held(m, now)], now + LEASE)
     counted = [m for m in due if _counts_against_cap(m)]
     allowed = {m.message_id for m in due if not _counts_against_cap(m)}
-    if counters.take_many([_cap_key(m, now) for m in counted], DAILY_SMS_CAP, _cap_expiry(now)):
+    if stores().counters.take_many([_cap_key(m, now) for m in counted], DAILY_SMS_CAP, _cap_expiry(now)):
         allowed |= {m.message_id for m in counted}
     else:
         for m in counted:
-            if counters.take(_cap_key(m, now), DAILY_SMS_CAP, _cap_expiry(now)):
+            if stores().counters.take(_cap_key(m, now), DAILY_SMS_CAP, _cap_expiry(now)):
                 allowed.add(m.message_id)
             else:
                 _capped(m, now)
     sent = [m for m in due if m.message_id in allowed and _send(m, now)]
-    outbox.mark_sent_many(sent, now)
+    stores().outbox.mark_sent_many(sent, now)
     return len(sent)
 
 
@@ -172,7 +172,7 @@ def drain(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
     """Send every queued message that is due: the retry path of a failed send."""
     now = now or clock.now()
     sent = failed = 0
-    for message in outbox.due(now, limit=limit):
+    for message in stores().outbox.due(now, limit=limit):
         if deliver(message, now):
             sent += 1
         else:

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 
 from chalicelib.adapters import clock, storage
 from chalicelib.config import settings
-from chalicelib.db import accounts, catalog, exports, opening
+from chalicelib.db import accounts, catalog, opening
 from chalicelib.db import year_end as repo
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.notifications import yearbook_published_email
 from chalicelib.domain.records import Account, Message, Programme, Session
 from chalicelib.services import notify
+from chalicelib.services.ports import stores
 from chalicelib.services.setup import get_programme
 
 INDEX = "-index.xlsx"
@@ -52,7 +53,7 @@ def _tell(p: Programme, export_id: str, updated: bool) -> int:
 def publish(session: Session, programme_id: str, export_id: str) -> repo.Publication:
     """Publish a built yearbook of the programme (again: nothing changes)."""
     p = get_programme(programme_id)
-    export = exports.get(export_id)
+    export = stores().exports.get(export_id)
     if export is None or export.kind != "yearbook" or export.programme_id != programme_id:
         raise NotFoundError("export_not_found")
     if export.status != "ready" or not export.s3_key:

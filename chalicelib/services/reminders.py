@@ -12,7 +12,7 @@ from chalicelib.domain import notifications as texts
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.records import Account, Message, Programme, Region, Trainee
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.rosters import batch_line
 
@@ -179,6 +179,6 @@ def checkins(now: datetime | None = None) -> dict[str, int]:
 
 def _report(run: _Run) -> None:
     run.deliver()
-    for kind, count in run.sent.items():
-        metrics.add_metric(name=f"Reminder_{kind}", unit="Count", value=count)
+    for kind, sent in run.sent.items():
+        count(f"Reminder_{kind}", sent)
     logger.info("reminders sent", extra={"day": run.today.isoformat(), **run.sent})

@@ -10,7 +10,7 @@ from chalicelib.adapters import clock, secrets
 from chalicelib.db import audit as audit_trail
 from chalicelib.db import catalog, roster_office, trainees
 from chalicelib.db.common import key_time
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import ValidationFailedError, problem
 from chalicelib.domain.records import AuditEntry, Batch, Session, Trainee
 from chalicelib.domain.rosters import LEADER
 from chalicelib.services import notify
@@ -46,7 +46,7 @@ def replace_trainee(session: Session, trainee_id: str, reason: str, data: dict[s
     if old.team_role == LEADER and new.team_role != LEADER:
         # A confirmed team keeps its one leader; an open roster can name another before confirming
         if batch.roster_status == "confirmed":
-            raise ValidationFailedError(fields={"team_role": "替换团长时，新人员须为团长"})
+            raise ValidationFailedError(fields={"team_role": problem("leader_replaced_by_leader")})
     entry = AuditEntry(
         batch.batch_id, session.account_id, "replace", reason, now, snapshot(old), snapshot(new)
     )

@@ -9,7 +9,7 @@ from chalicelib.adapters import clock
 from chalicelib.db import catalog, sharing, trainees
 from chalicelib.domain import sharing as rules
 from chalicelib.domain.deadlines import local_day
-from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError, problem
 from chalicelib.domain.records import Session, SharingReport, Trainee
 from chalicelib.domain.vocab import Role
 from chalicelib.services.artifacts import _own_ready_images
@@ -78,7 +78,7 @@ def listing(session: Session, programme_id: str, wanted_region: str | None) -> l
     if session.role == Role.region_contact:
         region_id = region_of(session, wanted_region)
     elif not wanted_region:
-        raise ValidationFailedError(fields={"region_id": "请指定实验区"})
+        raise ValidationFailedError(fields={"region_id": problem("region_required")})
     else:
         region_id = wanted_region
     batches = sorted(

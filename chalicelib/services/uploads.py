@@ -10,7 +10,7 @@ from chalicelib.adapters import clock, images, secrets, storage
 from chalicelib.db import uploads
 from chalicelib.domain.artifacts import MAX_IMAGE_BYTES, UPLOAD_ABANDONED, UPLOAD_WINDOW, check_image
 from chalicelib.domain.records import Session, Upload
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 
 
 def clean_key(upload_id: str) -> str:
@@ -51,7 +51,7 @@ def check(upload: Upload) -> Upload:
         uploads.settle(upload.upload_id, "rejected", exc.reason, None, None)
         storage.delete(upload.s3_key)
         logger.warning("upload rejected", extra={"upload_id": upload.upload_id, "reason": exc.reason})
-        metrics.add_metric(name="UploadRejected", unit="Count", value=1)
+        count("UploadRejected")
         return replace(upload, status="rejected", reason=exc.reason)
     storage.put_object(clean_key(upload.upload_id), body, content_type)
     uploads.settle(upload.upload_id, "ready", None, clean_key(upload.upload_id), size)

@@ -51,6 +51,7 @@ from chalicelib.services import confirmation as confirmation_service
 from chalicelib.services import reminders as reminder_service
 from chalicelib.services import rosters as roster_service
 from chalicelib.services import setup
+from tests.builders import trainee_body
 from tests.concurrency.race import (
     FalseCounter,
     Outcome,
@@ -173,16 +174,7 @@ def session_for(region_id: str) -> Session:
 
 
 def person(i: int, phone: str, team_role: str = "member") -> dict[str, Any]:
-    return {
-        "name": f"研修{i}",
-        "gender": "female" if i % 2 else "male",
-        "position": "教研组长",
-        "phone": phone,
-        "email": f"t{phone}@example.cn",
-        "unit": "南沙第一小学",
-        "subject": "数学",
-        "team_role": team_role,
-    }
+    return trainee_body(i, team_role, phone=phone)
 
 
 # --- 1. capacity -----------------------------------------------------------------------

@@ -20,17 +20,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.builders import PROGRAMME_AHEAD
+
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PHONE = "13800000000"
-# A programme whose deadlines lie far ahead of the machine's clock (the local stack has no test clock).
-PROGRAMME = {
-    "name": "2026-2027学年研修基地培训学习",
-    "kind": "base_training",
-    "academic_year": "2026-2027",
-    "demand_deadline": "2099-07-15T23:59:59+08:00",
-    "roster_deadline": "2099-08-31T23:59:59+08:00",
-    "registration_deadline": "2099-09-05T23:59:59+08:00",
-}
+PROGRAMME = PROGRAMME_AHEAD  # the local stack has no test clock
 
 
 def free_port() -> int:

@@ -14,7 +14,8 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib.adapters import clock
-from chalicelib.adapters.aws import reset_clients
+from chalicelib.adapters.crypto import forget_keys
+from tests.builders import PROGRAMME, base_body, region_body
 
 START = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 ADMIN_PHONE = "13800000000"
@@ -23,13 +24,15 @@ STRONG = "Yanxiu-2026-Secret"
 
 @pytest.fixture(autouse=True)
 def aws() -> Iterator[None]:
+    """A fresh embedded AWS per test. The boto3 clients outlive it (moto answers whichever
+    mock is active; building them again is most of a test's set-up); the data keys of the
+    last test's KMS do not."""
     with mock_aws():
-        reset_clients()
+        forget_keys()
         from yanxiu_local.stack import provision
 
         provision()
         yield
-    reset_clients()
 
 
 @pytest.fixture(autouse=True)
@@ -157,24 +160,4 @@ def admin(api: Api) -> str:
     return api.ready_token(ADMIN_PHONE)
 
 
-PROGRAMME = {
-    "name": "2019-2020学年研修基地培训学习",
-    "kind": "base_training",
-    "academic_year": "2019-2020",
-    "demand_deadline": "2026-07-15T23:59:59+08:00",
-    "roster_deadline": "2026-08-31T23:59:59+08:00",
-    "registration_deadline": "2026-09-05T23:59:59+08:00",
-}
-
-
-def region_body(phone: str = "13900000001", name: str = "广州南沙实验区") -> dict[str, Any]:
-    return {"name": name, "contact": {"name": "李老师", "phone": phone, "email": "li@example.cn"}}
-
-
-def base_body(phone: str = "13700000001", stages: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "name": "北京市第一实验小学",
-        "stages": stages or ["primary", "junior"],
-        "city": "北京",
-        "contact": {"name": "王老师", "phone": phone, "email": "wang@example.cn"},
-    }
+__all__ = ["PROGRAMME", "base_body", "region_body"]

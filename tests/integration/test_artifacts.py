@@ -19,16 +19,13 @@ from chalicelib.adapters.aws import client as aws
 from chalicelib.config import settings
 from chalicelib.db.models import ArtifactVersionModel, UploadModel
 from chalicelib.jobs import JOBS
+from tests.builders import png
 from tests.integration.conftest import PROGRAMME, STRONG, Api, base_body, error_of, region_body
+
+pytestmark = pytest.mark.integration
 
 A, BASE_PHONE, T1, T2 = "13900000001", "13700000001", "13600000001", "13600000002"
 IN_SESSION = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
-
-
-def png(width: int = 32, height: int = 24) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
 
 
 def jpeg_with_gps() -> bytes:

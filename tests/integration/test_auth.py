@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from chalicelib.adapters import clock
 from tests.integration.conftest import ADMIN_PHONE, STRONG, Api, error_of, password_from_sms, sms_to
+
+pytestmark = pytest.mark.integration
 
 
 def test_admin_credentials_sms_says_who_account_password_and_site(api: Api, admin: str) -> None:

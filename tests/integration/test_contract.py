@@ -13,6 +13,8 @@ from chalicelib.config import settings
 from chalicelib.db.models import ALL_MODELS
 from tests.integration.conftest import PROGRAMME, STRONG, Api, error_of, password_from_sms, region_body
 
+pytestmark = pytest.mark.integration
+
 
 def _item_counts() -> dict[str, int]:
     return {m.Meta.table_name: m.count() for m in ALL_MODELS}

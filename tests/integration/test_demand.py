@@ -20,6 +20,8 @@ from tests.integration.conftest import (
     sms_to,
 )
 
+pytestmark = pytest.mark.integration
+
 CONTACT_A, CONTACT_B = "13900000001", "13900000002"
 
 

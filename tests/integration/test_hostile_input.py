@@ -19,6 +19,8 @@ import pytest
 from chalicelib.api.routing import ENDPOINTS, Endpoint
 from tests.integration.conftest import PROGRAMME, Api, base_body, error_of, region_body
 
+pytestmark = pytest.mark.integration
+
 CONTACT, BASE_CONTACT, TRAINEE = "13900000001", "13700000001", "13600000001"
 
 HOSTILE: list[Any] = [

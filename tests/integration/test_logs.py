@@ -11,6 +11,8 @@ import pytest
 
 from tests.integration.conftest import ADMIN_PHONE, STRONG, Api, base_body, password_from_sms, region_body
 
+pytestmark = pytest.mark.integration
+
 
 class _Everything(logging.Handler):
     """Keeps every field of every record (message, arguments, extras, exception text), so

@@ -15,6 +15,8 @@ from chalicelib.domain.notifications import MAX_ATTEMPTS, PASSWORD_MASK
 from chalicelib.jobs import JOBS
 from tests.integration.conftest import Api, password_from_sms, region_body, sms_to
 
+pytestmark = pytest.mark.integration
+
 
 def _messages() -> list[NotificationModel]:
     return list(NotificationModel.scan())

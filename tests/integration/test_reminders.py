@@ -15,6 +15,8 @@ from chalicelib.db.models import NotificationModel
 from chalicelib.jobs import JOBS
 from tests.integration.conftest import PROGRAMME, STRONG, Api, base_body, error_of, region_body, sms_to
 
+pytestmark = pytest.mark.integration
+
 A, B, C, BASE_PHONE = "13900000001", "13900000002", "13900000003", "13700000001"
 T = ["13600000001", "13600000002", "13600000003"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 
 from chalicelib.adapters import clock
 from chalicelib.db.models import BatchModel, ClaimModel, TraineeModel
+from tests.builders import trainee_body
 from tests.integration.conftest import (
     ADMIN_PHONE,
     PROGRAMME,
@@ -26,21 +28,13 @@ from tests.integration.conftest import (
     sms_to,
 )
 
+pytestmark = pytest.mark.integration
+
 A, B, BASE_PHONE = "13900000001", "13900000002", "13700000001"
 
 
-def person(n: int, role: str = "member", **extra: object) -> dict:
-    return {
-        "name": f"研修{n}",
-        "gender": "female" if n % 2 else "male",
-        "position": "教研组长",
-        "phone": f"1360000{n:04d}",
-        "email": f"t{n}@example.cn",
-        "unit": "南沙第一小学",
-        "subject": "数学",
-        "team_role": role,
-        **extra,
-    }
+def person(n: int, role: str = "member", **extra: Any) -> dict:
+    return trainee_body(n, role, **extra)
 
 
 @pytest.fixture

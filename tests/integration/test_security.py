@@ -34,8 +34,9 @@ from chalicelib.db.models import (
 )
 from chalicelib.domain.records import Export
 from chalicelib.jobs import JOBS
+from tests.builders import png
 from tests.integration.conftest import STRONG, Api, error_of
-from tests.integration.test_artifacts import IN_SESSION, T2, _reflection, at, png, upload, world
+from tests.integration.test_artifacts import IN_SESSION, T2, _reflection, at, upload, world
 
 pytestmark = pytest.mark.integration
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from chalicelib.db.models import AccountModel, BatchModel, QuotaModel
 from tests.integration.conftest import (
     ADMIN_PHONE,
@@ -15,6 +17,8 @@ from tests.integration.conftest import (
     region_body,
     sms_to,
 )
+
+pytestmark = pytest.mark.integration
 
 
 def _programme(api: Api, admin: str, **changes: object) -> dict:

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.adapters import clock
 from chalicelib.db.models import BatchModel, SharingReportModel
 from chalicelib.jobs import JOBS
+from tests.builders import png
 from tests.integration.conftest import (
     PROGRAMME,
     STRONG,
@@ -20,7 +21,7 @@ from tests.integration.conftest import (
     region_body,
     sms_to,
 )
-from tests.integration.test_artifacts import png, s3_event, upload
+from tests.integration.test_artifacts import s3_event, upload
 
 pytestmark = pytest.mark.integration
 

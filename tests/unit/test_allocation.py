@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.allocation import (
@@ -264,7 +264,7 @@ def _expected_claims(
     return out
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Examples: the profile's (tests/conftest.py: 150 deep, 15 fast)
 @given(instances())
 def test_plan_properties_in_seats(instance: tuple[list[DemandToPlace], list[FreeBatch]]) -> None:
     demands, free = instance

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize("phone", ["123", "23800000000", "1380000000a", "138000000001"])
 def test_create_admin_refuses_a_phone_that_cannot_get_an_sms(phone: str) -> None:

@@ -11,6 +11,8 @@ from chalicelib.domain.year_end import DEFAULT_WEIGHTS, RegionYear, check_weight
 
 pytestmark = pytest.mark.unit
 
+pytestmark = pytest.mark.unit
+
 BASE = {
     "asked_in_time": True,
     "batches": 2,

@@ -9,6 +9,8 @@ from PIL import Image
 
 from chalicelib.adapters.images import ImageRejected, clean
 
+pytestmark = pytest.mark.unit
+
 
 def _jpeg(width: int, height: int, orientation: int | None = None, gps: bool = False) -> bytes:
     image = Image.new("RGB", (width, height), (200, 30, 30))

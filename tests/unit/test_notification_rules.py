@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from chalicelib.domain.deadlines import SHANGHAI
 from chalicelib.domain.notifications import MAX_ATTEMPTS, next_morning, retry_at, send_not_before
+
+pytestmark = pytest.mark.unit
 
 
 def at(hour: int, minute: int = 0, second: int = 0, day: int = 2) -> datetime:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.programmes import MAX_BATCH_DAYS
+
+pytestmark = pytest.mark.unit
 
 TODAY = date(2026, 10, 8)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from docx import Document
 from PIL import Image
 
 from chalicelib.adapters.document import Entry, Section, build_yearbook
+
+pytestmark = pytest.mark.unit
 
 
 def _image(fmt: str) -> bytes:

@@ -1,0 +1,70 @@
+"""Powertools as its users attach it: the Lambda context on every log line, the cold start
+and the business events flushed as EMF even when the function fails."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+from chalicelib import observability
+from chalicelib.observability import count, observed
+
+pytestmark = pytest.mark.unit
+
+
+@dataclass
+class FakeContext:
+    function_name: str = "yanxiu-dev"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:ap-southeast-1:123456789012:function:yanxiu-dev"
+    aws_request_id: str = "req-1"
+
+
+def _emf(out: str) -> list[dict]:
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return [line for line in lines if "_aws" in line]
+
+
+def test_a_failing_invocation_still_flushes_its_metrics_and_logs_its_context(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The handler keeps the stdout it was made with; the log lines go where the metrics go.
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", sys.stdout)
+
+    def work() -> None:
+        count("DemandSubmitted")
+        observability.logger.info("working")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        observed(FakeContext(), work)
+    out = capfd.readouterr().out
+    logs = [line for line in map(json.loads, out.splitlines()) if line.get("message") == "working"]
+    assert logs and logs[0]["function_request_id"] == "req-1"
+    assert "cold_start" in logs[0]
+    metrics = _emf(out)
+    names = {m["Name"] for blob in metrics for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert "DemandSubmitted" in names
+    assert all(
+        d["Namespace"] == observability.NAMESPACE for b in metrics for d in b["_aws"]["CloudWatchMetrics"]
+    )
+
+
+def test_without_a_lambda_context_the_metrics_are_flushed_all_the_same(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    def work() -> int:
+        count("CheckedIn", 2)
+        return 7
+
+    assert observed(None, work) == 7
+    blobs = _emf(capfd.readouterr().out)
+    assert [b["CheckedIn"] for b in blobs] == [[2.0]]
+
+
+def test_an_invocation_that_counted_nothing_writes_no_metrics(capfd: pytest.CaptureFixture[str]) -> None:
+    observed(None, lambda: None)
+    assert _emf(capfd.readouterr().out) == []
