@@ -13,7 +13,7 @@ from chalicelib.db import accounts, catalog
 from chalicelib.db import opening as repo
 from chalicelib.domain.notifications import programme_open_messages
 from chalicelib.domain.records import Message, Programme
-from chalicelib.observability import logger
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.setup import get_programme
 
@@ -57,5 +57,6 @@ def open_programme(programme_id: str) -> Programme:
     if p.opened_at is not None:
         return p
     announce(p)
-    repo.mark_open(p, clock.now())
+    if repo.mark_open(p, clock.now()):
+        count("ProgrammeOpened")
     return get_programme(programme_id)

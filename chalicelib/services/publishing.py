@@ -15,6 +15,7 @@ from chalicelib.db import year_end as repo
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.notifications import yearbook_published_email
 from chalicelib.domain.records import Account, Message, Programme, Session
+from chalicelib.observability import count
 from chalicelib.services import notify
 from chalicelib.services.ports import stores
 from chalicelib.services.setup import get_programme
@@ -69,6 +70,7 @@ def publish(session: Session, programme_id: str, export_id: str) -> repo.Publica
         export_id, key, key.replace(".docx", INDEX), session.account_id, clock.now()
     )
     repo.publish(programme_id, publication)
+    count("YearbookPublished")
     _tell(p, export_id, updated=before is not None)
     return publication
 

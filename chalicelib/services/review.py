@@ -15,7 +15,7 @@ from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.notifications import demand_returned_messages
 from chalicelib.domain.records import Demand, Message, Session
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
-from chalicelib.observability import logger
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.demand import progress
 
@@ -39,9 +39,12 @@ def approve(session: Session, demand_id: str) -> dict[str, Any]:
     """pending -> approved; approving again changes nothing; a returned one is refused."""
     d = get_demand(demand_id)
     rules.check_approvable(d.review)
-    if d.review == rules.PENDING and not repo.approve(d, session.account_id, clock.now()):
-        d = repo.reread(d) or d  # reviewed meanwhile: say what it is now
-        rules.check_approvable(d.review)
+    if d.review == rules.PENDING:
+        if repo.approve(d, session.account_id, clock.now()):
+            count("DemandApproved")
+        else:
+            d = repo.reread(d) or d  # reviewed meanwhile: say what it is now
+            rules.check_approvable(d.review)
     return shown(repo.reread(d) or d)
 
 
@@ -89,6 +92,7 @@ def return_demand(session: Session, demand_id: str, reason: str) -> dict[str, An
         except repo.TallyMoved:
             continue  # the region asked or gave back meanwhile: read its tally again
         notify.deliver_all(messages)
+        count("DemandReturned")
         logger.info("demand returned", extra={"demand_id": d.demand_id, "places": d.places})
         return shown(repo.reread(d) or replace(d, review=rules.RETURNED, reason=reason))
     raise ConflictError("conflict")

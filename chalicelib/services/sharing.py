@@ -12,6 +12,7 @@ from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError, problem
 from chalicelib.domain.records import Session, SharingReport, Trainee
 from chalicelib.domain.vocab import Role
+from chalicelib.observability import count
 from chalicelib.services.artifacts import _own_ready_images
 from chalicelib.services.demand import region_of
 from chalicelib.services.setup import get_programme
@@ -53,6 +54,7 @@ def record(
             images,
         )
         if sharing.record(report, first=before is None):
+            count("SharingReportRecorded")
             return report
     raise ConflictError("conflict")
 

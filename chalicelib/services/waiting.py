@@ -18,7 +18,7 @@ from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.notifications import offer_messages
 from chalicelib.domain.records import AuditEntry, Batch, Message, Offer, Session
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
-from chalicelib.observability import logger
+from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.allocation import _messages as allocation_messages
 from chalicelib.services.rosters import own_batch
@@ -33,6 +33,7 @@ def _free(batch: Batch, region_id: str, actor: str, reason: str, by_office: bool
     demand = demand_repo.get_demand(batch.demand_id) if batch.demand_id else None
     entry = AuditEntry(batch.batch_id, actor, "free" if by_office else "release", reason, clock.now())
     repo.release(batch, region_id, demand.order_key if demand else None, entry, by_office)
+    count("BatchFreed" if by_office else "BatchReleased")
     logger.info("batch freed", extra={"batch_id": batch.batch_id, "by_office": by_office})
     offer_next(batch.batch_id)
     return catalog.get_batch(batch.batch_id, consistent=True) or batch
@@ -110,6 +111,7 @@ def offer_next(batch_id: str, now: datetime | None = None) -> Offer | None:
     if not repo.make(offer, messages):
         return None  # taken or held meanwhile: whoever holds it now decides
     notify.deliver_all(messages)
+    count("BatchOffered")
     logger.info("batch offered", extra={"batch_id": batch.batch_id, "offer_id": offer.offer_id})
     return offer
 
@@ -153,6 +155,7 @@ def accept(session: Session, offer_id: str) -> Offer:
         _check_open(again, now)
         raise ConflictError("conflict") from None
     notify.deliver_all(messages)
+    count("OfferAccepted")
     return replace(offer, status=rules.ACCEPTED, answered_at=now)
 
 
@@ -178,6 +181,7 @@ def expire_due(now: datetime | None = None) -> dict[str, int]:
     expired = offered = 0
     for offer in repo.due(now):
         if repo.close(offer, rules.EXPIRED, now):
+            count("OfferExpired")
             expired += 1
             offered += offer_next(offer.batch_id, now) is not None
     return {"expired": expired, "offered": offered}
