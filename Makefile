@@ -12,33 +12,35 @@ WEB_DEPS := web/node_modules/.installed-stamp
 WEB_DIST := web/dist/index.html
 WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: run test check hooks lock lock-upgrade lock-check lint fmt infra-lint infra-tables bench outbox dynamodb-local browser requirements package clean
+.PHONY: run test check hooks lock lock-upgrade lock-check lint fmt infra-lint infra-tables bench outbox dynamodb-local browser package clean
 
-# The venv holds exactly the lock's versions (hashes checked), then the project itself.
+# The venv holds exactly the lock's versions (hashes checked; pip's own too), then the project.
 $(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
 ## The locks: requirements.lock (what the Lambda runs) and requirements-dev.lock (that, and the
-## tools), resolved by uv for Linux x86_64 and Python 3.11, with hashes. `make lock` after
-## editing pyproject.toml keeps every other pin; `make lock-upgrade` takes the newest allowed;
+## tools), resolved by uv for Python 3.11 with hashes. The runtime lock takes only versions with
+## manylinux2014 wheels, which the python3.11 Lambda runtime (Amazon Linux 2, glibc 2.26) loads;
+## the dev lock keeps those pins and adds the tools for this machine. `make lock` after editing
+## pyproject.toml keeps every other pin; `make lock-upgrade` takes the newest allowed;
 ## `make lock-check` (in make test) fails when pyproject.toml and the locks disagree.
-UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
-	--python-platform x86_64-unknown-linux-gnu --generate-hashes --no-header --no-annotate -q
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header --no-annotate -q
+UV_RUNTIME = $(UV_COMPILE) --python-platform x86_64-manylinux2014 --only-binary :all:
+UV_DEV = $(UV_COMPILE) --python-platform x86_64-unknown-linux-gnu --extra dev
 lock: $(STAMP)
-	$(UV_COMPILE) -o requirements.lock
-	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
+	$(UV_RUNTIME) -o requirements.lock
+	$(UV_DEV) -c requirements.lock -o requirements-dev.lock
 lock-upgrade: $(STAMP)
-	$(UV_COMPILE) --upgrade -o requirements.lock
-	$(UV_COMPILE) --upgrade --extra dev -c requirements.lock -o requirements-dev.lock
+	$(UV_RUNTIME) --upgrade -o requirements.lock
+	$(UV_DEV) --upgrade -c requirements.lock -o requirements-dev.lock
 lock-check: $(STAMP)
 	@rm -rf build/lock-check && mkdir -p build/lock-check
 	@cp requirements.lock requirements-dev.lock build/lock-check/
-	@$(UV_COMPILE) -o build/lock-check/requirements.lock
-	@$(UV_COMPILE) --extra dev -c build/lock-check/requirements.lock -o build/lock-check/requirements-dev.lock
+	@$(UV_RUNTIME) -o build/lock-check/requirements.lock
+	@$(UV_DEV) -c build/lock-check/requirements.lock -o build/lock-check/requirements-dev.lock
 	@diff -q requirements.lock build/lock-check/requirements.lock >/dev/null && \
 		diff -q requirements-dev.lock build/lock-check/requirements-dev.lock >/dev/null || \
 		(echo "lock-check: pyproject.toml and the locks disagree; run make lock"; \
@@ -52,7 +54,7 @@ run: $(STAMP) web
 
 ## make test: lint, the infrastructure check, the web client's types against the contract,
 ## then the whole suite (unit, integration, e2e, browser, concurrency)
-test: $(STAMP) lock-check lint infra-lint web-check dynamodb-local browser web
+test: $(STAMP) lock-check lint infra-lint package web-check dynamodb-local browser web
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not concurrency" --cov=chalicelib --cov-branch \
 		--cov-report=term:skip-covered tests
 	YANXIU_DDB_LOCAL=$(DDB_LOCAL) $(BIN)/pytest -m concurrency tests/concurrency
@@ -132,19 +134,11 @@ bench: $(STAMP) web browser
 outbox: $(STAMP)
 	$(BIN)/yanxiu outbox
 
-## requirements.txt for `chalice package/deploy` (Chalice reads it; pyproject is the source).
-## Chalice packages its own runtime, so it is left out. ortools goes to vendor/ without its
-## declared dependencies: min_cost_flow needs only numpy, and pandas/protobuf would take the
-## package past Lambda's 250 MB.
-requirements: $(STAMP)
-	$(BIN)/python -c "import tomllib;print('\n'.join(d for d in tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'] if not d.startswith(('ortools', 'chalice'))))" > requirements.txt
-	rm -rf vendor && $(BIN)/python -m pip install -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
-		--python-version 3.11 --target vendor \
-		"$$($(BIN)/python -c "import tomllib;print(*[d for d in tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'] if d.startswith('ortools')])")" numpy
-
-package: requirements
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-ap-southeast-1} $(BIN)/chalice package --stage prod --merge-template infra/template.json build/package
-	@$(BIN)/python -c "import zipfile;z=zipfile.ZipFile('build/package/deployment.zip');print(f'Lambda package: {sum(i.file_size for i in z.infolist())/2**20:.0f} MiB unzipped (limit 250)')"
+## make package: the Lambda packages in build/package, lean and from the lock (infra/package.py:
+## the code and the light dependencies for every function, OR-Tools and the media libraries as
+## layers for the functions that use them), with their unzipped sizes. No AWS credentials needed.
+package: $(STAMP)
+	$(BIN)/python infra/package.py --stage $${STAGE:-prod}
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build vendor requirements.txt .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

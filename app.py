@@ -1,4 +1,5 @@
-"""The Lambda entry: registers Blueprints and middleware; no routes here."""
+"""The Lambda entry: registers the routes' Blueprints, the middleware, and the functions that
+are not routes (schedules, the S3-event queue, the allocation solver)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 import time
 import uuid
 
-from chalice.app import Chalice
+from chalice.app import Chalice, Cron, Rate
 
 from chalicelib.api import (
     accounts,
@@ -26,6 +27,7 @@ from chalicelib.api import (
     year_end,
     yearbook,
 )
+from chalicelib.config import settings
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, observed
 
@@ -54,7 +56,36 @@ for blueprint in (
     waiting.bp,
 ):
     app.register_blueprint(blueprint)
-app.register_blueprint(schedules.bp)
+
+# The functions that are not routes, on the app itself (chalicelib/jobs/schedules.py says why).
+# 09:00 and 10:00 in Asia/Shanghai (UTC+8, no daylight saving) are 01:00 and 02:00 UTC.
+drain_outbox_schedule = app.schedule(Rate(5, unit=Rate.MINUTES), name="drain_outbox")(
+    schedules.drain_outbox_schedule
+)
+daily_reminders_schedule = app.schedule(Cron(0, 1, "*", "*", "?", "*"), name="daily_reminders")(
+    schedules.daily_reminders_schedule
+)
+checkin_reminders_schedule = app.schedule(Cron(0, 2, "*", "*", "?", "*"), name="checkin_reminders")(
+    schedules.checkin_reminders_schedule
+)
+build_exports_schedule = app.schedule(Rate(1, unit=Rate.MINUTES), name="build_exports")(
+    schedules.build_exports_schedule
+)
+check_uploads_schedule = app.schedule(Rate(15, unit=Rate.MINUTES), name="check_uploads")(
+    schedules.check_uploads_schedule
+)
+# S3 tells an SQS queue (infra/template.json: the bucket's notification on uploads/), and the
+# queue this Lambda: `chalice package` cannot attach an S3 event to a bucket CloudFormation
+# creates, and the queue also retries a failed check. The queue's name is part of the event
+# source, so it is read when the app is defined.
+on_s3_event = app.on_sqs_message(queue=settings().upload_queue, batch_size=10, name="on_s3_event")(
+    schedules.on_s3_event
+)
+allocate = app.lambda_function(name="allocate")(schedules.allocate)
+# The waiting list: offers past their 48 hours are closed and their batches offered on.
+expire_offers_schedule = app.schedule(Rate(1, unit=Rate.HOURS), name="expire_offers")(
+    schedules.expire_offers_schedule
+)
 
 
 @app.middleware("all")

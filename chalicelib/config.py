@@ -62,6 +62,8 @@ class Settings(BaseModel):
     kms_key: str
     # The Secrets Manager secret (name or ARN) holding the HMAC key: reset codes, blind indexes.
     hmac_secret: str
+    # The allocate function's name (adapters/solver.py); empty: solve in process (local, tests).
+    solver_function: str
 
 
 def _table_env(name: str) -> str:
@@ -86,4 +88,5 @@ def settings() -> Settings:
         max_body_bytes=int(env.get("YANXIU_MAX_BODY_BYTES", str(256 * 1024))),
         kms_key=env.get("YANXIU_KMS_KEY", f"alias/yanxiu-{stage}"),
         hmac_secret=env.get("YANXIU_HMAC_SECRET", f"yanxiu-{stage}-hmac"),
+        solver_function=env.get("YANXIU_SOLVER_FUNCTION", ""),
     )

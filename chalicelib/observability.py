@@ -26,6 +26,11 @@ def count(name: str, value: int = 1) -> None:
     metrics.add_metric(name=name, unit="Count", value=value)
 
 
+def gauge(name: str, value: float, unit: str = "Seconds") -> None:
+    """A level measured now (the outbox's oldest waiting message), as a metric."""
+    metrics.add_metric(name=name, unit=unit, value=value)
+
+
 def observed(context: Any, run: Callable[[], Any]) -> Any:
     """`run` inside powertools' own decorators, as a handler of (event, context) would be:
     the log lines carry the Lambda context, the metrics are flushed however `run` ends.

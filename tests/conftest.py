@@ -33,7 +33,7 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deep"))
 
-TIERS = ("unit", "integration", "e2e", "browser", "concurrency")
+TIERS = ("unit", "integration", "e2e", "browser", "concurrency", "package")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

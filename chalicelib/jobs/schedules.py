@@ -1,4 +1,8 @@
-"""The schedules: thin wrappers that call the jobs of jobs/__init__.py."""
+"""The functions that are not routes: thin wrappers that call the jobs of jobs/__init__.py.
+
+app.py registers them on the app itself (with their schedules and event sources), not through a
+blueprint: Lambda imports the module its handler string names, and a blueprint's module imported
+alone never meets the app, so its handlers would run without the app's middleware."""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalice.app import Blueprint, Cron, Rate
-
-from chalicelib.config import settings
+from chalicelib.adapters import solver
 from chalicelib.jobs import (
     build_exports,
     check_uploads,
@@ -19,48 +21,34 @@ from chalicelib.jobs import (
 )
 from chalicelib.observability import logger
 
-bp = Blueprint(__name__)
 
-
-@bp.schedule(Rate(5, unit=Rate.MINUTES), name="drain_outbox")
 def drain_outbox_schedule(event: object) -> None:
     result = drain_outbox()
     logger.info("outbox drained", extra=result)
 
 
-# 09:00 and 10:00 in Asia/Shanghai (UTC+8, no daylight saving) are 01:00 and 02:00 UTC.
-@bp.schedule(Cron(0, 1, "*", "*", "?", "*"), name="daily_reminders")
 def daily_reminders_schedule(event: object) -> None:
     logger.info("daily reminders", extra=daily_reminders())
 
 
-@bp.schedule(Cron(0, 2, "*", "*", "?", "*"), name="checkin_reminders")
 def checkin_reminders_schedule(event: object) -> None:
     logger.info("check-in reminders", extra=checkin_reminders())
 
 
-@bp.schedule(Rate(1, unit=Rate.MINUTES), name="build_exports")
 def build_exports_schedule(event: object) -> None:
     logger.info("exports built", extra=build_exports())
 
 
-@bp.schedule(Rate(1, unit=Rate.HOURS), name="expire_offers")
 def expire_offers_schedule(event: object) -> None:
     """The waiting list: offers past their 48 hours are closed and their batches offered on."""
     logger.info("offers expired", extra=expire_offers())
 
 
-@bp.schedule(Rate(15, unit=Rate.MINUTES), name="check_uploads")
 def check_uploads_schedule(event: object) -> None:
     """Stragglers: an upload whose S3 event was lost is checked here."""
     logger.info("uploads checked", extra=check_uploads())
 
 
-# S3 tells an SQS queue (infra/template.json: the bucket's notification on uploads/), and the
-# queue this Lambda: `chalice package` cannot attach an S3 event to a bucket CloudFormation
-# creates, and the queue also retries a failed check. The queue's name is part of the event
-# source, so it is read when the app is defined.
-@bp.on_sqs_message(queue=settings().upload_queue, batch_size=10, name="on_s3_event")
 def on_s3_event(event: Any) -> dict[str, Any]:
     """Each message on its own (powertools' BatchProcessor): a message whose check fails is
     reported back as failed (`ReportBatchItemFailures` on the event source, infra/template.json)
@@ -81,6 +69,12 @@ def on_s3_event(event: Any) -> dict[str, Any]:
             processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
         )
     )
+
+
+def allocate(event: dict[str, Any], context: object) -> dict[str, Any]:
+    """The allocation solver, alone with OR-Tools (its layer); the API function asks it
+    synchronously (adapters/solver.py)."""
+    return solver.handle(event)
 
 
 def object_keys(body: str) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import asdict, replace
 
 from chalicelib.adapters import clock, storage
 from chalicelib.adapters.secrets import new_id
+from chalicelib.adapters.solver import plan as solve
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, demands
 from chalicelib.domain import allocation as solver
@@ -134,7 +135,7 @@ def run(programme_id: str, commit: bool, plan_id: str | None = None) -> tuple[so
     if commit and plan_id:
         plan = _kept(programme_id, plan_id)
     else:
-        plan = solver.plan(to_place, _free(batches), {b.stage for b in batches})
+        plan = solve(to_place, _free(batches), {b.stage for b in batches})
     if not commit:
         return plan, False, _keep(programme_id, plan)
     keys = {d.demand_id: d.order_key for d in to_place}

@@ -20,7 +20,7 @@ from chalicelib.domain.notifications import (
     send_not_before,
 )
 from chalicelib.domain.records import Message
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, gauge, logger
 from chalicelib.services.ports import stores
 
 # What a sealed SMS text is bound to (adapters/crypto.py's encryption context).
@@ -177,4 +177,14 @@ def drain(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
             sent += 1
         else:
             failed += 1
-    return {"sent": sent, "failed": failed}
+    waiting = stores().outbox.due(now, limit=1)
+    oldest = _waiting(waiting[0], now) if waiting else 0
+    gauge("OutboxOldestAgeSeconds", oldest)
+    return {"sent": sent, "failed": failed, "oldest_waiting_seconds": oldest}
+
+
+def _waiting(message: Message, now: datetime) -> int:
+    """How long a message still due has waited since it could first be sent: the alarm on
+    messages stuck past an hour reads it (OutboxOldestAgeSeconds, jobs/__init__.py)."""
+    since = max(message.created_at, message.not_before or message.created_at)
+    return max(0, int((now - since).total_seconds()))

@@ -49,11 +49,11 @@ def test_failed_sms_stays_queued_and_the_job_sends_it_once(
     # When SNS is back and the job runs after the backoff
     sns_fails[0] = 0
     clock.advance(timedelta(minutes=1, seconds=1))
-    assert JOBS["outbox"](clock.now()) == {"sent": 1, "failed": 0}
+    assert JOBS["outbox"](clock.now()) == {"sent": 1, "failed": 0, "oldest_waiting_seconds": 0}
     # Then exactly one SMS went out, and a rerun sends nothing more
     assert len(sms_to("13900000001")) == 1
     clock.advance(timedelta(hours=1))
-    assert JOBS["outbox"](clock.now()) == {"sent": 0, "failed": 0}
+    assert JOBS["outbox"](clock.now()) == {"sent": 0, "failed": 0, "oldest_waiting_seconds": 0}
     assert len(sms_to("13900000001")) == 1
     # And the contact can log in with the password that finally arrived
     assert api.login("13900000001", password_from_sms("13900000001")).status_code == 200
@@ -113,7 +113,11 @@ def test_a_retry_that_falls_in_quiet_hours_waits_for_the_morning(sns_fails: list
     assert stored.status == "queued" and stored.next_attempt_at < "2026-07-02T13:00"
     sns_fails[0] = 0
     # When the drain runs at 21:05, past the retry's time but in quiet hours
-    assert JOBS["outbox"](datetime(2026, 7, 2, 13, 5, tzinfo=UTC)) == {"sent": 0, "failed": 1}
+    assert JOBS["outbox"](datetime(2026, 7, 2, 13, 5, tzinfo=UTC)) == {
+        "sent": 0,
+        "failed": 1,
+        "oldest_waiting_seconds": 0,
+    }
     # Then nothing is sent, and the message waits for 08:00
     assert sms_to("13511112222") == []
     assert NotificationModel.get(message.message_id).next_attempt_at.startswith("2026-07-03T00:00")
@@ -131,7 +135,7 @@ def test_a_retried_sms_takes_one_place_in_the_daily_cap(sns_fails: list[int]) ->
     message = _recorded("重试的短信")
     sns_fails[0] = 100
     for _ in range(3):
-        assert notify.drain() == {"sent": 0, "failed": 1}
+        assert notify.drain() == {"sent": 0, "failed": 1, "oldest_waiting_seconds": 0}
         clock.advance(timedelta(minutes=20))
     assert NotificationModel.get(message.message_id).attempts == 3
     sns_fails[0] = 0

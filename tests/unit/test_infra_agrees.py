@@ -157,7 +157,13 @@ def test_every_chalice_role_runs_under_the_function_policy() -> None:
     assert roles, "the template overrides Chalice's roles"
     for name, props in roles.items():
         # Policies [] replaces the list Chalice copies from .chalice/policy.json.
-        assert props == {"Policies": [], "ManagedPolicyArns": [{"Ref": "FunctionPolicy"}]}, name
+        assert props["Policies"] == [], name
+        assert {"Ref": "FunctionPolicy"} in props["ManagedPolicyArns"], name
+    # Only the API may ask the allocate function for a plan.
+    assert roles["ApiHandlerRole"]["ManagedPolicyArns"] == [
+        {"Ref": "FunctionPolicy"},
+        {"Ref": "ApiInvokesSolverPolicy"},
+    ]
 
 
 def test_the_image_check_has_memory_for_the_largest_image_it_accepts() -> None:

@@ -67,9 +67,9 @@ def test_a_reminder_written_at_night_waits_for_eight_and_credentials_do_not(outb
     # Then only the credentials went out (with the password, unsealed), the reminder waits
     assert sender.sent == [(PHONE, "【研修平台】credentials，密码：Abc123")]
     # And the drain sends the reminder at 08:00, not before
-    assert notify.drain(NIGHT + timedelta(hours=9)) == {"sent": 0, "failed": 0}
+    assert notify.drain(NIGHT + timedelta(hours=9)) == {"sent": 0, "failed": 0, "oldest_waiting_seconds": 0}
     morning = datetime(2026, 9, 8, 0, 0, tzinfo=UTC)
-    assert notify.drain(morning) == {"sent": 1, "failed": 0}
+    assert notify.drain(morning) == {"sent": 1, "failed": 0, "oldest_waiting_seconds": 0}
     # And what the outbox keeps of the credentials is the redacted text
     stored = box.get(credentials.message_id)
     assert stored is not None and stored.status == "sent" and "Abc123" not in stored.text
@@ -106,7 +106,11 @@ def test_a_failed_send_is_retried_with_backoff_counted_once_then_given_up(outbox
     # When SNS fails twice, the message is tried again 1 and then 2 minutes on
     assert notify.deliver(message, NOON) is False
     assert notify.drain(NOON + timedelta(seconds=30))["sent"] == 0
-    assert notify.drain(NOON + timedelta(minutes=1, seconds=1)) == {"sent": 0, "failed": 1}
+    assert notify.drain(NOON + timedelta(minutes=1, seconds=1)) == {
+        "sent": 0,
+        "failed": 1,
+        "oldest_waiting_seconds": 0,
+    }
     assert notify.drain(NOON + timedelta(minutes=4))["sent"] == 1
     # Then it went out once, and took one place in the day's cap, not three
     assert len(sender.sent) == 1
@@ -121,3 +125,16 @@ def test_a_failed_send_is_retried_with_backoff_counted_once_then_given_up(outbox
         notify.drain(moment)
     stored = box.get(doomed.message_id)
     assert stored is not None and (stored.status, stored.attempts) == ("given_up", MAX_ATTEMPTS)
+
+
+def test_the_drain_reports_how_long_the_oldest_message_still_due_has_waited(outbox) -> None:
+    box, _, sender = outbox
+    # Given two reminders queued at noon
+    _queued(box, "reminder", NOON)
+    _queued(box, "reminder", NOON)
+    # When the drain, two hours on, may send only one
+    result = notify.drain(NOON + timedelta(hours=2), limit=1)
+    # Then the other has waited two hours: the stuck-outbox alarm's figure
+    assert (result["sent"], result["oldest_waiting_seconds"]) == (1, 7200)
+    assert notify.drain(NOON + timedelta(hours=2, minutes=5))["oldest_waiting_seconds"] == 0
+    assert len(sender.sent) == 2

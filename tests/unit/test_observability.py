@@ -4,8 +4,10 @@ and the business events flushed as EMF even when the function fails."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +70,26 @@ def test_without_a_lambda_context_the_metrics_are_flushed_all_the_same(
 def test_an_invocation_that_counted_nothing_writes_no_metrics(capfd: pytest.CaptureFixture[str]) -> None:
     observed(None, lambda: None)
     assert _emf(capfd.readouterr().out) == []
+
+
+def test_every_function_runs_inside_the_middleware_when_lambda_imports_only_its_module() -> None:
+    """Lambda imports the module its handler string names, nothing else: each function's
+    handler, so imported in a fresh interpreter, must carry the app's middleware."""
+    import app
+
+    handlers = [s.handler_string for s in app.app.event_sources]
+    handlers += [f.handler_string for f in app.app.pure_lambda_functions]
+    assert len(handlers) >= 7  # noqa: PLR2004 - five schedules, the S3-event queue, the solver
+    script = (
+        "import importlib, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    module, _, attr = name.rpartition('.')\n"
+        "    handler = getattr(importlib.import_module(module), attr)\n"
+        "    names = [m.__name__ for m in handler.middleware_handlers]\n"
+        "    assert 'powertools' in names, (name, names)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", script, *handlers], cwd=root, capture_output=True, text=True
+    )  # noqa: S603
+    assert result.returncode == 0, result.stderr[-2000:]
