@@ -9,7 +9,25 @@ import uuid
 
 from chalice.app import Chalice, Cron, Rate
 
-from chalicelib.api import accounts, admin, artifacts, auth, demands, enrolment, evaluation, public, rosters
+from chalicelib.api import (
+    accounts,
+    admin,
+    artifacts,
+    auth,
+    demands,
+    enrolment,
+    evaluation,
+    notes,
+    numbers,
+    opening,
+    public,
+    review,
+    rosters,
+    sharing,
+    waiting,
+    year_end,
+    yearbook,
+)
 from chalicelib.config import settings
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, observed
@@ -30,6 +48,14 @@ for blueprint in (
     artifacts.bp,
     evaluation.bp,
     enrolment.bp,
+    review.bp,
+    opening.bp,
+    notes.bp,
+    sharing.bp,
+    year_end.bp,
+    yearbook.bp,
+    numbers.bp,
+    waiting.bp,
 ):
     app.register_blueprint(blueprint)
 
@@ -58,6 +84,10 @@ on_s3_event = app.on_sqs_message(queue=settings().upload_queue, batch_size=10, n
     schedules.on_s3_event
 )
 allocate = app.lambda_function(name="allocate")(schedules.allocate)
+# The waiting list: offers past their 48 hours are closed and their batches offered on.
+expire_offers_schedule = app.schedule(Rate(1, unit=Rate.HOURS), name="expire_offers")(
+    schedules.expire_offers_schedule
+)
 
 
 @app.middleware("all")

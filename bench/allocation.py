@@ -5,20 +5,22 @@ The inputs come from a fixed seed, so every run solves the same instances:
 
 - 31 bases, each serving 1–3 of the four stages (every stage has at least one base);
 - batches spread over the (base, stage) pairs, two weeks each, starting on Mondays from
-  September to mid-December; capacity 5, about one in seven of 6–8 (mixed capacity, so k
-  is taken from the smallest); about 70 % placement, the rest exchange;
+  September to mid-December; mixed capacities: about 60 % of 5 seats, 25 % of 10 and 15 %
+  of 6–8 (so a demand's best cover is often not a number of equal batches); about 70 %
+  placement, the rest exchange;
 - each region asks for 1–3 stages, 5–15 places each, at most 35 in all (the default
   quota); about a quarter of the regions with two or more stages split them over two
   demands, the second submitted later. Submission times are spread over the two weeks
   before the deadline, so order keys (`<UTC time>#<demand id>`) increase with them.
 
-The oracle rebuilds the network from the module docstring of allocation.py, with the same
-k, W, R and ranks, independently of plan()'s code, and solves it with networkx's network
-simplex; both optima must be equal (costs are integers, so exactly equal)."""
+The oracle follows the module docstring of allocation.py independently of plan()'s code: each
+item's batches in FCFS order by enumerating every count of each capacity (no knapsack), then
+the routing network, solved with networkx's network simplex. The sizes must be the same and
+both optima equal (costs are integers, so exactly equal)."""
 
 from __future__ import annotations
 
-import math
+import itertools
 import random
 import statistics
 import time
@@ -87,7 +89,8 @@ def synthetic(regions: int, batches: int, seed: int = SEED) -> Instance:
     free = []
     for _ in range(batches):
         base, stage = rng.choice(served)
-        capacity = 5 if rng.random() < 6 / 7 else rng.randint(6, 8)
+        draw = rng.random()
+        capacity = 5 if draw < 0.60 else 10 if draw < 0.85 else rng.randint(6, 8)
         start = FIRST_MONDAY + timedelta(weeks=rng.randrange(MONDAYS))
         study_type = "placement" if rng.random() < 0.7 else "exchange"
         free.append(FreeBatch(_hex(rng), stage, base, study_type, start, capacity))
@@ -133,67 +136,144 @@ def _solve_times(instance: Instance, runs: int, warm: bool) -> tuple[list[float]
     return times, result
 
 
-def networkx_objective(instance: Instance) -> int:  # noqa: C901, PLR0912 - restated in seats with the solver (issue 13)
-    """The optimum of the network the docstring of allocation.py describes, by networkx."""
-    import networkx as nx
+def _enumerated_cover(short: int, pool: dict[int, int]) -> dict[int, int]:
+    """The docstring's rule by enumeration: every count of each capacity (up to what could
+    matter, ⌈short / c⌉), the least excess, then the fewest batches, then the larger batches."""
+    caps = sorted((c for c, n in pool.items() if n > 0), reverse=True)
+    if sum(c * pool[c] for c in caps) < short:
+        return {c: pool[c] for c in caps}
+    best: tuple[int, int, tuple[int, ...]] | None = None
+    for counts in itertools.product(*(range(min(pool[c], -(-short // c)) + 1) for c in caps)):
+        seats = sum(c * n for c, n in zip(caps, counts, strict=True))
+        if seats >= short:
+            key = (seats - short, sum(counts), tuple(-n for n in counts))
+            best = key if best is None or key < best else best
+    assert best is not None
+    return {c: -n for c, n in zip(caps, best[2], strict=True) if n}
 
-    from chalicelib.domain.allocation import MISMATCH, SPREAD
 
-    demands = sorted(instance.demands, key=lambda d: d.order_key)
-    smallest: dict[str, int] = {}
-    classes: dict[tuple[str, str, str], int] = defaultdict(int)  # (stage, base, study type) -> count
+def oracle_sizes(instance: Instance) -> dict[tuple[str, str], dict[int, int]]:
+    """Each item's claim in FCFS order, from what its stage has left."""
+    pools: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for b in instance.free:
-        smallest[b.stage] = min(smallest.get(b.stage, b.capacity), b.capacity)
-        classes[(b.stage, b.base_id, b.study_type)] += 1
-    bases: dict[str, set[str]] = defaultdict(set)
-    for stage, base, _type in classes:
-        bases[stage].add(base)
-
-    items = []  # (rank, demand, stage, k)
-    for rank, d in enumerate(demands):
+        pools[b.stage][b.capacity] += 1
+    sizes = {}
+    for d in sorted(instance.demands, key=lambda d: d.order_key):
         for item in d.items:
             short = item.places - item.held_places
-            if short > 0 and item.stage in smallest:
-                items.append((rank, d, item.stage, math.ceil(short / smallest[item.stage])))
-    if not items:
-        return 0
-    # A region's items of one stage and study type share one node per base (its spreading)
-    group_need: dict[tuple[str, str, str], int] = defaultdict(int)
-    for _rank, d, stage, k in items:
-        group_need[(d.region_id, stage, d.study_type)] += k
-    weight = len(instance.free) * (MISMATCH + SPREAD * max(group_need.values())) + 1
-    total_ranks = len(demands)
+            pool = pools[item.stage]
+            if short <= 0 or not any(pool.values()):
+                continue
+            cover = _enumerated_cover(short, pool)
+            for c, n in cover.items():
+                pool[c] -= n
+            sizes[(d.demand_id, item.stage)] = cover
+    return sizes
 
+
+Group = tuple[str, str, str, int]  # region, stage, study type asked, capacity
+
+
+@dataclass
+class _Routing:
+    """What the oracle's network is built from (the docstring's step 3)."""
+
+    items: list[tuple[int, Any, str, int, int]]  # (index, demand, stage, capacity, count)
+    classes: dict[tuple[str, str, str, int], int]  # (stage, base, type, capacity) -> batches
+    bases: dict[tuple[str, int], set[str]]
+    group_need: dict[Group, int]
+    first: dict[Group, int]  # the group's earliest rank
+    total_ranks: int
+    scale: int  # K = batches · R + 1
+
+
+def _routing(instance: Instance, sizes: dict[tuple[str, str], dict[int, int]]) -> _Routing:
+    classes: dict[tuple[str, str, str, int], int] = defaultdict(int)
+    for b in instance.free:
+        classes[(b.stage, b.base_id, b.study_type, b.capacity)] += 1
+    bases: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for stage, base, _type, capacity in classes:
+        bases[(stage, capacity)].add(base)
+    items = [
+        (i, d, item.stage, capacity, n)
+        for i, d in enumerate(instance.demands)
+        for item in d.items
+        for capacity, n in sizes.get((d.demand_id, item.stage), {}).items()
+    ]
+    # A region's items of one stage, study type and capacity share one node per base
+    group_need: dict[Group, int] = defaultdict(int)
+    ranks = {d.demand_id: r for r, d in enumerate(sorted(instance.demands, key=lambda d: d.order_key))}
+    total_ranks = len(instance.demands)
+    first: dict[Group, int] = {}
+    for _i, d, stage, capacity, n in items:
+        key = (d.region_id, stage, d.study_type, capacity)
+        group_need[key] += n
+        first[key] = min(first.get(key, total_ranks), ranks[d.demand_id])
+    scale = sum(n for *_, n in items) * total_ranks + 1
+    return _Routing(items, classes, bases, group_need, first, total_ranks, scale)
+
+
+def _group_edges(g: Any, r: _Routing, d: Any, stage: str, base: str, capacity: int) -> None:
+    """The group's convex pieces and its arcs to the classes (a mismatch: K·MISMATCH + R − rank)."""
+    from chalicelib.domain.allocation import MISMATCH, SPREAD
+
+    key = (d.region_id, stage, d.study_type, capacity)
+    group = (d.region_id, stage, base, d.study_type, capacity)
+    total = r.group_need[key]
+    for j in range(total):
+        g.add_edge(("in", group), ("via", group), capacity=1, weight=SPREAD * j * r.scale)
+    for study_type in ("placement", "exchange"):
+        if (stage, base, study_type, capacity) in r.classes:
+            mismatch = MISMATCH * r.scale + r.total_ranks - r.first[key]
+            cost = 0 if study_type == d.study_type else mismatch
+            g.add_edge(
+                ("via", group), ("class", stage, base, study_type, capacity), capacity=total, weight=cost
+            )
+
+
+def networkx_objective(instance: Instance, sizes: dict[tuple[str, str], dict[int, int]]) -> int:
+    """The optimum of the routing network the docstring of allocation.py describes, by networkx."""
+    import networkx as nx
+
+    r = _routing(instance, sizes)
+    if not r.items:
+        return 0
     g = nx.MultiDiGraph()
-    supply = sum(k for *_, k in items)
+    supply = sum(n for *_, n in r.items)
     g.add_node("source", demand=-supply)
     g.add_node("sink", demand=supply)
-    for i, (rank, d, stage, k) in enumerate(items):
-        g.add_edge("source", ("item", i), capacity=k, weight=0)
-        g.add_edge(("item", i), "sink", capacity=k, weight=weight * (total_ranks - rank))
-        total = group_need[(d.region_id, stage, d.study_type)]
-        for base in bases[stage]:
-            group = (d.region_id, stage, base, d.study_type)
-            g.add_edge(("item", i), ("in", group), capacity=k, weight=0)
-            if ("via", group) in g:
-                continue
-            for j in range(total):
-                g.add_edge(("in", group), ("via", group), capacity=1, weight=SPREAD * j)
-            for study_type in ("placement", "exchange"):
-                if (stage, base, study_type) in classes:
-                    cost = 0 if study_type == d.study_type else MISMATCH
-                    to_class = ("class", stage, base, study_type)
-                    g.add_edge(("via", group), to_class, capacity=total, weight=cost)
-    for (stage, base, study_type), count in classes.items():
-        g.add_edge(("class", stage, base, study_type), "sink", capacity=count, weight=0)
+    for i, d, stage, capacity, n in r.items:
+        node = ("item", i, stage, capacity)
+        g.add_edge("source", node, capacity=n, weight=0)
+        for base in r.bases[(stage, capacity)]:
+            group = (d.region_id, stage, base, d.study_type, capacity)
+            g.add_edge(node, ("in", group), capacity=n, weight=0)
+            if ("via", group) not in g:
+                _group_edges(g, r, d, stage, base, capacity)
+    for (stage, base, study_type, capacity), count in r.classes.items():
+        g.add_edge(("class", stage, base, study_type, capacity), "sink", capacity=count, weight=0)
     cost, _flows = nx.network_simplex(g)
     return int(cost)
+
+
+def _seats(instance: Instance, result: Any) -> str:
+    """Seats given against places asked, over the items the plan covered."""
+    asked = {(d.demand_id, i.stage): i.places for d in instance.demands for i in d.items}
+    given: dict[tuple[str, str], int] = defaultdict(int)
+    for a in result.assignments:
+        given[(a.demand_id, a.stage)] += a.seats
+    unmet = {(u.demand_id, u.stage) for u in result.unmet}
+    covered = [k for k in given if k not in unmet]
+    places = sum(asked[k] for k in covered)
+    seats = sum(given[k] for k in covered)
+    return f"{len(covered)} items covered: {seats:,} seats for {places:,} places (excess {seats - places:,})"
 
 
 def measure() -> list[Row]:
     rows = []
     small = synthetic(*SMALL)
     times, small_plan = _solve_times(small, SMALL_RUNS, warm=True)
+    small_times = times
     rows.append(
         Row(
             f"allocation plan() {SMALL[0]:,} × {SMALL[1]:,}",
@@ -215,22 +295,36 @@ def measure() -> list[Row]:
             f"assigned, {len(large_plan.unmet)} items unmet",
         )
     )
+    rows.append(
+        Row(
+            f"allocation seats given / asked {SMALL[0]:,} × {SMALL[1]:,}",
+            f"+{small_plan.excess_seats}",
+            "least excess",
+            _seats(small, small_plan),
+        )
+    )
     oracle = small
-    objective = small_plan.objective
+    result = small_plan
     if ORACLE != SMALL:
         oracle = synthetic(*ORACLE)
-        objective = _solve_times(oracle, 1, warm=False)[1].objective
+        result = _solve_times(oracle, 1, warm=False)[1]
     started = time.perf_counter()
-    expected = networkx_objective(oracle)
+    sizes = oracle_sizes(oracle)
+    expected = networkx_objective(oracle, sizes)
     took = time.perf_counter() - started
+    from chalicelib.domain.allocation import claims
+
+    same_sizes = claims(result) == sizes
     reduced = "" if ORACLE == SMALL else " (reduced: networkx is too slow on the small case)"
     rows.append(
         Row(
             "allocation objective plan() / networkx",
-            f"{objective} / {expected}",
+            f"{result.objective} / {expected}",
             "equal",
-            f"{'equal' if objective == expected else 'DIFFERENT'}; {oracle.label}{reduced}; "
-            f"networkx.network_simplex on the docstring's network took {took:.1f} s",
+            f"{'equal' if result.objective == expected else 'DIFFERENT'}, sizes "
+            f"{'the same' if same_sizes else 'DIFFERENT'}; {oracle.label}{reduced}; the sizes by "
+            f"enumeration and networkx.network_simplex on the docstring's network took {took:.1f} s, "
+            f"plan() {ms(statistics.median(small_times))}",
         )
     )
     return rows

@@ -173,7 +173,8 @@ def _people(stack: _Stack) -> None:
     )
     region = stack.ready(PHONES["region_contact"])
     demand = {"study_type": "placement", "purpose": "学习", "items": [{"stage": "primary", "places": 5}]}
-    stack.call("POST", f"/programmes/{pid}/demands", region, demand)
+    asked = stack.call("POST", f"/programmes/{pid}/demands", region, demand)
+    stack.call("POST", f"/demands/{asked['demand_id']}/approve", admin)
     stack.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": True})
     trainee = {
         "name": "张老师",

@@ -30,6 +30,10 @@ TABLES = (
     "notifications",
     "enrolments",
     "enrolment_imports",
+    "batch_notes",
+    "sharing_reports",
+    "offers",
+    "year_end",
 )
 
 

@@ -75,8 +75,6 @@ LAYERS: dict[str, tuple[list[str], bool, list[str]]] = {
 }
 # Wheels the python3.11 runtime can load: Amazon Linux 2 has glibc 2.26.
 PLATFORMS = ["manylinux_2_26_x86_64", "manylinux_2_24_x86_64", "manylinux2014_x86_64"]
-FUNCTIONS = ["APIHandler", "Allocate", "BuildExports", "CheckUploads", "CheckinReminders", "DailyReminders"]
-FUNCTIONS += ["DrainOutbox", "OnS3Event"]
 
 
 def locked() -> dict[str, tuple[str, list[str]]]:
@@ -154,6 +152,12 @@ def install(names: set[str], target: Path, lock: dict[str, tuple[str, list[str]]
             shutil.rmtree(doomed) if doomed.is_dir() else doomed.unlink()
 
 
+def functions(template: Path) -> list[str]:
+    """The logical ids of the template's functions (chalice package writes one a function)."""
+    resources = json.loads(template.read_text())["Resources"]
+    return sorted(k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function")
+
+
 def zip_dir(source: Path, into: Path, prefix: str) -> None:
     """A deterministic zip: sorted names, one timestamp, so an unchanged layer is unchanged."""
     with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -203,7 +207,7 @@ def main() -> int:
     per_function = {
         name: sizes["deployment.zip"]
         + sum(sizes[f"layer-{layer}.zip"] for layer, (_, _, users) in LAYERS.items() if name in users)
-        for name in FUNCTIONS
+        for name in functions(OUT / "sam.json")
     }
     report = {
         "stage": args.stage,

@@ -47,6 +47,8 @@ def programme_out(p: Programme) -> ProgrammeOut:
         enrolment_deadline=shanghai(p.enrolment_deadline),
         start_date=p.start_date,
         end_date=p.end_date,
+        draft=p.draft,
+        opened_at=shanghai(p.opened_at),
     )
 
 

@@ -62,7 +62,8 @@ def artifact_out(a: Artifact) -> ArtifactOut:
     bp,
     "/uploads",
     "POST",
-    roles=TRAINEE | {"region_contact", "admin"},
+    roles=TRAINEE
+    | {"region_contact", "admin"},  # region contacts: the photos of a 分享报告; the office: spreadsheets
     body=UploadIn,
     response=UploadOut,
     status=201,

@@ -25,6 +25,7 @@ from chalicelib.schemas.setup import BatchOut
 
 demand = lazy_import("chalicelib.services.demand")
 allocation = lazy_import("chalicelib.services.allocation")
+waiting = lazy_import("chalicelib.services.waiting")
 
 bp = Blueprint(__name__)
 REGION = frozenset({"region_contact"})
@@ -60,8 +61,10 @@ def submit_demand(call: Call, programme_id: str) -> DemandCreatedOut:
     )
 
 
-def _demand_out(d: dict[str, Any]) -> DemandOut:
-    return DemandOut(**{**d, "submitted_at": shanghai(d["submitted_at"])})
+def demand_out(d: dict[str, Any]) -> DemandOut:
+    return DemandOut(
+        **{**d, "submitted_at": shanghai(d["submitted_at"]), "reviewed_at": shanghai(d.get("reviewed_at"))}
+    )
 
 
 @route(
@@ -75,7 +78,7 @@ def _demand_out(d: dict[str, Any]) -> DemandOut:
 )
 def list_demands(call: Call, programme_id: str) -> Page:
     page = demand.list_demands(call.me, programme_id, call.query, *call.page())
-    return Page([_demand_out(d) for d in page.items], page.next_cursor)
+    return Page([demand_out(d) for d in page.items], page.next_cursor)
 
 
 @route(
@@ -114,7 +117,7 @@ def allocate_by_hand(call: Call, batch_id: str) -> BatchOut:
     "DELETE",
     roles=ADMIN,
     response=BatchOut,
-    summary="收回一个批次（尚无研修人员时）",
+    summary="收回一个批次（尚无研修人员时），并依次提供给名额未满的实验区（候补）",
 )
 def free_by_hand(call: Call, batch_id: str) -> BatchOut:
-    return batch_out(allocation.free_by_hand(batch_id))
+    return batch_out(waiting.free_by_office(call.me, batch_id))

@@ -11,6 +11,7 @@ from chalicelib.lazy import lazy_import
 from chalicelib.schemas.evaluation import RankedRegionOut, RewardIn, RewardOut
 
 evaluation = lazy_import("chalicelib.services.evaluation")
+year_end = lazy_import("chalicelib.services.year_end")
 
 bp = Blueprint(__name__)
 
@@ -21,13 +22,10 @@ bp = Blueprint(__name__)
     roles=ADMIN,
     response=RankedRegionOut,
     paged=True,
-    summary="年度评估：各实验区按报到率、签到率、心得数、成果率综合排名",
+    summary="年度评估：组织管理、汇报交流、成果运用、综合调研四项（0–100）按权重综合排名",
 )
 def evaluate(call: Call, programme_id: str) -> Page:
-    ranked, names = evaluation.evaluate(programme_id)
-    return call.page_of(
-        [RankedRegionOut(**r.__dict__, region_name=names.get(r.region_id, "")) for r in ranked]
-    )
+    return call.page_of([RankedRegionOut.model_validate(r) for r in year_end.evaluate(programme_id)])
 
 
 @route(

@@ -199,6 +199,7 @@ def base_batches(call: Call, base_id: str) -> Page:
                 region_name=row["region_name"],
                 roster_status=b.roster_status,
                 trainees=[trainee_out(call.me, t) for t in row["trainees"]],
+                **row["brief"],
             )
         )
     return call.page_of(out)

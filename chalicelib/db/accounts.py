@@ -109,12 +109,15 @@ def create_account(
     message: Message,
     region: Region | None = None,
     base: Base | None = None,
+    also: list[Message] | None = None,
 ) -> None:
     """Claim the phone and create the account, what it is contact of, and its credentials
-    SMS, all or nothing. Raises PhoneClaimedError if the phone already has an account."""
+    SMS (and `also`: the e-mail beside it), all or nothing. Raises PhoneClaimedError if the
+    phone already has an account."""
     with transaction(errors={"name": ConflictError("name_taken"), "phone": PhoneClaimedError()}) as tx:
         claim_phone(tx, account, password_hash, initial_expires_at, tag="phone")
-        tx.save(message_item(message))
+        for each in [message, *(also or [])]:
+            tx.save(message_item(each))
         _new_region_or_base(tx, region, base)
 
 

@@ -51,6 +51,8 @@ def _programme(m: ProgrammeModel) -> Programme:
         enrolment_deadline=m.enrolment_deadline,
         start_date=date.fromisoformat(m.start_date) if m.start_date else None,
         end_date=date.fromisoformat(m.end_date) if m.end_date else None,
+        draft=bool(m.draft),
+        opened_at=m.opened_at,
     )
 
 
@@ -70,6 +72,8 @@ def _programme_item(p: Programme) -> ProgrammeModel:
         enrolment_deadline=p.enrolment_deadline,
         start_date=p.start_date.isoformat() if p.start_date else None,
         end_date=p.end_date.isoformat() if p.end_date else None,
+        draft=p.draft or None,
+        opened_at=p.opened_at,
     )
 
 
@@ -204,6 +208,11 @@ def batch_from_model(m: BatchModel) -> Batch:
         registered_count=int(m.registered_count or 0),
         checkin_count=int(m.checkin_count or 0),
         artifact_count=int(m.artifact_count or 0),
+        lodging_address=m.lodging_address,
+        lodging_notes=m.lodging_notes,
+        offer_id=m.offer_id,
+        passed_regions=frozenset(m.passed_regions or ()),
+        sharing_count=int(m.sharing_count or 0),
     )
 
 
@@ -220,6 +229,8 @@ def create_batch(b: Batch) -> None:
         capacity=b.capacity,
         study_type=b.study_type,
         lodging=b.lodging,
+        lodging_address=b.lodging_address,
+        lodging_notes=b.lodging_notes,
         trainee_count=0,
         roster_status="open",
         created_at=b.created_at,

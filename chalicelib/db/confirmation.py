@@ -68,9 +68,10 @@ class Provisioning:
     message: Message
     password_hash: str | None = None
     initial_expires_at: datetime | None = None
+    also: tuple[Message, ...] = ()  # the e-mail beside the SMS, when the trainee gave an address
 
 
-TRAINEES_PER_TRANSACTION = 20  # 4 items each: within DynamoDB's 100
+TRAINEES_PER_TRANSACTION = 20  # 5 items at most each (with the e-mail): within DynamoDB's 100
 
 
 def _provision_items(tx: Transaction, p: Provisioning) -> None:
@@ -92,7 +93,8 @@ def account_items(tx: Transaction, p: Provisioning, tag: str = "phone") -> None:
     if p.new_account:
         assert p.password_hash is not None and p.initial_expires_at is not None
         claim_phone(tx, p.account, p.password_hash, p.initial_expires_at, tag=tag)
-    tx.save(message_item(p.message))
+    for message in (p.message, *p.also):
+        tx.save(message_item(message))
 
 
 def provision(p: Provisioning) -> bool:

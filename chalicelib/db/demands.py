@@ -12,6 +12,7 @@ Access patterns:
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,10 @@ def _demand(m: DemandModel) -> Demand:
         places=int(m.places),
         submitted_at=m.submitted_at,
         order_key=m.demand_key,
+        review=m.review or "pending",
+        reason=m.reason,
+        reviewed_at=m.reviewed_at,
+        held_batches=int(m.held_batches or 0),
     )
 
 
@@ -71,7 +76,11 @@ def submit(demand: Demand, now: datetime, submitted_by: str) -> Demand:
         return QuotaMissing() if quota is None or not quota.raw_item else ConflictError("quota_exceeded")
 
     with transaction(errors={"programme": DeadlineOrProgramme(), "quota": short_or_missing}) as tx:
-        in_time = ProgrammeModel.programme_id.exists() & (ProgrammeModel.demand_deadline >= now)
+        in_time = (
+            ProgrammeModel.programme_id.exists()
+            & (ProgrammeModel.demand_deadline >= now)
+            & ProgrammeModel.draft.does_not_exist()  # a draft takes no demand until it opens
+        )
         tx.condition_check(ProgrammeModel, demand.programme_id, condition=in_time, tag="programme")
         tx.update(
             QuotaModel(demand.programme_id, demand.region_id),
@@ -200,21 +209,50 @@ def _allocated_actions(region_id: str, demand_id: str, batch: Batch) -> list[Any
     ]
 
 
-def take_batches(region_id: str, picks: list[tuple[Batch, str]], messages: list[Message]) -> set[str]:
+def take_batches(
+    region_id: str,
+    picks: list[tuple[Batch, str]],
+    messages: list[Message],
+    demand_keys: dict[str, str] | None = None,
+) -> set[str]:
     """Give `picks` (batch, demand id) to the region, each only if still free, with the
-    region's messages, in one transaction. Returns the batch ids somebody took first (then
-    nothing was written: call again without them)."""
-    with transaction(tolerate={batch.batch_id for batch, _ in picks}) as tx:
+    region's messages, in one transaction. Each demand named in `demand_keys` (id -> order
+    key) counts its new batches and is approved (the office allocating is a review), unless it
+    was returned meanwhile. Returns the tags of what refused: the batch ids somebody took first
+    and "demand#<id>" for a returned demand (then nothing was written: call again without them)."""
+    keys = demand_keys or {}
+    counts = Counter(d for _, d in picks)
+    refusable = {batch.batch_id for batch, _ in picks} | {f"demand#{d}" for d in counts if d in keys}
+    with transaction(tolerate=refusable) as tx:
         for batch, demand_id in picks:
             tx.update(
                 BatchModel(batch.batch_id),
                 actions=_allocated_actions(region_id, demand_id, batch),
-                condition=BatchModel.region_id.does_not_exist() & BatchModel.batch_id.exists(),
+                # a batch held for an offer of the waiting list is not anyone else's meanwhile
+                condition=BatchModel.region_id.does_not_exist()
+                & BatchModel.batch_id.exists()
+                & BatchModel.offer_id.does_not_exist(),
                 tag=batch.batch_id,
             )
+        for demand_id, count in counts.items():
+            if demand_id in keys:
+                count_batches(tx, picks[0][0].programme_id, keys[demand_id], demand_id, count)
         for message in messages:
             tx.save(message_item(message))
     return set(tx.refused)
+
+
+def count_batches(tx: Any, programme_id: str, demand_key: str, demand_id: str, count: int) -> None:
+    """In `tx`: the demand holds `count` more batches (fewer, if negative); given one, it is
+    approved, and refused if it was returned."""
+    actions: list[Any] = [DemandModel.held_batches.add(count)]
+    condition = DemandModel.demand_key.exists()
+    if count > 0:
+        actions.append(DemandModel.review.set("approved"))
+        condition &= DemandModel.review.does_not_exist() | (DemandModel.review != "returned")
+    tx.update(
+        DemandModel(programme_id, demand_key), actions=actions, condition=condition, tag=f"demand#{demand_id}"
+    )
 
 
 def allocate_by_hand(batch: Batch, region_id: str, demand_id: str) -> None:
@@ -222,18 +260,4 @@ def allocate_by_hand(batch: Batch, region_id: str, demand_id: str) -> None:
         BatchModel(batch.batch_id).update(
             actions=_allocated_actions(region_id, demand_id, batch),
             condition=BatchModel.region_id.does_not_exist() & BatchModel.batch_id.exists(),
-        )
-
-
-def free_by_hand(batch_id: str) -> None:
-    """Free an allocated batch that has no trainees yet."""
-    with failing_as(ConflictError("batch_not_freeable")):
-        BatchModel(batch_id).update(
-            actions=[
-                BatchModel.region_id.remove(),
-                BatchModel.demand_id.remove(),
-                BatchModel.programme_stage_key.remove(),
-                BatchModel.awaiting_roster.remove(),
-            ],
-            condition=BatchModel.region_id.exists() & (BatchModel.trainee_count == 0),
         )

@@ -46,5 +46,6 @@ def grant(
                     QuotaModel.remaining.set((QuotaModel.remaining | default) + places),
                     QuotaModel.requested.set(QuotaModel.requested | 0),
                     QuotaModel.updated_at.set(now),
+                    QuotaModel.reward_places.set((QuotaModel.reward_places | 0) + places),  # the ledger's
                 ],
             )

@@ -169,6 +169,10 @@ class ProgrammeModel(Model):
     enrolment_deadline = UTCDateTimeAttribute(null=True)
     start_date = UnicodeAttribute(null=True)
     end_date = UnicodeAttribute(null=True)
+    # A draft is not open yet (no demand, no reminders); opened_at: when every region's
+    # contact was told it opened.
+    draft = BooleanAttribute(null=True)
+    opened_at = UTCDateTimeAttribute(null=True)
     listing = UnicodeAttribute(default="programme")
     listed_at = UnicodeAttribute()
     version = VersionAttribute()
@@ -266,6 +270,8 @@ class BatchModel(Model):
     capacity = NumberAttribute()
     study_type = UnicodeAttribute()
     lodging = BooleanAttribute(default=False)
+    lodging_address = UnicodeAttribute(null=True)
+    lodging_notes = UnicodeAttribute(null=True)
     region_id = UnicodeAttribute(null=True)
     # The demand this batch was allocated for (the allocation counts an item's batches by it).
     demand_id = UnicodeAttribute(null=True)
@@ -279,6 +285,13 @@ class BatchModel(Model):
     artifact_count = NumberAttribute(default=0)
     awaiting_roster = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # The waiting list: the offer this free batch is held for (nobody else may take it
+    # meanwhile), and the regions that gave it back or let an offer of it go.
+    offer_id = UnicodeAttribute(null=True)
+    passed_regions = UnicodeSetAttribute(null=True)
+    # 分享报告 recorded for its trainees and 研修需求说明 notes, kept with those writes.
+    sharing_count = NumberAttribute(null=True)
+    note_count = NumberAttribute(null=True)
     # "<stage>#<start_date>#<batch_id>": sorts a programme's batches by stage, then date.
     stage_key = UnicodeAttribute()
     # "<programme_id>#<stage>#<start_date>#<batch_id>", set only while allocated.
@@ -333,6 +346,8 @@ class QuotaModel(Model):
     updated_at = UTCDateTimeAttribute(null=True)
     awaiting_demand = UnicodeAttribute(null=True)
     batch_days = NumberSetAttribute(null=True)
+    # A region's places given as 研训名额奖励 (part of `places`; the ledger shows them apart).
+    reward_places = NumberAttribute(null=True)
     by_awaiting_demand = QuotasAwaitingDemand()
     # A 国培 county (db/enrolments.py): `requested` is its trainees (reserved or enrolled),
     # `remaining` the places left; `listed` the people on its list and `listed_trainees` the
@@ -355,6 +370,15 @@ class DemandsByRegion(GlobalSecondaryIndex["DemandModel"]):
 
     region_key = UnicodeAttribute(hash_key=True)
     demand_key = UnicodeAttribute(range_key=True)
+
+
+class DemandsById(GlobalSecondaryIndex["DemandModel"]):
+    """Get one demand by its id (the office's review, a batch's demand for its base)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_id"
+
+    demand_id = UnicodeAttribute(hash_key=True)
 
 
 class DemandItemMap(MapAttribute[str, object]):
@@ -382,7 +406,15 @@ class DemandModel(Model):
     places = NumberAttribute()
     submitted_at = UTCDateTimeAttribute()
     submitted_by = UnicodeAttribute()
+    # The office's review (审核): pending (absent) | approved | returned, with the reason.
+    review = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    reviewed_at = UTCDateTimeAttribute(null=True)
+    reviewed_by = UnicodeAttribute(null=True)
+    # Batches given to it, kept with the allocation's writes: a demand holding one is not returned.
+    held_batches = NumberAttribute(null=True)
     by_region = DemandsByRegion()
+    by_id = DemandsById()
 
 
 class TraineesByBatch(GlobalSecondaryIndex["TraineeModel"]):
@@ -860,6 +892,127 @@ class EnrolmentImportModel(Model):
     expires_at = TTLAttribute()
 
 
+class BatchNoteModel(Model):
+    """研修需求说明: the notes between a batch's 团长 and its base contact. Query by batch,
+    oldest first (note_key = "<UTC time>#<note id>"); put in a transaction with the batch's
+    note count (under a cap) and the other side's messages."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["batch_notes"]
+
+    batch_id = UnicodeAttribute(hash_key=True)
+    note_key = UnicodeAttribute(range_key=True)
+    note_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_role = UnicodeAttribute()  # leader | base
+    author_name = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class SharingReportsByProgramme(GlobalSecondaryIndex["SharingReportModel"]):
+    """Query a programme's 分享报告, one region's by begins_with (region_key = "<region>#<trainee>")."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_programme"
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    region_key = UnicodeAttribute(range_key=True)
+
+
+class SharingReportModel(Model):
+    """分享报告: the report a trainee gave in its region after the batch, recorded by the
+    region's contact, one per trainee. GetItem/BatchGetItem by trainee (the reminders' check);
+    Query a programme's by region (the evaluation)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["sharing_reports"]
+
+    trainee_id = UnicodeAttribute(hash_key=True)
+    programme_id = UnicodeAttribute()
+    batch_id = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    region_key = UnicodeAttribute()
+    held_on = UnicodeAttribute()  # YYYY-MM-DD
+    audience = NumberAttribute()
+    note = UnicodeAttribute(null=True)
+    image_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    recorded_by = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    by_programme = SharingReportsByProgramme()
+
+
+class OffersByRegion(GlobalSecondaryIndex["OfferModel"]):
+    """Query a region's offers, newest last (GET /me/offers)."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_region"
+
+    region_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OffersOpen(GlobalSecondaryIndex["OfferModel"]):
+    """Sparse: only offers still waiting for an answer carry `open`; the hourly job queries
+    those whose time is up (expires_key <= now)."""
+
+    class Meta(_IndexMeta):
+        index_name = "open"
+
+    open = UnicodeAttribute(hash_key=True)
+    expires_key = UnicodeAttribute(range_key=True)
+
+
+class OfferModel(Model):
+    """The waiting list: a freed batch offered to one region at a time, 48 hours to answer.
+    The batch carries the offer's id while it waits (nobody else takes it meanwhile). GetItem
+    by id; Query by region; the open ones by expiry."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["offers"]
+
+    offer_id = UnicodeAttribute(hash_key=True)
+    batch_id = UnicodeAttribute()
+    programme_id = UnicodeAttribute()
+    region_id = UnicodeAttribute()
+    demand_id = UnicodeAttribute()
+    demand_key = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | accepted | declined | expired
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    answered_at = UTCDateTimeAttribute(null=True)
+    created_key = UnicodeAttribute()
+    open = UnicodeAttribute(null=True)
+    expires_key = UnicodeAttribute(null=True)
+    by_region = OffersByRegion()
+    by_open = OffersOpen()
+
+
+class YearEndModel(Model):
+    """A programme's year-end records (record_key): "weights", the evaluation's measures'
+    weights; "visit#<region>", the office's 综合调研 score and comment; "yearbook", the
+    published 学习成果汇编. GetItem, or Query the programme's partition."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["year_end"]
+
+    programme_id = UnicodeAttribute(hash_key=True)
+    record_key = UnicodeAttribute(range_key=True)
+    organisation = NumberAttribute(null=True)
+    sharing = NumberAttribute(null=True)
+    outcomes = NumberAttribute(null=True)
+    visit = NumberAttribute(null=True)
+    score = NumberAttribute(null=True)
+    comment = UnicodeAttribute(null=True)
+    export_id = UnicodeAttribute(null=True)
+    s3_key = UnicodeAttribute(null=True)
+    index_key = UnicodeAttribute(null=True)
+    by = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CredentialModel,
@@ -883,4 +1036,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     NotificationModel,
     EnrolmentModel,
     EnrolmentImportModel,
+    BatchNoteModel,
+    SharingReportModel,
+    OfferModel,
+    YearEndModel,
 )

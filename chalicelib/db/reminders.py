@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from chalicelib.db.catalog import batch_from_model
-from chalicelib.db.models import BatchModel, ClaimModel, QuotaModel, TraineeModel
+from chalicelib.db.models import BatchModel, ClaimModel, QuotaModel, SharingReportModel, TraineeModel
 from chalicelib.db.outbox import message_item
 from chalicelib.db.trainees import trainee_from_model
 from chalicelib.db.writes import Transaction, transaction
@@ -103,6 +103,14 @@ def _guard(tx: Transaction, guard: tuple[str, ...] | None) -> None:
         for batch_id in key:  # the batches the reminder lists are all still unconfirmed
             tx.condition_check(
                 BatchModel, batch_id, condition=BatchModel.awaiting_roster.exists(), tag="done"
+            )
+    elif kind == "sharing":
+        for trainee_id in key:  # every trainee the reminder names still has no 分享报告
+            tx.condition_check(
+                SharingReportModel,
+                trainee_id,
+                condition=SharingReportModel.trainee_id.does_not_exist(),
+                tag="done",
             )
 
 

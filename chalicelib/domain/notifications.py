@@ -61,6 +61,29 @@ def credentials_sms(
     return text(password), text(PASSWORD_MASK)
 
 
+def credentials_email(name: str, role: str, phone: str, site: str, then: str = "") -> tuple[str, str]:
+    """The e-mail beside the credentials SMS: the account is open, the password is in the SMS
+    (never in an e-mail)."""
+    role_zh = ROLE_NAMES_ZH.get(Role(role), "用户")
+    body = "\n".join(
+        [
+            f"{name}您好：",
+            "",
+            f"您的{role_zh}账号已开通，账号为您的手机号 {phone}。",
+            "初始密码已通过短信发送到该手机，请于 72 小时内登录 " + site + " 并修改密码，逾期初始密码失效。",
+            *([then] if then else []),
+            "",
+            "如未收到短信，请在登录页使用“忘记密码”，或联系中心实验区管理办公室。",
+        ]
+    )
+    return f"研修平台账号已开通：{role_zh}", body
+
+
+def as_email(text: str) -> str:
+    """An SMS's text as the body of the e-mail beside it."""
+    return text.removeprefix("【研修平台】")
+
+
 def reset_code_sms(code: str, minutes: int) -> tuple[str, str]:
     """The reset code's SMS and its redacted twin."""
 
@@ -153,3 +176,119 @@ def checkin_reminder(name: str, day: str, site: str) -> str:
 
 def outcome_reminder(name: str, closes: str, days: int, site: str) -> str:
     return f"【研修平台】{name}您好，您的学习成果须于{closes}前上传（还有{days}天），请登录 {site} 上传。"
+
+
+def demand_returned_messages(
+    region: str, submitted: str, lines: list[str], reason: str, deadline: str, still_open: bool, site: str
+) -> tuple[str, str, str]:
+    """SMS, e-mail subject and body telling a region contact its demand was returned (退回)."""
+    asked = "、".join(lines)
+    then = (
+        f"名额已退回本实验区，可于{deadline}前登录 {site} 重新提交。"
+        if still_open
+        else "需求填报已截止，如需调整请联系中心实验区管理办公室。"
+    )
+    sms = f"【研修平台】{region}：您于{submitted}提交的研修需求（{asked}）已被退回，原因：{reason}。{then}"
+    body = "\n".join(
+        [
+            f"{region}实验区联系人您好：",
+            "",
+            f"您于 {submitted} 提交的研修需求（{asked}）经中心实验区管理办公室审核，已被退回。",
+            f"退回原因：{reason}",
+            "",
+            then,
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return sms, f"研修需求已退回：{region}", body
+
+
+def programme_open_messages(
+    region: str, programme: str, deadline: str, places: int, site: str
+) -> tuple[str, str, str]:
+    """SMS, e-mail subject and body telling a region contact a programme is open for demand."""
+    sms = (
+        f"【研修平台】{region}：{programme}已开始研修需求申报，本实验区名额{places}名。"
+        f"请于{deadline}前登录 {site} 在“研修学习需求”中填报，先提交的实验区优先选择学段。"
+    )
+    body = "\n".join(
+        [
+            f"{region}实验区联系人您好：",
+            "",
+            f"{programme}已开始研修需求申报，本实验区名额 {places} 名。",
+            f"请于 {deadline} 前登录 {site}，在“研修学习需求”中选择研修学习类型，填写研修学习目的，"
+            "按学段申请研修名额。各学段名额有限，先提交的实验区可优先选择研修学习的学段。",
+            "中心实验区管理办公室审核并分配批次后，将以短信和邮件通知您填报研修人员名单。",
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return sms, f"研修需求申报已开始：{programme}", body
+
+
+def note_to_base_sms(base: str, region: str, batch_line: str, leader: str, preview: str, site: str) -> str:
+    return (
+        f"【研修平台】{base}：{region}研修批次（{batch_line}）的团长{leader}发来研修需求说明：“{preview}”。"
+        f"请登录 {site} 在“批次与名单”中查看并回复。"
+    )
+
+
+def note_to_leader_sms(leader: str, base: str, preview: str, site: str) -> str:
+    return (
+        f"【研修平台】{leader}您好，{base}回复了研修需求说明：“{preview}”。"
+        f"请登录 {site} 在“我的研修学习”中查看。"
+    )
+
+
+def sharing_reminder(name: str, closes: str, days: int, site: str) -> str:
+    return (
+        f"【研修平台】{name}您好，研修结束三个月内须在本实验区做一次分享报告，须于{closes}前完成"
+        f"（还有{days}天），请与实验区联系人确认安排。详情请登录 {site} 查看。"
+    )
+
+
+def sharing_summary(region: str, names: list[str], closes: str, days: int, site: str) -> str:
+    return (
+        f"【研修平台】{region}：{len(names)}名研修人员的分享报告尚未记录（{closes}前，还有{days}天）："
+        f"{'、'.join(names)}。请组织分享报告，并登录 {site} 在“分享报告”中记录。"
+    )
+
+
+def yearbook_published_email(name: str, programme: str, updated: bool, site: str) -> tuple[str, str]:
+    """The e-mail telling a region's or base's contact the yearbook is out (汇编成册)."""
+    what = "已更新" if updated else "已发布"
+    body = "\n".join(
+        [
+            f"{name}您好：",
+            "",
+            f"{programme}的学习成果汇编{what}。",
+            f"请登录 {site}，在“学习成果汇编”中下载，供本实验区或研修基地分享交流。",
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return f"学习成果汇编{what}：{programme}", body
+
+
+def offer_messages(
+    region: str, batch_line: str, capacity: int, expires: str, site: str
+) -> tuple[str, str, str]:
+    """SMS, e-mail subject and body offering a freed batch to a region (候补名额)."""
+    sms = (
+        f"【研修平台】{region}：有一个空出的研修批次可以分配给贵实验区：{batch_line}，{capacity}人。"
+        f"请于{expires}前登录 {site} 在“候补名额”中接受或放弃，逾期视为放弃。"
+    )
+    body = "\n".join(
+        [
+            f"{region}实验区联系人您好：",
+            "",
+            f"贵实验区的研修需求尚有名额未分配。现有一个空出的研修批次：{batch_line}，{capacity}人。",
+            f"请于 {expires} 前登录 {site}，在“候补名额”中接受或放弃；"
+            "逾期视为放弃，批次将依次提供给其他实验区。",
+            "接受后请按时填报并确认研修人员名单。",
+            "",
+            "中心实验区管理办公室",
+        ]
+    )
+    return sms, f"候补名额：{batch_line}", body

@@ -64,6 +64,8 @@ class Programme:
     enrolment_deadline: datetime | None = None
     start_date: date | None = None
     end_date: date | None = None
+    draft: bool = False  # not open yet: created with "draft": true, opened by POST …/open
+    opened_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,11 @@ class Batch:
     registered_count: int = 0
     checkin_count: int = 0
     artifact_count: int = 0
+    lodging_address: str | None = None
+    lodging_notes: str | None = None
+    offer_id: str | None = None  # held for an offer of the waiting list
+    passed_regions: frozenset[str] = frozenset()  # gave it back or let its offer go
+    sharing_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,10 @@ class Demand:
     places: int
     submitted_at: datetime
     order_key: str = ""
+    review: str = "pending"  # pending | approved | returned (the office's 审核)
+    reason: str | None = None
+    reviewed_at: datetime | None = None
+    held_batches: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,6 +256,53 @@ class Message:
     status: str = "queued"
     attempts: int = 0
     not_before: datetime | None = None  # quiet hours: queued until the morning
+
+
+@dataclass(frozen=True)
+class BatchNote:
+    """研修需求说明: a note between a batch's 团长 and its base contact."""
+
+    note_id: str
+    batch_id: str
+    author_id: str
+    author_role: str  # leader | base
+    author_name: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SharingReport:
+    """分享报告: a trainee's report in its region after the batch, recorded by its contact."""
+
+    trainee_id: str
+    programme_id: str
+    batch_id: str
+    region_id: str
+    held_on: date
+    audience: int
+    recorded_by: str
+    recorded_at: datetime
+    updated_at: datetime
+    note: str | None = None
+    image_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The waiting list's offer of a freed batch to one region (domain/waiting.py)."""
+
+    offer_id: str
+    batch_id: str
+    programme_id: str
+    region_id: str
+    demand_id: str
+    demand_key: str
+    stage: str
+    status: str  # open | accepted | declined | expired
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None = None
 
 
 @dataclass

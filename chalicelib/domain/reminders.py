@@ -10,6 +10,8 @@ step). Days are counted in Asia/Shanghai between today and the deadline's day.
 - outcome:       trainees without an outcome, 14 and 3 days before their window closes;
 - enrolment:     国培 county admins who have not confirmed their list, 3 and 1 days before
                  the programme's enrolment deadline.
+- sharing:       trainees without a 分享报告 (and their region's contact, the names), 14 and 3
+                 days before the same window closes.
 Each reminder goes at most once per recipient, kind and day, for each programme: a county's
 contact is often the contact of two programmes at once (the research base's and the 国培), and
 one programme's reminder must not use up the other's.

@@ -11,7 +11,14 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib.adapters import solver
-from chalicelib.jobs import build_exports, check_uploads, checkin_reminders, daily_reminders, drain_outbox
+from chalicelib.jobs import (
+    build_exports,
+    check_uploads,
+    checkin_reminders,
+    daily_reminders,
+    drain_outbox,
+    expire_offers,
+)
 from chalicelib.observability import logger
 
 
@@ -30,6 +37,11 @@ def checkin_reminders_schedule(event: object) -> None:
 
 def build_exports_schedule(event: object) -> None:
     logger.info("exports built", extra=build_exports())
+
+
+def expire_offers_schedule(event: object) -> None:
+    """The waiting list: offers past their 48 hours are closed and their batches offered on."""
+    logger.info("offers expired", extra=expire_offers())
 
 
 def check_uploads_schedule(event: object) -> None:

@@ -40,6 +40,7 @@ class DemandLineOut(Output):
     places: int
     remark: str | None
     batches_allocated: int
+    seats_allocated: int = 0
 
 
 class DemandOut(Output):
@@ -49,8 +50,10 @@ class DemandOut(Output):
     purpose: str
     places: int
     items: list[DemandLineOut]
-    status: str = Field(description="pending | partially_allocated | allocated")
+    status: str = Field(description="pending | approved | returned | partially_allocated | allocated")
     submitted_at: str
+    reason: str | None = Field(default=None, description="why the office returned it (退回)")
+    reviewed_at: str | None = None
 
 
 class StageAvailabilityOut(Output):
@@ -65,6 +68,7 @@ class DemandFormOut(Output):
     remaining_places: int
     deadline: str
     deadline_passed: bool
+    programme_open: bool = Field(default=True, description="false for a draft: no demand yet")
     stages: list[StageAvailabilityOut]
 
 
@@ -81,6 +85,7 @@ class AssignmentOut(Output):
     demand_id: str
     stage: str
     study_type_matched: bool
+    seats: int = Field(default=0, description="the batch's capacity")
 
 
 class UnmetOut(Output):
@@ -90,6 +95,7 @@ class UnmetOut(Output):
     places: int
     batches_needed: int
     batches_assigned: int
+    seats_assigned: int = Field(default=0, description="seats held and assigned, against places")
     reason: str = Field(description="no_batches_for_stage | taken_by_earlier_demands | taken_concurrently")
 
 

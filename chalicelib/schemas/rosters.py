@@ -103,6 +103,12 @@ class MyBatchOut(Output):
     checkins: list[str]
 
 
+class LeaderContactOut(Output):
+    name: str
+    phone: str
+    email: str | None = Field(default=None, description="masked for the base")
+
+
 class BaseBatchOut(Output):
     batch_id: str
     programme_id: str
@@ -113,6 +119,14 @@ class BaseBatchOut(Output):
     region_name: str
     roster_status: str
     trainees: list[TraineeOut]
+    # What the base knows before the batch comes (issue 13 part 3)
+    study_type: str = Field(default="", description="placement (挂职学习) | exchange (交换学习)")
+    purpose: str | None = Field(default=None, description="the region's 研修学习目的")
+    remark: str | None = Field(default=None, description="the region's 备注 for this stage")
+    lodging: bool = False
+    lodging_address: str | None = None
+    lodging_notes: str | None = None
+    leader: LeaderContactOut | None = Field(default=None, description="the 团长's contact")
 
 
 class FeedbackIn(Input):
@@ -167,7 +181,7 @@ class BatchArchiveOut(Output):
 
 
 class ExportIn(Input):
-    kind: Literal["roster", "archive", "yearbook", "enrolment"]
+    kind: Literal["roster", "archive", "yearbook", "enrolment", "numbers"]
     region_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 

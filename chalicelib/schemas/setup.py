@@ -29,6 +29,9 @@ class ProgrammeIn(Input):
     enrolment_deadline: AwareDatetime | None = Field(default=None, description="guopei: county lists close")
     start_date: date | None = Field(default=None, description="guopei")
     end_date: date | None = Field(default=None, description="guopei")
+    # A draft opens later (POST /programmes/{id}/open); otherwise it opens now, every region's
+    # contact told by SMS and e-mail.
+    draft: bool = False
     # Deadline order and batch date order are domain rules (domain/programmes.py), checked by
     # the service so that a PATCH is held to them too.
 
@@ -64,6 +67,8 @@ class ProgrammeOut(Output):
     outcome_window_days: int
     default_places: int
     created_at: str
+    draft: bool = False
+    opened_at: str | None = None
     enrolment_deadline: str | None = None
     start_date: date | None = None
     end_date: date | None = None
@@ -123,6 +128,9 @@ class BatchIn(Input):
     capacity: int = Field(default=5, ge=rules.MIN_CAPACITY, le=rules.MAX_CAPACITY)
     study_type: StudyType
     lodging: bool = False
+    lodging_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    lodging_notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    multiline = frozenset({"lodging_notes"})
 
 
 class BatchOut(Output):
@@ -135,6 +143,8 @@ class BatchOut(Output):
     capacity: int
     study_type: str
     lodging: bool
+    lodging_address: str | None = None
+    lodging_notes: str | None = None
     region_id: str | None
     trainee_count: int
     roster_status: str

@@ -44,6 +44,7 @@ def _inputs(programme_id: str) -> tuple[list[solver.DemandToPlace], list[Batch]]
             ),
         )
         for d in demands.all_for_programme(programme_id)
+        if d.review == "approved"  # the office plans only what it has reviewed (审核)
     ]
     return to_place, batches
 
@@ -52,7 +53,7 @@ def _free(batches: list[Batch]) -> list[solver.FreeBatch]:
     return [
         solver.FreeBatch(b.batch_id, b.stage, b.base_id, b.study_type, b.start_date, b.capacity)
         for b in batches
-        if b.region_id is None
+        if b.region_id is None and b.offer_id is None  # not held for an offer of the waiting list
     ]
 
 
@@ -80,18 +81,23 @@ def _messages(programme: Programme, region_id: str, batches: list[Batch]) -> lis
     return out
 
 
-def _take(programme: Programme, region_id: str, picks: list[tuple[Batch, str]]) -> set[str]:
-    """Take the region's picks, skipping any somebody took first; returns those skipped."""
+def _take(
+    programme: Programme, region_id: str, picks: list[tuple[Batch, str]], demand_keys: dict[str, str]
+) -> set[str]:
+    """Take the region's picks, skipping any somebody took first and any of a demand returned
+    meanwhile; returns the batch ids skipped."""
     skipped: set[str] = set()
     while picks:
         messages = _messages(programme, region_id, [b for b, _ in picks])
-        taken = demands.take_batches(region_id, picks, messages)
-        if not taken:
+        refused = demands.take_batches(region_id, picks, messages, demand_keys)
+        if not refused:
             for message in messages:
                 notify.deliver(message)
             break
-        skipped |= taken
-        picks = [(b, d) for b, d in picks if b.batch_id not in taken]
+        returned = {tag.removeprefix("demand#") for tag in refused if tag.startswith("demand#")}
+        lost = refused | {b.batch_id for b, d in picks if d in returned}
+        skipped |= lost
+        picks = [(b, d) for b, d in picks if b.batch_id not in lost]
     return skipped
 
 
@@ -132,6 +138,13 @@ def run(programme_id: str, commit: bool, plan_id: str | None = None) -> tuple[so
         plan = solve(to_place, _free(batches), {b.stage for b in batches})
     if not commit:
         return plan, False, _keep(programme_id, plan)
+    keys = {d.demand_id: d.order_key for d in to_place}
+    # A previewed demand returned since (or no longer approved) is not served by this commit
+    plan = replace(
+        plan,
+        assignments=[a for a in plan.assignments if a.demand_id in keys],
+        unmet=[u for u in plan.unmet if u.demand_id in keys],
+    )
     by_id = {b.batch_id: b for b in batches}
     # A previewed batch already given to its demand (this plan committed before) is done; one
     # given to anyone else by hand since the preview is lost to this commit, reported unmet.
@@ -150,7 +163,8 @@ def run(programme_id: str, commit: bool, plan_id: str | None = None) -> tuple[so
         if a.batch_id not in done and a.batch_id not in lost:
             per_region[a.region_id].append(a)
     for region_id in sorted(per_region):
-        lost |= _take(programme, region_id, [(by_id[a.batch_id], a.demand_id) for a in per_region[region_id]])
+        picks = [(by_id[a.batch_id], a.demand_id) for a in per_region[region_id]]
+        lost |= _take(programme, region_id, picks, keys)
     if lost:
         plan = _with_lost(plan, lost, to_place)
     count("BatchesAllocated", len(plan.assignments))
@@ -171,19 +185,18 @@ def _with_lost(plan: solver.Plan, lost: set[str], to_place: list[solver.DemandTo
     for item in to_place:
         for line in item.items:
             if (item.demand_id, line.stage) in short:
-                got = line.held_batches + sum(
-                    1 for a in kept if (a.demand_id, a.stage) == (item.demand_id, line.stage)
-                )
-                need = got + short[(item.demand_id, line.stage)]
+                mine = [a for a in kept if (a.demand_id, a.stage) == (item.demand_id, line.stage)]
+                got = line.held_batches + len(mine)
                 unmet.append(
                     solver.Unmet(
                         item.demand_id,
                         item.region_id,
                         line.stage,
                         line.places,
-                        need,
+                        got + short[(item.demand_id, line.stage)],
                         got,
                         "taken_concurrently",
+                        line.held_places + sum(a.seats for a in mine),
                     )
                 )
     return replace(plan, assignments=kept, unmet=unmet)
@@ -195,11 +208,17 @@ def allocate_by_hand(batch_id: str, region_id: str) -> Batch:
         raise NotFoundError("batch_not_found")
     if catalog.get_region(region_id) is None:
         raise NotFoundError("region_not_found")
-    asked = demands.region_demands_for(batch.programme_id, region_id, batch.stage)
+    asked = [
+        d
+        for d in demands.region_demands_for(batch.programme_id, region_id, batch.stage)
+        if d.review != "returned"
+    ]
     if not asked:
         raise ConflictError("no_demand_for_stage")
     if batch.region_id is not None:
         raise ConflictError("batch_taken")
+    if batch.offer_id is not None:
+        raise ConflictError("batch_offered")  # held for a region of the waiting list meanwhile
     # The earliest of its demand lines for the stage still short of seats: a region gets by
     # hand no more than it asked for (its places, not a number of batches)
     _, seats = solver.holdings(catalog.region_batches(batch.programme_id, region_id))
@@ -213,14 +232,7 @@ def allocate_by_hand(batch_id: str, region_id: str) -> Batch:
     )
     if demand is None:
         raise ConflictError("demand_already_served")
-    if _take(_programme(batch.programme_id), region_id, [(batch, demand.demand_id)]):
+    keys = {demand.demand_id: demand.order_key}
+    if _take(_programme(batch.programme_id), region_id, [(batch, demand.demand_id)], keys):
         raise ConflictError("batch_taken")
     return replace(batch, region_id=region_id, demand_id=demand.demand_id)
-
-
-def free_by_hand(batch_id: str) -> Batch:
-    batch = catalog.get_batch(batch_id)
-    if batch is None:
-        raise NotFoundError("batch_not_found")
-    demands.free_by_hand(batch_id)
-    return replace(batch, region_id=None, demand_id=None)

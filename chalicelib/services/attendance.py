@@ -13,6 +13,7 @@ from chalicelib.domain.records import Batch, Session, Trainee
 from chalicelib.domain.rosters import check_in_session
 from chalicelib.domain.vocab import Role
 from chalicelib.observability import count
+from chalicelib.services import base_brief
 
 
 def place(session: Session, batch_id: str) -> Trainee:
@@ -67,11 +68,13 @@ def base_batches(session: Session, base_id: str) -> list[dict[str, Any]]:
     for trainee in trainees.of_base(base_id):
         team.setdefault(trainee.batch_id, []).append(trainee)
     names = {r.region_id: r.name for r in catalog.get_regions({b.region_id for b in batches if b.region_id})}
+    briefs = base_brief.briefs(batches, team)
     return [
         {
             "batch": b,
             "region_name": names.get(b.region_id or "", ""),
             "trainees": sorted(team.get(b.batch_id, []), key=lambda t: t.created_key),
+            "brief": briefs[b.batch_id],
         }
         for b in batches
     ]

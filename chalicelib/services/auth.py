@@ -11,8 +11,8 @@ from chalicelib.db import accounts as repo
 from chalicelib.db import sessions
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.errors import ConflictError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError
-from chalicelib.domain.notifications import credentials_sms
-from chalicelib.domain.records import Account, AuditEntry, Base, Credential, Region, Session
+from chalicelib.domain.notifications import credentials_email, credentials_sms
+from chalicelib.domain.records import Account, AuditEntry, Base, Credential, Message, Region, Session
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
 
@@ -133,6 +133,14 @@ def _credentials_message(account: Account, password: str):
     return notify.sms("credentials", account.account_id, account.phone, text, redacted)
 
 
+def credentials_emails(account: Account, then: str = "") -> list[Message]:
+    """The e-mail beside a credentials SMS, if the person has an address (no password in it)."""
+    if not account.email:
+        return []
+    subject, body = credentials_email(account.name, account.role, account.phone, settings().site_url, then)
+    return [notify.email("credentials", account.account_id, account.email, subject, body)]
+
+
 def _led_by(thing, contact):
     """The region or base with its contact set (callers pass it with contact_account_id="")."""
     if thing is None:
@@ -176,6 +184,7 @@ def open_account(
         )
         password = secrets.new_password()
         message = _credentials_message(account, password)
+        also = credentials_emails(account)
         try:
             repo.create_account(
                 account,
@@ -184,10 +193,11 @@ def open_account(
                 message,
                 region=region,
                 base=base,
+                also=also,
             )
         except repo.PhoneClaimedError:
             continue  # lost the race: the phone has an account now, take the reuse path
-        notify.deliver(message)
+        notify.deliver_all([message, *also])
         logger.info("account created", extra={"account_id": account.account_id, "role": role})
         return account
     raise ConflictError("phone_taken")

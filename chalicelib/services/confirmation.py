@@ -10,12 +10,19 @@ from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, confirmation, trainees
 from chalicelib.domain import accounts as account_rules
 from chalicelib.domain.errors import ConflictError, problem
-from chalicelib.domain.notifications import base_told_sms, credentials_sms, leader_told_sms, rostered_sms
+from chalicelib.domain.notifications import (
+    as_email,
+    base_told_sms,
+    credentials_sms,
+    leader_told_sms,
+    rostered_sms,
+)
 from chalicelib.domain.records import Account, Batch, Message, Session, Trainee
 from chalicelib.domain.rosters import LEADER, check_one_leader
 from chalicelib.domain.vocab import Role
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
+from chalicelib.services.auth import credentials_emails
 from chalicelib.services.rosters import batch_line, local_time, own_batch
 
 
@@ -42,6 +49,9 @@ def team_messages(batch: Batch, team: list[Trainee], region_name: str) -> list[M
         )
     to_leader = leader_told_sms(leader.name, base.name, line, contact.name, contact.phone)
     out.append(notify.sms("team_leader", leader.account_id, leader.phone, to_leader))
+    if leader.email:
+        subject = f"研修批次团长：{base.name}"
+        out.append(notify.email("team_leader", leader.account_id, leader.email, subject, as_email(to_leader)))
     return out
 
 
@@ -72,9 +82,13 @@ def provisioning(
     site = settings().site_url
     if existing is not None:
         text = rostered_sms(trainee.name, batch_line(batch), registration_deadline, site)
-        return confirmation.Provisioning(
-            trainee, existing, False, notify.sms("rostered", existing.account_id, trainee.phone, text)
+        also = (
+            (notify.email("rostered", existing.account_id, trainee.email, "研修批次通知", as_email(text)),)
+            if trainee.email
+            else ()
         )
+        sms = notify.sms("rostered", existing.account_id, trainee.phone, text)
+        return confirmation.Provisioning(trainee, existing, False, sms, also=also)
     now = clock.now()
     account = Account(
         secrets.new_id(),
@@ -96,6 +110,7 @@ def provisioning(
         message,
         secrets.hash_password(password),
         now + account_rules.INITIAL_PASSWORD_TTL,
+        also=tuple(credentials_emails(account, then)),
     )
 
 
@@ -128,7 +143,7 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
         return provisioning(p.trainee, account, batch, deadline) if account else None
 
     provisioned = confirmation.provision_many(plans, reuse)
-    notify.deliver_all((messages if locked else []) + [p.message for p in provisioned])
+    notify.deliver_all((messages if locked else []) + [m for p in provisioned for m in (p.message, *p.also)])
     sent = len(provisioned)
     logger.info(
         "roster confirmed",

@@ -18,6 +18,7 @@ from chalicelib.domain.errors import (
     problem,
 )
 from chalicelib.domain.records import Batch, Demand, DemandLine, Page, Session
+from chalicelib.domain.review import shown_status
 from chalicelib.domain.vocab import Stage
 from chalicelib.observability import count
 from chalicelib.services.setup import get_programme as _programme
@@ -62,6 +63,7 @@ def form(session: Session, programme_id: str, wanted_region: str | None) -> dict
         "remaining_places": remaining,
         "deadline": programme.demand_deadline,
         "deadline_passed": now > programme.demand_deadline,
+        "programme_open": not programme.draft,
         "stages": lines,
     }
 
@@ -92,14 +94,17 @@ def submit(session: Session, programme_id: str, body: Any) -> Demand:
             # The region's first demand in this programme: its tally starts at the default.
             demands.create_quota(programme_id, region_id, _programme(programme_id).default_places, now)
         except demands.DeadlineOrProgramme:
-            check_before(_programme(programme_id).demand_deadline, now)
+            programme = _programme(programme_id)
+            check_before(programme.demand_deadline, now)
+            if programme.draft:
+                raise ConflictError("programme_not_open") from None
             raise ConflictError("conflict") from None  # the deadline moved under us: try again
     raise AssertionError("unreachable")
 
 
-def _progress(demand_list: list[Demand], batches: list[Batch]) -> list[dict[str, Any]]:
-    """Each demand with the batches each of its lines holds, and its status: a line is
-    served when its batches seat its places."""
+def progress(demand_list: list[Demand], batches: list[Batch]) -> list[dict[str, Any]]:
+    """Each demand with the batches each of its lines holds, and the status it shows
+    (domain/review.py): a line is served when its batches seat its places."""
     held, seats = holdings(batches)
     out = []
     for d in demand_list:
@@ -108,9 +113,15 @@ def _progress(demand_list: list[Demand], batches: list[Batch]) -> list[dict[str,
             got = held[(d.demand_id, line.stage)]
             done, some = done and seats[(d.demand_id, line.stage)] >= line.places, some or got > 0
             items.append(
-                {"stage": line.stage, "places": line.places, "remark": line.remark, "batches_allocated": got}
+                {
+                    "stage": line.stage,
+                    "places": line.places,
+                    "remark": line.remark,
+                    "batches_allocated": got,
+                    "seats_allocated": seats[(d.demand_id, line.stage)],
+                }
             )
-        status = "allocated" if done else "partially_allocated" if some else "pending"
+        status = shown_status(d.review, done, some)
         out.append({**d.__dict__, "items": items, "status": status})
     return out
 
@@ -125,4 +136,4 @@ def list_demands(
     else:
         page = demands.list_for_programme(programme_id, limit, cursor)
     # All the programme's batches: what each line holds, and the stage's batch capacity.
-    return Page(_progress(page.items, catalog.all_batches(programme_id)), page.next_cursor)
+    return Page(progress(page.items, catalog.all_batches(programme_id)), page.next_cursor)

@@ -37,7 +37,9 @@ FILE_NAMES = {
     "archive": "研修档案",
     "yearbook": "学习成果汇编",
     "enrolment": "学员信息表",
+    "numbers": "项目数据",
 }
+AT_ONCE = REGION_KINDS | {"numbers"}  # small: built in the request (the yearbook by the job)
 
 GENDER_ZH = {"male": "男", "female": "女"}
 ROLE_ZH = {LEADER: "团长", "member": "成员"}
@@ -104,7 +106,7 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
         region_id,
     )
     stores().exports.put(export)
-    if kind in REGION_KINDS:
+    if kind in AT_ONCE:
         build(export)
     return stores().exports.get(export.export_id) or export
 
@@ -273,10 +275,17 @@ def _enrolment(export: Export) -> str:
     return str(enrolment_files().build_export(export))
 
 
+def _numbers(export: Export) -> str:
+    from chalicelib.services import numbers_export
+
+    return numbers_export.build(export)
+
+
 # Each kind's builder: the export in, the S3 key of its file out.
 BUILDERS: dict[str, Callable[[Export], str]] = {
     "roster": _workbook,
     "archive": _workbook,
     "yearbook": _yearbook,
     "enrolment": _enrolment,
+    "numbers": _numbers,
 }

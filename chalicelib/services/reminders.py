@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chalicelib.adapters import clock
 from chalicelib.config import settings
-from chalicelib.db import accounts, catalog, demands, enrolments, reminders
+from chalicelib.db import accounts, catalog, demands, enrolments, reminders, sharing
 from chalicelib.domain import notifications as texts
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
@@ -35,10 +35,17 @@ class _Run:
     def send(
         self, kind: str, p: Programme, recipient: Account, text: str, guard: tuple[str, ...] | None = None
     ) -> None:
-        message = notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)
+        messages = [notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)]
+        if recipient.email:  # e-mail beside the SMS wherever the person has an address
+            subject = f"研修平台提醒：{p.name}"
+            messages.append(
+                notify.email(
+                    f"reminder_{kind}", recipient.account_id, recipient.email, subject, texts.as_email(text)
+                )
+            )
         key = rules.claim_key(kind, p.programme_id, recipient.account_id, self.today)
-        if reminders.record_once(key, [message], guard):
-            self.recorded.append(message)
+        if reminders.record_once(key, messages, guard):
+            self.recorded += messages
             self.sent[kind] += 1
 
     def deliver(self) -> None:
@@ -130,11 +137,33 @@ def _enrolment(run: _Run, p: Programme) -> None:
         run.send("enrolment", p, contact, text, ("enrolment", p.programme_id, region_id))
 
 
+def _sharing(run: _Run, p: Programme) -> None:
+    """分享报告, as for outcomes: 14 and 3 days before the window closes, each trainee without
+    one, and its region's contact (who records it) the names."""
+    for end_date, days in rules.batch_ends_for_outcome_reminders(run.today, p.outcome_window_days).items():
+        waiting = sharing.ended_without_report(p.programme_id, end_date)
+        people = run.trainee_accounts(waiting)
+        closes = rules.outcome_window_closes(end_date, p.outcome_window_days).isoformat()
+        per_region: dict[str, list[Trainee]] = defaultdict(list)
+        for t in waiting:
+            if t.account_id in people:
+                text = texts.sharing_reminder(t.name, closes, days, run.site)
+                run.send(f"sharing_{days}", p, people[t.account_id], text, ("sharing", t.trainee_id))
+            per_region[t.region_id].append(t)
+        for region_id, (region, contact) in run.contacts(set(per_region)).items():
+            names = [t.name for t in per_region[region_id]]
+            text = texts.sharing_summary(region.name, names, closes, days, run.site)
+            guard = ("sharing", *(t.trainee_id for t in per_region[region_id]))
+            run.send(f"sharing_summary_{days}", p, contact, text, guard)
+
+
 def daily(now: datetime | None = None) -> dict[str, int]:
-    """The 09:00 run: demand, roster, registration, outcome and 国培 enrolment reminders."""
+    """The 09:00 run: demand, roster, registration, outcome, 分享报告 and 国培 enrolment reminders."""
     run = _Run(now or clock.now())
     for programme in catalog.all_programmes():
-        for rule in (_demand, _roster, _registration, _outcome, _enrolment):
+        if programme.draft:
+            continue  # not open yet: nobody is to act on it
+        for rule in (_demand, _roster, _registration, _outcome, _sharing, _enrolment):
             rule(run, programme)
     _report(run)
     return dict(run.sent)

@@ -64,7 +64,7 @@ def replace_trainee(session: Session, trainee_id: str, reason: str, data: dict[s
             leader = replace(new, account_id=plan.account.account_id)
             messages = team_messages(batch, [*team, leader], region.name if region else "")
     roster_office.replace_trainee(old, new, entry, plan, messages)
-    notify.deliver_all(([plan.message] if plan else []) + messages)
+    notify.deliver_all(([plan.message, *plan.also] if plan else []) + messages)
     return trainees.get(new_id) or new
 
 

@@ -29,6 +29,10 @@ def create_programme(data: dict[str, Any]) -> Programme:
     demands.open_quotas(
         programme.programme_id, catalog.all_region_ids(), programme.default_places, clock.now()
     )
+    if not programme.draft:
+        from chalicelib.services.opening import open_programme  # it reads programmes through here
+
+        return open_programme(programme.programme_id)
     return programme
 
 

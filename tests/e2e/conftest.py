@@ -106,7 +106,10 @@ class Stack:
         )
         contact = self.ready(contact_phone, "Region-Secret-2026")
         demand = {"study_type": "placement", "purpose": "学习", "items": [{"stage": "primary", "places": 5}]}
-        assert self.call("POST", f"/programmes/{pid}/demands", contact, demand).status_code == 201
+        asked = self.call("POST", f"/programmes/{pid}/demands", contact, demand)
+        assert asked.status_code == 201
+        approved = self.call("POST", f"/demands/{asked.json()['demand_id']}/approve", admin)
+        assert approved.status_code == 200
         assert self.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": True}).json()[
             "assignments"
         ]

@@ -72,7 +72,9 @@ def test_region_asks_office_allocates_region_is_told(stack: Stack) -> None:
     )
     assert third.status_code == 409 and third.json()["error"]["code"] == "quota_exceeded"
 
-    # The office previews, then commits
+    # The office approves both (审核), previews, then commits
+    for d in stack.call("GET", f"/programmes/{pid}/demands", admin).json()["items"]:
+        assert stack.call("POST", f"/demands/{d['demand_id']}/approve", admin).json()["status"] == "approved"
     preview = stack.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": False}).json()
     assert len(preview["assignments"]) == 2 and preview["committed"] is False
     committed = stack.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": True}).json()

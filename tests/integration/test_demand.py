@@ -65,6 +65,12 @@ def _demand(stage: str = "primary", places: int = 5, study: str = "placement", *
     }
 
 
+def approve_all(api: Api, admin: str, pid: str) -> None:
+    """The office's review (审核): allocation plans only approved demand."""
+    for d in api.call("GET", f"/programmes/{pid}/demands", admin).data["items"]:
+        assert api.call("POST", f"/demands/{d['demand_id']}/approve", admin).status_code == 200
+
+
 def test_demand_form_shows_remaining_deadline_and_availability(api: Api, admin: str, world: dict) -> None:
     form = api.call("GET", f"/programmes/{world['pid']}/demand-form", world["a"]).data
     assert form["remaining_places"] == 35 and form["deadline"] == "2026-07-15T23:59:59+08:00"
@@ -176,6 +182,7 @@ def test_preview_then_commit_allocates_first_come_first_served_and_notifies(
     api.call("POST", f"/programmes/{pid}/demands", world["b"], _demand(places=10))
     clock.advance(timedelta(seconds=1))
     api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=10))
+    approve_all(api, admin, pid)
     preview = api.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": False})
     assert preview.status_code == 200 and preview.data["committed"] is False
     by_region = {
@@ -215,6 +222,7 @@ def test_commit_does_not_overwrite_a_batch_taken_by_hand_in_between(
     pid = world["pid"]
     api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=5))
     api.call("POST", f"/programmes/{pid}/demands", world["b"], _demand(places=5))
+    approve_all(api, admin, pid)
     from chalicelib.domain import allocation as solver
 
     real_plan = solver.plan
@@ -247,6 +255,7 @@ def test_commit_of_a_preview_applies_it_and_reports_a_batch_given_by_hand_since(
     pid = world["pid"]
     api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=5))
     api.call("POST", f"/programmes/{pid}/demands", world["b"], _demand(places=5))
+    approve_all(api, admin, pid)
     preview = api.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": False}).data
     assert preview["committed"] is False and preview["plan_id"]
     planned = {a["region_id"]: a["batch_id"] for a in preview["assignments"]}
@@ -348,6 +357,7 @@ def test_a_commit_stands_and_its_messages_wait_when_sns_and_ses_fail(
     # Given a region's demand, and SNS and SES both failing
     pid = world["pid"]
     api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=5))
+    approve_all(api, admin, pid)
 
     def down(request, **kwargs):
         raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "Send")

@@ -381,7 +381,9 @@ def test_evaluation_ranks_regions_and_rewards_two_once(api: Api, admin: str, w: 
     api.call("POST", f"/batches/{w['batches'][0]}/trainees", w["tokens"][A], a_trainee)
     api.call("POST", f"/batches/{w['batches'][0]}/roster/confirm", w["tokens"][A])
     ranked = api.call("GET", f"/programmes/{w['pid']}/evaluation", admin).data["items"]
-    assert [r["region_id"] for r in ranked] == [w["regions"][B], w["regions"][A]]
+    # every region taking part is ranked: C, which never asked, last (组织管理 0)
+    assert [r["region_id"] for r in ranked] == [w["regions"][B], w["regions"][A], w["regions"][C]]
+    assert ranked[2]["demand_in_time"] is False and ranked[2]["score"] == 0
     assert ranked[0]["registration_rate"] == round(2 / 3, 4) and ranked[0]["rank"] == 1
     assert ranked[1]["registration_rate"] == 0 and ranked[1]["region_name"] == "实验区1"
     # Rewards: next programme, at most two regions, once

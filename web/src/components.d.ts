@@ -11,6 +11,7 @@ export {}
 /* prettier-ignore */
 declare module 'vue' {
   export interface GlobalComponents {
+    CountChart: typeof import('./components/CountChart.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElButton: typeof import('element-plus/es')['ElButton']
     ElCard: typeof import('element-plus/es')['ElCard']
@@ -40,6 +41,7 @@ declare module 'vue' {
     ElTableColumn: typeof import('element-plus/es')['ElTableColumn']
     ElTag: typeof import('element-plus/es')['ElTag']
     GuopeiPicker: typeof import('./components/GuopeiPicker.vue')['default']
+    NotesDialog: typeof import('./components/NotesDialog.vue')['default']
     PagedTable: typeof import('./components/PagedTable.vue')['default']
     ProgrammePicker: typeof import('./components/ProgrammePicker.vue')['default']
     RateChart: typeof import('./components/RateChart.vue')['default']

@@ -11,3 +11,4 @@ export const evaluation = (id: string, query: { limit?: number; cursor?: string 
   get<Paged<RankedRegionOut>>(`/programmes/${id}/evaluation`, query);
 export const reward = (id: string, region_ids: string[], next_programme_id: string, key?: string) =>
   post<RewardOut>(`/programmes/${id}/rewards`, { region_ids, next_programme_id }, key);
+export const open = (id: string, key?: string) => post<ProgrammeOut>(`/programmes/${id}/open`, undefined, key);

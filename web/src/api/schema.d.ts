@@ -314,6 +314,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/batches/{batch_id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 研修需求说明及回复，按时间先后 */
+        get: operations["get_batches_batch_id_notes"];
+        put?: never;
+        /** 研修需求说明：团长给研修基地的说明，或基地的回复（不超过500字） */
+        post: operations["post_batches_batch_id_notes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/batches/{batch_id}/region": {
         parameters: {
             query?: never;
@@ -325,7 +343,7 @@ export interface paths {
         /** 手工分配一个批次（须空闲，且该实验区有该学段的需求） */
         put: operations["put_batches_batch_id_region"];
         post?: never;
-        /** 收回一个批次（尚无研修人员时） */
+        /** 收回一个批次（尚无研修人员时），并依次提供给名额未满的实验区（候补） */
         delete: operations["delete_batches_batch_id_region"];
         options?: never;
         head?: never;
@@ -343,6 +361,23 @@ export interface paths {
         put?: never;
         /** 报到（报到截止前；重复报到不改变任何数据） */
         post: operations["post_batches_batch_id_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batches/{batch_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退回一个已分配的批次（名单确认前、尚无研修人员时），批次依次提供给候补实验区 */
+        post: operations["post_batches_batch_id_release"];
         delete?: never;
         options?: never;
         head?: never;
@@ -412,6 +447,40 @@ export interface paths {
         put?: never;
         /** 添加研修人员（不超过批次名额；名单确认后不可修改） */
         post: operations["post_batches_batch_id_trainees"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demands/{demand_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 审核通过研修需求（通过后参与分配；重复通过不改变任何数据） */
+        post: operations["post_demands_demand_id_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demands/{demand_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退回研修需求（名额即时退回，短信和邮件告知实验区联系人原因） */
+        post: operations["post_demands_demand_id_return"];
         delete?: never;
         options?: never;
         head?: never;
@@ -584,6 +653,57 @@ export interface paths {
         get: operations["get_me_enrolments"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 候补名额：提供给本实验区的批次 */
+        get: operations["get_me_offers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/offers/{offer_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 接受候补批次（48小时内；逾期不能接受） */
+        post: operations["post_offers_offer_id_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/offers/{offer_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 放弃候补批次（批次依次提供给下一个实验区） */
+        post: operations["post_offers_offer_id_decline"];
         delete?: never;
         options?: never;
         head?: never;
@@ -823,9 +943,44 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 年度评估：各实验区按报到率、签到率、心得数、成果率综合排名 */
+        /** 年度评估：组织管理、汇报交流、成果运用、综合调研四项（0–100）按权重综合排名 */
         get: operations["get_programmes_programme_id_evaluation"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/evaluation-weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 年度评估四项的权重（未设置时为默认：40/30/30/0） */
+        get: operations["get_programmes_programme_id_evaluation_weights"];
+        /** 设置年度评估四项的权重（整数，合计 100） */
+        put: operations["put_programmes_programme_id_evaluation_weights"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/evaluation/{region_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 综合调研：管理办公室对实验区的评分（0–100）与评语 */
+        put: operations["put_programmes_programme_id_evaluation_region_id"];
         post?: never;
         delete?: never;
         options?: never;
@@ -867,6 +1022,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/programmes/{programme_id}/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 项目漏斗：已分配 → 已填报 → 已确认 → 已报到 → 已签到 → 心得 → 成果 → 分享报告 */
+        get: operations["get_programmes_programme_id_funnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 名额台账：各实验区的基础名额、奖励名额、申请、已分配、已填报、剩余（实验区联系人只见本区） */
+        get: operations["get_programmes_programme_id_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 开放项目（草稿）：短信和邮件通知各实验区联系人填报研修需求（每区一次） */
+        post: operations["post_programmes_programme_id_open"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/programmes/{programme_id}/quotas/{region_id}": {
         parameters: {
             query?: never;
@@ -895,6 +1101,74 @@ export interface paths {
         put?: never;
         /** 研训名额奖励：为 1–2 个实验区在下一项目各增加 10 个名额（每项目一次） */
         post: operations["post_programmes_programme_id_rewards"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/sharing-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 分享报告：本实验区各研修人员的分享报告及期限（管理员须指定实验区） */
+        get: operations["get_programmes_programme_id_sharing_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/supply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 供需：各学段的批次、名额、申请与已分配 */
+        get: operations["get_programmes_programme_id_supply"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/yearbook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载已发布的学习成果汇编（短时有效的链接；未发布时 published=false） */
+        get: operations["get_programmes_programme_id_yearbook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/yearbook/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 发布学习成果汇编（一份已生成的导出）：各实验区和研修基地可下载，并以邮件通知 */
+        post: operations["post_programmes_programme_id_yearbook_publish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1000,6 +1274,23 @@ export interface paths {
         put?: never;
         /** 更换一名研修人员（记录原因；已确认的名单为新人员开通账号） */
         post: operations["post_trainees_trainee_id_replacement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trainees/{trainee_id}/sharing-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 记录研修人员的分享报告（研修结束后三个月内；日期、听众人数、简述、照片） */
+        put: operations["put_trainees_trainee_id_sharing_report"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1275,6 +1566,12 @@ export interface components {
             demand_id: string;
             /** Region Id */
             region_id: string;
+            /**
+             * Seats
+             * @description the batch's capacity
+             * @default 0
+             */
+            seats?: number;
             /** Stage */
             stage: string;
             /** Study Type Matched */
@@ -1304,12 +1601,44 @@ export interface components {
              * Format: date
              */
             end_date: string;
+            /**
+             * @description the 团长's contact
+             * @default null
+             */
+            leader?: components["schemas"]["LeaderContactOut"] | null;
+            /**
+             * Lodging
+             * @default false
+             */
+            lodging?: boolean;
+            /**
+             * Lodging Address
+             * @default null
+             */
+            lodging_address?: string | null;
+            /**
+             * Lodging Notes
+             * @default null
+             */
+            lodging_notes?: string | null;
             /** Programme Id */
             programme_id: string;
+            /**
+             * Purpose
+             * @description the region's 研修学习目的
+             * @default null
+             */
+            purpose?: string | null;
             /** Region Id */
             region_id: string | null;
             /** Region Name */
             region_name: string;
+            /**
+             * Remark
+             * @description the region's 备注 for this stage
+             * @default null
+             */
+            remark?: string | null;
             /** Roster Status */
             roster_status: string;
             /** Stage */
@@ -1319,6 +1648,12 @@ export interface components {
              * Format: date
              */
             start_date: string;
+            /**
+             * Study Type
+             * @description placement (挂职学习) | exchange (交换学习)
+             * @default
+             */
+            study_type?: string;
             /** Trainees */
             trainees: components["schemas"]["TraineeOut"][];
         };
@@ -1371,6 +1706,16 @@ export interface components {
              * @default false
              */
             lodging?: boolean;
+            /**
+             * Lodging Address
+             * @default null
+             */
+            lodging_address?: string | null;
+            /**
+             * Lodging Notes
+             * @default null
+             */
+            lodging_notes?: string | null;
             stage: components["schemas"]["Stage"];
             /**
              * Start Date
@@ -1394,6 +1739,16 @@ export interface components {
             end_date: string;
             /** Lodging */
             lodging: boolean;
+            /**
+             * Lodging Address
+             * @default null
+             */
+            lodging_address?: string | null;
+            /**
+             * Lodging Notes
+             * @default null
+             */
+            lodging_notes?: string | null;
             /** Programme Id */
             programme_id: string;
             /** Region Id */
@@ -1532,6 +1887,12 @@ export interface components {
             deadline_passed: boolean;
             /** Programme Id */
             programme_id: string;
+            /**
+             * Programme Open
+             * @description false for a draft: no demand yet
+             * @default true
+             */
+            programme_open?: boolean;
             /** Region Id */
             region_id: string;
             /** Remaining Places */
@@ -1572,6 +1933,11 @@ export interface components {
             places: number;
             /** Remark */
             remark: string | null;
+            /**
+             * Seats Allocated
+             * @default 0
+             */
+            seats_allocated?: number;
             /** Stage */
             stage: string;
         };
@@ -1585,11 +1951,22 @@ export interface components {
             places: number;
             /** Purpose */
             purpose: string;
+            /**
+             * Reason
+             * @description why the office returned it (退回)
+             * @default null
+             */
+            reason?: string | null;
             /** Region Id */
             region_id: string;
             /**
+             * Reviewed At
+             * @default null
+             */
+            reviewed_at?: string | null;
+            /**
              * Status
-             * @description pending | partially_allocated | allocated
+             * @description pending | approved | returned | partially_allocated | allocated
              */
             status: string;
             /** Study Type */
@@ -1872,7 +2249,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "roster" | "archive" | "yearbook" | "enrolment";
+            kind: "roster" | "archive" | "yearbook" | "enrolment" | "numbers";
             /**
              * Region Id
              * @default null
@@ -1923,6 +2300,27 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** FunnelOut */
+        FunnelOut: {
+            /** Programme Id */
+            programme_id: string;
+            /** Region Id */
+            region_id: string | null;
+            /** Steps */
+            steps: components["schemas"]["FunnelStepOut"][];
+        };
+        /** FunnelStepOut */
+        FunnelStepOut: {
+            /** Count */
+            count: number;
+            /** Label */
+            label: string;
+            /**
+             * Step
+             * @description allocated | named | confirmed | registered | checked_in | reflections | outcomes | sharing_reports
+             */
+            step: string;
+        };
         /** ImageOut */
         ImageOut: {
             /** Upload Id */
@@ -1972,6 +2370,60 @@ export interface components {
              */
             valid: number;
         };
+        /** LeaderContactOut */
+        LeaderContactOut: {
+            /**
+             * Email
+             * @description masked for the base
+             * @default null
+             */
+            email?: string | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+        };
+        /** LedgerRowOut */
+        LedgerRowOut: {
+            /** Academic Year */
+            academic_year: string;
+            /** Allocated Batches */
+            allocated_batches: number;
+            /**
+             * Allocated Seats
+             * @description the seats of the batches allocated to it
+             */
+            allocated_seats: number;
+            /**
+             * Asked
+             * @description what the region's live demands ask for
+             */
+            asked: number;
+            /**
+             * Base Places
+             * @description the quota without the reward places
+             */
+            base_places: number;
+            /** Region Id */
+            region_id: string;
+            /** Region Name */
+            region_name: string;
+            /**
+             * Remaining
+             * @description places not asked for
+             */
+            remaining: number;
+            /**
+             * Reward Places
+             * @description 研训名额奖励 added to the quota
+             */
+            reward_places: number;
+            /**
+             * Seated
+             * @description people named on its rosters
+             */
+            seated: number;
+        };
         /** LoginIn */
         LoginIn: {
             /** Password */
@@ -2019,6 +2471,29 @@ export interface components {
             region_ids?: string[];
             /** Role */
             role: string;
+        };
+        /** MeasuresOut */
+        MeasuresOut: {
+            /**
+             * Organisation
+             * @description 组织管理, 0–100
+             */
+            organisation: number;
+            /**
+             * Outcomes
+             * @description 成果运用, 0–100
+             */
+            outcomes: number;
+            /**
+             * Sharing
+             * @description 汇报交流, 0–100
+             */
+            sharing: number;
+            /**
+             * Visit
+             * @description 综合调研, 0–100 (the office's score)
+             */
+            visit: number;
         };
         /**
          * MyArtifactOut
@@ -2144,6 +2619,84 @@ export interface components {
             /** Unit */
             unit: string;
         };
+        /** NoteIn */
+        NoteIn: {
+            /** Text */
+            text: string;
+        };
+        /** NoteOut */
+        NoteOut: {
+            /** Author Name */
+            author_name: string;
+            /**
+             * Author Role
+             * @description leader (the 团长) | base (the base's contact)
+             */
+            author_role: string;
+            /** Batch Id */
+            batch_id: string;
+            /** Created At */
+            created_at: string;
+            /** Note Id */
+            note_id: string;
+            /** Text */
+            text: string;
+        };
+        /** OfferOut */
+        OfferOut: {
+            /**
+             * Answered At
+             * @default null
+             */
+            answered_at?: string | null;
+            /**
+             * Base Name
+             * @default
+             */
+            base_name?: string;
+            /** Batch Id */
+            batch_id: string;
+            /**
+             * Capacity
+             * @default 0
+             */
+            capacity?: number;
+            /** Created At */
+            created_at: string;
+            /** Demand Id */
+            demand_id: string;
+            /**
+             * End Date
+             * @default null
+             */
+            end_date?: string | null;
+            /**
+             * Expires At
+             * @description 48 hours to answer (not past the roster deadline)
+             */
+            expires_at: string;
+            /** Offer Id */
+            offer_id: string;
+            /** Region Id */
+            region_id: string;
+            /** Stage */
+            stage: string;
+            /**
+             * Start Date
+             * @default null
+             */
+            start_date?: string | null;
+            /**
+             * Status
+             * @description open | accepted | declined | expired
+             */
+            status: string;
+            /**
+             * Study Type
+             * @default
+             */
+            study_type?: string;
+        };
         /** PasswordIn */
         PasswordIn: {
             /** New Password */
@@ -2166,6 +2719,11 @@ export interface components {
              * @default null
              */
             demand_deadline?: string | null;
+            /**
+             * Draft
+             * @default false
+             */
+            draft?: boolean;
             /**
              * End Date
              * @description guopei
@@ -2219,6 +2777,11 @@ export interface components {
             /** Demand Deadline */
             demand_deadline: string;
             /**
+             * Draft
+             * @default false
+             */
+            draft?: boolean;
+            /**
              * End Date
              * @default null
              */
@@ -2232,6 +2795,11 @@ export interface components {
             kind: string;
             /** Name */
             name: string;
+            /**
+             * Opened At
+             * @default null
+             */
+            opened_at?: string | null;
             /** Outcome Window Days */
             outcome_window_days: number;
             /** Programme Id */
@@ -2299,6 +2867,20 @@ export interface components {
              */
             start_date?: string | null;
         };
+        /** PublishIn */
+        PublishIn: {
+            /** Export Id */
+            export_id: string;
+        };
+        /** PublishedOut */
+        PublishedOut: {
+            /** Export Id */
+            export_id: string;
+            /** Programme Id */
+            programme_id: string;
+            /** Published At */
+            published_at: string;
+        };
         /** QuotaIn */
         QuotaIn: {
             /** Places */
@@ -2317,8 +2899,25 @@ export interface components {
         };
         /** RankedRegionOut */
         RankedRegionOut: {
+            /**
+             * Batches
+             * @default 0
+             */
+            batches?: number;
             /** Checkin Rate */
             checkin_rate: number;
+            /**
+             * Demand In Time
+             * @default false
+             */
+            demand_in_time?: boolean;
+            /**
+             * Featured
+             * @description trainees with featured work
+             * @default 0
+             */
+            featured?: number;
+            measures: components["schemas"]["MeasuresOut"];
             /** Outcome Rate */
             outcome_rate: number;
             /** Rank */
@@ -2332,12 +2931,29 @@ export interface components {
             /** Registration Rate */
             registration_rate: number;
             /**
+             * Rosters Confirmed
+             * @default 0
+             */
+            rosters_confirmed?: number;
+            /**
              * Score
-             * @description weights in chalicelib/domain/evaluation.py
+             * @description Σ weight × measure / Σ weight, 0–100 (domain/year_end.py)
              */
             score: number;
+            /**
+             * Sharing Reports
+             * @default 0
+             */
+            sharing_reports?: number;
             /** Trainees */
             trainees: number;
+            /**
+             * Visit Comment
+             * @default null
+             */
+            visit_comment?: string | null;
+            /** @description the programme's weights, as used */
+            weights: components["schemas"]["WeightsOut"];
         };
         /** ReasonIn */
         ReasonIn: {
@@ -2453,6 +3069,104 @@ export interface components {
              */
             row: number;
         };
+        /** SharingReportBody */
+        SharingReportBody: {
+            /** Audience */
+            audience: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Image Ids */
+            image_ids: string[];
+            /** Image Urls */
+            image_urls: string[];
+            /** Note */
+            note: string | null;
+            /** Recorded At */
+            recorded_at: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** SharingReportIn */
+        SharingReportIn: {
+            /**
+             * Audience
+             * @description how many listened
+             */
+            audience: number;
+            /**
+             * Date
+             * Format: date
+             * @description the day the report was given (YYYY-MM-DD)
+             */
+            date: string;
+            /** Image Ids */
+            image_ids?: string[];
+            /**
+             * Note
+             * @default null
+             */
+            note?: string | null;
+        };
+        /** SharingReportOut */
+        SharingReportOut: {
+            /** Audience */
+            audience: number;
+            /** Batch Id */
+            batch_id: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Image Ids */
+            image_ids: string[];
+            /**
+             * Image Urls
+             * @description short-lived links to the photos
+             */
+            image_urls: string[];
+            /** Note */
+            note: string | null;
+            /** Recorded At */
+            recorded_at: string;
+            /** Trainee Id */
+            trainee_id: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** SharingRowOut */
+        SharingRowOut: {
+            /** Base Name */
+            base_name: string;
+            /** Batch Id */
+            batch_id: string;
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            /** Name */
+            name: string;
+            report: components["schemas"]["SharingReportBody"] | null;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /** Trainee Id */
+            trainee_id: string;
+            /**
+             * Window Closes
+             * Format: date
+             * @description the last day a report may be held
+             */
+            window_closes: string;
+            /** Window Open */
+            window_open: boolean;
+        };
         /** ShowcaseOut */
         ShowcaseOut: {
             /** Artifact Id */
@@ -2497,6 +3211,21 @@ export interface components {
          * @enum {string}
          */
         StudyType: "placement" | "exchange";
+        /** SupplyRowOut */
+        SupplyRowOut: {
+            /** Allocated Batches */
+            allocated_batches: number;
+            /** Allocated Seats */
+            allocated_seats: number;
+            /** Asked */
+            asked: number;
+            /** Batches */
+            batches: number;
+            /** Seats */
+            seats: number;
+            /** Stage */
+            stage: string;
+        };
         /** TraineeIn */
         TraineeIn: {
             /**
@@ -2623,6 +3352,12 @@ export interface components {
             reason: string;
             /** Region Id */
             region_id: string;
+            /**
+             * Seats Assigned
+             * @description seats held and assigned, against places
+             * @default 0
+             */
+            seats_assigned?: number;
             /** Stage */
             stage: string;
         };
@@ -2659,6 +3394,74 @@ export interface components {
              * @description a short-lived link
              */
             url: string;
+        };
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Comment
+             * @default null
+             */
+            comment?: string | null;
+            /** Score */
+            score: number;
+        };
+        /** VisitOut */
+        VisitOut: {
+            /** Comment */
+            comment: string | null;
+            /** Programme Id */
+            programme_id: string;
+            /** Region Id */
+            region_id: string;
+            /** Score */
+            score: number;
+            /** Scored At */
+            scored_at: string;
+        };
+        /** WeightsIn */
+        WeightsIn: {
+            /** Organisation */
+            organisation: number;
+            /** Outcomes */
+            outcomes: number;
+            /** Sharing */
+            sharing: number;
+            /** Visit */
+            visit: number;
+        };
+        /** WeightsOut */
+        WeightsOut: {
+            /** Organisation */
+            organisation: number;
+            /** Outcomes */
+            outcomes: number;
+            /** Sharing */
+            sharing: number;
+            /** Visit */
+            visit: number;
+        };
+        /** YearbookOut */
+        YearbookOut: {
+            /**
+             * Index Url
+             * @default null
+             */
+            index_url?: string | null;
+            /**
+             * Published
+             * @description false until the office publishes one (then no links)
+             */
+            published: boolean;
+            /**
+             * Published At
+             * @default null
+             */
+            published_at?: string | null;
+            /**
+             * Url
+             * @default null
+             */
+            url?: string | null;
         };
     };
     responses: never;
@@ -5164,6 +5967,240 @@ export interface operations {
             };
         };
     };
+    get_batches_batch_id_notes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NoteOut"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_batches_batch_id_notes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     put_batches_batch_id_region: {
         parameters: {
             query?: never;
@@ -5410,6 +6447,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegistrationOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_batches_batch_id_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */
@@ -5990,6 +7143,234 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TraineeOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_demands_demand_id_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                demand_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemandOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_demands_demand_id_return: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                demand_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemandOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */
@@ -7342,6 +8723,346 @@ export interface operations {
                         items: components["schemas"]["MyEnrolmentOut"][];
                         next_cursor: string | null;
                     };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_me_offers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OfferOut"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_offers_offer_id_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                offer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_offers_offer_id_decline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                offer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */
@@ -9641,6 +11362,351 @@ export interface operations {
             };
         };
     };
+    get_programmes_programme_id_evaluation_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    put_programmes_programme_id_evaluation_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeightsIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    put_programmes_programme_id_evaluation_region_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+                region_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     post_programmes_programme_id_exclusions: {
         parameters: {
             query?: never;
@@ -9779,6 +11845,351 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExportOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_funnel: {
+        parameters: {
+            query?: {
+                region_id?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_ledger: {
+        parameters: {
+            query?: {
+                region_id?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LedgerRowOut"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_programmes_programme_id_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammeOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */
@@ -10012,6 +12423,471 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RewardOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_sharing_reports: {
+        parameters: {
+            query?: {
+                region_id?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SharingRowOut"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_supply: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SupplyRowOut"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_yearbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["YearbookOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    post_programmes_programme_id_yearbook_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishedOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */
@@ -11041,6 +13917,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TraineeOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    put_trainees_trainee_id_sharing_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trainee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SharingReportIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingReportOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */

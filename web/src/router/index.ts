@@ -43,6 +43,12 @@ const pages: RouteRecordRaw[] = [
   { path: "region/enrolment", component: () => import("@/views/guopei/CountyEnrolment.vue"), meta: { title: "学员信息表", roles: REGION } },
   { path: "admin/enrolment", component: () => import("@/views/guopei/OfficeEnrolment.vue"), meta: { title: "国培学员", roles: ADMIN } },
   { path: "school/enrolment", component: () => import("@/views/guopei/SchoolEnrolment.vue"), meta: { title: "本校学员", roles: SCHOOL } },
+  { path: "admin/numbers", component: () => import("@/views/admin/Numbers.vue"), meta: { title: "数据统计", roles: ADMIN } },
+  { path: "admin/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: ADMIN } },
+  { path: "region/offers", component: () => import("@/views/region/Offers.vue"), meta: { title: "候补名额", roles: REGION } },
+  { path: "region/sharing", component: () => import("@/views/region/Sharing.vue"), meta: { title: "分享报告", roles: REGION } },
+  { path: "region/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: REGION } },
+  { path: "base/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: BASE } },
 ];
 
 const routes: RouteRecordRaw[] = [

@@ -30,6 +30,8 @@ export const MENUS: Record<string, MenuItem[]> = {
         { path: "/admin/archive", title: "研修档案" },
         { path: "/admin/featured", title: "择优展示" },
         { path: "/admin/evaluation", title: "年度评估" },
+        { path: "/admin/yearbook", title: "学习成果汇编" },
+        { path: "/admin/numbers", title: "数据统计" },
         { path: "/admin/exports", title: "导出" },
       ],
     },
@@ -49,7 +51,10 @@ export const MENUS: Record<string, MenuItem[]> = {
       children: [
         { path: "/region/demand", title: "研修学习需求" },
         { path: "/region/roster", title: "研修人员管理" },
+        { path: "/region/offers", title: "候补名额" },
         { path: "/region/archive", title: "研修档案" },
+        { path: "/region/sharing", title: "分享报告" },
+        { path: "/region/yearbook", title: "学习成果汇编" },
       ],
     },
     {
@@ -69,6 +74,7 @@ export const MENUS: Record<string, MenuItem[]> = {
   base_contact: [
     { path: "/profile", title: "个人中心" },
     { path: "/base/batches", title: "批次与名单" },
+    { path: "/base/yearbook", title: "学习成果汇编" },
     { path: "/password", title: "修改密码" },
   ],
   workshop_host: [

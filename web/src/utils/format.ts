@@ -79,15 +79,16 @@ export const GENDERS: Record<string, string> = { male: "男", female: "女" };
 export const KINDS: Record<string, string> = { reflection: "心得体会", insight: "学习感悟", outcome: "学习成果" };
 export const DEMAND_STATUS: Record<string, string> = {
   pending: "待审核",
-  approved: "已审核",
+  approved: "已通过",
   returned: "已退回",
   partially_allocated: "部分分配",
   allocated: "已分配",
 };
 export const ROSTER_STATUS: Record<string, string> = { open: "填报中", confirmed: "已确认" };
-export const EXPORT_KINDS: Record<string, string> = { roster: "研修人员名单", archive: "研修档案", yearbook: "成果汇编", enrolment: "国培学员信息表" };
+export const EXPORT_KINDS: Record<string, string> = { roster: "研修人员名单", archive: "研修档案", yearbook: "成果汇编", enrolment: "国培学员信息表", numbers: "项目数据" };
 // 国培 (学员信息表)
 export const GUOPEI_STAGES: Record<string, string> = { primary: "小学", junior: "初中" };
 export const SUBJECTS: Record<string, string> = { chinese: "语文", math: "数学", english: "英语" };
 export const ENROLMENT_ROLES: Record<string, string> = { trainee: "参训学员", workshop_host: "工作坊主持人", school_admin: "校级管理员" };
 export const PROGRAMME_KINDS: Record<string, string> = { base_training: "研修基地培训", guopei: "国培计划" };
+export const OFFER_STATUS: Record<string, string> = { open: "待答复", accepted: "已接受", declined: "已放弃", expired: "已过期" };

@@ -1,0 +1,55 @@
+"""研修需求说明: the 团长's notes to the base before the batch, and the base's answers."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import ADMIN, Call, route
+from chalicelib.domain.records import BatchNote, Page
+from chalicelib.lazy import lazy_import
+from chalicelib.schemas.common import shanghai
+from chalicelib.schemas.notes import NoteIn, NoteOut
+
+notes = lazy_import("chalicelib.services.notes")
+
+bp = Blueprint(__name__)
+WRITERS = frozenset({"trainee", "base_contact"})
+READERS = WRITERS | ADMIN | {"region_contact"}
+
+
+def note_out(n: BatchNote) -> NoteOut:
+    return NoteOut(
+        note_id=n.note_id,
+        batch_id=n.batch_id,
+        author_role=n.author_role,
+        author_name=n.author_name,
+        text=n.text,
+        created_at=shanghai(n.created_at),
+    )
+
+
+@route(
+    bp,
+    "/batches/{batch_id}/notes",
+    "POST",
+    roles=WRITERS,
+    body=NoteIn,
+    response=NoteOut,
+    status=201,
+    summary="研修需求说明：团长给研修基地的说明，或基地的回复（不超过500字）",
+)
+def write_note(call: Call, batch_id: str) -> NoteOut:
+    return note_out(notes.write(call.me, batch_id, call.body.text))
+
+
+@route(
+    bp,
+    "/batches/{batch_id}/notes",
+    roles=READERS,
+    response=NoteOut,
+    paged=True,
+    summary="研修需求说明及回复，按时间先后",
+)
+def list_notes(call: Call, batch_id: str) -> Page[NoteOut]:
+    page = notes.notes_of(call.me, batch_id, *call.page())
+    return Page([note_out(n) for n in page.items], page.next_cursor)

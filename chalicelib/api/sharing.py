@@ -1,0 +1,57 @@
+"""分享报告: the region's contact records each trainee's report after the batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import ADMIN, Call, route
+from chalicelib.domain.records import Page
+from chalicelib.lazy import lazy_import
+from chalicelib.schemas.common import shanghai
+from chalicelib.schemas.sharing import SharingReportIn, SharingReportOut, SharingRowOut
+
+sharing = lazy_import("chalicelib.services.sharing")
+
+bp = Blueprint(__name__)
+REGION = frozenset({"region_contact"})
+
+
+def _times(report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **report,
+        "recorded_at": shanghai(report["recorded_at"]),
+        "updated_at": shanghai(report["updated_at"]),
+    }
+
+
+@route(
+    bp,
+    "/trainees/{trainee_id}/sharing-report",
+    "PUT",
+    roles=REGION,
+    body=SharingReportIn,
+    response=SharingReportOut,
+    summary="记录研修人员的分享报告（研修结束后三个月内；日期、听众人数、简述、照片）",
+)
+def record(call: Call, trainee_id: str) -> SharingReportOut:
+    b = call.body
+    report = sharing.record(call.me, trainee_id, b.date, b.audience, b.note, b.image_ids)
+    return SharingReportOut(**_times(sharing.with_urls(report)))
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/sharing-reports",
+    roles=REGION | ADMIN,
+    response=SharingRowOut,
+    paged=True,
+    query=("region_id",),
+    summary="分享报告：本实验区各研修人员的分享报告及期限（管理员须指定实验区）",
+)
+def listing(call: Call, programme_id: str) -> Page[SharingRowOut]:
+    rows = sharing.listing(call.me, programme_id, call.query.get("region_id"))
+    return call.page_of(
+        [SharingRowOut(**{**r, "report": _times(r["report"]) if r["report"] else None}) for r in rows]
+    )

@@ -1,0 +1,106 @@
+"""The year-end 年度评估 (domain/year_end.py): each region's measures from what the programme
+recorded, the office's weights and 综合调研 scores; the ranking the reward is chosen from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import clock
+from chalicelib.db import catalog, demands, evaluation, opening, sharing
+from chalicelib.db import year_end as repo
+from chalicelib.domain import year_end as rules
+from chalicelib.domain.deadlines import days
+from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.records import Session
+from chalicelib.domain.review import RETURNED
+from chalicelib.services.setup import get_programme
+
+
+def weights_of(programme_id: str) -> dict[str, int]:
+    weights, _ = repo.records(programme_id)
+    return weights or dict(rules.DEFAULT_WEIGHTS)
+
+
+def _years(programme_id: str) -> dict[str, rules.RegionYear]:
+    """Each taking part region's year, from one read of each source (see db/year_end.py)."""
+    years: dict[str, rules.RegionYear] = {r: rules.RegionYear(r) for r in opening.region_places(programme_id)}
+
+    def year(region_id: str) -> rules.RegionYear:
+        return years.setdefault(region_id, rules.RegionYear(region_id))
+
+    for d in demands.all_for_programme(programme_id):
+        year(d.region_id).asked_in_time |= d.review != RETURNED
+    for b in catalog.all_batches(programme_id):
+        if b.region_id:
+            year(b.region_id).batches += 1
+            year(b.region_id).confirmed_batches += b.roster_status == "confirmed"
+    featured = repo.featured_trainees(programme_id)
+    shared = {r.trainee_id for r in sharing.of_programme(programme_id)}
+    for t in evaluation.trainees(programme_id):
+        y = year(t.region_id)
+        y.trainees += 1
+        y.registered += t.registered_at is not None
+        y.checkin_days += len(t.checkins)
+        y.session_days += len(days(t.start_date, t.end_date))
+        y.reflections += t.reflection_count
+        y.with_outcome += t.outcome_count > 0
+        y.featured += t.trainee_id in featured
+        y.shared += t.trainee_id in shared
+    return years
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def evaluate(programme_id: str) -> list[dict[str, Any]]:
+    """The regions ranked, each with its measures, the rates behind them and the weights."""
+    get_programme(programme_id)
+    years = _years(programme_id)
+    weights, visits = repo.records(programme_id)
+    weights = weights or dict(rules.DEFAULT_WEIGHTS)
+    for region_id, visit in visits.items():
+        if region_id in years:
+            years[region_id].visit, years[region_id].visit_comment = visit.score, visit.comment
+    names = {r.region_id: r.name for r in catalog.get_regions(set(years))}
+    return [
+        {
+            "rank": e.rank,
+            "region_id": e.region_id,
+            "region_name": names.get(e.region_id, ""),
+            "score": e.score,
+            "measures": e.measures,
+            "weights": weights,
+            "visit_comment": e.year.visit_comment,
+            "trainees": e.year.trainees,
+            "registration_rate": _ratio(e.year.registered, e.year.trainees),
+            "checkin_rate": _ratio(e.year.checkin_days, e.year.session_days),
+            "reflections_per_trainee": _ratio(e.year.reflections, e.year.trainees),
+            "outcome_rate": _ratio(e.year.with_outcome, e.year.trainees),
+            "demand_in_time": e.year.asked_in_time,
+            "batches": e.year.batches,
+            "rosters_confirmed": e.year.confirmed_batches,
+            "sharing_reports": e.year.shared,
+            "featured": e.year.featured,
+        }
+        for e in rules.rank(list(years.values()), weights, names)
+    ]
+
+
+def set_weights(session: Session, programme_id: str, weights: dict[str, int]) -> dict[str, int]:
+    get_programme(programme_id)
+    rules.check_weights(weights)
+    repo.set_weights(programme_id, weights, session.account_id, clock.now())
+    return weights
+
+
+def set_visit(
+    session: Session, programme_id: str, region_id: str, score: float, comment: str | None
+) -> repo.Visit:
+    """The office's 综合调研 score of a region (a second one replaces the first)."""
+    get_programme(programme_id)
+    if catalog.get_region(region_id) is None:
+        raise NotFoundError("region_not_found")
+    now = clock.now()
+    repo.set_visit(programme_id, region_id, score, comment, session.account_id, now)
+    return repo.Visit(region_id, score, comment, session.account_id, now)
