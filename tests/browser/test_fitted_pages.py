@@ -1,0 +1,159 @@
+"""Pages fitted to the person and the programme, in the browser against the local stack:
+each page's 项目 picker offers only its kind of programme (a region contact's
+研修学习需求 never opens on a 国培 programme or a draft), and the demand form shows a row's
+error beside the row that was sent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.browser.conftest import DESKTOP, Visit, WebStack, open_visit
+from tests.browser.test_main_paths import NEW_PASSWORD, login, logout, menu
+from tests.e2e.conftest import ADMIN_PHONE, PROGRAMME
+
+pytestmark = pytest.mark.browser
+
+REGION_PASSWORD = "Region-Secret-2026"
+
+
+def api(stack: WebStack, method: str, path: str, token: str | None = None, body: Any = None) -> Any:
+    r = stack.call(method, path, token, body)
+    assert r.ok, (method, path, r.status_code, r.text[:300])
+    return r.json() if r.text else None
+
+
+def guopei(name: str) -> dict[str, Any]:
+    """A 国培 programme taking names until mid-2027 (the people's ages count from its start)."""
+    return {
+        "name": name,
+        "kind": "guopei",
+        "academic_year": "2027-2028",
+        "enrolment_deadline": "2027-06-30T23:59:59+08:00",
+        "start_date": "2027-07-01",
+        "end_date": "2027-12-31",
+    }
+
+
+def region(stack: WebStack, admin: str, name: str, phone: str, unit: str | None = None) -> str:
+    contact: dict[str, Any] = {"name": f"{name[:2]}老师", "phone": phone}
+    if unit:
+        contact["unit"] = unit
+    return str(api(stack, "POST", "/regions", admin, {"name": name, "contact": contact})["region_id"])
+
+
+def chosen(page: Page) -> Locator:
+    """The 项目 picker as it shows its choice."""
+    return page.locator(".el-select__wrapper", has=page.get_by_role("combobox", name="项目", exact=True))
+
+
+def offered(page: Page) -> list[str]:
+    """The 项目 picker's options, read by opening it (then closed again)."""
+    chosen(page).click()
+    listbox = page.get_by_role("listbox", name="项目", exact=True)
+    expect(listbox).to_be_visible()
+    names = [t.strip() for t in listbox.get_by_role("option").all_inner_texts()]
+    page.keyboard.press("Escape")
+    expect(listbox).to_be_hidden()
+    return names
+
+
+@pytest.fixture(scope="module")
+def admin(web_stack: WebStack) -> str:
+    return web_stack.ready(ADMIN_PHONE, NEW_PASSWORD)
+
+
+@pytest.fixture
+def desk(web_stack: WebStack, browser: Browser) -> Iterator[Visit]:
+    visit = open_visit(browser, web_stack.web, DESKTOP, "fitted")
+    yield visit
+    visit.context.close()
+
+
+# --- 1. each page its kind of programme; 5. a row's error beside the row sent ---------------------
+
+OPEN_BASE = "2099-2100学年研修基地培训学习"
+GUOPEI = "“国培计划（2099）”——区县中小学教师学科教学能力提升项目"
+DRAFT_BASE = "2100-2101学年研修基地培训学习"
+
+
+def test_each_page_offers_its_kind_of_programme_and_a_row_error_shows_on_its_row(
+    web_stack: WebStack, admin: str, desk: Visit
+) -> None:
+    stack, page = web_stack, desk.page
+    # Given an open research-base programme with primary and junior batches, then (newer) a
+    # 国培 programme the region takes part in as a county, then (newest) a draft
+    contact = "13900000051"
+    rid = region(stack, admin, "洛川县", contact, unit="洛川县教育局")
+    base = api(
+        stack,
+        "POST",
+        "/bases",
+        admin,
+        {
+            "name": "北京市第三实验学校",
+            "stages": ["primary", "junior"],
+            "city": "北京",
+            "contact": {"name": "周老师", "phone": "13600000051"},
+        },
+    )["base_id"]
+    pid = api(stack, "POST", "/programmes", admin, {**PROGRAMME, "name": OPEN_BASE})["programme_id"]
+    for stage in ("primary", "junior"):
+        batch = {
+            "base_id": base,
+            "stage": stage,
+            "start_date": "2099-09-07",
+            "end_date": "2099-09-18",
+            "study_type": "placement",
+        }
+        api(stack, "POST", f"/programmes/{pid}/batches", admin, batch)
+    gid = api(stack, "POST", "/programmes", admin, guopei(GUOPEI))["programme_id"]
+    api(stack, "PUT", f"/programmes/{gid}/quotas/{rid}", admin, {"places": 10})
+    api(stack, "POST", "/programmes", admin, {**PROGRAMME, "name": DRAFT_BASE, "draft": True})
+    stack.ready(contact, REGION_PASSWORD)
+    desk.allowed.append(re.compile(r"status of 422"))
+
+    # When the region contact opens 研修学习需求
+    login(desk, contact, REGION_PASSWORD)
+    menu(desk, "研修学习需求")
+    # Then it opens on the research-base programme, the only one offered, and it is open
+    expect(page.get_by_role("heading", name=OPEN_BASE)).to_be_visible()
+    expect(chosen(page)).to_contain_text(OPEN_BASE)
+    assert offered(page) == [OPEN_BASE]
+    expect(page.get_by_text("已过填报截止时间")).to_have_count(0)
+    expect(page.get_by_text("尚未开放")).to_have_count(0)
+    expect(page.get_by_role("button", name="提交")).to_be_enabled()
+
+    # When only 小学 and 初中 ask for places and 初中's 备注 is refused by the API
+    page.get_by_label("研修学习目的").fill("观摩初中数学课堂")
+    for stage in ("小学", "初中"):
+        page.get_by_role("group", name=f"{stage} 申请研修名额").get_by_role("button", name="增加").click()
+    page.get_by_label("初中 备注(选填)").fill("需要住宿\u0007")
+    page.get_by_role("button", name="提交").click()
+    # Then the error is beside 初中 (the second row sent), not beside the form's second row (小学)
+    junior = page.get_by_role("group", name="初中 申请研修名额")
+    expect(junior.get_by_role("alert")).to_contain_text("不能包含控制字符")
+    expect(page.get_by_role("group", name="小学 申请研修名额").get_by_role("alert")).to_have_count(0)
+    desk.shot("fitted-研修学习需求-行错误")
+
+    # And the county's 学员信息表 offers the 国培 programme alone
+    menu(desk, "学员信息表")
+    expect(chosen(page)).to_contain_text(GUOPEI)
+    assert offered(page) == [GUOPEI]
+    desk.shot("fitted-学员信息表-国培项目")
+    logout(desk)
+
+    # And the office's 批次 offers research-base programmes, its drafts too; 名额 every kind
+    login(desk, ADMIN_PHONE, NEW_PASSWORD)
+    menu(desk, "批次")
+    batches = offered(page)
+    assert GUOPEI not in batches and OPEN_BASE in batches
+    assert any(DRAFT_BASE in n and "草稿" in n for n in batches)
+    menu(desk, "名额")
+    assert {OPEN_BASE, GUOPEI} <= {re.sub("（草稿）$", "", n) for n in offered(page)}
+    desk.shot("fitted-名额-所有项目")
+    logout(desk)
