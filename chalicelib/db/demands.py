@@ -4,7 +4,8 @@ Access patterns:
 - submit a demand: one transaction: the programme's deadline (ConditionCheck), the region's
   tally (remaining >= n), each stage's tally (ADD), the demand (Put).
 - the demand form: one BatchGetItem of the region's and the four stages' tallies.
-- the office's list: Query demands[programme_id], oldest first; a region's: Query by_region.
+- the office's list: Query demands[programme_id], oldest first; a region's: Query by_region
+  (the office's too, when it picks a region). Filtered by status: the whole Query, then paged.
 - the allocation: Query batches.by_programme (all of them: free ones are candidates, taken
   ones tell what each demand already holds); each region's new batches are taken in one
   transaction with attribute_not_exists(region_id) per batch, with its SMS and e-mail.
@@ -185,6 +186,10 @@ def list_for_region(programme_id: str, region_id: str, limit: int, cursor: str |
 
 def all_for_programme(programme_id: str) -> list[Demand]:
     return [_demand(m) for m in DemandModel.query(programme_id)]
+
+
+def all_for_region(programme_id: str, region_id: str) -> list[Demand]:
+    return [_demand(m) for m in DemandModel.by_region.query(f"{programme_id}#{region_id}")]
 
 
 def region_demands_for(programme_id: str, region_id: str, stage: str) -> list[Demand]:

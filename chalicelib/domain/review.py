@@ -17,6 +17,8 @@ from __future__ import annotations
 from chalicelib.domain.errors import ConflictError
 
 PENDING, APPROVED, RETURNED = "pending", "approved", "returned"
+# Every status a demand shows (shown_status), the office's list filter's values.
+SHOWN = frozenset({PENDING, APPROVED, RETURNED, "partially_allocated", "allocated"})
 
 
 def shown_status(review: str, seated: bool, some: bool) -> str:

@@ -18,7 +18,7 @@ from chalicelib.domain.errors import (
     problem,
 )
 from chalicelib.domain.records import Batch, Demand, DemandLine, Page, Session
-from chalicelib.domain.review import shown_status
+from chalicelib.domain.review import SHOWN, shown_status
 from chalicelib.domain.vocab import Stage
 from chalicelib.observability import count
 from chalicelib.services.setup import get_programme as _programme
@@ -126,14 +126,37 @@ def progress(demand_list: list[Demand], batches: list[Batch]) -> list[dict[str, 
     return out
 
 
+def _listed_region(session: Session, query: dict[str, str]) -> str | None:
+    """The region whose demands are listed: a contact's own; the office's pick, or every one."""
+    if session.role == "region_contact":
+        return region_of(session, query.get("region_id"))
+    return query.get("region_id") or None
+
+
 def list_demands(
     session: Session, programme_id: str, query: dict[str, str], limit: int, cursor: str | None
 ) -> Page:
     _programme(programme_id)
-    if session.role == "region_contact":
-        region_id = region_of(session, query.get("region_id"))
+    region_id = _listed_region(session, query)
+    if region_id:
         page = demands.list_for_region(programme_id, region_id, limit, cursor)
     else:
         page = demands.list_for_programme(programme_id, limit, cursor)
     # All the programme's batches: what each line holds, and the stage's batch capacity.
     return Page(progress(page.items, catalog.all_batches(programme_id)), page.next_cursor)
+
+
+def demands_in_status(session: Session, programme_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
+    """The demands (one region's or the programme's, oldest first) that show `status`: the
+    status comes from the batches each holds, so no index filters it; the whole list is read
+    (bounded by the programme's regions and their few demands each) and the caller pages it."""
+    status = query.get("status", "")
+    if status not in SHOWN:
+        raise ValidationFailedError(fields={"status": problem("value_invalid")})
+    _programme(programme_id)
+    region_id = _listed_region(session, query)
+    if region_id:
+        rows = demands.all_for_region(programme_id, region_id)
+    else:
+        rows = demands.all_for_programme(programme_id)
+    return [d for d in progress(rows, catalog.all_batches(programme_id)) if d["status"] == status]

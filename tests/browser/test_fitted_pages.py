@@ -1,7 +1,8 @@
 """Pages fitted to the person and the programme, in the browser against the local stack:
 each page's 项目 picker offers only its kind of programme (a region contact's
 研修学习需求 never opens on a 国培 programme or a draft), and the demand form shows a row's
-error beside the row that was sent."""
+error beside the row that was sent;
+the office's 研修需求 filters apply to the whole list, not to the page shown."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import DESKTOP, Visit, WebStack, open_visit
-from tests.browser.test_main_paths import NEW_PASSWORD, login, logout, menu
+from tests.browser.test_main_paths import NEW_PASSWORD, login, logout, menu, pick
 from tests.e2e.conftest import ADMIN_PHONE, PROGRAMME
 
 pytestmark = pytest.mark.browser
@@ -156,4 +157,44 @@ def test_each_page_offers_its_kind_of_programme_and_a_row_error_shows_on_its_row
     menu(desk, "名额")
     assert {OPEN_BASE, GUOPEI} <= {re.sub("（草稿）$", "", n) for n in offered(page)}
     desk.shot("fitted-名额-所有项目")
+    logout(desk)
+
+
+# --- 4. the office's 研修需求: filters over the whole list -------------------------------------------
+
+DEMANDS_PROGRAMME = "2099-2100学年研修需求审核"
+BUSY, QUIET = ("花都实验区", "13900000081"), ("黄埔实验区", "13900000082")
+
+
+def test_the_office_filters_every_demand_not_the_page_shown(
+    web_stack: WebStack, admin: str, desk: Visit
+) -> None:
+    stack, page = web_stack, desk.page
+    # Given 50 demands of one region (a whole page) and then one of another
+    pid = api(stack, "POST", "/programmes", admin, {**PROGRAMME, "name": DEMANDS_PROGRAMME})["programme_id"]
+    ids = {name: region(stack, admin, name, phone) for name, phone in (BUSY, QUIET)}
+    api(stack, "PUT", f"/programmes/{pid}/quotas/{ids[BUSY[0]]}", admin, {"places": 60})
+    busy, quiet = stack.ready(BUSY[1], REGION_PASSWORD), stack.ready(QUIET[1], REGION_PASSWORD)
+    ask = {"study_type": "placement", "purpose": "观摩课堂", "items": [{"stage": "primary", "places": 1}]}
+    for _ in range(50):
+        api(stack, "POST", f"/programmes/{pid}/demands", busy, ask)
+    late = api(stack, "POST", f"/programmes/{pid}/demands", quiet, {**ask, "purpose": "黄埔的研修需求"})
+    api(stack, "POST", f"/demands/{late['demand_id']}/approve", admin)
+
+    login(desk, ADMIN_PHONE, NEW_PASSWORD)
+    menu(desk, "研修需求")
+    pick(page, "项目", DEMANDS_PROGRAMME)
+    expect(page.get_by_text("观摩课堂").first).to_be_visible()
+    expect(page.get_by_text("黄埔的研修需求")).to_have_count(0)  # on the second page
+    # When the office filters by 黄埔实验区
+    pick(page, "按实验区筛选", QUIET[0])
+    # Then its one demand shows, though it was not on the page shown
+    expect(page.get_by_text("黄埔的研修需求")).to_be_visible()
+    expect(page.get_by_text("观摩课堂")).to_have_count(0)
+    desk.shot("fitted-研修需求-按实验区")
+    # And by status over the whole list: 已通过 is that one demand; 待审核 of 黄埔, none
+    pick(page, "按状态筛选", "已通过")
+    expect(page.get_by_text("黄埔的研修需求")).to_be_visible()
+    pick(page, "按状态筛选", "待审核")
+    expect(page.get_by_text("暂无数据")).to_be_visible()
     logout(desk)

@@ -196,3 +196,42 @@ def test_a_commit_skips_a_previewed_demand_returned_since(api: Api, admin: str, 
     assert committed["assignments"] == [] and committed["unmet"] == []
     assert all(BatchModel.get(b).region_id is None for b in w["batches"])
     assert not [t for t in sms_to(CONTACT_A) if "分配" in t]
+
+
+def test_the_office_filters_the_whole_list_by_region_and_status(api: Api, admin: str, w: dict) -> None:
+    # Given three demands, oldest first: A's (approved), B's, A's again (returned)
+    pid = w["pid"]
+    a1, b1, a2 = ask(api, w["a"], pid, 5), ask(api, w["b"], pid, 5), ask(api, w["a"], pid, 5)
+    api.call("POST", f"/demands/{a1}/approve", admin)
+    api.call("POST", f"/demands/{a2}/return", admin, {"reason": "请补充研修学习目的"})
+    listed = f"/programmes/{pid}/demands"
+
+    def ids(query: str, token: str = admin) -> list[str]:
+        r = api.call("GET", f"{listed}?{query}", token)
+        assert r.status_code == 200, r.data
+        return [d["demand_id"] for d in r.data["items"]]
+
+    # When the office names a region, or a status, or both
+    # Then the filter applies to the whole list, not to a page already read
+    assert ids(f"region_id={w['ra']}") == [a1, a2]
+    assert ids(f"region_id={w['rb']}") == [b1]
+    assert ids("status=pending") == [b1]
+    assert ids("status=returned") == [a2]
+    assert ids(f"status=approved&region_id={w['ra']}") == [a1]
+    assert ids(f"status=approved&region_id={w['rb']}") == []
+    # Paged like every list: a page of one, then the cursor to the next
+    first = api.call("GET", f"{listed}?region_id={w['ra']}&limit=1", admin).data
+    assert [d["demand_id"] for d in first["items"]] == [a1] and first["next_cursor"]
+    cursor = first["next_cursor"]
+    assert ids(f"region_id={w['ra']}&limit=1&cursor={cursor}") == [a2]
+    page = api.call("GET", f"{listed}?status=approved&limit=1", admin).data
+    assert [d["demand_id"] for d in page["items"]] == [a1] and page["next_cursor"] is None
+    # A region contact's list stays its own, filtered the same way
+    assert ids("status=returned", w["a"]) == [a2]
+    assert ids("status=returned", w["b"]) == []
+
+
+def test_an_unknown_status_filter_is_a_field_error(api: Api, admin: str, w: dict) -> None:
+    r = api.call("GET", f"/programmes/{w['pid']}/demands?status=done", admin)
+    assert r.status_code == 422
+    assert r.data["error"]["code"] == "validation_failed" and "status" in r.data["error"]["fields"]

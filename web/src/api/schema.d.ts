@@ -839,7 +839,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 研修需求列表，按提交时间先后（实验区联系人只见本区） */
+        /** 研修需求列表，按提交时间先后；可按实验区和状态筛选（实验区联系人只见本区） */
         get: operations["get_programmes_programme_id_demands"];
         put?: never;
         /** 提交研修需求（可多次提交，合计不超过名额） */
@@ -10313,6 +10313,7 @@ export interface operations {
         parameters: {
             query?: {
                 region_id?: string;
+                status?: string;
                 limit?: number;
                 cursor?: string;
             };
