@@ -2,19 +2,22 @@
 each page's 项目 picker offers only its kind of programme (a region contact's
 研修学习需求 never opens on a 国培 programme or a draft), and the demand form shows a row's
 error beside the row that was sent;
+the office swaps a trainee on a confirmed roster, reopens it and reads the
+roster's 变更记录 on 批次;
 the office's 研修需求 filters apply to the whole list, not to the page shown."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import DESKTOP, Visit, WebStack, open_visit
-from tests.browser.test_main_paths import NEW_PASSWORD, login, logout, menu, pick
+from tests.browser.test_main_paths import NEW_PASSWORD, dialog, login, logout, menu, pick
 from tests.e2e.conftest import ADMIN_PHONE, PROGRAMME
 
 pytestmark = pytest.mark.browser
@@ -157,6 +160,109 @@ def test_each_page_offers_its_kind_of_programme_and_a_row_error_shows_on_its_row
     menu(desk, "名额")
     assert {OPEN_BASE, GUOPEI} <= {re.sub("（草稿）$", "", n) for n in offered(page)}
     desk.shot("fitted-名额-所有项目")
+    logout(desk)
+
+
+# --- 2. the office's roster actions; 5. 上传率 and restoring a piece ------------------------------
+
+
+def confirmed_roster(
+    stack: WebStack, admin: str, name: str, phones: tuple[str, str], people: list[tuple[str, str, str]]
+) -> tuple[str, str]:
+    """(programme name, batch): a programme and a base of their own, a primary batch in
+    session today given to region `name` (its contact's and its base's phones) through the
+    office's allocation, and `people` on its roster, confirmed."""
+    today = date.today()
+    programme = f"2026-2027学年研修基地培训学习（{name}）"
+    pid = api(stack, "POST", "/programmes", admin, {**PROGRAMME, "name": programme})["programme_id"]
+    base_body = {
+        "name": f"{name[:2]}对口研修基地",
+        "stages": ["primary"],
+        "city": "北京",
+        "contact": {"name": "王老师", "phone": phones[1]},
+    }
+    base = api(stack, "POST", "/bases", admin, base_body)["base_id"]
+    session = {
+        "base_id": base,
+        "stage": "primary",
+        "start_date": (today - timedelta(days=2)).isoformat(),
+        "end_date": (today + timedelta(days=9)).isoformat(),
+        "study_type": "placement",
+    }
+    batch = api(stack, "POST", f"/programmes/{pid}/batches", admin, session)["batch_id"]
+    region(stack, admin, name, phones[0])
+    contact = stack.ready(phones[0], REGION_PASSWORD)
+    ask = {"study_type": "placement", "purpose": "学习", "items": [{"stage": "primary", "places": 5}]}
+    demand = api(stack, "POST", f"/programmes/{pid}/demands", contact, ask)["demand_id"]
+    api(stack, "POST", f"/demands/{demand}/approve", admin)
+    assert api(stack, "POST", f"/programmes/{pid}/allocation", admin, {"commit": True})["assignments"]
+    for person_name, phone, role in people:
+        body = {"name": person_name, "gender": "female", "phone": phone, "unit": "一小", "team_role": role}
+        api(stack, "POST", f"/batches/{batch}/trainees", contact, body)
+    api(stack, "POST", f"/batches/{batch}/roster/confirm", contact)
+    return programme, batch
+
+
+ROSTER_REGION = "顺德实验区"
+ROSTER = [
+    ("张团长", "13700000061", "leader"),
+    ("李明", "13700000062", "member"),
+    ("王芳", "13700000063", "member"),
+]
+
+
+def test_the_office_swaps_a_trainee_reopens_the_roster_and_reads_its_record(
+    web_stack: WebStack, admin: str, desk: Visit
+) -> None:
+    stack, page = web_stack, desk.page
+    # Given a confirmed roster of three
+    programme, batch = confirmed_roster(stack, admin, ROSTER_REGION, ("13900000061", "13600000061"), ROSTER)
+
+    login(desk, ADMIN_PHONE, NEW_PASSWORD)
+    menu(desk, "批次")
+    pick(page, "项目", programme)
+    row = page.get_by_role("row").filter(has_text=ROSTER_REGION)
+    expect(row.get_by_role("cell", name="已确认", exact=True)).to_be_visible()
+    # When the office opens the batch's 名单 and swaps 李明 for 孙新
+    desk.press(row.get_by_role("button", name="名单"))
+    roster = dialog(page, "批次名单")
+    expect(roster.get_by_role("cell", name="李明", exact=True)).to_be_visible()
+    roster.get_by_role("row").filter(has_text="李明").get_by_role("button", name="更换").click()
+    swap = dialog(page, "更换研修人员")
+    swap.get_by_label("更换原因").fill("李明因病不能参加")
+    swap.get_by_label("姓名").fill("孙新")
+    pick(page, "性别", "男")
+    swap.get_by_label("电话").fill("13700000069")
+    desk.shot("fitted-更换研修人员")
+    swap.get_by_role("button", name="确认更换").click()
+    # Then the roster holds 孙新, who gets an account by SMS, and the record says why
+    expect(page.get_by_text("已将「李明」更换为「孙新」")).to_be_visible()
+    expect(roster.get_by_role("cell", name="孙新", exact=True)).to_be_visible()
+    expect(roster.get_by_role("cell", name="李明", exact=True)).to_have_count(0)
+    assert stack.sms_password("13700000069")
+    swapped = roster.get_by_role("row").filter(has_text="更换人员")
+    expect(swapped).to_contain_text("李明 → 孙新")
+    expect(swapped).to_contain_text("李明因病不能参加")
+
+    # When the office reopens the roster, with its reason
+    roster.get_by_role("button", name="重新开放名单").click()
+    reopen = dialog(page, "重新开放名单")
+    reopen.get_by_role("button", name="确认重新开放").click()
+    expect(reopen.get_by_text("请填写重新开放的原因")).to_be_visible()
+    reopen.get_by_label("重新开放原因").fill("实验区需补报一名团员")
+    reopen.get_by_role("button", name="确认重新开放").click()
+    # Then it is open again, and the 变更记录 holds both changes
+    expect(page.get_by_text("名单已重新开放")).to_be_visible()
+    expect(roster.get_by_text("名单填报中").first).to_be_visible()
+    expect(roster.get_by_role("row").filter(has_text="重新开放名单")).to_contain_text("实验区需补报一名团员")
+    expect(roster.get_by_role("button", name="重新开放名单")).to_have_count(0)
+    desk.shot("fitted-批次名单-变更记录")
+    page.keyboard.press("Escape")
+    expect(row.get_by_role("cell", name="填报中", exact=True)).to_be_visible()
+    assert [e["action"] for e in api(stack, "GET", f"/batches/{batch}/roster/audit", admin)["items"]] == [
+        "replace",
+        "unlock",
+    ]
     logout(desk)
 
 

@@ -28,6 +28,7 @@ export type TraineeIn = S["TraineeIn"];
 export type TraineeOut = S["TraineeOut"];
 export type TraineePatch = S["TraineePatch"];
 export type ConfirmOut = S["ConfirmOut"];
+export type AuditOut = S["AuditOut"];
 export type BaseBatchOut = S["BaseBatchOut"];
 export type MyBatchOut = S["MyBatchOut"];
 export type ArchiveBatchOut = S["ArchiveBatchOut"];
