@@ -2,7 +2,8 @@
 
 Access patterns: Query quotas[programme] (the regions' and the stages' tallies: hundreds of
 items in one partition); Query trainees.by_programme projected to the few attributes the
-funnel needs (the steps counted per person: checked in, wrote, gave an outcome)."""
+funnel needs (the steps counted per person: checked in, wrote, gave an outcome) and the
+archive's uploaders (anyone with a piece)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Marks:
     checked_in: bool
     reflections: bool
     outcomes: bool
+    uploaded: bool = False  # any piece at all (心得体会, 学习感悟 or 成果): the archive's 上传率
 
 
 def tallies(programme_id: str) -> tuple[list[Tally], list[Tally]]:
@@ -52,9 +54,23 @@ def marks(programme_id: str, region_id: str | None = None) -> list[Marks]:
     rows = TraineeModel.by_programme.query(
         programme_id,
         filter_condition=(TraineeModel.region_id == region_id) if region_id else None,
-        attributes_to_get=["region_id", "batch_id", "checkins", "reflection_count", "outcome_count"],
+        attributes_to_get=[
+            "region_id",
+            "batch_id",
+            "checkins",
+            "reflection_count",
+            "outcome_count",
+            "artifact_count",
+        ],
     )
     return [
-        Marks(m.region_id, m.batch_id, bool(m.checkins), bool(m.reflection_count), bool(m.outcome_count))
+        Marks(
+            m.region_id,
+            m.batch_id,
+            bool(m.checkins),
+            bool(m.reflection_count),
+            bool(m.outcome_count),
+            bool(m.artifact_count),
+        )
         for m in rows
     ]

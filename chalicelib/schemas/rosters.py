@@ -150,6 +150,8 @@ class ArchiveBatchOut(Output):
     checkin_days: int = Field(description="check-ins of all trainees, in trainee-days")
     checkin_rate: float
     artifacts: int
+    uploaders: int = Field(description="trainees with at least one piece (心得体会, 学习感悟 or 成果)")
+    upload_rate: float = Field(description="uploaders / trainees")
 
 
 class ArchiveArtifactOut(Output):

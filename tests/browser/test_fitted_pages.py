@@ -4,6 +4,8 @@ each page's 项目 picker offers only its kind of programme (a region contact's
 error beside the row that was sent;
 the office swaps a trainee on a confirmed roster, reopens it and reads the
 roster's 变更记录 on 批次;
+研修档案 reads 上传率 as the share of trainees who uploaded, and the office
+restores a deleted piece there;
 the office's 研修需求 filters apply to the whole list, not to the page shown."""
 
 from __future__ import annotations
@@ -263,6 +265,55 @@ def test_the_office_swaps_a_trainee_reopens_the_roster_and_reads_its_record(
         "replace",
         "unlock",
     ]
+    logout(desk)
+
+
+ARCHIVE_REGION = "佛山实验区"
+WRITERS = [
+    ("钱团长", "13700000091", "leader"),
+    ("吴敏", "13700000092", "member"),
+    ("郑洋", "13700000093", "member"),
+]
+
+
+def test_the_archive_shows_who_uploaded_and_the_office_restores_a_piece(
+    web_stack: WebStack, admin: str, desk: Visit
+) -> None:
+    stack, page = web_stack, desk.page
+    # Given a roster of three, the 团长 with two pieces kept and one deleted
+    programme, batch = confirmed_roster(stack, admin, ARCHIVE_REGION, ("13900000091", "13600000091"), WRITERS)
+    leader = stack.ready(WRITERS[0][1], "Trainee-Secret-2026")
+    pieces = []
+    for title in ("第一天的心得", "第二天的心得", "写错的一篇"):
+        piece: dict[str, Any] = {
+            "batch_id": batch,
+            "kind": "reflection",
+            "title": title,
+            "body": "<p>观摩了两节课。</p>",
+            "image_ids": [],
+        }
+        pieces.append(api(stack, "POST", "/artifacts", leader, piece)["artifact_id"])
+    api(stack, "DELETE", f"/artifacts/{pieces[2]}", leader)
+
+    login(desk, ADMIN_PHONE, NEW_PASSWORD)
+    menu(desk, "研修档案")
+    pick(page, "项目", programme)
+    # Then 上传率 is the share who uploaded (1 of 3), not pieces per trainee (2 of 3)
+    archived = page.get_by_role("row").filter(has_text=ARCHIVE_REGION)
+    expect(archived.get_by_role("cell", name="33.3%", exact=True)).to_be_visible()
+    # When the office opens 详情 and restores the deleted piece
+    desk.press(archived.get_by_role("button", name="详情"))
+    detail = dialog(page, "批次详情")
+    expect(detail.get_by_text("已删除")).to_be_visible()
+    desk.shot("fitted-研修档案-已删除")
+    detail.get_by_role("button", name="恢复").click()
+    # Then it is back: shown as any other, and the trainee has it again
+    expect(page.get_by_text("已恢复：写错的一篇")).to_be_visible()
+    expect(detail.get_by_text("写错的一篇")).to_be_visible()
+    expect(detail.get_by_text("已删除")).to_have_count(0)
+    expect(detail.get_by_role("button", name="恢复")).to_have_count(0)
+    assert api(stack, "GET", f"/artifacts/{pieces[2]}", leader)["title"] == "写错的一篇"
+    page.keyboard.press("Escape")
     logout(desk)
 
 

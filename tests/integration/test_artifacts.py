@@ -437,3 +437,20 @@ def test_the_batch_archive_lists_what_each_trainee_wrote(api: Api, w: dict) -> N
     assert by_id[gone["artifact_id"]]["deleted_at"] and by_id[kept["artifact_id"]]["deleted_at"] is None
     assert api.call("POST", f"/artifacts/{gone['artifact_id']}/restore", tokens["admin"]).status_code == 200
     assert len([a for items in listed(tokens["contact"]).values() for a in items]) == 2
+
+
+def test_the_archive_counts_the_trainees_who_uploaded_not_the_pieces(api: Api, w: dict) -> None:
+    # Given trainee 1 wrote three pieces (one deleted since) and trainee 2 none
+    tokens = at(api, IN_SESSION)
+    for title in ("第一天", "第二天", "第三天"):
+        made = api.call("POST", "/artifacts", tokens["t1"], _reflection(w["batch"], title=title))
+        assert made.status_code == 201
+    assert api.call("DELETE", f"/artifacts/{made.data['artifact_id']}", tokens["t1"]).status_code == 204
+    # When the office and the region contact read the archive
+    for who in ("admin", "contact"):
+        [row] = api.call("GET", f"/programmes/{w['pid']}/archive", tokens[who]).data["items"]
+        detail = api.call("GET", f"/batches/{w['batch']}/archive", tokens[who]).data["batch"]
+        # Then the pieces are 2, but the share of trainees who uploaded is one of two
+        for summary in (row, detail):
+            assert (summary["trainees"], summary["artifacts"]) == (2, 2), who
+            assert (summary["uploaders"], summary["upload_rate"]) == (1, 0.5), who

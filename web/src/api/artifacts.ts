@@ -29,3 +29,5 @@ export async function uploadImage(file: File): Promise<UploadOut> {
   return grant;
 }
 
+// The office restores a piece deleted within the last 30 days.
+export const restore = (id: string, key?: string) => post<ArtifactOut>(`/artifacts/${id}/restore`, undefined, key);

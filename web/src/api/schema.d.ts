@@ -1438,6 +1438,16 @@ export interface components {
             start_date: string;
             /** Trainees */
             trainees: number;
+            /**
+             * Upload Rate
+             * @description uploaders / trainees
+             */
+            upload_rate: number;
+            /**
+             * Uploaders
+             * @description trainees with at least one piece (心得体会, 学习感悟 or 成果)
+             */
+            uploaders: number;
         };
         /** ArchiveTraineeOut */
         ArchiveTraineeOut: {
