@@ -145,6 +145,8 @@ def my_enrolments(call: Call) -> Page:
             **enrolment_out(call.me, e).model_dump(),
             programme_name=programme.name,
             region_name=region.name if region else "",
+            start_date=programme.start_date,
+            end_date=programme.end_date,
         )
         for e, programme, region in enrolment.mine(call.me)
     ]

@@ -5,6 +5,7 @@ start date; here only shape and length."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -79,6 +80,8 @@ class EnrolmentOut(Output):
 class MyEnrolmentOut(EnrolmentOut):
     programme_name: str
     region_name: str
+    start_date: date | None = Field(default=None, description="the programme's first day")
+    end_date: date | None = Field(default=None, description="the programme's last day")
 
 
 class RevealOut(Output):

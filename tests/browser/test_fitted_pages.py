@@ -1,12 +1,10 @@
-"""Pages fitted to the person and the programme, in the browser against the local stack:
-each page's 项目 picker offers only its kind of programme (a region contact's
-研修学习需求 never opens on a 国培 programme or a draft), and the demand form shows a row's
-error beside the row that was sent;
-the office swaps a trainee on a confirmed roster, reopens it and reads the
-roster's 变更记录 on 批次;
-研修档案 reads 上传率 as the share of trainees who uploaded, and the office
-restores a deleted piece there;
-the office's 研修需求 filters apply to the whole list, not to the page shown."""
+"""Pages fitted to the person and the programme, in the browser against the local stack: each
+page's 项目 picker offers only its kind of programme (a region contact's 研修学习需求 never
+opens on a 国培 programme or a draft), and the demand form shows a row's error beside the row
+that was sent; the office reopens a confirmed roster, swaps a trainee and reads the roster's
+变更记录 on 批次, restores a deleted piece from 研修档案 and reads 上传率 as the share of
+trainees who uploaded; a 国培 trainee and a workshop host find 我的国培项目 and no research-base
+menu; the office's 研修需求 filters apply to the whole list, not to the page shown."""
 
 from __future__ import annotations
 
@@ -18,9 +16,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import DESKTOP, Visit, WebStack, open_visit
-from tests.browser.test_main_paths import NEW_PASSWORD, dialog, login, logout, menu, pick
+from tests.browser.conftest import DESKTOP, PHONE, Visit, WebStack, open_visit
+from tests.browser.test_main_paths import NEW_PASSWORD, dialog, first_login, login, logout, menu, pick
 from tests.e2e.conftest import ADMIN_PHONE, PROGRAMME
+from tests.guopei_people import as_body, person
 
 pytestmark = pytest.mark.browser
 
@@ -315,6 +314,52 @@ def test_the_archive_shows_who_uploaded_and_the_office_restores_a_piece(
     assert api(stack, "GET", f"/artifacts/{pieces[2]}", leader)["title"] == "写错的一篇"
     page.keyboard.press("Escape")
     logout(desk)
+
+
+# --- 3. 我的国培项目 --------------------------------------------------------------------------------
+
+COUNTY, COUNTY_ADMIN = "宜川县", "13900000071"
+GUOPEI_MINE = "“国培计划（2027）”——宜川县青年教师助力培训项目"
+
+
+def test_guopei_people_find_their_programme_not_research_base_menus(
+    web_stack: WebStack, admin: str, browser: Browser
+) -> None:
+    stack = web_stack
+    # Given a county's confirmed list: a trainee and a workshop host
+    gid = api(stack, "POST", "/programmes", admin, guopei(GUOPEI_MINE))["programme_id"]
+    rid = region(stack, admin, COUNTY, COUNTY_ADMIN, unit="宜川县教育局")
+    api(stack, "PUT", f"/programmes/{gid}/quotas/{rid}", admin, {"places": 10})
+    county = stack.ready(COUNTY_ADMIN, REGION_PASSWORD)
+    trainee = person(COUNTY, 101, campus="东校区")
+    host = person(COUNTY, 102, role="工作坊主持人")
+    for p in (trainee, host):
+        api(stack, "POST", f"/programmes/{gid}/enrolments", county, as_body(p))
+    api(stack, "POST", f"/programmes/{gid}/enrolment/confirm", county)
+
+    for who, role_name, viewport in ((trainee, "参训学员", PHONE), (host, "工作坊主持人", DESKTOP)):
+        v = open_visit(browser, stack.web, viewport, "guopei-person")
+        page = v.page
+        try:
+            # When they log in for the first time
+            first_login(v, stack, who["phone"])
+            # Then the menu has 我的国培项目 and none of a research-base trainee's pages
+            if page.get_by_role("button", name="菜单").is_visible():
+                page.get_by_role("button", name="菜单").click()
+            expect(page.get_by_role("menuitem", name="我的国培项目", exact=True)).to_be_visible()
+            expect(page.get_by_role("menuitem", name="我的研修学习", exact=True)).to_have_count(0)
+            expect(page.get_by_role("menuitem", name="心得体会与学习感悟", exact=True)).to_have_count(0)
+            page.keyboard.press("Escape")
+            menu(v, "我的国培项目")
+            # And the page shows the programme, its dates, the county, school, 学段/学科 and role
+            place = page.locator(".el-card").filter(has_text=GUOPEI_MINE)
+            expect(place).to_be_visible()
+            dates = "2027年7月1日 至 2027年12月31日"
+            for text in (dates, COUNTY, who["unit"], who["campus"], who["stage"] + who["subject"], role_name):
+                expect(place).to_contain_text(text)
+            v.shot(f"guopei-{role_name}-我的国培项目")
+        finally:
+            v.context.close()
 
 
 # --- 4. the office's 研修需求: filters over the whole list -------------------------------------------

@@ -736,6 +736,9 @@ def test_confirmation_opens_an_account_per_person_and_sends_the_credentials(
     assert [(m["programme_name"], m["region_name"], m["role"]) for m in mine.data["items"]] == [
         (NAME, "绥德县", "school_admin")
     ]
+    # With the programme's dates, for the person's own page (我的国培项目)
+    [own_place] = mine.data["items"]
+    assert (own_place["start_date"], own_place["end_date"]) == ("2026-11-02", "2027-01-15")
 
 
 def test_a_phone_on_an_account_of_another_role_refuses_the_whole_confirmation(

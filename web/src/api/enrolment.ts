@@ -71,3 +71,5 @@ export function download(url: string): void {
   a.click();
   a.remove();
 }
+/** Whether the person is on any county's confirmed 国培 list (one short read, for the menu). */
+export const holdsEnrolments = async () => (await get<Paged<MyEnrolmentOut>>("/me/enrolments", { limit: 1 })).items.length > 0;

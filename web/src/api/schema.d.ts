@@ -2581,6 +2581,12 @@ export interface components {
              * @default null
              */
             email?: string | null;
+            /**
+             * End Date
+             * @description the programme's last day
+             * @default null
+             */
+            end_date?: string | null;
             /** Enrolment Id */
             enrolment_id: string;
             /**
@@ -2622,6 +2628,12 @@ export interface components {
             row?: number | null;
             /** Stage */
             stage: string;
+            /**
+             * Start Date
+             * @description the programme's first day
+             * @default null
+             */
+            start_date?: string | null;
             /** Subject */
             subject: string;
             /** Title */

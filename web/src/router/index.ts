@@ -10,6 +10,7 @@ const REGION = ["region_contact"];
 const TRAINEE = ["trainee"];
 const BASE = ["base_contact"];
 const SCHOOL = ["school_admin"];
+const GUOPEI_PEOPLE = ["trainee", "workshop_host", "school_admin"];
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -42,6 +43,7 @@ const pages: RouteRecordRaw[] = [
   { path: "admin/exports", component: () => import("@/views/admin/Exports.vue"), meta: { title: "导出", roles: ADMIN } },
   { path: "region/enrolment", component: () => import("@/views/guopei/CountyEnrolment.vue"), meta: { title: "学员信息表", roles: REGION } },
   { path: "admin/enrolment", component: () => import("@/views/guopei/OfficeEnrolment.vue"), meta: { title: "国培学员", roles: ADMIN } },
+  { path: "guopei/mine", component: () => import("@/views/guopei/MyGuopei.vue"), meta: { title: "我的国培项目", roles: GUOPEI_PEOPLE } },
   { path: "school/enrolment", component: () => import("@/views/guopei/SchoolEnrolment.vue"), meta: { title: "本校学员", roles: SCHOOL } },
   { path: "admin/numbers", component: () => import("@/views/admin/Numbers.vue"), meta: { title: "数据统计", roles: ADMIN } },
   { path: "admin/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: ADMIN } },

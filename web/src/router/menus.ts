@@ -1,5 +1,15 @@
-// The left menu of each role (个人中心 first, as in the user guide).
+// The left menu of each role (个人中心 first, as in the user guide), fitted to what the person
+// holds: an account with the role `trainee` may sit in a research-base batch, on a county's
+// 国培 list, or both; a 国培 person (workshop host, school admin too) finds 我的国培项目.
 export type MenuItem = { path: string; title: string; children?: MenuItem[] };
+/** What the person holds: research-base batches (GET /me/batches), 国培 places (GET /me/enrolments). */
+export type Holdings = { batches: boolean; enrolments: boolean };
+
+const MY_GUOPEI: MenuItem = { path: "/guopei/mine", title: "我的国培项目" };
+const RESEARCH_BASE_TRAINEE: MenuItem[] = [
+  { path: "/trainee/batches", title: "我的研修学习" },
+  { path: "/trainee/artifacts", title: "心得体会与学习感悟" },
+];
 
 export const MENUS: Record<string, MenuItem[]> = {
   admin: [
@@ -65,12 +75,7 @@ export const MENUS: Record<string, MenuItem[]> = {
     { path: "/accounts", title: "账号管理" },
     { path: "/password", title: "修改密码" },
   ],
-  trainee: [
-    { path: "/profile", title: "个人中心" },
-    { path: "/trainee/batches", title: "我的研修学习" },
-    { path: "/trainee/artifacts", title: "心得体会与学习感悟" },
-    { path: "/password", title: "修改密码" },
-  ],
+  trainee: [{ path: "/profile", title: "个人中心" }, ...RESEARCH_BASE_TRAINEE, { path: "/password", title: "修改密码" }],
   base_contact: [
     { path: "/profile", title: "个人中心" },
     { path: "/base/batches", title: "批次与名单" },
@@ -79,11 +84,25 @@ export const MENUS: Record<string, MenuItem[]> = {
   ],
   workshop_host: [
     { path: "/profile", title: "个人中心" },
+    MY_GUOPEI,
     { path: "/password", title: "修改密码" },
   ],
   school_admin: [
     { path: "/profile", title: "个人中心" },
     { path: "/school/enrolment", title: "本校学员" },
+    MY_GUOPEI,
     { path: "/password", title: "修改密码" },
   ],
 };
+
+/** The menu of a role, fitted to its holdings (unknown: the role's whole menu). A trainee sees
+ * the research-base pages when in a batch (or on no list at all yet), 我的国培项目 when on a
+ * 国培 list. */
+export function menuFor(role: string | null, holds: Holdings | null): MenuItem[] {
+  const menu = MENUS[role ?? ""] ?? [];
+  if (role !== "trainee" || !holds) return menu;
+  const [first, ...rest] = menu;
+  const last = rest.slice(RESEARCH_BASE_TRAINEE.length);
+  const researchBase = holds.batches || !holds.enrolments ? RESEARCH_BASE_TRAINEE : [];
+  return [first, ...researchBase, ...(holds.enrolments ? [MY_GUOPEI] : []), ...last];
+}

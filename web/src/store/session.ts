@@ -3,7 +3,10 @@
 import { defineStore } from "pinia";
 import { configure } from "@/api/http";
 import * as auth from "@/api/auth";
+import { holdsBatches } from "@/api/attendance";
+import { holdsEnrolments } from "@/api/enrolment";
 import type { MeOut } from "@/api/types";
+import type { Holdings } from "@/router/menus";
 
 const KEY = "yanxiu.session";
 
@@ -25,6 +28,7 @@ export const useSession = defineStore("session", {
       token: stored?.token ?? null,
       mustChange: stored?.mustChange ?? false,
       me: null as MeOut | null,
+      holds: null as Holdings | null,
       notice: "" as string,
     };
   },
@@ -57,6 +61,19 @@ export const useSession = defineStore("session", {
       this.me = await auth.me();
       this.mustChange = this.me.must_change_password;
       this.save();
+      await this.loadHoldings();
+    },
+    /** What a trainee or 国培 person holds, for the menu: one short read of each list. */
+    async loadHoldings() {
+      this.holds = null;
+      const role = this.me?.role;
+      if (this.mustChange || !role || !["trainee", "workshop_host", "school_admin"].includes(role)) return;
+      try {
+        const [batches, enrolments] = await Promise.all([role === "trainee" && holdsBatches(), holdsEnrolments()]);
+        this.holds = { batches, enrolments };
+      } catch {
+        this.holds = null; // unknown: the role's whole menu
+      }
     },
     async changePassword(oldPassword: string, newPassword: string) {
       const out = await auth.changePassword(oldPassword, newPassword);
@@ -77,6 +94,7 @@ export const useSession = defineStore("session", {
     clear(notice = "") {
       this.token = null;
       this.me = null;
+      this.holds = null;
       this.mustChange = false;
       this.notice = notice;
       this.save();
