@@ -118,7 +118,7 @@ def test_each_page_offers_its_kind_of_programme_and_a_row_error_shows_on_its_row
         api(stack, "POST", f"/programmes/{pid}/batches", admin, batch)
     gid = api(stack, "POST", "/programmes", admin, guopei(GUOPEI))["programme_id"]
     api(stack, "PUT", f"/programmes/{gid}/quotas/{rid}", admin, {"places": 10})
-    api(stack, "POST", "/programmes", admin, {**PROGRAMME, "name": DRAFT_BASE, "draft": True})
+    draft = api(stack, "POST", "/programmes", admin, {**PROGRAMME, "name": DRAFT_BASE, "draft": True})
     stack.ready(contact, REGION_PASSWORD)
     desk.allowed.append(re.compile(r"status of 422"))
 
@@ -161,6 +161,15 @@ def test_each_page_offers_its_kind_of_programme_and_a_row_error_shows_on_its_row
     menu(desk, "名额")
     assert {OPEN_BASE, GUOPEI} <= {re.sub("（草稿）$", "", n) for n in offered(page)}
     desk.shot("fitted-名额-所有项目")
+    logout(desk)
+
+    # And once the draft is opened, the contact's next login in this tab offers it (newest
+    # first): nothing of the office's list is kept
+    api(stack, "POST", f"/programmes/{draft['programme_id']}/open", admin)
+    login(desk, contact, REGION_PASSWORD)
+    menu(desk, "研修学习需求")
+    expect(page.get_by_role("heading", name=DRAFT_BASE)).to_be_visible()
+    assert offered(page) == [DRAFT_BASE, OPEN_BASE]
     logout(desk)
 
 

@@ -1,4 +1,5 @@
-// The programme a page works on: the newest by default, the person's pick kept for the tab.
+// The programme a page works on: the newest by default, the person's pick kept for the tab
+// (forgotten when the session ends: the next person's list is not the last one's).
 import { defineStore } from "pinia";
 import * as programmes from "@/api/programmes";
 import type { ProgrammeOut } from "@/api/types";
@@ -18,6 +19,12 @@ export const useProgramme = defineStore("programme", {
       this.items = items;
       this.loaded = true;
       if (!items.some((p) => p.programme_id === this.current)) this.pick(items[0]?.programme_id ?? "");
+    },
+    /** Another person in this tab sees other programmes: nothing kept from the last one. */
+    forget() {
+      this.items = [];
+      this.loaded = false;
+      this.pick("");
     },
     pick(id: string) {
       this.current = id;

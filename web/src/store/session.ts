@@ -7,6 +7,7 @@ import { holdsBatches } from "@/api/attendance";
 import { holdsEnrolments } from "@/api/enrolment";
 import type { MeOut } from "@/api/types";
 import type { Holdings } from "@/router/menus";
+import { useProgramme } from "@/store/programme";
 
 const KEY = "yanxiu.session";
 
@@ -43,6 +44,7 @@ export const useSession = defineStore("session", {
     },
     async login(phone: string, password: string) {
       const out = await auth.login(phone, password);
+      useProgramme().forget();
       this.token = out.token;
       this.mustChange = out.must_change_password;
       this.notice = "";
@@ -51,6 +53,7 @@ export const useSession = defineStore("session", {
     },
     async reset(phone: string, code: string, newPassword: string) {
       const out = await auth.reset(phone, code, newPassword);
+      useProgramme().forget();
       this.token = out.token;
       this.mustChange = out.must_change_password;
       this.notice = "";
@@ -97,6 +100,7 @@ export const useSession = defineStore("session", {
       this.holds = null;
       this.mustChange = false;
       this.notice = notice;
+      useProgramme().forget();
       this.save();
     },
   },
