@@ -17,7 +17,7 @@ import requests
 
 from chalicelib.adapters import clock
 from chalicelib.db.models import AuditModel, EnrolmentModel, QuotaModel
-from tests.guopei_people import COUNTIES, HEADERS, TITLE, as_body, csv_bytes, grid, person, xlsx
+from tests.guopei_people import COUNTIES, HEADERS, TITLE, as_body, csv_bytes, enrol, grid, person, xlsx
 from tests.integration.conftest import STRONG, Api, error_of, password_from_sms, sms_to
 
 pytestmark = pytest.mark.integration
@@ -693,6 +693,8 @@ def test_confirmation_opens_an_account_per_person_and_sends_the_credentials(
         "confirmed": True,
         "people": 4,
         "accounts_provisioned": 4,
+        "sms_sent": 4,
+        "sms_queued": 0,
     }
     for p, role in zip(people, ("研修人员", "研修人员", "工作坊主持人", "校级管理员"), strict=True):
         (text,) = [t for t in sms_to(p["phone"]) if "初始密码" in t]
@@ -736,6 +738,39 @@ def test_confirmation_opens_an_account_per_person_and_sends_the_credentials(
     assert [(m["programme_name"], m["region_name"], m["role"]) for m in mine.data["items"]] == [
         (NAME, "绥德县", "school_admin")
     ]
+
+
+def test_confirming_340_people_sends_a_few_sms_in_the_request_and_the_outbox_the_rest(
+    api: Api, g: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters import messaging
+    from chalicelib.jobs import JOBS
+    from chalicelib.services import enrolment
+
+    # Given 绥德县's full list of 340
+    people = [person("绥德县", n) for n in range(1, 341)]
+    assert enrol(g["pid"], g["regions"]["绥德县"], people) == 340
+    sends: list[str] = []
+    send_sms = messaging.send_sms
+
+    def counted(phone: str, text: str) -> None:
+        sends.append(phone)
+        send_sms(phone, text)
+
+    monkeypatch.setattr(messaging, "send_sms", counted)
+    # When its admin confirms
+    done = api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["绥德县"])
+    # Then 340 accounts are opened, but the request sends only the first few SMS (340 in a row
+    # would not fit the API's 29 s): the rest wait in the outbox, and the answer says so
+    assert done.status_code == 200, done.data
+    assert done.data["accounts_provisioned"] == 340
+    assert len(sends) == done.data["sms_sent"] == enrolment.SEND_IN_REQUEST
+    assert done.data["sms_queued"] == 340 - enrolment.SEND_IN_REQUEST
+    # And the outbox's drain sends the others, each person's credentials once
+    for _ in range(5):
+        JOBS["outbox"](clock.now())
+    assert sorted(sends) == sorted(p["phone"] for p in people)
+    assert all(len([t for t in sms_to(p["phone"]) if "初始密码" in t]) == 1 for p in people[::17])
 
 
 def test_a_phone_on_an_account_of_another_role_refuses_the_whole_confirmation(
