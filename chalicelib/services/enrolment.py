@@ -21,6 +21,7 @@ from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, enrolments
 from chalicelib.domain import accounts as account_rules
 from chalicelib.domain import enrolment as rules
+from chalicelib.domain import pinyin
 from chalicelib.domain.accounts import mask_email, mask_phone
 from chalicelib.domain.deadlines import check_before
 from chalicelib.domain.enrolment import County, Enrolment, Person
@@ -323,7 +324,7 @@ def summary(session: Session, programme_id: str) -> list[dict[str, Any]]:
                 "confirmed_at": county.confirmed_at,
             }
         )
-    return sorted(items, key=lambda i: i["region_name"])
+    return sorted(items, key=lambda i: pinyin.sort_key(i["region_name"]))  # 绥德县, 延长县, 宜川县
 
 
 # --- confirmation -----------------------------------------------------------------------------
