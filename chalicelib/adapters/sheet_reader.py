@@ -50,7 +50,6 @@ MAX_SHOWN_STRINGS = 16 * 1024 * 1024
 # a note, and the seed's 14 columns with room for a county's own extra ones.
 MAX_GRID_ROWS = MAX_ROWS + 100
 MAX_GRID_COLS = 64
-CHUNK = 1024 * 1024
 
 XLSX = "xlsx"
 CSV = "csv"
@@ -119,6 +118,7 @@ _TAG = re.compile(
     rb"<(/?)" + _PREFIX + rb"(row|c|v|si|sst)(?=[\s/>])((?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+)(>?)([^<]*+)"
     rb"(?:<" + _PREFIX + rb"v>([^<]*+))?"
 )
+_SST = re.compile(rb"[<:]sst[\s/>]")
 # An attribute as calamine reads one (its attrs.rs): the key after a space or after the last
 # value's closing quote, spaces around "=" allowed, the value in double or single quotes. All
 # are taken (calamine keeps one of a repeated key; the scan, the furthest).
@@ -174,14 +174,13 @@ def _check_zip(data: bytes) -> None:
     scan = _Scan()
     for m in members:
         # Any member may be the sheet workbook.xml names (not only xl/worksheets/), or the
-        # shared strings: all are scanned but pictures
+        # shared strings (where _rels/.rels puts the workbook): all are scanned. A picture is
+        # binary, where a tag-like run of bytes may occur by chance: scanned only if it has
+        # what calamine needs to read it as a sheet or as the shared strings.
         try:
-            if m.filename.startswith("xl/media/"):
-                with archive.open(m) as stream:
-                    while stream.read(CHUNK):
-                        pass
-            else:
-                scan.member(archive.read(m))
+            body = archive.read(m)
+            if not m.filename.startswith("xl/media/") or b"sheetData" in body or _SST.search(body):
+                scan.member(body)
         except SheetRejected:
             raise
         except Exception as exc:  # noqa: BLE001 - a bad CRC, an unknown compression, zlib's or lzma's errors on junk

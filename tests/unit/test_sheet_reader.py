@@ -349,3 +349,19 @@ def test_the_scan_counts_what_a_shared_string_workbook_shows() -> None:
     scan.member(b"<sheetData><row>" + cells + b"</row></sheetData>")
     sizes = scan.strings[0]
     assert scan.shown == {1: 1, 0: 1} and scan.expanded() == max(sizes[1:]) + max(sizes)
+
+
+def test_a_sheet_hidden_among_the_pictures_is_scanned_and_a_picture_is_not() -> None:
+    # Given a workbook whose sheet is xl/media/sheet1.xml (calamine follows the rels' target
+    # wherever it points) and has one cell far away
+    data = xlsx(people_rows(1))
+    book = zipfile.ZipFile(io.BytesIO(data))
+    rels = book.read("xl/_rels/workbook.xml.rels").replace(b"worksheets/sheet1.xml", b"media/sheet1.xml")
+    sheet = book.read("xl/worksheets/sheet1.xml").replace(
+        b"</sheetData>", b'<row r="9"><c r="XFD1048576" ' + INLINE + b"</sheetData>"
+    )
+    moved = _replace(_replace(data, "xl/_rels/workbook.xml.rels", rels), "xl/media/sheet1.xml", sheet)
+    assert _refused_by_the_check(moved) == "too_large"
+    # And a picture whose bytes happen to look like an open tag is no sheet
+    picture = b"\x89PNG\r\n\x1a\n" + b"<c \x00\x01<row " * 100
+    assert reader.check(_replace(data, "xl/media/image1.png", picture)) == "xlsx"
