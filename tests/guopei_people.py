@@ -118,3 +118,26 @@ def csv_bytes(rows: Sequence[Sequence[Any]], encoding: str = "utf-8") -> bytes:
 
 def county_people(county: str, count: int, start: int = 1) -> list[dict[str, str]]:
     return [person(county, n) for n in range(start, start + count)]
+
+
+def enrol(programme_id: str, region_id: str, people: Iterable[dict[str, str]]) -> int:
+    """People on a county's list through the commit's own path (each checked, its ID sealed
+    and digested, the places reserved, the chunks written), without a file: what an import of
+    them leaves, in a fraction of its time. Inside an app under moto; returns how many."""
+    from chalicelib.adapters import clock
+    from chalicelib.db import catalog
+    from chalicelib.domain.enrolment import check_person
+    from chalicelib.services import enrolment, enrolment_files
+
+    programme = enrolment.programme_of(programme_id)
+    region = catalog.get_region(region_id)
+    assert region is not None and programme.start_date is not None
+    now = clock.now()
+    records = []
+    for row, cells in enumerate(people, start=4):
+        checked, problems = check_person(cells, region.name, programme.start_date)
+        assert checked is not None, problems
+        records.append(enrolment.new_enrolment(programme, region_id, checked, now, row=row))
+    written, refused = enrolment_files.write_all(programme, region, records, now)
+    assert not refused
+    return len(written)

@@ -46,10 +46,11 @@ def _hmac_key() -> bytes:
     return str(secret).encode()
 
 
-def keyed_digest(purpose: str, value: str) -> str:
+def keyed_digest(purpose: str, value: str | bytes) -> str:
     """HMAC-SHA256 of `value` under the service's secret key, bound to `purpose`: whoever
     reads the table cannot test guesses against it without the key."""
-    return hmac.new(_hmac_key(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    data = value if isinstance(value, bytes) else value.encode()
+    return hmac.new(_hmac_key(), purpose.encode() + b":" + data, hashlib.sha256).hexdigest()
 
 
 def digests_match(purpose: str, value: str, stored: str) -> bool:

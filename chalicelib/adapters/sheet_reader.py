@@ -3,9 +3,13 @@
 - .xlsx goes to python-calamine (a Rust reader, `bench/`: several times openpyxl's read-only
   mode), but only after the zip has been checked here: its entries' declared sizes and
   compression ratios (a zip bomb), every member read through once so that a size that lies
-  fails its CRC, the shared strings' size, and the worksheets' extent. The extent matters as
-  much as the size: calamine keeps a sheet as one dense rectangle, so a 3 KB file with one
-  cell at XFD1048576 would ask for billions of cells. The first visible sheet is read (a
+  fails its CRC, the shared strings' size, the worksheets' extent and the shared strings
+  their cells show. The extent matters as much as the size: calamine keeps a sheet as one
+  dense rectangle, so a 3 KB file with one cell at XFD1048576 would ask for billions of cells
+  (and calamine aborts the process, it does not raise); and it copies a shared string into
+  every cell that shows it, so a 9 KB file with one 1 MB string shown 600 times is 600 MB.
+  The scan reads the XML as calamine does (either quote, spaces around "=", any namespace
+  prefix, lower-case columns), erring on the far side. The first visible sheet is read (a
   hidden one is not what the admin sees), merged cells take the value of their top-left cell
   (a 所在地区（市） merged down the rows reads as that city on every row), formulas give the
   value the file stored (never evaluated: a formula with none reads as empty).
@@ -14,15 +18,19 @@
 - An .xls (or a password-protected .xlsx, which is an OLE file too) is named as such.
 
 Whatever the bytes, the answer is a grid or SheetRejected with a reason: never another
-exception, and never more memory than the bounds allow (about 20 times the file at most)."""
+exception, and never more memory than the bounds allow (the grid's cells, and the shared
+strings they show: MAX_SHOWN_STRINGS, held twice)."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import itertools
 import re
 import zipfile
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.enrolment import MAX_ROWS
@@ -33,11 +41,15 @@ MAX_MEMBERS = 1000
 MAX_RATIO = 100  # for members over RATIO_FLOOR: spreadsheet XML compresses ~5-20x, bombs 1000x
 RATIO_FLOOR = 1024 * 1024
 MAX_SHARED_STRINGS = 32 * 1024 * 1024
+# calamine reserves room for the strings the file says it has (24 bytes each) before it reads one
+MAX_UNIQUE_STRINGS = 1_000_000
+# The shared strings' bytes the cells may show in all: a county's 340 rows show ~50 KB, 10,000
+# rows of the form's short fields ~6 MB. calamine and Python each hold a copy per cell.
+MAX_SHOWN_STRINGS = 16 * 1024 * 1024
 # Rows and columns a sheet may span: the data rows plus the title, admin and header rows and
 # a note, and the seed's 14 columns with room for a county's own extra ones.
 MAX_GRID_ROWS = MAX_ROWS + 100
 MAX_GRID_COLS = 64
-CHUNK = 1024 * 1024
 
 XLSX = "xlsx"
 CSV = "csv"
@@ -96,22 +108,54 @@ def read(data: bytes) -> Grid:
 
 # --- xlsx -------------------------------------------------------------------------------------
 
-_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
-_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]+)(\d+)\"")
-# Every row and cell tag, positioned or not, in the order the XML lists them
-_TAG = re.compile(rb"<(?:\w+:)?(row|c)[\s>/]")
+# The tags that matter, as calamine's XML reader (quick-xml) finds them: a start or end tag by
+# its local name (any namespace prefix), its attributes up to the ">" that is not inside a
+# quoted value (either quote), then the text that follows (a <v>'s shared-string index), and
+# a plain <v> and its text if one comes next (most cells: read in the same match). A "<"
+# inside a tag is not XML: no tag is matched across one, and one left open is refused.
+_PREFIX = rb"(?:[^\s<>/=:!?\"']+:)?"
+_TAG = re.compile(
+    rb"<(/?)" + _PREFIX + rb"(row|c|v|si|sst)(?=[\s/>])((?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+)(>?)([^<]*+)"
+    rb"(?:<" + _PREFIX + rb"v>([^<]*+))?"
+)
+_SST = re.compile(rb"[<:]sst[\s/>]")
+# An attribute as calamine reads one (its attrs.rs): the key after a space or after the last
+# value's closing quote, spaces around "=" allowed, the value in double or single quotes. All
+# are taken (calamine keeps one of a repeated key; the scan, the furthest).
+_ATTR = re.compile(rb"(?<![^\s\"'])(r|t|uniqueCount)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+# A cell's attributes as Excel, WPS and openpyxl write them (the scan's quick way; any other
+# form is read attribute by attribute)
+_PLAIN_CELL = re.compile(rb' r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?(?: t="([a-zA-Z]{1,9})")?')
+# A position as calamine parses one: column letters in either case (none for a row), the row
+_POSITION = re.compile(rb"([A-Za-z]*)([0-9]+)")
+FAR = 1 << 40  # a number too long to be read: beyond every bound
 
 
+@functools.lru_cache(maxsize=4096)
 def _column_number(letters: bytes) -> int:
+    if len(letters) > 4:
+        return FAR
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + (ch - 64)
     return n
 
 
+def _number(digits: bytes) -> int:
+    digits = digits.lstrip(b"0") or b"0"
+    return int(digits) if len(digits) <= 12 else FAR
+
+
+def _attributes(attrs: bytes) -> dict[bytes, list[bytes]]:
+    found: dict[bytes, list[bytes]] = {}
+    for key, double, single in _ATTR.findall(attrs):
+        found.setdefault(key, []).append(double or single)
+    return found
+
+
 def _check_zip(data: bytes) -> None:
-    """The zip's entries bounded before any is unpacked, then each read through: zipfile
-    stops a member at its declared size, and a size that lied fails the CRC."""
+    """The zip's entries bounded before any is unpacked, then each read through (zipfile stops
+    a member at its declared size, and a size that lied fails the CRC) and scanned."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -127,65 +171,123 @@ def _check_zip(data: bytes) -> None:
             raise SheetRejected("too_large")
         if m.filename == "xl/sharedStrings.xml" and m.file_size > MAX_SHARED_STRINGS:
             raise SheetRejected("too_large")
+    scan = _Scan()
     for m in members:
-        # Any member may be the sheet workbook.xml names (not only xl/worksheets/): all are
-        # scanned but pictures
+        # Any member may be the sheet workbook.xml names (not only xl/worksheets/), or the
+        # shared strings (where _rels/.rels puts the workbook): all are scanned. A picture is
+        # binary, where a tag-like run of bytes may occur by chance: scanned only if it has
+        # what calamine needs to read it as a sheet or as the shared strings.
         try:
-            _read_member(archive, m, is_sheet=not m.filename.startswith("xl/media/"))
+            body = archive.read(m)
+            if not m.filename.startswith("xl/media/") or b"sheetData" in body or _SST.search(body):
+                scan.member(body)
         except SheetRejected:
             raise
         except Exception as exc:  # noqa: BLE001 - a bad CRC, an unknown compression, zlib's or lzma's errors on junk
             raise SheetRejected("not_a_spreadsheet") from exc
+    scan.check()
 
 
 @dataclass
-class _Extent:
-    """What a worksheet's XML names: its rows, the cells of each row, the furthest row and
-    column any of them names. A cell without a position (allowed) follows on from the last,
-    so it is counted in its row: calamine keeps the sheet as one dense rectangle, and a
-    single row of a million position-less cells would make it a million columns wide."""
+class _Scan:
+    """What the members' XML names, read as calamine reads it (xlsx/cells_reader.rs): its
+    rows, the furthest row and column a cell takes, the shared strings' sizes and the cells
+    that show them. calamine keeps a sheet as one dense rectangle, so one cell far away asks
+    for billions; and it copies a shared string into every cell that shows it, so a 1 MB
+    string shown by 600 cells is 600 MB (twice: in Rust, then in Python).
+
+    A cell without a position follows on from the last one in its row (a single row of a
+    million position-less cells would make the sheet a million columns wide), and a row
+    without one follows the last row. The scan errs on the far side: a tag calamine would not
+    take (in a comment, say) counts too."""
 
     rows: int = 0
-    in_row: int = 0
     last_row: int = 0
     last_column: int = 0
+    # Each shared-string index the cells show, and how many show it
+    shown: Counter[int] = field(default_factory=Counter)
+    # Each member's <si> sizes in bytes (the XML of a string is never shorter than its text)
+    strings: list[list[int]] = field(default_factory=list)
 
-    def scan(self, text: bytes) -> None:
-        for found in _ROW.finditer(text):
-            self.last_row = max(self.last_row, int(found.group(1)))
-        for found in _CELL.finditer(text):
-            self.last_column = max(self.last_column, _column_number(found.group(1)))
-            self.last_row = max(self.last_row, int(found.group(2)))
+    # calamine's cursor in the member being read (from 0), and whether its cell is a shared string
+    row_index: int = 0
+    column_index: int = 0
+    shared: bool = False
+
+    def member(self, text: bytes) -> None:
+        self.row_index, self.column_index, self.shared = 0, 0, False
+        starts: list[int] = []  # of each <si>
         for tag in _TAG.finditer(text):
-            if tag.group(1) == b"row":
-                self.rows, self.in_row = self.rows + 1, 0
+            end, name, attrs, closed, after, value = tag.groups()
+            if not closed:
+                raise SheetRejected("not_a_spreadsheet")  # a tag with a "<" in it, or never closed
+            if end:
+                if name == b"row":
+                    self.row_index, self.column_index = self.row_index + 1, 0
+            elif name == b"v":
+                self._value(after)
+            elif name == b"si":
+                starts.append(tag.start())
+            elif name == b"c" and (plain := _PLAIN_CELL.fullmatch(attrs)):
+                self._cell([(plain.group(1), plain.group(2))], plain.group(3) == b"s")
             else:
-                self.in_row += 1
-                self.last_column = max(self.last_column, self.in_row)
+                self._element(name, _attributes(attrs))
+            if value is not None:
+                self._value(value)
+        if starts:
+            self.strings.append([b - a for a, b in itertools.pairwise([*starts, len(text)])])
+
+    def _value(self, text: bytes) -> None:
+        if self.shared:
+            index = text.strip()
+            # An index written another way (an entity, say) counts as the longest string
+            self.shown[_number(index) if index.isdigit() else 0] += 1
+
+    def _element(self, name: bytes, found: dict[bytes, list[bytes]]) -> None:
+        if name == b"sst":
+            for count in found.get(b"uniqueCount", []):
+                # calamine reserves room for that many strings before it reads one
+                if _number(bytes(ch for ch in count if ch in b"0123456789")) > MAX_UNIQUE_STRINGS:
+                    raise SheetRejected("too_large")
+            return
+        places = [(p.group(1), p.group(2)) for r in found.get(b"r", []) if (p := _POSITION.fullmatch(r))]
+        if name == b"row":
+            self.rows += 1
+            for _, digits in places:
+                self.row_index = max(self.row_index, _number(digits) - 1)
+        else:
+            self._cell(places, b"s" in found.get(b"t", []))
+
+    def _cell(self, places: list[tuple[bytes, bytes]], shared: bool) -> None:
+        self.shared = shared
+        row, column = self.row_index, self.column_index
+        for letters, digits in places:
+            row = max(row, _number(digits) - 1)
+            column = max(column, _column_number(letters) - 1)
+        self.column_index = column + 1
+        if row >= self.last_row:
+            self.last_row = row + 1
+        if column >= self.last_column:
+            self.last_column = column + 1
+
+    def expanded(self) -> int:
+        """The bytes of shared strings the cells would hold. calamine numbers the strings it
+        reads, which may be fewer than the <si> tags (it skips one with no text): the string
+        a cell shows at index i is one at i or after, so each index counts as the longest
+        from there on."""
+        total = 0
+        for sizes in self.strings:
+            longest = list(itertools.accumulate(reversed(sizes), max))[::-1]
+            total = max(total, sum(longest[i] * n for i, n in self.shown.items() if i < len(longest)))
+        return total
 
     def check(self) -> None:
         if self.rows > MAX_GRID_ROWS:
             raise SheetRejected("too_many_rows")  # that many rows: the data is too long
         if self.last_row > MAX_GRID_ROWS or self.last_column > MAX_GRID_COLS:
             raise SheetRejected("too_large")  # a cell far away: the extent, not the data
-
-
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, is_sheet: bool) -> None:
-    """Read one member through, and for a worksheet its extent."""
-    extent = _Extent()
-    tail = b""
-    with archive.open(member) as stream:
-        while chunk := stream.read(CHUNK):
-            if not is_sheet:
-                continue
-            # A tag split between two chunks is matched in the next one: keep the last bytes
-            window = tail + chunk
-            cut = max(window.rfind(b"<"), len(window) - 256, 0)
-            extent.scan(window[:cut])
-            tail = window[cut:]
-    if is_sheet:
-        extent.scan(tail)
-        extent.check()
+        if self.expanded() > MAX_SHOWN_STRINGS:
+            raise SheetRejected("too_large")  # a long string shown by many cells
 
 
 def _read_xlsx(data: bytes) -> Grid:

@@ -188,6 +188,8 @@ def _answer(view: Callable[..., Any], call: Call, params: dict[str, str], endpoi
 
 # Without a Lambda context (chalice local), a request is over by then: API Gateway's limit.
 REQUEST_DEADLINE = timedelta(seconds=30)
+# What a body's fingerprint is bound to (adapters/crypto.py's keyed digests)
+IDEMPOTENT_BODY = "idempotent_body"
 
 
 def _deadline(lambda_context: Any, now: datetime) -> datetime:
@@ -196,6 +198,15 @@ def _deadline(lambda_context: Any, now: datetime) -> datetime:
     if callable(remaining):
         return now + timedelta(milliseconds=max(0, int(remaining())))
     return now + REQUEST_DEADLINE
+
+
+def body_fingerprint(raw: str | bytes | None) -> str:
+    """What the idempotency record keeps of a request's body to tell a reused key: keyed
+    (the blind index's HMAC key), since a body may hold a whole ID number and a plain hash of
+    one is found again from its masked form (8 digits shown, a check digit) in moments."""
+    from chalicelib.adapters import crypto
+
+    return crypto.keyed_digest(IDEMPOTENT_BODY, raw or b"")
 
 
 def _once(
@@ -219,7 +230,7 @@ def _once(
             sort_keys=True,
         ).encode()
     ).hexdigest()
-    body_hash = hashlib.sha256(raw.encode() if isinstance(raw, str) else (raw or b"")).hexdigest()
+    body_hash = body_fingerprint(raw)
     now = clock.now()
     prior = idempotency.claim(scope, body_hash, now, _deadline(lambda_context, now))
     if prior is not None:

@@ -143,6 +143,8 @@ class EnrolmentConfirmOut(Output):
     confirmed: bool
     people: int
     accounts_provisioned: int
+    sms_sent: int = Field(description="credentials sent within the request")
+    sms_queued: int = Field(description="credentials in the outbox: sent within minutes by its drain")
 
 
 class CountySummaryOut(Output):

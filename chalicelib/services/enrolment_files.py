@@ -25,6 +25,7 @@ from chalicelib.adapters.sheet_reader import SheetRejected
 from chalicelib.adapters.spreadsheet import XLSX, FormSheet, build_forms
 from chalicelib.db import accounts, catalog, enrolments, uploads
 from chalicelib.domain import enrolment as rules
+from chalicelib.domain import pinyin
 from chalicelib.domain.deadlines import check_before
 from chalicelib.domain.enrolment import COLUMNS, ROLE_COLUMN, Enrolment, EnrolmentImport, Person, RowError
 from chalicelib.domain.errors import (
@@ -489,7 +490,9 @@ def build_export(export: Export) -> str:
         tallies = enrolments.counties(programme.programme_id)
     regions = {r.region_id: r for r in catalog.get_regions({c.region_id for c in tallies})}
     sheets = []
-    for county in sorted(tallies, key=lambda c: regions[c.region_id].name if c.region_id in regions else ""):
+    for county in sorted(  # in pinyin order, as the summary
+        tallies, key=lambda c: pinyin.sort_key(regions[c.region_id].name if c.region_id in regions else "")
+    ):
         region = regions.get(county.region_id)
         if region is None:
             continue

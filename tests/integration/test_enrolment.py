@@ -17,7 +17,7 @@ import requests
 
 from chalicelib.adapters import clock
 from chalicelib.db.models import AuditModel, EnrolmentModel, QuotaModel
-from tests.guopei_people import COUNTIES, HEADERS, TITLE, as_body, csv_bytes, grid, person, xlsx
+from tests.guopei_people import COUNTIES, HEADERS, TITLE, as_body, csv_bytes, enrol, grid, person, xlsx
 from tests.integration.conftest import STRONG, Api, error_of, password_from_sms, sms_to
 
 pytestmark = pytest.mark.integration
@@ -544,6 +544,99 @@ def test_an_excluded_person_is_refused(api: Api, g: dict[str, Any]) -> None:
 # --- the quota ------------------------------------------------------------------------------------
 
 
+def test_a_chunk_that_fails_mid_commit_gives_back_the_places_it_held(
+    api: Api, g: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from chalicelib.db import enrolments as records
+
+    # Given 120 people for 绥德县 (chunks of 49, 49, 22) whose second chunk DynamoDB refuses
+    write_chunk, chunks = records.write_chunk, []
+
+    def failing(rows: list[Any], now: datetime) -> set[str]:
+        chunks.append(len(rows))
+        if len(chunks) == 2:
+            raise ClientError(
+                {"Error": {"Code": "InternalServerError", "Message": "x"}}, "TransactWriteItems"
+            )
+        return write_chunk(rows, now)
+
+    monkeypatch.setattr(records, "write_chunk", failing)
+    people = [person("绥德县", n) for n in range(1, 121)]
+    region = g["regions"]["绥德县"]
+    # When they are committed, the commit stops at the second chunk
+    with pytest.raises(ClientError):
+        enrol(g["pid"], region, people)
+    assert chunks == [49, 49]
+    # Then the first chunk's 49 are on the list and hold their places; the 71 places the commit
+    # reserved for the others are free again
+    county = tally(g, "绥德县")
+    assert (county.listed, county.listed_trainees, county.requested, county.remaining) == (49, 49, 49, 291)
+    assert summary(api, g)["绥德县"]["enrolled"] == 49
+    # And the others are enrolled once DynamoDB answers again, to the last place's count
+    monkeypatch.setattr(records, "write_chunk", write_chunk)
+    assert enrol(g["pid"], region, people[49:]) == 71
+    county = tally(g, "绥德县")
+    assert (county.listed_trainees, county.requested, county.remaining) == (120, 120, 220)
+
+
+def test_a_reservation_its_commit_left_is_given_back_once_its_time_is_over(
+    api: Api, g: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    from chalicelib.db import enrolments as records
+    from chalicelib.domain.errors import ConflictError
+
+    # Given a commit of 10 rows for 延长县 (85 places) that reserved its places and stopped
+    # there (its function timed out): nothing written, nothing released
+    region = g["regions"]["延长县"]
+    records.reserve(g["pid"], region, 10, clock.now())
+    people = [person("延长县", n) for n in range(1, 86)]
+    # When the county's 85 come while the reservation may still be being written: they do not fit
+    with pytest.raises(ConflictError) as refused:
+        enrol(g["pid"], region, people)
+    assert refused.value.code == "quota_exceeded"
+    assert (tally(g, "延长县").requested, tally(g, "延长县").remaining) == (10, 75)
+    # Then once its time is over, the stopped commit's places are given back and the 85 fit
+    clock.advance(records.RESERVATION + timedelta(seconds=1))
+    assert enrol(g["pid"], region, people) == 85
+    county = tally(g, "延长县")
+    assert (county.listed_trainees, county.requested, county.remaining) == (85, 85, 0)
+
+
+def test_the_kms_data_key_is_asked_for_once_per_container(api: Api, g: dict[str, Any]) -> None:
+    from chalicelib.adapters import crypto
+    from chalicelib.adapters.aws import client
+
+    calls: list[str] = []
+
+    def counted(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    kms = client("kms")
+    kms.meta.events.register("before-call.kms", counted)
+    try:
+        # Given a container that has sealed nothing yet
+        crypto.forget_keys()
+        # When 60 people are enrolled (each ID number sealed), one by one and as a file
+        for n in range(1, 11):
+            assert add(api, g, "宜川县", person("宜川县", n)).status_code == 201
+        assert enrol(g["pid"], g["regions"]["宜川县"], [person("宜川县", n) for n in range(11, 61)]) == 50
+        # Then KMS generated one data key for them all
+        assert calls == ["GenerateDataKey"]
+        # And the office's reveal of three of them decrypts that key once
+        listed = people_of(api, g, "宜川县")
+        assert len(listed) == 60
+        crypto._open_key.cache_clear()  # as a container that did not seal them would
+        for e in listed[:3]:
+            assert api.call("POST", f"/enrolments/{e['enrolment_id']}/reveal", g["admin"]).status_code == 200
+        assert calls == ["GenerateDataKey", "Decrypt"]
+    finally:
+        kms.meta.events.unregister("before-call.kms", counted)
+
+
 def test_a_commit_that_does_not_fit_writes_nothing_and_hosts_are_extra(api: Api, g: dict[str, Any]) -> None:
     # Given 延长县 with 85 places and a file of 86 trainees
     too_many = [person("延长县", n) for n in range(1, 87)]
@@ -693,6 +786,8 @@ def test_confirmation_opens_an_account_per_person_and_sends_the_credentials(
         "confirmed": True,
         "people": 4,
         "accounts_provisioned": 4,
+        "sms_sent": 4,
+        "sms_queued": 0,
     }
     for p, role in zip(people, ("研修人员", "研修人员", "工作坊主持人", "校级管理员"), strict=True):
         (text,) = [t for t in sms_to(p["phone"]) if "初始密码" in t]
@@ -739,6 +834,39 @@ def test_confirmation_opens_an_account_per_person_and_sends_the_credentials(
     # With the programme's dates, for the person's own page (我的国培项目)
     [own_place] = mine.data["items"]
     assert (own_place["start_date"], own_place["end_date"]) == ("2026-11-02", "2027-01-15")
+
+
+def test_confirming_340_people_sends_a_few_sms_in_the_request_and_the_outbox_the_rest(
+    api: Api, g: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters import messaging
+    from chalicelib.jobs import JOBS
+    from chalicelib.services import enrolment
+
+    # Given 绥德县's full list of 340
+    people = [person("绥德县", n) for n in range(1, 341)]
+    assert enrol(g["pid"], g["regions"]["绥德县"], people) == 340
+    sends: list[str] = []
+    send_sms = messaging.send_sms
+
+    def counted(phone: str, text: str) -> None:
+        sends.append(phone)
+        send_sms(phone, text)
+
+    monkeypatch.setattr(messaging, "send_sms", counted)
+    # When its admin confirms
+    done = api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["绥德县"])
+    # Then 340 accounts are opened, but the request sends only the first few SMS (340 in a row
+    # would not fit the API's 29 s): the rest wait in the outbox, and the answer says so
+    assert done.status_code == 200, done.data
+    assert done.data["accounts_provisioned"] == 340
+    assert len(sends) == done.data["sms_sent"] == enrolment.SEND_IN_REQUEST
+    assert done.data["sms_queued"] == 340 - enrolment.SEND_IN_REQUEST
+    # And the outbox's drain sends the others, each person's credentials once
+    for _ in range(5):
+        JOBS["outbox"](clock.now())
+    assert sorted(sends) == sorted(p["phone"] for p in people)
+    assert all(len([t for t in sms_to(p["phone"]) if "初始密码" in t]) == 1 for p in people[::17])
 
 
 def test_a_phone_on_an_account_of_another_role_refuses_the_whole_confirmation(
@@ -975,6 +1103,17 @@ def test_only_county_admins_and_the_office_send_spreadsheets(api: Api, g: dict[s
         "POST", f"/programmes/{g['pid']}/enrolment-imports", g["tokens"]["绥德县"], {"upload_id": theirs}
     )
     assert error_of(mine) == (422, "upload_not_found")
+    # A trainee (绥德县's, once the list is confirmed) may not send a spreadsheet of any kind,
+    # though an image, yes
+    confirmed = api.call("POST", f"/programmes/{g['pid']}/enrolment/confirm", g["tokens"]["绥德县"])
+    assert confirmed.status_code == 200, confirmed.data
+    trainee = api.ready_token(person("绥德县", 71)["phone"])
+    for content_type in (XLSX, "text/csv", "application/vnd.ms-excel"):
+        asked = api.call("POST", "/uploads", trainee, {"content_type": content_type, "size": 1000})
+        assert error_of(asked) == (403, "forbidden"), content_type
+    assert (
+        api.call("POST", "/uploads", trainee, {"content_type": "image/png", "size": 1000}).status_code == 201
+    )
 
 
 # --- the office's export -----------------------------------------------------------------------
@@ -994,9 +1133,11 @@ def test_the_office_exports_the_seeds_form_per_county_with_whole_id_numbers_on_t
     got = api.call("GET", f"/exports/{started.data['export_id']}", g["admin"])
     assert got.data["status"] == "ready", got.data
     book = load_workbook(io.BytesIO(download(got.data["url"])))
-    assert book.sheetnames == ["宜川县", "延长县", "绥德县"] or sorted(book.sheetnames) == sorted(
-        ["宜川县", "延长县", "绥德县"]
-    )
+    # One sheet per county in pinyin order (suí, yán, yí), as the summary lists them; by
+    # character code it would be 宜, 延, 绥
+    assert book.sheetnames == ["绥德县", "延长县", "宜川县"]
+    got = api.call("GET", f"/programmes/{g['pid']}/enrolment-summary", g["admin"])
+    assert [i["region_name"] for i in got.data["items"]] == ["绥德县", "延长县", "宜川县"]
     sheet = book["绥德县"]
     assert sheet["A1"].value == TITLE
     assert sheet["A2"].value == "管理员姓名：绥德管理员"

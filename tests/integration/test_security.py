@@ -371,6 +371,31 @@ def test_auth_answers_are_never_kept_for_replay(api: Api, w: dict) -> None:
     assert not any(first.data["token"] in s or again.data["token"] in s for s in stored)
 
 
+def test_a_kept_body_is_fingerprinted_with_a_key_not_a_plain_hash(api: Api, admin: str) -> None:
+    import hashlib
+    import hmac
+
+    from chalicelib.adapters import crypto
+
+    # Given a write sent with an Idempotency-Key (a body like an enrolment's may hold a whole
+    # ID number, and its masked form shows 8 of the 18 digits)
+    raw = json.dumps({"name": "宜川县", "contact": {"name": "张老师", "phone": "13900000078"}})
+    headers = {"Idempotency-Key": "k-fingerprint"}
+    first = api.call("POST", "/regions", admin, raw=raw, headers=headers)
+    # Then what the record keeps of the body is not its plain SHA-256, which anyone reading
+    # the table could match guesses against, but an HMAC under the service's secret key
+    (kept,) = [i.body_hash for i in IdempotencyModel.scan()]
+    assert kept != hashlib.sha256(raw.encode()).hexdigest()
+    assert (
+        kept == hmac.new(crypto._hmac_key(), b"idempotent_body:" + raw.encode(), hashlib.sha256).hexdigest()
+    )
+    # And the same key and body still replay the first answer; another body is refused
+    again = api.call("POST", "/regions", admin, raw=raw, headers=headers)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.data == first.data
+    other = api.call("POST", "/regions", admin, {**json.loads(raw), "name": "延长县"}, headers=headers)
+    assert error_of(other)[0] == 422
+
+
 def test_a_key_whose_request_died_blocks_only_until_its_deadline(api: Api, admin: str) -> None:
     from chalicelib.db import idempotency
 
@@ -402,9 +427,9 @@ def _scope_of(api: Api, token: str, path: str, key: str) -> str:
 
 
 def _body_hash(raw: str) -> str:
-    import hashlib
+    from chalicelib.api.routing import body_fingerprint
 
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return body_fingerprint(raw)
 
 
 # --- 9. phantom trainees ----------------------------------------------------------------------------

@@ -242,3 +242,126 @@ def test_csv_edge_cases_utf16_nul_bom_only_wide_rows_and_huge_fields() -> None:
     wide = reader.read(",".join(str(n) for n in range(100)).encode() + b"\n")
     assert len(wide.rows[0]) == reader.MAX_GRID_COLS
     assert reason(b"a,b\n" + b'"' + b"x" * 200_000 + b'",y\n') == "not_a_spreadsheet"
+
+
+# --- what calamine reads that a narrower scan would miss -------------------------------------
+
+SHEET_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _with_rows(rows_xml: bytes, strings: bytes | None = None) -> bytes:
+    """The one-person form with `rows_xml` added to its sheet (and a shared strings part)."""
+    data = xlsx(people_rows(1))
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    data = _replace(
+        data, "xl/worksheets/sheet1.xml", sheet.replace(b"</sheetData>", rows_xml + b"</sheetData>")
+    )
+    return data if strings is None else _replace(data, "xl/sharedStrings.xml", strings)
+
+
+def _refused_by_the_check(data: bytes) -> str:
+    """The reason the upload check gives: these files never reach calamine, which would abort
+    the whole process (not raise) on the allocation they ask for."""
+    with pytest.raises(SheetRejected) as refused:
+        reader.check(data)
+    return refused.value.reason
+
+
+INLINE = b't="inlineStr"><is><t>x</t></is></c></row>'
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        b"<row r='9'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>",  # single quotes
+        b'<row r="9"><c r = "XFD1048576" ' + INLINE,  # spaces around "="
+        b'<row r="9"><c r=\n"XFD1048576" ' + INLINE,  # a line break after it
+        b'<row r="9"><c r="xfd1048576" ' + INLINE,  # the column in lower case
+        b'<row r="9"><c t="inlineStr"r="XFD1048576"><is><t>x</t></is></c></row>',  # no space before r
+        b'<row r="9"><c s=">" r="XFD1048576" ' + INLINE,  # a ">" inside an earlier value
+        b'<row r="9"><c r="A9" r="XFD1048576" ' + INLINE,  # r twice (calamine keeps the last)
+        # a namespace prefix with a dash in it
+        b'<row r="9"><my-x:c xmlns:my-x="urn:x" r="XFD1048576" t="inlineStr"><is><t>x</t></is></my-x:c>'
+        b"</row>",
+        b'<row r="A1048576"><c t="inlineStr"><is><t>x</t></is></c></row>',  # a row's r with letters
+        b'<row r="9"><c r="BL9" t="inlineStr"><is><t>x</t></is></c><c ' + INLINE,  # one past BL
+    ],
+)
+def test_a_far_cell_in_any_form_calamine_reads_is_refused_before_calamine(row: bytes) -> None:
+    assert _refused_by_the_check(_with_rows(row)) in {"too_large", "too_many_rows"}
+
+
+def test_rows_without_positions_after_a_late_one_are_counted_from_it() -> None:
+    rows = f'<row r="{reader.MAX_GRID_ROWS - 1}"></row>'.encode() + b"<row></row>" * 3 + b"<row><c " + INLINE
+    assert _refused_by_the_check(_with_rows(rows)) == "too_large"
+
+
+def test_a_tag_left_open_or_with_a_lt_inside_is_not_a_spreadsheet() -> None:
+    assert _refused_by_the_check(_with_rows(b'<row r="9"><c s="<" r="XFD1" ' + INLINE)) == "not_a_spreadsheet"
+
+
+def test_shared_strings_that_claim_a_billion_entries_are_refused() -> None:
+    # calamine reserves the room uniqueCount asks for before reading a string (an abort, too)
+    strings = b"<sst " + SHEET_NS + b' count="1" uniqueCount="100000000000"><si><t>x</t></si></sst>'
+    assert _refused_by_the_check(_with_rows(b"", strings)) == "too_large"
+
+
+def _one_string_shown_by(size: int, cells: int) -> bytes:
+    """A file of a few KB: one shared string of `size` bytes, shown by `cells` cells."""
+    strings = b"<sst " + SHEET_NS + b' count="1" uniqueCount="1"><si><t>' + b"A" * size + b"</t></si></sst>"
+    rows = b"".join(b'<row r="%d"><c r="B%d" t="s"><v>0</v></c></row>' % (n, n) for n in range(9, 9 + cells))
+    return _with_rows(rows, strings)
+
+
+def test_a_long_shared_string_shown_by_many_cells_is_refused() -> None:
+    # Given a 9 KB file whose one 1 MB string, shown by 600 cells, would be 600 MB in the grid
+    # (and as much again in Python)
+    bomb = _one_string_shown_by(1024 * 1024 - 200, 600)
+    assert len(bomb) < 16_000
+    assert _refused_by_the_check(bomb) == "too_large"
+    # And the same shown a few times is read
+    fine = reader.read(_one_string_shown_by(10_000, 20))
+    assert [len(r[1]) for r in fine.rows[8:28]] == [10_000] * 20
+
+
+def test_reading_a_shared_string_bomb_stays_within_a_few_times_the_file() -> None:
+    import tracemalloc
+
+    # Given 600 cells showing a 64 KB string: 38 MB as cells (read, it would be that in
+    # Python alone, and as much again in calamine)
+    bomb = _one_string_shown_by(64 * 1024, 600)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SheetRejected):
+            reader.read(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024
+
+
+def test_the_scan_counts_what_a_shared_string_workbook_shows() -> None:
+    # Given strings calamine may number differently (an <si> without text is not counted by it):
+    # each index counts as the longest string from there on
+    scan = reader._Scan()
+    scan.member(b"<sst><si><t>" + b"a" * 100 + b"</t></si><si/><si><t>bb</t></si></sst>")
+    cells = b'<c t="s"><f>x</f><v>1</v></c><c t="s"><v>&#48;</v></c><c><v>0</v></c>'
+    scan.member(b"<sheetData><row>" + cells + b"</row></sheetData>")
+    sizes = scan.strings[0]
+    assert scan.shown == {1: 1, 0: 1} and scan.expanded() == max(sizes[1:]) + max(sizes)
+
+
+def test_a_sheet_hidden_among_the_pictures_is_scanned_and_a_picture_is_not() -> None:
+    # Given a workbook whose sheet is xl/media/sheet1.xml (calamine follows the rels' target
+    # wherever it points) and has one cell far away
+    data = xlsx(people_rows(1))
+    book = zipfile.ZipFile(io.BytesIO(data))
+    rels = book.read("xl/_rels/workbook.xml.rels").replace(b"worksheets/sheet1.xml", b"media/sheet1.xml")
+    sheet = book.read("xl/worksheets/sheet1.xml").replace(
+        b"</sheetData>", b'<row r="9"><c r="XFD1048576" ' + INLINE + b"</sheetData>"
+    )
+    moved = _replace(_replace(data, "xl/_rels/workbook.xml.rels", rels), "xl/media/sheet1.xml", sheet)
+    assert _refused_by_the_check(moved) == "too_large"
+    # And a picture whose bytes happen to look like an open tag is no sheet
+    picture = b"\x89PNG\r\n\x1a\n" + b"<c \x00\x01<row " * 100
+    assert reader.check(_replace(data, "xl/media/image1.png", picture)) == "xlsx"

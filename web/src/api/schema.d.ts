@@ -1994,6 +1994,16 @@ export interface components {
             people: number;
             /** Region Id */
             region_id: string;
+            /**
+             * Sms Queued
+             * @description credentials in the outbox: sent within minutes by its drain
+             */
+            sms_queued: number;
+            /**
+             * Sms Sent
+             * @description credentials sent within the request
+             */
+            sms_sent: number;
         };
         /** EnrolmentIn */
         EnrolmentIn: {
