@@ -188,7 +188,7 @@ def open_account(
         try:
             repo.create_account(
                 account,
-                secrets.hash_password(password),
+                secrets.hash_initial_password(password),
                 clock.now() + rules.INITIAL_PASSWORD_TTL,
                 message,
                 region=region,
@@ -209,6 +209,10 @@ def reissue_credentials(account: Account, entry: AuditEntry | None = None) -> No
     password = secrets.new_password()
     message = _credentials_message(account, password)
     repo.reissue_password(
-        account, secrets.hash_password(password), clock.now() + rules.INITIAL_PASSWORD_TTL, message, entry
+        account,
+        secrets.hash_initial_password(password),
+        clock.now() + rules.INITIAL_PASSWORD_TTL,
+        message,
+        entry,
     )
     notify.deliver(message)

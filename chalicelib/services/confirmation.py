@@ -108,7 +108,7 @@ def provisioning(
         account,
         True,
         message,
-        secrets.hash_password(password),
+        secrets.hash_initial_password(password),
         now + account_rules.INITIAL_PASSWORD_TTL,
         also=tuple(credentials_emails(account, then)),
     )

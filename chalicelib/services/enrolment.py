@@ -383,7 +383,7 @@ def _plan(
         account,
         True,
         notify.sms("credentials", account.account_id, e.phone, text, redacted),
-        secrets.hash_password(password),
+        secrets.hash_initial_password(password),
         now + account_rules.INITIAL_PASSWORD_TTL,
     )
 
