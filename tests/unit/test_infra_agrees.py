@@ -230,3 +230,45 @@ def test_the_hmac_key_is_generated_in_aws_and_only_read_by_the_functions() -> No
     assert _resolve(secret["Name"]) == PROD_ENV["YANXIU_HMAC_SECRET"]
     assert secret["GenerateSecretString"]["PasswordLength"] >= 32
     assert _granted("secretsmanager:GetSecretValue") == [{"Ref": "HmacSecret"}]
+
+
+def test_the_operations_part_of_the_template_is_what_infra_operations_writes() -> None:
+    # A job added to app.py gets its log group and alarms from `make infra-tables`; a template
+    # edited by hand, or not regenerated, fails here.
+    import copy
+    import sys
+
+    sys.path.insert(0, str(ROOT / "infra"))
+    import operations
+
+    assert operations.apply(copy.deepcopy(TEMPLATE)) == TEMPLATE
+
+
+def test_every_function_has_a_kept_log_and_alarms_on_errors_duration_and_throttles() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "infra"))
+    import operations
+
+    timeouts = operations.functions()
+    assert {"APIHandler", "DrainOutbox", "BuildExports", "OnS3Event", "Allocate", "ExpireOffers"} <= set(
+        timeouts
+    )
+    for logical, timeout in timeouts.items():
+        assert RESOURCES[logical]["Properties"]["LoggingConfig"] == {
+            "LogGroup": {"Ref": f"{logical}LogGroup"}
+        }
+        assert RESOURCES[f"{logical}LogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        duration = RESOURCES[f"{logical}DurationAlarm"]["Properties"]
+        assert duration["Threshold"] == int(timeout * 1000 * 0.8) and duration["Statistic"] == "Maximum"
+        for kind in ("Errors", "Throttles"):
+            alarm = RESOURCES[f"{logical}{kind}Alarm"]["Properties"]
+            assert alarm["MetricName"] == kind and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert TEMPLATE["Parameters"]["LogRetentionDays"]["Default"] >= 180  # 网络安全法: six months
+    stuck = RESOURCES["OutboxStuckAlarm"]["Properties"]
+    assert stuck["MetricName"] == "OutboxOldestAgeSeconds" and stuck["Threshold"] == 3600
+    assert stuck["TreatMissingData"] == "breaching"  # a drain that stopped reporting is stuck too
+    # Our metrics' alarms select the dimensions chalicelib/observability.py writes.
+    for name in ("OutboxStuckAlarm", "MessageGivenUpAlarm", "ExportFailedAlarm"):
+        dims = {d["Name"] for d in RESOURCES[name]["Properties"]["Dimensions"]}
+        assert dims == {"service", "stage"}, name
