@@ -237,7 +237,7 @@ def deploy(stage: str, run: Callable[[list[str]], None]) -> dict[str, str]:
     print(f"  网站 (the site):  {out['WebUrl']}")
     print(f"  API:              {out['WebUrl']}/api  (direct: {out['EndpointURL']})")
     print(f"  告警 (alarms):    SNS topic {out['AlarmTopicArn']}")
-    print("  The first administrator: docs/runbook.md, 'First administrator'.")
+    print("  The first administrator: yanxiu create-admin … --aws (docs/runbook.md §0).")
     return out
 
 
