@@ -83,6 +83,7 @@ fmt: $(STAMP)
 infra-tables: $(STAMP)
 	YANXIU_STAGE=prod $(BIN)/python infra/tables.py
 	YANXIU_STAGE=prod $(BIN)/python infra/operations.py
+	YANXIU_STAGE=prod $(BIN)/python infra/grants.py
 
 ## The CloudFormation that `chalice package --merge-template` produces, through cfn-lint.
 infra-lint: $(STAMP)
