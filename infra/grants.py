@@ -55,9 +55,10 @@ def _all_tables() -> frozenset[str]:
 
 
 def grants() -> dict[str, Grant]:
-    """{function's logical id: its grant}. Filled from what each function's code calls
-    (tests/integration/test_grants.py records it)."""
-    outbox = frozenset({"notifications", "counters", "claims"})
+    """{function's logical id: its grant}, from what each function's code calls: the
+    integration tier records every AWS call a job makes (tests/integration/conftest.py,
+    `YANXIU_GRANTS_USED=<file>` writes them out) and fails on one not granted here."""
+    outbox = frozenset({"notifications", "counters"})  # a message, and the day's SMS caps
     return {
         "APIHandler": Grant(
             writes=_all_tables(),
@@ -69,9 +70,10 @@ def grants() -> dict[str, Grant]:
             solver=True,
         ),
         "Allocate": Grant(),  # pure computation: the API sends the problem, it sends the plan
-        "DrainOutbox": Grant(writes=outbox, reads=frozenset({"accounts"}), sms=True, email=True, seal=True),
+        # Queued credentials are sealed (KMS) until they are sent.
+        "DrainOutbox": Grant(writes=outbox, sms=True, email=True, seal=True),
         "DailyReminders": Grant(
-            writes=outbox | frozenset({"quotas"}),
+            writes=outbox | frozenset({"claims", "quotas"}),  # once-only claims, the tallies' flags
             reads=frozenset(
                 {
                     "programmes",
@@ -90,25 +92,44 @@ def grants() -> dict[str, Grant]:
             seal=True,
         ),
         "CheckinReminders": Grant(
-            writes=outbox,
+            writes=outbox | frozenset({"claims"}),
             reads=frozenset({"programmes", "quotas", "batches", "trainees", "accounts"}),
             sms=True,
             email=True,
             seal=True,
         ),
+        # Any kind of export a request left pending is built here: it reads what the exports
+        # show, never credentials, sessions, reset codes, idempotency records or the outbox.
         "BuildExports": Grant(
             writes=frozenset({"exports", "audit"}),
-            reads=_all_tables() - frozenset({"credentials", "sessions", "reset_codes", "idempotency"}),
+            reads=frozenset(
+                {
+                    "programmes",
+                    "regions",
+                    "bases",
+                    "batches",
+                    "quotas",
+                    "demands",
+                    "trainees",
+                    "artifacts",
+                    "artifact_versions",
+                    "uploads",
+                    "enrolments",
+                    "sharing_reports",
+                    "year_end",
+                    "offers",
+                    "accounts",
+                }
+            ),
             objects=frozenset({"exports/"}),
             object_reads=frozenset({"clean/"}),
-            seal=True,
+            seal=True,  # the office's 学员信息表 opens the sealed ID numbers
         ),
         "CheckUploads": Grant(
-            writes=frozenset({"uploads", "artifacts"}),
-            objects=frozenset({"uploads/", "clean/", "quarantine/"}),
+            writes=frozenset({"uploads"}), objects=frozenset({"uploads/", "clean/", "quarantine/"})
         ),
         "OnS3Event": Grant(
-            writes=frozenset({"uploads", "artifacts"}),
+            writes=frozenset({"uploads"}),
             objects=frozenset({"uploads/", "clean/", "quarantine/"}),
             upload_queue=True,
         ),
