@@ -12,7 +12,7 @@ WEB_DEPS := web/node_modules/.installed-stamp
 WEB_DIST := web/dist/index.html
 WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: run test check hooks lock lock-upgrade lock-check lint fmt infra-lint infra-tables bench outbox dynamodb-local browser package clean
+.PHONY: run test check hooks lock lock-upgrade lock-check lint fmt infra-lint infra-tables bench outbox dynamodb-local browser package deploy destroy clean
 
 # The venv holds exactly the lock's versions (hashes checked; pip's own too), then the project.
 $(STAMP): pyproject.toml requirements-dev.lock
@@ -82,6 +82,8 @@ fmt: $(STAMP)
 ## The tables of infra/template.json written from chalicelib/db/models.py (keys, indexes, TTL).
 infra-tables: $(STAMP)
 	YANXIU_STAGE=prod $(BIN)/python infra/tables.py
+	YANXIU_STAGE=prod $(BIN)/python infra/operations.py
+	YANXIU_STAGE=prod $(BIN)/python infra/grants.py
 
 ## The CloudFormation that `chalice package --merge-template` produces, through cfn-lint.
 infra-lint: $(STAMP)
@@ -139,6 +141,14 @@ outbox: $(STAMP)
 ## layers for the functions that use them), with their unzipped sizes. No AWS credentials needed.
 package: $(STAMP)
 	$(BIN)/python infra/package.py --stage $${STAGE:-prod}
+
+## make deploy STAGE=prod: the package, the stack (CloudFormation change set), the web client
+## to its bucket and CloudFront; prints the URLs. Needs AWS credentials and a region (README).
+## make destroy STAGE=…: deletes the stack, keeps the data (tables, buckets, key, secret).
+deploy: $(STAMP)
+	$(BIN)/python infra/deploy.py deploy --stage $${STAGE:-prod}
+destroy: $(STAMP)
+	$(BIN)/python infra/deploy.py destroy --stage $${STAGE:-prod}
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build vendor requirements.txt .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

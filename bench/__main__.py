@@ -3,7 +3,8 @@ demand routes' DynamoDB calls, the allocation solver's time and its optimum agai
 the roster routes' and the archive's DynamoDB calls, the artifact routes' calls and the
 yearbook's build time, the reminder job's and the evaluation's calls, reads and time, the 国培
 import (calamine against openpyxl, calls per 1,000 rows, peak memory), and the web client's
-first load and time to an interactive login page."""
+first load and time to an interactive login page, and the built package's sizes and cold
+import."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bench import (  # noqa: E402
     demand,
     enrolment,
     imports,
+    package,
     reminders,
     rosters,
     routes,
@@ -41,6 +43,7 @@ def main() -> None:
     reminder_rows = reminders.measure(recorder)
     enrolment_rows = enrolment.measure(recorder)
     web_rows = web.measure()
+    package_rows = package.measure()
     print(
         render(
             rows
@@ -53,6 +56,7 @@ def main() -> None:
             + reminder_rows
             + enrolment_rows
             + web_rows
+            + package_rows
         )
     )
     print(f"\n(no figure is pass/fail; see bench/README.md)  took {time.perf_counter() - started:.0f} s")

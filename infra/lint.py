@@ -1,8 +1,9 @@
 """Package the app the way `make package` does, with infra/template.json merged in, and lint
 the result: cfn-lint on the SAM template, plus two checks cfn-lint does not make here: every
-Lambda role Chalice generates gets the function policy (a new function's role would otherwise
-have only what .chalice/policy.json gives), and every action in that policy exists in IAM
-(cfn-lint validates actions of AWS::IAM::Policy only, not of AWS::IAM::ManagedPolicy).
+Lambda role Chalice generates is on one policy of its own (infra/grants.py; a new function's
+role would otherwise have only what .chalice/policy.json gives), and every action in those
+policies exists in IAM (cfn-lint validates actions of AWS::IAM::Policy only, not of
+AWS::IAM::ManagedPolicy).
 
 Offline and quick: Chalice packages a staged copy of the app (app.py, chalicelib, .chalice
 config and policy) without requirements.txt, so it downloads nothing even after `make package`
@@ -26,7 +27,6 @@ BIN = Path(sys.executable).parent
 OUT = ROOT / "build" / "infra-check"
 TEMPLATE = ROOT / "infra" / "template.json"
 STAGE = "prod"
-POLICY = {"Ref": "FunctionPolicy"}
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -44,23 +44,30 @@ def _lambda_roles(sam: dict) -> dict[str, dict]:
 
 
 def _role_problems(sam: dict) -> list[str]:
-    """Every Lambda role in the packaged template: the function policy attached, and no inline
-    policy left over from .chalice/policy.json (its logs grant is broader than ours)."""
+    """Every Lambda role in the packaged template: exactly one policy, its function's own
+    (infra/grants.py), and no inline policy left over from .chalice/policy.json (its grant is
+    broader than ours)."""
     problems = []
     for name, props in _lambda_roles(sam).items():
-        if POLICY not in props.get("ManagedPolicyArns", []):
-            problems.append(f"{name}: no FunctionPolicy (add it to infra/template.json)")
+        managed = props.get("ManagedPolicyArns", [])
+        if len(managed) != 1 or not str(managed[0].get("Ref", "")).endswith("Policy"):
+            problems.append(f"{name}: not on one policy of its own (make infra-tables: infra/grants.py)")
         if props.get("Policies"):
             problems.append(f"{name}: keeps an inline policy (override Policies with [])")
     return problems
 
 
 def _action_problems(sam: dict) -> list[str]:
-    """Each action of FunctionPolicy against cfn-lint's copy of the IAM service reference."""
+    """Each action of the functions' policies against cfn-lint's copy of the IAM service reference."""
     known = json.loads(files("cfnlint.data.AdditionalSpecs").joinpath("Policies.json").read_text())
     problems = []
-    document = sam["Resources"]["FunctionPolicy"]["Properties"]["PolicyDocument"]
-    for statement in document["Statement"]:
+    statements = [
+        statement
+        for resource in sam["Resources"].values()
+        if resource["Type"] == "AWS::IAM::ManagedPolicy"
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    for statement in statements:
         actions = statement["Action"]
         for action in [actions] if isinstance(actions, str) else actions:
             service, _, verb = action.partition(":")
@@ -115,8 +122,8 @@ def main() -> int:
     roles = len(_lambda_roles(sam))
     print(
         f"infra-lint: chalice package --stage {STAGE} + infra/template.json -> {sam_path.relative_to(ROOT)}: "
-        f"cfn-lint clean; {len(sam['Resources'])} resources, {tables} tables, {roles} Lambda roles on "
-        f"FunctionPolicy, its actions all known to IAM; in {time.perf_counter() - started:.1f}s"
+        f"cfn-lint clean; {len(sam['Resources'])} resources, {tables} tables, {roles} Lambda roles each on "
+        f"its own policy, their actions all known to IAM; in {time.perf_counter() - started:.1f}s"
     )
     return 0
 

@@ -4,8 +4,10 @@ a test clock, and helpers that read what moto's SNS and SES captured."""
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +35,73 @@ def aws() -> Iterator[None]:
 
         provision()
         yield
+
+
+# Which function's code is running: set when a job or the S3-event handler is entered.
+_RUNNING: ContextVar[str | None] = ContextVar("running", default=None)
+_CALLS: list[tuple[str, str, str, dict[str, Any]]] = []
+JOB_FUNCTIONS = {
+    "reminders": "DailyReminders",
+    "checkin-reminders": "CheckinReminders",
+    "outbox": "DrainOutbox",
+    "uploads": "CheckUploads",
+    "exports": "BuildExports",
+    "offers": "ExpireOffers",
+}
+
+
+def _as(function: str, run: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if _RUNNING.get() is not None:  # called from inside another function's run
+            return run(*args, **kwargs)
+        token = _RUNNING.set(function)
+        try:
+            return run(*args, **kwargs)
+        finally:
+            _RUNNING.reset(token)
+
+    return wrapped
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_calls() -> Iterator[None]:
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self: Any, op: str, params: dict[str, Any]) -> Any:
+        if (function := _RUNNING.get()) is not None:
+            _CALLS.append((function, self.meta.service_model.service_name, op, params))
+        return original(self, op, params)
+
+    botocore.client.BaseClient._make_api_call = recording
+    yield
+    botocore.client.BaseClient._make_api_call = original
+
+
+@pytest.fixture(autouse=True)
+def grants_held(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every AWS call a job (or the S3-event handler) makes in a test is one its function's
+    IAM policy allows (infra/grants.py): a job that starts touching a new table fails here,
+    not in production with AccessDenied."""
+    from chalicelib.config import settings
+    from chalicelib.jobs import JOBS
+    from chalicelib.services import uploads
+    from infra import grants
+
+    for job, function in JOB_FUNCTIONS.items():
+        monkeypatch.setitem(JOBS, job, _as(function, JOBS[job]))
+    monkeypatch.setattr(uploads, "on_object_created", _as("OnS3Event", uploads.on_object_created))
+    _CALLS.clear()
+    yield
+    names = settings().table_names
+    problems = sorted({p for call in _CALLS for p in grants.refused(*call, names)})
+    if used := os.environ.get("YANXIU_GRANTS_USED"):  # what each job touched, to narrow a grant
+        with open(used, "a") as out:
+            for line in sorted({grants.used(*call, names) for call in _CALLS}):
+                out.write(line + "\n")
+    _CALLS.clear()
+    assert problems == [], "calls infra/grants.py does not grant:\n" + "\n".join(problems)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ and the business events flushed as EMF even when the function fails."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -93,3 +94,17 @@ def test_every_function_runs_inside_the_middleware_when_lambda_imports_only_its_
         [sys.executable, "-c", script, *handlers], cwd=root, capture_output=True, text=True
     )  # noqa: S603
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_every_flush_names_the_service_and_the_stage_the_alarms_ask_for(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # infra/operations.py's alarms select our metrics by both dimensions, flush after flush.
+    for _ in range(2):
+        observed(None, lambda: count("ExportFailed"))
+    blobs = [b for b in _emf(capfd.readouterr().out) if "ExportFailed" in b]
+    assert len(blobs) == 2
+    for blob in blobs:
+        [declared] = blob["_aws"]["CloudWatchMetrics"]
+        assert [sorted(d) for d in declared["Dimensions"]] == [["service", "stage"]]
+        assert blob["service"] == "yanxiu" and blob["stage"] == os.environ.get("YANXIU_STAGE", "dev")
