@@ -2,8 +2,9 @@
 demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx,
 the roster routes' and the archive's DynamoDB calls, the artifact routes' calls and the
 yearbook's build time, the reminder job's and the evaluation's calls, reads and time, the 国培
-import (calamine against openpyxl, calls per 1,000 rows, peak memory), and the web client's
-first load and time to an interactive login page."""
+import (calamine against openpyxl, calls per 1,000 rows, peak memory), the web client's
+first load and time to an interactive login page, and a national programme's model (the
+reminders' fan-out, the evaluation's calls)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bench import (  # noqa: E402
     reminders,
     rosters,
     routes,
+    scale,
     web,
 )
 from bench.table import Row, render  # noqa: E402
@@ -40,6 +42,7 @@ def main() -> None:
     artifact_rows = artifacts.measure(recorder)
     reminder_rows = reminders.measure(recorder)
     enrolment_rows = enrolment.measure(recorder)
+    scale_rows = scale.measure(recorder)
     web_rows = web.measure()
     print(
         render(
@@ -53,6 +56,7 @@ def main() -> None:
             + reminder_rows
             + enrolment_rows
             + web_rows
+            + scale_rows
         )
     )
     print(f"\n(no figure is pass/fail; see bench/README.md)  took {time.perf_counter() - started:.0f} s")
