@@ -83,6 +83,11 @@ check_uploads_schedule = app.schedule(Rate(15, unit=Rate.MINUTES), name="check_u
 on_s3_event = app.on_sqs_message(queue=settings().upload_queue, batch_size=10, name="on_s3_event")(
     schedules.on_s3_event
 )
+# The reminder runs fan out (services/reminders.py): the schedules above plan units and send
+# them to this queue; its consumers do them in parallel, within the outbox's rules.
+on_reminder_unit = app.on_sqs_message(queue=settings().reminder_queue, batch_size=5, name="on_reminder_unit")(
+    schedules.on_reminder_unit
+)
 allocate = app.lambda_function(name="allocate")(schedules.allocate)
 # The waiting list: offers past their 48 hours are closed and their batches offered on.
 expire_offers_schedule = app.schedule(Rate(1, unit=Rate.HOURS), name="expire_offers")(

@@ -2,9 +2,9 @@
 demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx,
 the roster routes' and the archive's DynamoDB calls, the artifact routes' calls and the
 yearbook's build time, the reminder job's and the evaluation's calls, reads and time, the 国培
-import (calamine against openpyxl, calls per 1,000 rows, peak memory), and the web client's
-first load and time to an interactive login page, and the built package's sizes and cold
-import."""
+import (calamine against openpyxl, calls per 1,000 rows, peak memory), the web client's
+first load and time to an interactive login page, the built package's sizes and cold
+import, and a national programme's model (the reminders' fan-out, the evaluation's calls)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from bench import (  # noqa: E402
     reminders,
     rosters,
     routes,
+    scale,
     web,
 )
 from bench.table import Row, render  # noqa: E402
@@ -42,6 +43,7 @@ def main() -> None:
     artifact_rows = artifacts.measure(recorder)
     reminder_rows = reminders.measure(recorder)
     enrolment_rows = enrolment.measure(recorder)
+    scale_rows = scale.measure(recorder)
     web_rows = web.measure()
     package_rows = package.measure()
     print(
@@ -57,6 +59,7 @@ def main() -> None:
             + enrolment_rows
             + web_rows
             + package_rows
+            + scale_rows
         )
     )
     print(f"\n(no figure is pass/fail; see bench/README.md)  took {time.perf_counter() - started:.0f} s")

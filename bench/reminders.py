@@ -166,6 +166,7 @@ def _regions(world: World) -> None:
                     email=f"region{n}@example.cn",
                     region_ids={region_id},
                     created_at=START,
+                    name_key=f"李老师#{account_id}",
                 )
             )
 
@@ -182,7 +183,16 @@ def _trainee(
     account_id = new_id() if confirmed else None
     phone = f"136{n:08d}"
     if account_id:
-        people.save(AccountModel(account_id, role="trainee", name=f"研修{n}", phone=phone, created_at=START))
+        people.save(
+            AccountModel(
+                account_id,
+                role="trainee",
+                name=f"研修{n}",
+                phone=phone,
+                created_at=START,
+                name_key=f"研修{n}#{account_id}",
+            )
+        )
     start = date.fromisoformat(batch.start_date)
     checkins = {(start + timedelta(days=d)).isoformat() for d in range(8 + n % 5)} if registered else None
     reflections, outcome = (n % 4, int(n % 3 != 0)) if registered else (0, 0)
@@ -273,16 +283,20 @@ def _programme(world: World, base_id: str) -> None:
                 stage_key=f"{stage}#{start.isoformat()}#{batch_id}",
                 programme_stage_key=f"{pid}#{stage}#{start.isoformat()}#{batch_id}",
             )
-            batches.save(batch)
             if not confirmed:
                 unconfirmed_regions.add(region_id)
             for j in range(PER_BATCH):
                 n = i * PER_BATCH + j + 1
                 item, waiting = _trainee(n, batch, pid, confirmed, j < PER_BATCH - 1, people)
                 trainees.save(item)
+                # the batch's counters, as the writes keep them (the evaluation reads these)
+                batch.checkin_count = (batch.checkin_count or 0) + len(item.checkins or ())
+                batch.reflection_count = (batch.reflection_count or 0) + item.reflection_count
+                batch.outcome_trainees = (batch.outcome_trainees or 0) + (item.outcome_count > 0)
                 if waiting:
                     unregistered += 1
                     waiting_regions.add(region_id)
+            batches.save(batch)
     world.expected = {
         "demand": REGIONS - WITH_DEMAND,
         "roster": len(unconfirmed_regions),

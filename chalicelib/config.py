@@ -54,6 +54,11 @@ class Settings(BaseModel):
     table_names: dict[str, str]
     bucket: str
     upload_queue: str
+    # The reminder runs' units (services/reminders.py): with `fan_out` the scheduled run sends
+    # them to this queue and its consumer Lambda does them; without (local, tests, `yanxiu
+    # run-job`), the run does them itself, one after another.
+    reminder_queue: str
+    fan_out: bool
     mail_from: str
     site_url: str
     # Local mode: the embedded AWS (moto server) answers; no S3 events fire, no real SMS leaves.
@@ -83,6 +88,8 @@ def settings() -> Settings:
         table_names={t: env.get(_table_env(t), prefix + t) for t in TABLES},
         bucket=env.get("YANXIU_BUCKET", f"yanxiu-{stage}-uploads"),
         upload_queue=env.get("YANXIU_UPLOAD_QUEUE", f"yanxiu-{stage}-upload-events"),
+        reminder_queue=env.get("YANXIU_REMINDER_QUEUE", f"yanxiu-{stage}-reminders"),
+        fan_out=env.get("YANXIU_FAN_OUT", "") == "1",
         mail_from=env.get("YANXIU_MAIL_FROM", "noreply@yanxiu.example.cn"),
         site_url=env.get("YANXIU_SITE_URL", "http://127.0.0.1:8000"),
         local=env.get("YANXIU_LOCAL", "") == "1",

@@ -44,6 +44,7 @@ class Grant:
     seal: bool = False  # KMS GenerateDataKey (seal) and Decrypt (open)
     hmac: bool = False  # the blind indexes' and reset codes' key
     upload_queue: bool = False
+    reminder_units: str = ""  # "send" (the planning runs) or "receive" (their consumer)
     solver: bool = False  # invoke the allocate function
     extra: tuple[dict[str, Any], ...] = field(default=())
 
@@ -90,6 +91,7 @@ def grants() -> dict[str, Grant]:
             sms=True,
             email=True,
             seal=True,
+            reminder_units="send",
         ),
         "CheckinReminders": Grant(
             writes=outbox | frozenset({"claims"}),
@@ -97,6 +99,29 @@ def grants() -> dict[str, Grant]:
             sms=True,
             email=True,
             seal=True,
+            reminder_units="send",
+        ),
+        # Does the units both reminder runs plan (each rule's recipients read again).
+        "OnReminderUnit": Grant(
+            writes=outbox | frozenset({"claims", "quotas"}),
+            reads=frozenset(
+                {
+                    "programmes",
+                    "regions",
+                    "accounts",
+                    "quotas",
+                    "demands",
+                    "batches",
+                    "trainees",
+                    "artifacts",
+                    "enrolments",
+                    "sharing_reports",
+                }
+            ),
+            sms=True,
+            email=True,
+            seal=True,
+            reminder_units="receive",
         ),
         # Any kind of export a request left pending is built here: it reads what the exports
         # show, never credentials, sessions, reset codes, idempotency records or the outbox.
@@ -155,6 +180,11 @@ def _logical_table(name: str) -> str:
 
 
 def statements(function: str, grant: Grant) -> list[dict[str, Any]]:
+    return _data(grant) + _services(grant) + _own(function, grant)
+
+
+def _data(grant: Grant) -> list[dict[str, Any]]:
+    """Tables and their indexes, the bucket's prefixes."""
     out: list[dict[str, Any]] = []
     writes, reads = sorted(grant.writes), sorted(grant.reads - grant.writes)
     for sid, tables, actions in (("TablesWritten", writes, READ + WRITE), ("TablesRead", reads, READ)):
@@ -179,6 +209,11 @@ def statements(function: str, grant: Grant) -> list[dict[str, Any]]:
                 "Resource": {"Fn::GetAtt": ["UploadsBucket", "Arn"]},
             }
         )
+    return out
+
+
+def _services(grant: Grant) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     if grant.sms:
         # SMS to a phone number has no resource to name (sns:Publish with PhoneNumber).
         out.append({"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"})
@@ -226,6 +261,24 @@ def statements(function: str, grant: Grant) -> list[dict[str, Any]]:
                 "Resource": {"Fn::GetAtt": ["UploadEventsQueue", "Arn"]},
             }
         )
+    if grant.reminder_units:
+        actions = {
+            "send": ["sqs:GetQueueUrl", "sqs:SendMessage"],
+            "receive": [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+        }[grant.reminder_units]
+        out.append(
+            {
+                "Sid": "ReminderUnits",
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": {"Fn::GetAtt": ["ReminderUnitsQueue", "Arn"]},
+            }
+        )
     if grant.solver:
         out.append(
             {
@@ -235,6 +288,12 @@ def statements(function: str, grant: Grant) -> list[dict[str, Any]]:
                 "Resource": {"Fn::GetAtt": ["Allocate", "Arn"]},
             }
         )
+    return out
+
+
+def _own(function: str, grant: Grant) -> list[dict[str, Any]]:
+    """Its log group, its traces, and anything a grant adds by hand."""
+    out: list[dict[str, Any]] = []
     out.append(
         {
             "Sid": "Logs",
@@ -361,6 +420,11 @@ def refused(
             if not (writable if need == "write" and key == params.get("Key") else readable):
                 problems.append(f"{function}: s3:{op} on {key.split('/', 1)[0]}/")
         return problems
+    if service == "sqs":
+        queue = str(params.get("QueueUrl", params.get("QueueName", "")))
+        if "reminders" in queue:
+            wanted = "send" if op in ("SendMessage", "SendMessageBatch", "GetQueueUrl") else "receive"
+            return [] if grant.reminder_units == wanted else [f"{function}: sqs:{op} on the reminders queue"]
     may = {
         "sns": grant.sms,
         "ses": grant.email,

@@ -33,6 +33,7 @@ MEANING = {
     "OnS3Event": "new uploads are not checked; the queue retries them, then dead-letters them",
     "ExpireOffers": "waiting-list offers past 48 hours stay open; their batches are not offered on",
     "Allocate": "the office's allocation preview and commit answer 503",
+    "OnReminderUnit": "planned reminder units are not done; the queue retries them, then dead-letters them",
 }
 
 
@@ -176,6 +177,20 @@ def service_alarms() -> dict[str, dict[str, Any]]:
             "An export's build failed (it ends failed after its attempts): the office or a"
             " region asked for a file it will not get.",
             _ours("ExportFailed"),
+            Threshold=1,
+        ),
+        "ReminderUnitsDeadLettersAlarm": _alarm(
+            "reminder-units-dead-letters",
+            "Reminder units that failed five times: those recipients were not reminded today"
+            " (infra/README.md).",
+            {
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [
+                    {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReminderUnitsDeadLetters", "QueueName"]}}
+                ],
+                "Statistic": "Maximum",
+            },
             Threshold=1,
         ),
         "UploadsDeadLettersAlarm": _alarm(

@@ -32,6 +32,8 @@ def local_environment(moto_port: int, web_port: int) -> dict[str, str]:
         "AWS_REGION": REGION,
         "YANXIU_LOCAL": "1",
         "YANXIU_STAGE": "dev",
+        # No reminders queue here: `yanxiu run-job reminders` does the run's units in-process.
+        "YANXIU_FAN_OUT": "0",
         "POWERTOOLS_METRICS_NAMESPACE": "yanxiu",
     }
 

@@ -33,5 +33,7 @@ def reset_clients() -> None:
     test)."""
     client.cache_clear()
     from chalicelib.adapters.crypto import forget_keys
+    from chalicelib.adapters.queue import forget
 
     forget_keys()
+    forget()

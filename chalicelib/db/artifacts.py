@@ -2,6 +2,9 @@
 
 Access patterns:
 - create: one transaction: the artifact (Put), the trainee's and the batch's artifact counters.
+  An outcome first reads the trainee's outcome count (GetItem): the batch counts trainees with
+  an outcome, so the write is conditioned on the count read and, if another of the trainee's
+  outcomes was counted meanwhile, read and sent again.
 - GET /me/artifacts: one Query on by_author (deleted ones filtered out in the same Query).
 - modify: one transaction: the artifact under version == the version read (409 otherwise),
   the previous version into artifact_versions.
@@ -11,6 +14,7 @@ Access patterns:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from pynamodb.attributes import NumberAttribute
@@ -20,7 +24,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time
 from chalicelib.db.models import ArtifactModel, ArtifactVersionModel, BatchModel, TraineeModel
-from chalicelib.db.writes import Transaction, applied, transaction
+from chalicelib.db.writes import Failure, Refusal, Transaction, applied, transaction
 from chalicelib.domain.artifacts import shown_bytes
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Artifact, Page
@@ -88,29 +92,84 @@ def _kind_counter(kind: str) -> NumberAttribute:
     return TraineeModel.outcome_count if kind == "outcome" else TraineeModel.reflection_count
 
 
-def _count(tx: Transaction, a: Artifact, step: int) -> None:
+def _count(tx: Transaction, a: Artifact, step: int, had: int) -> None:
     """The trainee's and the batch's counters (archive, evaluation, reminders) move with it,
     only while the trainee is on the roster: an update of an item that is gone (the trainee
-    was removed or replaced) would create it holding nothing but counters."""
+    was removed or replaced) would create it holding nothing but counters. An outcome's
+    write holds only while the trainee still has `had` outcomes: the batch's count of
+    trainees with an outcome moves when the trainee's first comes or its last goes."""
+    condition = TraineeModel.trainee_id.exists() & (TraineeModel.account_id == a.author_id)
+    batch = [BatchModel.artifact_count.add(step)]
+    if a.kind == "outcome":
+        condition &= (TraineeModel.outcome_count == had) if had else _no_outcome()
+        if (had > 0) != (had + step > 0):
+            batch.append(BatchModel.outcome_trainees.add(step))
+    else:
+        batch.append(BatchModel.reflection_count.add(step))
     tx.update(
         TraineeModel(a.trainee_id),
         actions=[TraineeModel.artifact_count.add(step), _kind_counter(a.kind).add(step)],
-        condition=TraineeModel.trainee_id.exists() & (TraineeModel.account_id == a.author_id),
+        condition=condition,
         tag="trainee",
     )
-    tx.update(
-        BatchModel(a.batch_id),
-        actions=[BatchModel.artifact_count.add(step)],
-        condition=BatchModel.batch_id.exists(),
-        tag="batch",
-    )
+    tx.update(BatchModel(a.batch_id), actions=batch, condition=BatchModel.batch_id.exists(), tag="batch")
+
+
+def _no_outcome() -> Condition:
+    condition: Condition = TraineeModel.outcome_count.does_not_exist() | (TraineeModel.outcome_count == 0)
+    return condition
+
+
+class _Recount(Exception):
+    """The trainee's outcomes changed between the read and the write: read them again."""
+
+
+OUTCOME_TRIES = 3
+
+
+def _outcomes(trainee_id: str) -> int:
+    try:
+        m = TraineeModel.get(trainee_id, consistent_read=True, attributes_to_get=["outcome_count"])
+    except DoesNotExist:
+        return 0  # the write's own condition then says the trainee left
+    return int(m.outcome_count or 0)
+
+
+def _trainee_refused(a: Artifact, gone: Exception) -> Callable[[Refusal], Exception]:
+    """The trainee's condition failed: it left the roster (`gone`), or, still there, its
+    outcomes were counted meanwhile (read again)."""
+
+    def why(_: Refusal) -> Exception:
+        try:
+            now = TraineeModel.get(a.trainee_id, consistent_read=True)
+        except DoesNotExist:
+            return gone
+        return _Recount() if a.kind == "outcome" and now.account_id == a.author_id else gone
+
+    return why
+
+
+def _counted(a: Artifact, write: Callable[[int], None]) -> None:
+    """`write(had)` with the trainee's outcomes as read (an outcome's only: other pieces need
+    no count), again if they changed before it was written."""
+    for _ in range(OUTCOME_TRIES):
+        try:
+            write(_outcomes(a.trainee_id) if a.kind == "outcome" else 0)
+            return
+        except _Recount:
+            continue
+    raise ConflictError("conflict")
 
 
 def create(a: Artifact) -> None:
     gone = NotFoundError("not_on_roster")
-    with transaction(errors={"trainee": gone, "batch": gone}) as tx:
-        tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
-        _count(tx, a, 1)
+
+    def write(had: int) -> None:
+        with transaction(errors={"trainee": _trainee_refused(a, gone), "batch": gone}) as tx:
+            tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
+            _count(tx, a, 1, had)
+
+    _counted(a, write)
 
 
 def get(artifact_id: str) -> Artifact | None:
@@ -163,34 +222,50 @@ def replace_content(old: Artifact, new: Artifact) -> None:
 def mark_deleted(a: Artifact, now: datetime) -> None:
     """Deleted by its author, who must still be on the roster (404 otherwise)."""
     gone = NotFoundError("artifact_not_found")
-    with transaction(errors={"artifact": gone, "trainee": gone, "batch": gone}) as tx:
-        tx.update(
-            ArtifactModel(a.artifact_id),
-            actions=[
-                ArtifactModel.deleted_at.set(now),
-                ArtifactModel.featured.remove(),
-                ArtifactModel.featured_key.remove(),
-            ],
-            condition=ArtifactModel.deleted_at.does_not_exist(),
-            tag="artifact",
-        )
-        _count(tx, a, -1)
+
+    def write(had: int) -> None:
+        errors: dict[str, Failure] = {"artifact": gone, "trainee": _trainee_refused(a, gone), "batch": gone}
+        with transaction(errors=errors) as tx:
+            tx.update(
+                ArtifactModel(a.artifact_id),
+                actions=[
+                    ArtifactModel.deleted_at.set(now),
+                    ArtifactModel.featured.remove(),
+                    ArtifactModel.featured_key.remove(),
+                ],
+                condition=ArtifactModel.deleted_at.does_not_exist(),
+                tag="artifact",
+            )
+            _count(tx, a, -1, had)
+
+    _counted(a, write)
 
 
 def restore(a: Artifact, counted: bool) -> None:
     """Undelete; its author's counters rise again only if `counted` (the author is still on
     the roster: a removed trainee's counters left the batch with them)."""
     left = ConflictError("conflict")  # the author left the roster meanwhile: try again
-    errors = {"artifact": ConflictError("not_deleted"), "trainee": left, "batch": left}
-    with transaction(errors=errors) as tx:
-        tx.update(
-            ArtifactModel(a.artifact_id),
-            actions=[ArtifactModel.deleted_at.remove()],
-            condition=ArtifactModel.deleted_at.exists(),
-            tag="artifact",
-        )
-        if counted:
-            _count(tx, a, 1)
+
+    def write(had: int) -> None:
+        errors: dict[str, Failure] = {
+            "artifact": ConflictError("not_deleted"),
+            "trainee": _trainee_refused(a, left),
+            "batch": left,
+        }
+        with transaction(errors=errors) as tx:
+            tx.update(
+                ArtifactModel(a.artifact_id),
+                actions=[ArtifactModel.deleted_at.remove()],
+                condition=ArtifactModel.deleted_at.exists(),
+                tag="artifact",
+            )
+            if counted:
+                _count(tx, a, 1, had)
+
+    if counted:
+        _counted(a, write)
+    else:
+        write(0)
 
 
 def set_featured(a: Artifact, featured: bool, now: datetime, version: int) -> None:

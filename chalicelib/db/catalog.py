@@ -213,6 +213,8 @@ def batch_from_model(m: BatchModel) -> Batch:
         offer_id=m.offer_id,
         passed_regions=frozenset(m.passed_regions or ()),
         sharing_count=int(m.sharing_count or 0),
+        reflection_count=int(m.reflection_count or 0),
+        outcome_trainees=int(m.outcome_trainees or 0),
     )
 
 

@@ -1,23 +1,16 @@
-"""The evaluation's read and the reward's write.
+"""The reward's write (the evaluation reads batches: services/year_end.py).
 
-Access patterns: Query trainees.by_programme (every trainee of the programme, paged: the
-counters on each make the tally); the reward: one transaction: the programme's reward
-claim (not exists: once) and each chosen region's tally in the next programme (+places)."""
+Access patterns: the reward: one transaction: the programme's reward claim (not exists:
+once) and each chosen region's tally in the next programme (+places)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from chalicelib.db.models import ClaimModel, QuotaModel, TraineeModel
-from chalicelib.db.trainees import trainee_from_model
+from chalicelib.db.models import ClaimModel, QuotaModel
 from chalicelib.db.writes import transaction
 from chalicelib.domain.errors import ConflictError
-from chalicelib.domain.records import Trainee
-
-
-def trainees(programme_id: str) -> list[Trainee]:
-    return [trainee_from_model(m) for m in TraineeModel.by_programme.query(programme_id)]
 
 
 def grant(

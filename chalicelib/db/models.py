@@ -292,6 +292,10 @@ class BatchModel(Model):
     # 分享报告 recorded for its trainees and 研修需求说明 notes, kept with those writes.
     sharing_count = NumberAttribute(null=True)
     note_count = NumberAttribute(null=True)
+    # The year-end evaluation's, kept with the artifact writes (db/artifacts.py): its trainees'
+    # reflections (every piece but outcomes), and its trainees with at least one outcome.
+    reflection_count = NumberAttribute(null=True)
+    outcome_trainees = NumberAttribute(null=True)
     # "<stage>#<start_date>#<batch_id>": sorts a programme's batches by stage, then date.
     stage_key = UnicodeAttribute()
     # "<programme_id>#<stage>#<start_date>#<batch_id>", set only while allocated.

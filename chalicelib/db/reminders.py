@@ -4,8 +4,10 @@ Access patterns (each a Query on a sparse index or a key range: nothing that can
 reminder is read, beyond the check-in run's trainees not in session whose batch ends within
 the programme's longest batch length, and those who already checked in today):
 - quotas.awaiting_demand[programme]       regions without a demand
-- batches.awaiting_roster[programme]      allocated batches with an unconfirmed roster
-- trainees.awaiting_registration[programme]
+- batches.awaiting_roster[programme]      allocated batches with an unconfirmed roster (the
+  plan reads their keys; a unit BatchGets its batches again, strongly)
+- trainees.awaiting_registration[programme] (the plan reads their keys)
+- BatchGetItem trainees by id, strongly: a unit's trainees as they are now
 - quotas[programme], the stages' tallies: the lengths of the programme's batches (check-ins)
 - trainees.by_programme[programme], end_key from today to today + the longest length - 1
   (check-ins) or on one day (outcomes)
@@ -17,6 +19,7 @@ the programme's longest batch length, and those who already checked in today):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from chalicelib.db.catalog import batch_from_model
@@ -29,18 +32,53 @@ from chalicelib.domain.demand import STAGE_TALLY
 from chalicelib.domain.records import Batch, Message, Trainee
 
 
-def unconfirmed_batches(programme_id: str) -> list[Batch]:
-    """The allocated batches whose roster is not confirmed. The index may lag a moment behind
-    a confirmation, so what it lists is read again, strongly, and the confirmed dropped."""
-    ids = [m.batch_id for m in BatchModel.by_awaiting_roster.query(programme_id)]
+def awaiting_roster(programme_id: str) -> dict[str, list[str]]:
+    """{region: its batches whose roster is not confirmed}, as the index lists them (the run's
+    plan: the unit reads them again, strongly)."""
+    out: dict[str, list[str]] = {}
+    rows = BatchModel.by_awaiting_roster.query(programme_id, attributes_to_get=["batch_id", "region_id"])
+    for m in rows:
+        if m.region_id:
+            out.setdefault(m.region_id, []).append(m.batch_id)
+    return out
+
+
+def unconfirmed_of(batch_ids: Iterable[str]) -> list[Batch]:
+    """Of these batches, those whose roster is still not confirmed. The index may lag a moment
+    behind a confirmation, so they are read again, strongly, and the confirmed dropped."""
+    ids = list(dict.fromkeys(batch_ids))
     if not ids:
         return []
     fresh = BatchModel.batch_get(ids, consistent_read=True)
     return [batch_from_model(m) for m in fresh if m.awaiting_roster and m.roster_status == "open"]
 
 
+def unconfirmed_batches(programme_id: str) -> list[Batch]:
+    """The allocated batches whose roster is not confirmed."""
+    return unconfirmed_of(b for batches in awaiting_roster(programme_id).values() for b in batches)
+
+
+def unregistered_ids(programme_id: str) -> dict[str, list[str]]:
+    """{region: its trainees awaiting registration}: the run's plan reads only the keys."""
+    out: dict[str, list[str]] = {}
+    rows = TraineeModel.by_awaiting_registration.query(
+        programme_id, attributes_to_get=["trainee_id", "region_id"]
+    )
+    for m in rows:
+        out.setdefault(m.region_id, []).append(m.trainee_id)
+    return out
+
+
 def unregistered(programme_id: str) -> list[Trainee]:
     return [trainee_from_model(m) for m in TraineeModel.by_awaiting_registration.query(programme_id)]
+
+
+def trainees_by_id(trainee_ids: Iterable[str]) -> list[Trainee]:
+    """A unit's trainees as they are now (BatchGetItem, strongly): one gone is left out."""
+    ids = list(dict.fromkeys(trainee_ids))
+    if not ids:
+        return []
+    return [trainee_from_model(m) for m in TraineeModel.batch_get(ids, consistent_read=True)]
 
 
 def not_checked_in(programme_id: str, today: date) -> list[Trainee]:

@@ -106,6 +106,9 @@ def as_read(t: Trainee) -> Condition:
     """The trainee's item still holds what `t` read of its counted fields: the batch's
     archive counters can then lose exactly this trainee's share."""
     condition = TraineeModel.trainee_id.exists() & (TraineeModel.artifact_count == t.artifact_count)
+    condition &= (TraineeModel.reflection_count == t.reflection_count) & (
+        TraineeModel.outcome_count == t.outcome_count
+    )
     registered = TraineeModel.registered_at
     condition &= registered.exists() if t.registered_at else registered.does_not_exist()
     checkins = TraineeModel.checkins
@@ -115,11 +118,14 @@ def as_read(t: Trainee) -> Condition:
 
 
 def counters_without(t: Trainee) -> list[Action]:
-    """The batch's archive counters without this trainee's registration, days and artifacts."""
+    """The batch's archive counters without this trainee's registration, days and artifacts
+    (and the evaluation's: its reflections, and whether it had an outcome)."""
     return [
         BatchModel.registered_count.add(-1 if t.registered_at else 0),
         BatchModel.checkin_count.add(-len(t.checkins)),
         BatchModel.artifact_count.add(-t.artifact_count),
+        BatchModel.reflection_count.add(-t.reflection_count),
+        BatchModel.outcome_trainees.add(-1 if t.outcome_count else 0),
     ]
 
 

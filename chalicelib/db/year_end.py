@@ -1,8 +1,9 @@
-"""A programme's year-end records (YearEndModel) and what the evaluation reads besides trainees.
+"""A programme's year-end records (YearEndModel) and what the evaluation reads besides batches.
 
 Access patterns: Query year_end[programme] (the weights and every 综合调研 score in one
 partition); PutItem a record; Query artifacts.featured by programme (the featured ones, a few
-dozen) for who has featured work; Query quotas[programme] (the regions taking part)."""
+dozen) for who has featured work, by region; Query quotas[programme] (the regions taking part).
+No trainee is read: the batches carry their trainees' counts (services/year_end.py)."""
 
 from __future__ import annotations
 
@@ -74,14 +75,18 @@ def set_visit(
     YearEndModel(programme_id, VISIT + region_id, score=score, comment=comment, by=by, at=now).save()
 
 
-def featured_trainees(programme_id: str) -> dict[str, int]:
-    """{trainee_id: featured pieces} of the programme's showcase."""
-    out: dict[str, int] = {}
-    for m in ArtifactModel.by_featured.query(
-        FEATURED, ArtifactModel.featured_key.startswith(f"{programme_id}#")
-    ):
-        out[m.trainee_id] = out.get(m.trainee_id, 0) + 1
-    return out
+def featured_by_region(programme_id: str) -> dict[str, int]:
+    """{region: its trainees with featured work} of the programme's showcase (the office's
+    choice: dozens, not the trainees), each artifact carrying its author's region."""
+    trainees: dict[str, set[str]] = {}
+    rows = ArtifactModel.by_featured.query(
+        FEATURED,
+        ArtifactModel.featured_key.startswith(f"{programme_id}#"),
+        attributes_to_get=["region_id", "trainee_id"],
+    )
+    for m in rows:
+        trainees.setdefault(m.region_id, set()).add(m.trainee_id)
+    return {region_id: len(ids) for region_id, ids in trainees.items()}
 
 
 def publication(programme_id: str) -> Publication | None:

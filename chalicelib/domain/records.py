@@ -112,6 +112,8 @@ class Batch:
     offer_id: str | None = None  # held for an offer of the waiting list
     passed_regions: frozenset[str] = frozenset()  # gave it back or let its offer go
     sharing_count: int = 0
+    reflection_count: int = 0  # its trainees' reflections (every piece but outcomes)
+    outcome_trainees: int = 0  # its trainees with at least one outcome
 
 
 @dataclass(frozen=True)

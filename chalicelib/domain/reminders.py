@@ -15,10 +15,17 @@ step). Days are counted in Asia/Shanghai between today and the deadline's day.
 Each reminder goes at most once per recipient, kind and day, for each programme: a county's
 contact is often the contact of two programmes at once (the research base's and the 国培), and
 one programme's reminder must not use up the other's.
+
+A national programme (100,000 trainees) is too many reminders for one function's 15 minutes:
+the run plans units (a rule, a programme, a page of recipients) and a queue's consumers do
+them in parallel; each unit's reminders are still claimed once per recipient and day, so a
+unit done twice (a redelivered message) sends nothing twice.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from chalicelib.domain.deadlines import local_day
@@ -61,3 +68,72 @@ def checkin_end_range(today: date, batch_days: list[int | None]) -> tuple[date, 
 
 def claim_key(kind: str, programme_id: str, recipient: str, day: date) -> str:
     return f"reminder#{kind}#{programme_id}#{recipient}#{day.isoformat()}"
+
+
+# --- the fan-out: a run split into units a consumer does on its own ---------------------------
+
+# Recipients per unit: one unit's reads are a BatchGetItem or two, its writes one transaction
+# per recipient and three per 100 messages sent, well inside the consumer's timeout.
+PAGE = 100
+# A summary unit carries every trainee its regions' summaries name (a region is never split).
+SUMMARY_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of a reminder run, done by a consumer on its own: one rule of one programme
+    for at most PAGE recipients (their ids: regions, batches or trainees by rule), on the run's
+    day (which the once-a-day claims are keyed by, however late the unit is done).
+    `end_date` is the batch end of an outcome or 分享报告 unit."""
+
+    rule: str
+    programme_id: str
+    day: date
+    ids: tuple[str, ...]
+    end_date: date | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "rule": self.rule,
+                "programme_id": self.programme_id,
+                "day": self.day.isoformat(),
+                "ids": list(self.ids),
+                "end_date": self.end_date.isoformat() if self.end_date else None,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, body: str) -> Unit:
+        data = json.loads(body)
+        end = data.get("end_date")
+        return cls(
+            rule=str(data["rule"]),
+            programme_id=str(data["programme_id"]),
+            day=date.fromisoformat(data["day"]),
+            ids=tuple(str(i) for i in data["ids"]),
+            end_date=date.fromisoformat(end) if end else None,
+        )
+
+
+def pages(ids: list[str], size: int = PAGE) -> list[tuple[str, ...]]:
+    """The ids in pages of at most `size`, in order."""
+    return [tuple(ids[start : start + size]) for start in range(0, len(ids), size)]
+
+
+def grouped_pages(groups: dict[str, list[str]], size: int) -> list[tuple[str, ...]]:
+    """The groups' ids in pages of at most `size`, a group never split across two pages (a
+    group larger than `size` is a page of its own): a region's batches, or the trainees its
+    summary names, stay together."""
+    out: list[tuple[str, ...]] = []
+    page: list[str] = []
+    for key in sorted(groups):
+        members = groups[key]
+        if page and len(page) + len(members) > size:
+            out.append(tuple(page))
+            page = []
+        page += members
+    if page:
+        out.append(tuple(page))
+    return out

@@ -71,6 +71,30 @@ def on_s3_event(event: Any) -> dict[str, Any]:
     )
 
 
+def on_reminder_unit(event: Any) -> dict[str, Any]:
+    """The reminder runs' consumer: each message is one unit (services/reminders.py), done on
+    its own; a unit that fails is reported back (`ReportBatchItemFailures`) and only it returns
+    to the queue, to be done again (its reminders already recorded are not sent twice: each is
+    claimed once per recipient and day), then to the dead-letter queue after five tries."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    from chalicelib.domain.reminders import Unit
+    from chalicelib.services.reminders import run_unit
+
+    def handle(record: Any) -> None:
+        unit = Unit.from_json(record.body)
+        sent = run_unit(unit)
+        logger.info("reminder unit done", extra={"rule": unit.rule, "recipients": len(unit.ids), **sent})
+
+    return dict(
+        process_partial_response(
+            event=event.to_dict(),
+            record_handler=handle,
+            processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        )
+    )
+
+
 def allocate(event: dict[str, Any], context: object) -> dict[str, Any]:
     """The allocation solver, alone with OR-Tools (its layer); the API function asks it
     synchronously (adapters/solver.py)."""

@@ -1,11 +1,20 @@
-"""The reminder jobs: who is still to act before each deadline, told once per day."""
+"""The reminder jobs: who is still to act before each deadline, told once per day.
+
+A run is planned, then done in units (domain/reminders.py): the plan reads who is waiting
+from the sparse indexes (keys only where it can) and splits them into pages of recipients,
+one rule of one programme each; a unit reads its recipients again by key, records each
+reminder once (the claim, the guard, the outbox: db/reminders.py) and sends what it recorded.
+With `settings().fan_out` (the deployed stages) the scheduled run only sends the units to
+the reminders queue, whose consumer Lambda (`on_reminder_unit`) does them in parallel; without
+(local, tests, `yanxiu run-job`) the run does them itself, one after another."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import date, datetime
 
-from chalicelib.adapters import clock
+from chalicelib.adapters import clock, queue
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, demands, enrolments, reminders, sharing
 from chalicelib.domain import notifications as texts
@@ -13,6 +22,7 @@ from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.enrolment import enrolment_reminder
 from chalicelib.domain.records import Account, Message, Programme, Region, Trainee
+from chalicelib.domain.reminders import PAGE, SUMMARY_PAGE, Unit, grouped_pages, pages
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.rosters import batch_line
@@ -23,11 +33,12 @@ def _shanghai(moment: datetime) -> str:
 
 
 class _Run:
-    """One run: sends each reminder once, counts what it sent by kind."""
+    """One unit's run: sends each reminder once, counts what it sent by kind. `today` is the
+    planned run's day (the claims' key), `now` when it is done (quiet hours, caps)."""
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, today: date | None = None) -> None:
         self.now = now
-        self.today = local_day(now)
+        self.today = today or local_day(now)
         self.site = settings().site_url
         self.sent: dict[str, int] = defaultdict(int)
         self.recorded: list[Message] = []
@@ -65,19 +76,106 @@ class _Run:
         return accounts.get_accounts({t.account_id for t in trainees if t.account_id})
 
 
-def _demand(run: _Run, p: Programme) -> None:
-    if not rules.due(p.demand_deadline, run.today, rules.DEMAND_DAYS):
-        return
-    for region_id, (region, contact) in run.contacts(set(demands.awaiting_demand(p.programme_id))).items():
+# --- the plan: who waits, in units -------------------------------------------------------------
+
+
+def _demand_plan(p: Programme, today: date) -> list[Unit]:
+    if not rules.due(p.demand_deadline, today, rules.DEMAND_DAYS):
+        return []
+    waiting = sorted(demands.awaiting_demand(p.programme_id))
+    return [Unit("demand", p.programme_id, today, ids) for ids in pages(waiting)]
+
+
+def _roster_plan(p: Programme, today: date) -> list[Unit]:
+    if not rules.due(p.roster_deadline, today, rules.ROSTER_DAYS):
+        return []
+    per_region = reminders.awaiting_roster(p.programme_id)
+    return [Unit("roster", p.programme_id, today, ids) for ids in grouped_pages(per_region, PAGE)]
+
+
+def _registration_plan(p: Programme, today: date) -> list[Unit]:
+    if not rules.due(p.registration_deadline, today, rules.REGISTRATION_DAYS):
+        return []
+    per_region = reminders.unregistered_ids(p.programme_id)
+    every = [t for region_id in sorted(per_region) for t in per_region[region_id]]
+    return [Unit("registration", p.programme_id, today, ids) for ids in pages(every)] + [
+        Unit("registration_summary", p.programme_id, today, ids)
+        for ids in grouped_pages(per_region, SUMMARY_PAGE)
+    ]
+
+
+def _outcome_plan(p: Programme, today: date) -> list[Unit]:
+    units = []
+    for end_date in rules.batch_ends_for_outcome_reminders(today, p.outcome_window_days):
+        waiting = [t.trainee_id for t in reminders.without_outcome(p.programme_id, end_date)]
+        units += [Unit("outcome", p.programme_id, today, ids, end_date) for ids in pages(waiting)]
+    return units
+
+
+def _sharing_plan(p: Programme, today: date) -> list[Unit]:
+    units = []
+    for end_date in rules.batch_ends_for_outcome_reminders(today, p.outcome_window_days):
+        per_region: dict[str, list[str]] = defaultdict(list)
+        for t in sharing.ended_without_report(p.programme_id, end_date):
+            per_region[t.region_id].append(t.trainee_id)
+        every = [t for region_id in sorted(per_region) for t in per_region[region_id]]
+        units += [Unit("sharing", p.programme_id, today, ids, end_date) for ids in pages(every)]
+        units += [
+            Unit("sharing_summary", p.programme_id, today, ids, end_date)
+            for ids in grouped_pages(per_region, SUMMARY_PAGE)
+        ]
+    return units
+
+
+def _enrolment_plan(p: Programme, today: date) -> list[Unit]:
+    if p.enrolment_deadline is None or not rules.due(p.enrolment_deadline, today, rules.ENROLMENT_DAYS):
+        return []
+    waiting = [c.region_id for c in enrolments.awaiting_confirmation(p.programme_id)]
+    return [Unit("enrolment", p.programme_id, today, ids) for ids in pages(waiting)]
+
+
+def _checkin_plan(p: Programme, today: date) -> list[Unit]:
+    waiting = [t.trainee_id for t in reminders.not_checked_in(p.programme_id, today)]
+    return [Unit("checkin", p.programme_id, today, ids) for ids in pages(waiting)]
+
+
+def plan_daily(now: datetime) -> list[Unit]:
+    """The 09:00 run's units: demand, roster, registration, outcome, 分享报告 and 国培 enrolment."""
+    today = local_day(now)
+    units: list[Unit] = []
+    for programme in catalog.all_programmes():
+        if programme.draft:
+            continue  # not open yet: nobody is to act on it
+        for plan in (
+            _demand_plan,
+            _roster_plan,
+            _registration_plan,
+            _outcome_plan,
+            _sharing_plan,
+            _enrolment_plan,
+        ):
+            units += plan(programme, today)
+    return units
+
+
+def plan_checkins(now: datetime) -> list[Unit]:
+    """The 10:00 run's units: trainees in session who have not checked in today."""
+    today = local_day(now)
+    return [u for programme in catalog.all_programmes() for u in _checkin_plan(programme, today)]
+
+
+# --- a unit: its recipients read again, each reminded once --------------------------------------
+
+
+def _demand(run: _Run, p: Programme, unit: Unit) -> None:
+    for region_id, (region, contact) in run.contacts(set(unit.ids)).items():
         text = texts.demand_reminder(region.name, p.name, _shanghai(p.demand_deadline), run.site)
         run.send("demand", p, contact, text, ("demand", p.programme_id, region_id))
 
 
-def _roster(run: _Run, p: Programme) -> None:
-    if not rules.due(p.roster_deadline, run.today, rules.ROSTER_DAYS):
-        return
+def _roster(run: _Run, p: Programme, unit: Unit) -> None:
     per_region = defaultdict(list)
-    for batch in reminders.unconfirmed_batches(p.programme_id):
+    for batch in reminders.unconfirmed_of(unit.ids):
         if batch.region_id:
             per_region[batch.region_id].append(batch)
     for region_id, (region, contact) in run.contacts(set(per_region)).items():
@@ -93,104 +191,152 @@ def _roster(run: _Run, p: Programme) -> None:
         )
 
 
-def _registration(run: _Run, p: Programme) -> None:
-    if not rules.due(p.registration_deadline, run.today, rules.REGISTRATION_DAYS):
-        return
-    waiting = reminders.unregistered(p.programme_id)
+def _unregistered(unit: Unit) -> list[Trainee]:
+    return [t for t in reminders.trainees_by_id(unit.ids) if t.registered_at is None and t.account_id]
+
+
+def _registration(run: _Run, p: Programme, unit: Unit) -> None:
+    waiting = _unregistered(unit)
     people = run.trainee_accounts(waiting)
     deadline = _shanghai(p.registration_deadline)
-    per_region: dict[str, list[str]] = defaultdict(list)
     batches = catalog.get_batches({t.batch_id for t in waiting})
     for t in waiting:
         if t.account_id in people and t.batch_id in batches:
             text = texts.registration_reminder(t.name, batch_line(batches[t.batch_id]), deadline, run.site)
             run.send("registration", p, people[t.account_id], text, ("registration", t.trainee_id))
-            per_region[t.region_id].append(t.name)
+
+
+def _registration_summary(run: _Run, p: Programme, unit: Unit) -> None:
+    """Each region's contact: the names of its trainees still to register."""
+    per_region: dict[str, list[str]] = defaultdict(list)
+    for t in _unregistered(unit):
+        per_region[t.region_id].append(t.name)
+    deadline = _shanghai(p.registration_deadline)
     for region_id, (region, contact) in run.contacts(set(per_region)).items():
-        run.send(
-            "registration_summary",
-            p,
-            contact,
-            texts.registration_summary(region.name, per_region[region_id], deadline),
-        )
+        text = texts.registration_summary(region.name, per_region[region_id], deadline)
+        run.send("registration_summary", p, contact, text)
 
 
-def _outcome(run: _Run, p: Programme) -> None:
-    for end_date, days in rules.batch_ends_for_outcome_reminders(run.today, p.outcome_window_days).items():
-        waiting = reminders.without_outcome(p.programme_id, end_date)
-        people = run.trainee_accounts(waiting)
-        closes = rules.outcome_window_closes(end_date, p.outcome_window_days).isoformat()
-        for t in waiting:
-            if t.account_id in people:
-                text = texts.outcome_reminder(t.name, closes, days, run.site)
-                run.send(f"outcome_{days}", p, people[t.account_id], text, ("outcome", t.trainee_id))
+def _closing(p: Programme, unit: Unit) -> tuple[str, int]:
+    """(the day the unit's outcome window closes, the days left until it)."""
+    assert unit.end_date is not None
+    closes = rules.outcome_window_closes(unit.end_date, p.outcome_window_days)
+    return closes.isoformat(), (closes - unit.day).days
 
 
-def _enrolment(run: _Run, p: Programme) -> None:
-    """国培: the county admins whose list is not confirmed (a sparse index: only those)."""
-    if p.enrolment_deadline is None or not rules.due(p.enrolment_deadline, run.today, rules.ENROLMENT_DAYS):
-        return
-    waiting = {c.region_id: c for c in enrolments.awaiting_confirmation(p.programme_id)}
+def _outcome(run: _Run, p: Programme, unit: Unit) -> None:
+    closes, days = _closing(p, unit)
+    waiting = [t for t in reminders.trainees_by_id(unit.ids) if t.account_id and t.outcome_count == 0]
+    people = run.trainee_accounts(waiting)
+    for t in waiting:
+        if t.account_id in people:
+            text = texts.outcome_reminder(t.name, closes, days, run.site)
+            run.send(f"outcome_{days}", p, people[t.account_id], text, ("outcome", t.trainee_id))
+
+
+def _sharing(run: _Run, p: Programme, unit: Unit) -> None:
+    """分享报告, as for outcomes: 14 and 3 days before the window closes, each trainee without
+    one (the guard: still none)."""
+    closes, days = _closing(p, unit)
+    waiting = reminders.trainees_by_id(unit.ids)
+    people = run.trainee_accounts(waiting)
+    for t in waiting:
+        if t.account_id in people:
+            text = texts.sharing_reminder(t.name, closes, days, run.site)
+            run.send(f"sharing_{days}", p, people[t.account_id], text, ("sharing", t.trainee_id))
+
+
+def _sharing_summary(run: _Run, p: Programme, unit: Unit) -> None:
+    """Each region's contact (who records the 分享报告): the names of those without one."""
+    closes, days = _closing(p, unit)
+    per_region: dict[str, list[Trainee]] = defaultdict(list)
+    for t in reminders.trainees_by_id(unit.ids):
+        per_region[t.region_id].append(t)
+    for region_id, (region, contact) in run.contacts(set(per_region)).items():
+        names = [t.name for t in per_region[region_id]]
+        text = texts.sharing_summary(region.name, names, closes, days, run.site)
+        guard = ("sharing", *(t.trainee_id for t in per_region[region_id]))
+        run.send(f"sharing_summary_{days}", p, contact, text, guard)
+
+
+def _enrolment(run: _Run, p: Programme, unit: Unit) -> None:
+    """国培: the county admins whose list is not confirmed."""
+    assert p.enrolment_deadline is not None
+    wanted = set(unit.ids)
+    waiting = {
+        c.region_id: c for c in enrolments.awaiting_confirmation(p.programme_id) if c.region_id in wanted
+    }
     deadline = _shanghai(p.enrolment_deadline)
     for region_id, (region, contact) in run.contacts(set(waiting)).items():
         text = enrolment_reminder(region.name, p.name, deadline, waiting[region_id].listed, run.site)
         run.send("enrolment", p, contact, text, ("enrolment", p.programme_id, region_id))
 
 
-def _sharing(run: _Run, p: Programme) -> None:
-    """分享报告, as for outcomes: 14 and 3 days before the window closes, each trainee without
-    one, and its region's contact (who records it) the names."""
-    for end_date, days in rules.batch_ends_for_outcome_reminders(run.today, p.outcome_window_days).items():
-        waiting = sharing.ended_without_report(p.programme_id, end_date)
-        people = run.trainee_accounts(waiting)
-        closes = rules.outcome_window_closes(end_date, p.outcome_window_days).isoformat()
-        per_region: dict[str, list[Trainee]] = defaultdict(list)
-        for t in waiting:
-            if t.account_id in people:
-                text = texts.sharing_reminder(t.name, closes, days, run.site)
-                run.send(f"sharing_{days}", p, people[t.account_id], text, ("sharing", t.trainee_id))
-            per_region[t.region_id].append(t)
-        for region_id, (region, contact) in run.contacts(set(per_region)).items():
-            names = [t.name for t in per_region[region_id]]
-            text = texts.sharing_summary(region.name, names, closes, days, run.site)
-            guard = ("sharing", *(t.trainee_id for t in per_region[region_id]))
-            run.send(f"sharing_summary_{days}", p, contact, text, guard)
+def _checkin(run: _Run, p: Programme, unit: Unit) -> None:
+    day = run.today.isoformat()
+    waiting = [t for t in reminders.trainees_by_id(unit.ids) if t.registered_at and day not in t.checkins]
+    people = run.trainee_accounts(waiting)
+    for t in waiting:
+        if t.account_id in people:
+            text = texts.checkin_reminder(t.name, day, run.site)
+            run.send("checkin", p, people[t.account_id], text, ("checkin", t.trainee_id, day))
+
+
+UNITS: dict[str, Callable[[_Run, Programme, Unit], None]] = {
+    "demand": _demand,
+    "roster": _roster,
+    "registration": _registration,
+    "registration_summary": _registration_summary,
+    "outcome": _outcome,
+    "sharing": _sharing,
+    "sharing_summary": _sharing_summary,
+    "enrolment": _enrolment,
+    "checkin": _checkin,
+}
+
+
+def run_unit(unit: Unit, now: datetime | None = None) -> dict[str, int]:
+    """Do one unit: what it sent, by kind. Done twice (a redelivered message), the second
+    time sends nothing: every reminder was claimed for its recipient and day."""
+    if unit.rule not in UNITS:
+        raise ValueError(f"unknown reminder unit {unit.rule!r}")
+    programme = catalog.get_programme(unit.programme_id)
+    if programme is None:
+        return {}
+    run = _Run(now or clock.now(), unit.day)
+    UNITS[unit.rule](run, programme, unit)
+    _report(run)
+    return dict(run.sent)
+
+
+def _dispatch(job: str, units: list[Unit], now: datetime) -> dict[str, int]:
+    """To the queue (fan-out), or every unit here, one after another."""
+    if settings().fan_out:
+        queue.send_all(settings().reminder_queue, [u.to_json() for u in units])
+        count("ReminderUnitsQueued", len(units))
+        logger.info("reminder units queued", extra={"job": job, "units": len(units)})
+        return {"units": len(units)}
+    sent: Counter[str] = Counter()
+    for unit in units:
+        sent.update(run_unit(unit, now))
+    return dict(sent)
 
 
 def daily(now: datetime | None = None) -> dict[str, int]:
     """The 09:00 run: demand, roster, registration, outcome, 分享报告 and 国培 enrolment reminders."""
-    run = _Run(now or clock.now())
-    for programme in catalog.all_programmes():
-        if programme.draft:
-            continue  # not open yet: nobody is to act on it
-        for rule in (_demand, _roster, _registration, _outcome, _sharing, _enrolment):
-            rule(run, programme)
-    _report(run)
-    return dict(run.sent)
+    now = now or clock.now()
+    return _dispatch("daily", plan_daily(now), now)
 
 
 def checkins(now: datetime | None = None) -> dict[str, int]:
     """The 10:00 run: trainees in session who have not checked in today."""
-    run = _Run(now or clock.now())
-    for programme in catalog.all_programmes():
-        waiting = reminders.not_checked_in(programme.programme_id, run.today)
-        people = run.trainee_accounts(waiting)
-        for t in waiting:
-            if t.account_id in people:
-                text = texts.checkin_reminder(t.name, run.today.isoformat(), run.site)
-                run.send(
-                    "checkin",
-                    programme,
-                    people[t.account_id],
-                    text,
-                    ("checkin", t.trainee_id, run.today.isoformat()),
-                )
-    _report(run)
-    return dict(run.sent)
+    now = now or clock.now()
+    return _dispatch("checkins", plan_checkins(now), now)
 
 
 def _report(run: _Run) -> None:
     run.deliver()
     for kind, sent in run.sent.items():
         count(f"Reminder_{kind}", sent)
-    logger.info("reminders sent", extra={"day": run.today.isoformat(), **run.sent})
+    if run.sent:
+        logger.info("reminders sent", extra={"day": run.today.isoformat(), **run.sent})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters import clock
-from chalicelib.db import catalog, demands, evaluation, opening, sharing
+from chalicelib.db import catalog, demands, opening
 from chalicelib.db import year_end as repo
 from chalicelib.domain import year_end as rules
 from chalicelib.domain.deadlines import days
@@ -22,7 +22,10 @@ def weights_of(programme_id: str) -> dict[str, int]:
 
 
 def _years(programme_id: str) -> dict[str, rules.RegionYear]:
-    """Each taking part region's year, from one read of each source (see db/year_end.py)."""
+    """Each taking part region's year, from one read of each source (see db/year_end.py).
+    No trainee is read: each batch carries its trainees' counts, kept in the transactions
+    that change them (roster, 报到, 签到, artifacts, 分享报告), and a region's year is the sum
+    of its batches'. The reads grow with the regions and batches, never with the trainees."""
     years: dict[str, rules.RegionYear] = {r: rules.RegionYear(r) for r in opening.region_places(programme_id)}
 
     def year(region_id: str) -> rules.RegionYear:
@@ -32,20 +35,18 @@ def _years(programme_id: str) -> dict[str, rules.RegionYear]:
         year(d.region_id).asked_in_time |= d.review != RETURNED
     for b in catalog.all_batches(programme_id):
         if b.region_id:
-            year(b.region_id).batches += 1
-            year(b.region_id).confirmed_batches += b.roster_status == "confirmed"
-    featured = repo.featured_trainees(programme_id)
-    shared = {r.trainee_id for r in sharing.of_programme(programme_id)}
-    for t in evaluation.trainees(programme_id):
-        y = year(t.region_id)
-        y.trainees += 1
-        y.registered += t.registered_at is not None
-        y.checkin_days += len(t.checkins)
-        y.session_days += len(days(t.start_date, t.end_date))
-        y.reflections += t.reflection_count
-        y.with_outcome += t.outcome_count > 0
-        y.featured += t.trainee_id in featured
-        y.shared += t.trainee_id in shared
+            y = year(b.region_id)
+            y.batches += 1
+            y.confirmed_batches += b.roster_status == "confirmed"
+            y.trainees += b.trainee_count
+            y.registered += b.registered_count
+            y.checkin_days += b.checkin_count
+            y.session_days += b.trainee_count * len(days(b.start_date, b.end_date))
+            y.reflections += b.reflection_count
+            y.with_outcome += b.outcome_trainees
+            y.shared += b.sharing_count
+    for region_id, featured in repo.featured_by_region(programme_id).items():
+        year(region_id).featured += featured
     return years
 
 

@@ -431,3 +431,33 @@ def test_evaluation_ranks_regions_and_rewards_two_once(api: Api, admin: str, w: 
 def _no_leftover_clock() -> Iterator[None]:
     yield
     clock.set_now(None)
+
+
+def test_the_deployed_run_fans_out_and_a_redelivered_unit_sends_nothing_twice(
+    api: Api, admin: str, w: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.config import settings
+
+    # Given the deployed stages' fan-out to the reminders queue, and region D still to ask too
+    api.call("POST", "/regions", admin, region_body("13900000004", "实验区4"))
+    monkeypatch.setattr(settings(), "fan_out", True)
+    url = client("sqs").create_queue(QueueName=settings().reminder_queue)["QueueUrl"]
+    # When the 09:00 run plans the day: one unit (the two regions without a demand), queued
+    assert JOBS["reminders"](nine_am(7, 12)) == {"units": 1}
+    assert reminders_to(C, "研修需求将于") == []  # the run itself sends nothing
+    [message] = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    # Then the consumer does it; delivered again (SQS is at least once), it sends nothing twice;
+    # a unit that fails is reported alone, back to the queue
+    clock.set_now(nine_am(7, 12) + timedelta(minutes=1))
+    event = api.client.events.generate_sqs_event([message["Body"], message["Body"], '{"rule": "?"}'])
+    for n, record in enumerate(event["Records"]):
+        record["messageId"] = f"m{n}"
+    answer = api.client.lambda_.invoke("on_reminder_unit", event).payload
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
+    again = api.client.lambda_.invoke(
+        "on_reminder_unit", api.client.events.generate_sqs_event([message["Body"]])
+    )
+    assert again.payload == {"batchItemFailures": []}
+    for phone in (C, "13900000004"):
+        assert len(reminders_to(phone, "研修需求将于")) == 1
+    assert reminders_to(A, "研修需求将于") == []

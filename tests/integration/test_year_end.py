@@ -192,3 +192,132 @@ def test_the_evaluation_shows_four_measures_with_the_weights_the_office_sets(api
         403,
         "forbidden",
     )
+
+
+def _as_counted_from_trainees(pid: str) -> dict[str, dict]:
+    """The oracle: each region's figures as the evaluation once counted them, from every
+    trainee of the programme (what it no longer reads)."""
+    from chalicelib.db.models import ArtifactModel, TraineeModel
+    from chalicelib.domain.deadlines import days
+
+    featured = {m.trainee_id for m in ArtifactModel.scan() if m.featured and m.programme_id == pid}
+    shared = {m.trainee_id for m in SharingReportModel.scan() if m.programme_id == pid}
+    out: dict[str, dict] = {}
+    for t in TraineeModel.by_programme.query(pid):
+        y = out.setdefault(
+            t.region_id, dict.fromkeys(("n", "reg", "in", "days", "refl", "out", "feat", "sh"), 0)
+        )
+        y["n"] += 1
+        y["reg"] += t.registered_at is not None
+        y["in"] += len(t.checkins or ())
+        y["days"] += len(
+            days(datetime.fromisoformat(t.start_date).date(), datetime.fromisoformat(t.end_date).date())
+        )
+        y["refl"] += t.reflection_count
+        y["out"] += t.outcome_count > 0
+        y["feat"] += t.trainee_id in featured
+        y["sh"] += t.trainee_id in shared
+    return {
+        region_id: {
+            "trainees": y["n"],
+            "registration_rate": round(y["reg"] / y["n"], 4),
+            "checkin_rate": round(y["in"] / y["days"], 4),
+            "reflections_per_trainee": round(y["refl"] / y["n"], 4),
+            "outcome_rate": round(y["out"] / y["n"], 4),
+            "featured": y["feat"],
+            "sharing_reports": y["sh"],
+        }
+        for region_id, y in out.items()
+    }
+
+
+def test_the_evaluation_counts_from_the_batches_what_the_trainees_hold(api: Api, w: dict) -> None:
+    # Given a year of writes through the routes: 报到 and 签到 in session, reflections, outcomes
+    # (a second one, one deleted, one deleted and restored), a featured reflection, a report
+    from tests.integration.conftest import START
+
+    clock.set_now(START)  # when the roster was confirmed: the trainees' first login
+    api.ready_token(T1, "Trainee-Secret-1"), api.ready_token(T2, "Trainee-Secret-2")
+    for token in (
+        api.login(T1, "Trainee-Secret-1").data["token"],
+        api.login(T2, "Trainee-Secret-2").data["token"],
+    ):
+        r = api.call("POST", f"/batches/{w['batch']}/registration", token)
+        assert r.status_code == 200, r.data
+    clock.set_now(datetime(2026, 9, 8, 2, 0, tzinfo=UTC))  # in session
+    t1, t2 = api.login(T1, "Trainee-Secret-1").data["token"], api.login(T2, "Trainee-Secret-2").data["token"]
+    assert api.call("POST", f"/batches/{w['batch']}/checkins", t1).status_code == 200
+
+    def write(token: str, kind: str) -> dict:
+        body = {"batch_id": w["batch"], "kind": kind, "title": "研修", "body": "<p>听课</p>"}
+        r = api.call("POST", "/artifacts", token, body)
+        assert r.status_code == 201, r.data
+        return dict(r.data)
+
+    reflection = write(t1, "reflection")
+    write(t1, "reflection")
+    write(t2, "reflection")
+    clock.set_now(datetime(2026, 9, 20, 2, 0, tzinfo=UTC))  # the outcome window, after the batch
+    t1, t2 = api.login(T1, "Trainee-Secret-1").data["token"], api.login(T2, "Trainee-Secret-2").data["token"]
+    first, second = write(t1, "outcome"), write(t1, "outcome")
+    only = write(t2, "outcome")
+    assert api.call("DELETE", f"/artifacts/{first['artifact_id']}", t1).status_code == 204
+    assert api.call("DELETE", f"/artifacts/{only['artifact_id']}", t2).status_code == 204
+    admin = api.login("13800000000", STRONG).data["token"]
+    body = {"version": reflection["version"]}
+    assert api.call("PUT", f"/artifacts/{reflection['artifact_id']}/featured", admin, body).status_code == 200
+    clock.set_now(AFTER)
+    admin, contact = api.login("13800000000", STRONG).data["token"], api.login(A, STRONG).data["token"]
+    report = {"date": "2026-10-01", "audience": 50}
+    assert api.call("PUT", f"/trainees/{w['t2']}/sharing-report", contact, report).status_code in (200, 201)
+    # When the office reads the evaluation
+    rows = {
+        r["region_id"]: r for r in api.call("GET", f"/programmes/{w['pid']}/evaluation", admin).data["items"]
+    }
+    # Then region A's figures are those its trainees hold, one by one
+    expected = _as_counted_from_trainees(w["pid"])
+    assert {k: rows[w["ra"]][k] for k in expected[w["ra"]]} == expected[w["ra"]]
+    assert expected[w["ra"]]["outcome_rate"] == 0.5 and expected[w["ra"]]["featured"] == 1
+    assert second["artifact_id"]  # 张团长 kept one outcome of two
+
+
+def test_the_evaluations_dynamodb_calls_do_not_grow_with_the_trainees(api: Api, w: dict) -> None:
+    from contextlib import contextmanager
+    from unittest import mock
+
+    from botocore.client import BaseClient
+
+    from chalicelib.db.models import TraineeModel
+
+    @contextmanager
+    def dynamodb_calls():
+        calls: list[tuple[str, str]] = []
+        real = BaseClient._make_api_call
+
+        def counted(client, operation, params):
+            if client.meta.service_model.service_name == "dynamodb":
+                tables = params.get("TableName") or ",".join(params.get("RequestItems") or ())
+                calls.append((operation, tables))
+            return real(client, operation, params)
+
+        with mock.patch.object(BaseClient, "_make_api_call", counted):
+            yield calls
+
+    path = f"/programmes/{w['pid']}/evaluation"
+    api.call("GET", path, w["admin"])  # warm
+    with dynamodb_calls() as few:
+        assert api.call("GET", path, w["admin"]).status_code == 200
+    # Given 3,000 more trainees of the programme: far past DynamoDB's 1 MB page
+    template = TraineeModel.get(w["t2"]).serialize()
+    with TraineeModel.batch_write() as batch:
+        for n in range(3000):
+            more = TraineeModel.from_raw_data(template)
+            more.trainee_id = f"more{n:05d}"
+            more.end_key = f"{more.end_date}#{more.trainee_id}"
+            more.unit = "南沙区第一实验小学（集团）本部校区" * 4
+            batch.save(more)
+    # When the evaluation is read again, then the same calls, none on the trainees
+    with dynamodb_calls() as many:
+        assert api.call("GET", path, w["admin"]).status_code == 200
+    assert many == few
+    assert not [c for c in many if "trainees" in c[1]]

@@ -135,6 +135,25 @@ def test_names_agree_with_the_prod_stage_config() -> None:
     assert PROD_ENV["YANXIU_BUCKET"] == _resolve(RESOURCES["UploadsBucket"]["Properties"]["BucketName"])
     assert PROD_ENV["YANXIU_SITE_URL"] == PARAMS["SiteUrl"]
     assert PROD_ENV["YANXIU_MAIL_FROM"] == PARAMS["MailFrom"]
+    assert PROD_ENV["YANXIU_REMINDER_QUEUE"] == _resolve(
+        RESOURCES["ReminderUnitsQueue"]["Properties"]["QueueName"]
+    )
+    assert PROD_ENV["YANXIU_FAN_OUT"] == "1"  # the deployed runs fan out; the queue exists
+
+
+def test_a_reminder_unit_is_not_redelivered_while_a_consumer_still_works_on_it() -> None:
+    # SQS hides a received message for the visibility timeout: AWS asks for 6 x the function's
+    # timeout, so that a unit still being done (its batch's retries included) is not handed out twice
+    from chalice.config import Config
+
+    disk = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    queue = RESOURCES["ReminderUnitsQueue"]["Properties"]
+    for stage in disk["stages"]:
+        config = Config(chalice_stage=stage, function_name="on_reminder_unit", config_from_disk=disk)
+        assert 6 * config.lambda_timeout <= queue["VisibilityTimeout"], stage
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ReminderUnitsDeadLetters", "Arn"]
+    }
 
 
 @pytest.mark.parametrize("logical", sorted(TABLES))

@@ -55,3 +55,17 @@ def test_claim_keys_differ_by_kind_programme_recipient_and_day() -> None:
         for day in (TODAY, date(2026, 10, 9))
     }
     assert len(keys) == 16
+
+
+def test_a_unit_survives_the_queue_unchanged() -> None:
+    unit = rules.Unit("outcome", "p1", TODAY, ("t1", "t2"), date(2026, 9, 18))
+    assert rules.Unit.from_json(unit.to_json()) == unit
+    plain = rules.Unit("demand", "p1", TODAY, ("r1",))
+    assert rules.Unit.from_json(plain.to_json()) == plain
+
+
+def test_recipients_are_paged_and_a_region_never_split() -> None:
+    assert rules.pages([str(n) for n in range(250)], 100)[2] == tuple(str(n) for n in range(200, 250))
+    groups = {"r1": ["a", "b"], "r2": ["c", "d", "e"], "r3": ["f"], "big": ["g"] * 7}
+    # Regions in key order; a page closes before a region that would overflow it
+    assert rules.grouped_pages(groups, 4) == [("g",) * 7, ("a", "b"), ("c", "d", "e", "f")]
