@@ -1,6 +1,10 @@
 """The waiting list (候补, domain/waiting.py): a region gives a batch back or the office frees
 one; it is offered on, first come first served, 48 hours to answer; the hourly job moves
-expired offers on."""
+expired offers on.
+
+Freeing a batch (or closing its offer) and offering it on are two steps: the hourly job also
+offers on every freed batch left free and offered to nobody while a region is short for its
+stage (a crash between the steps, or a region whose demand was returned as it was offered)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from chalicelib.domain.allocation import holdings
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.notifications import offer_messages
 from chalicelib.domain.records import AuditEntry, Batch, Demand, Message, Offer, Session
-from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
+from chalicelib.domain.vocab import STAGE_NAMES_ZH, ProgrammeKind, Stage
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.allocation import _messages as allocation_messages
@@ -109,7 +113,7 @@ def offer_next(batch_id: str, now: datetime | None = None) -> Offer | None:
         count("BatchOffered")
         logger.info("batch offered", extra={"batch_id": batch.batch_id, "offer_id": offer.offer_id})
         return offer
-    return None
+    return None  # the hourly job tries again
 
 
 def _offer(batch: Batch, demand: Demand, now: datetime, expires: datetime) -> Offer:
@@ -193,7 +197,8 @@ def decline(session: Session, offer_id: str) -> Offer:
 
 
 def expire_due(now: datetime | None = None) -> dict[str, int]:
-    """The hourly job: close the offers whose time is up, and offer each batch on."""
+    """The hourly job: close the offers whose time is up, and offer each batch on; then offer
+    on the freed batches that were left offered to nobody (`recovered`)."""
     now = now or clock.now()
     expired = offered = 0
     for offer in repo.due(now):
@@ -201,4 +206,28 @@ def expire_due(now: datetime | None = None) -> dict[str, int]:
             count("OfferExpired")
             expired += 1
             offered += offer_next(offer.batch_id, now) is not None
-    return {"expired": expired, "offered": offered}
+    recovered = sum(offer_next(batch_id, now) is not None for batch_id in _stranded(now))
+    if recovered:
+        count("OfferRecovered", recovered)
+        logger.warning("freed batches offered late", extra={"recovered": recovered})
+    return {"expired": expired, "offered": offered, "recovered": recovered}
+
+
+def _stranded(now: datetime) -> list[str]:
+    """The batches freed (given back, taken back or passed on) and left free and offered to
+    nobody while a region is short for their stage, in the programmes whose roster deadline
+    has not passed: a Query of each one's batches, and of its demands when one is free."""
+    found: list[str] = []
+    for programme in catalog.all_programmes():
+        if programme.kind == ProgrammeKind.guopei or now >= programme.roster_deadline:
+            continue
+        batches = catalog.all_batches(programme.programme_id)
+        free = [b for b in batches if b.region_id is None and b.offer_id is None and b.passed_regions]
+        if not free:
+            continue
+        in_line = demands.all_for_programme(programme.programme_id)
+        _, seats = holdings(batches)
+        found += [
+            b.batch_id for b in free if rules.next_in_line(in_line, b.stage, seats, set(b.passed_regions))
+        ]
+    return found

@@ -116,7 +116,7 @@ def test_expired_offers_move_on_hourly_and_a_late_accept_is_refused(api: Api, w:
     # When C lets 48 hours pass, the hourly job closes it and offers b2 to D
     JOBS["offers"](NOW + timedelta(hours=47))
     assert offers_of(api, w["tokens"][C])[0]["status"] == "open" and not offers_of(api, w["tokens"][D])
-    assert JOBS["offers"](NOW + timedelta(hours=49)) == {"expired": 1, "offered": 1}
+    assert JOBS["offers"](NOW + timedelta(hours=49)) == {"expired": 1, "offered": 1, "recovered": 0}
     assert offers_of(api, w["tokens"][C])[0]["status"] == "expired"
     # C, too late: refused in Chinese, nothing written
     late = api.call("POST", f"/offers/{to_c['offer_id']}/accept", w["tokens"][C])
@@ -130,7 +130,7 @@ def test_expired_offers_move_on_hourly_and_a_late_accept_is_refused(api: Api, w:
     assert error_of(late) == (409, "offer_expired")
     assert BatchModel.get(w["b2"]).region_id is None and OfferModel.get(to_d["offer_id"]).status == "open"
     # The job closes it; nobody else is short: the batch stays free
-    assert JOBS["offers"](clock.now()) == {"expired": 1, "offered": 0}
+    assert JOBS["offers"](clock.now()) == {"expired": 1, "offered": 0, "recovered": 0}
     batch = BatchModel.get(w["b2"])
     assert batch.offer_id is None and batch.region_id is None
     assert set(batch.passed_regions) == {w["regions"][B], w["regions"][C], w["regions"][D]}
@@ -260,3 +260,26 @@ def test_an_offer_is_not_accepted_once_the_demand_was_served_meanwhile(api: Api,
     assert offers_of(api, w["tokens"][C])[0]["status"] == "withdrawn"
     [to_d] = offers_of(api, w["tokens"][D])
     assert to_d["batch_id"] == w["b1"] and BatchModel.get(w["b1"]).offer_id == to_d["offer_id"]
+
+
+def test_the_hourly_job_offers_a_freed_batch_left_offered_to_nobody(
+    api: Api, w: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.services import waiting
+
+    # Given a third batch nobody was ever given (the allocation's to decide, not the waiting list's)
+    b3 = another_batch(api, w)
+    # And A gives b1 back, the service stopping between the release and the offer
+    with monkeypatch.context() as crash:
+        crash.setattr(waiting, "offer_next", lambda *args, **kwargs: None)
+        r = api.call("POST", f"/batches/{w['b1']}/release", w["tokens"][A], {"reason": "人员调整"})
+    assert r.status_code == 200 and BatchModel.get(w["b1"]).offer_id is None
+    assert not offers_of(api, w["tokens"][C])
+    # When the hourly job runs, b1 is offered to C, the first still short; b3 is left alone
+    assert JOBS["offers"](clock.now()) == {"expired": 0, "offered": 0, "recovered": 1}
+    [to_c] = offers_of(api, w["tokens"][C])
+    assert to_c["batch_id"] == w["b1"] and to_c["status"] == "open" and len(offer_sms(C)) == 1
+    assert BatchModel.get(b3).offer_id is None
+    # Run again, nothing more: b1 is held for C's offer
+    assert JOBS["offers"](clock.now()) == {"expired": 0, "offered": 0, "recovered": 0}
+    assert len(offer_sms(C)) == 1 and not offers_of(api, w["tokens"][D])
