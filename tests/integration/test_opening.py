@@ -209,3 +209,27 @@ def test_a_region_created_after_the_opening_is_told_once_too(api: Api, admin: st
     assert len(opening_sms(A)) == 1
     api.call("POST", f"/programmes/{draft['programme_id']}/open", admin)
     assert len(opening_sms(A)) == 2 and "草稿项目" in opening_sms(A)[1]
+
+
+def test_reissued_credentials_go_by_sms_with_an_email_beside_them_without_the_password(
+    api: Api, admin: str, regions: dict[str, str]
+) -> None:
+    # Given region A's contact (an address) and C's (none), their first credentials sent
+    accounts = {
+        phone: api.call("GET", f"/accounts?q={phone}", admin).data["items"][0]["account_id"]
+        for phone in (A, C)
+    }
+    before = len(emails())
+    # When the office reissues both
+    for phone in (A, C):
+        r = api.call("POST", f"/accounts/{accounts[phone]}/credentials", admin)
+        assert r.status_code == 200 and r.data["credentials_sent"] is True
+    # Then A has the new password by SMS, and one e-mail saying so, without it
+    password = password_from_sms(A)
+    [mail] = emails()[before:]
+    assert mail.destinations["ToAddresses"] == ["li@example.cn"]
+    assert mail.subject == "研修平台初始密码已重置：实验区联系人"
+    assert A in mail.body and "短信" in mail.body and password not in mail.body
+    assert api.login(A, password).data["must_change_password"] is True
+    # And C, without an address, the SMS alone
+    assert password_from_sms(C) and len(emails()) == before + 1
