@@ -164,9 +164,11 @@ def reissue_password(
     initial_expires_at: datetime,
     message: Message,
     entry: AuditEntry | None = None,
+    also: list[Message] | None = None,
 ) -> None:
-    """A new initial password for an existing account, with its SMS (and the audit entry of
-    who asked): the old password and every session stop working, earlier failures go."""
+    """A new initial password for an existing account, with its SMS (and `also`: the e-mail
+    beside it; and the audit entry of who asked): the old password and every session stop
+    working, earlier failures go."""
     with transaction(errors={"credential": ConflictError("conflict")}) as tx:
         tx.update(
             CredentialModel(account.phone),
@@ -178,7 +180,8 @@ def reissue_password(
             condition=CredentialModel.account_id == account.account_id,
             tag="credential",
         )
-        tx.save(message_item(message))
+        for item in (message, *(also or ())):
+            tx.save(message_item(item))
         if entry is not None:
             tx.save(audit_item(entry))
     clear_login_state(account.phone)

@@ -175,6 +175,11 @@ def get_base(base_id: str) -> Base | None:
         return None
 
 
+def all_bases() -> list[Base]:
+    """Every base (tens): the yearbook is sent to each one's contact."""
+    return [_base(cast(BaseModel_, m)) for m in BaseModel_.by_listing.query("base")]
+
+
 def list_bases(limit: int, cursor: str | None) -> Page[Base]:
     return _page(
         BaseModel_.by_listing.query(

@@ -13,9 +13,13 @@ Access patterns:
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time
 from chalicelib.db.models import BatchModel, DemandItemMap, DemandModel, ProgrammeModel, QuotaModel
@@ -226,8 +230,10 @@ def take_batches(
     was returned meanwhile. Returns the tags of what refused: the batch ids somebody took first
     and "demand#<id>" for a returned demand (then nothing was written: call again without them)."""
     keys = demand_keys or {}
-    counts = Counter(d for _, d in picks)
-    refusable = {batch.batch_id for batch, _ in picks} | {f"demand#{d}" for d in counts if d in keys}
+    given: dict[str, list[Batch]] = defaultdict(list)
+    for batch, demand_id in picks:
+        given[demand_id].append(batch)
+    refusable = {batch.batch_id for batch, _ in picks} | {f"demand#{d}" for d in given if d in keys}
     with transaction(tolerate=refusable) as tx:
         for batch, demand_id in picks:
             tx.update(
@@ -239,30 +245,45 @@ def take_batches(
                 & BatchModel.offer_id.does_not_exist(),
                 tag=batch.batch_id,
             )
-        for demand_id, count in counts.items():
+        for demand_id, batches in given.items():
             if demand_id in keys:
-                count_batches(tx, picks[0][0].programme_id, keys[demand_id], demand_id, count)
+                count_batches(tx, keys[demand_id], demand_id, batches, given=True)
         for message in messages:
             tx.save(message_item(message))
     return set(tx.refused)
 
 
-def count_batches(tx: Any, programme_id: str, demand_key: str, demand_id: str, count: int) -> None:
-    """In `tx`: the demand holds `count` more batches (fewer, if negative); given one, it is
-    approved, and refused if it was returned."""
-    actions: list[Any] = [DemandModel.held_batches.add(count)]
+def count_batches(
+    tx: Any,
+    demand_key: str,
+    demand_id: str,
+    batches: Sequence[Batch],
+    *,
+    given: bool,
+    also: Sequence[Action] = (),
+    only_if: Condition | None = None,
+) -> None:
+    """In `tx`: the demand holds `batches` (given; one or more, of one programme) or no longer
+    holds them, its batches and
+    each stage's seats counted; given one, it is approved, and refused if it was returned.
+    `also` and `only_if` add the caller's own actions and condition on the demand (one
+    transaction writes an item once), under the same tag "demand#<id>"."""
+    sign = 1 if given else -1
+    seats: Counter[str] = Counter()
+    for batch in batches:
+        seats[batch.stage] += batch.capacity
+    actions: list[Any] = [DemandModel.held_batches.add(sign * len(batches))]
+    actions += [DemandModel.seats_of(stage).add(sign * n) for stage, n in sorted(seats.items())]
     condition = DemandModel.demand_key.exists()
-    if count > 0:
+    if given:
         actions.append(DemandModel.review.set("approved"))
         condition &= DemandModel.review.does_not_exist() | (DemandModel.review != "returned")
+    if only_if is not None:
+        condition &= only_if
     tx.update(
-        DemandModel(programme_id, demand_key), actions=actions, condition=condition, tag=f"demand#{demand_id}"
+        DemandModel(batches[0].programme_id, demand_key),
+        actions=actions + list(also),
+        condition=condition,
+        return_values="ALL_OLD",  # the demand as the condition saw it (returned, or served)
+        tag=f"demand#{demand_id}",
     )
-
-
-def allocate_by_hand(batch: Batch, region_id: str, demand_id: str) -> None:
-    with failing_as(ConflictError("batch_taken")):
-        BatchModel(batch.batch_id).update(
-            actions=_allocated_actions(region_id, demand_id, batch),
-            condition=BatchModel.region_id.does_not_exist() & BatchModel.batch_id.exists(),
-        )

@@ -7,7 +7,7 @@ come from config.settings(); infra/template.json defines the same keys and index
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -25,6 +25,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.config import AWS_CONNECT_TIMEOUT, AWS_READ_TIMEOUT, SDK_ATTEMPTS, settings
+from chalicelib.domain.vocab import Stage
 
 _S = settings()
 
@@ -417,8 +418,21 @@ class DemandModel(Model):
     reviewed_by = UnicodeAttribute(null=True)
     # Batches given to it, kept with the allocation's writes: a demand holding one is not returned.
     held_batches = NumberAttribute(null=True)
+    # Their seats per 学段 (seats_<stage>), kept with the same writes: the waiting list's accept
+    # is refused once the line has what it asked for.
+    seats_kindergarten = NumberAttribute(null=True)
+    seats_primary = NumberAttribute(null=True)
+    seats_junior = NumberAttribute(null=True)
+    seats_senior = NumberAttribute(null=True)
+    # The waiting list's offers open to it, kept with the offers' writes: a return closes them all.
+    open_offers = NumberAttribute(null=True)
     by_region = DemandsByRegion()
     by_id = DemandsById()
+
+    @classmethod
+    def seats_of(cls, stage: str) -> NumberAttribute:
+        """The seats_<stage> counter."""
+        return cast(NumberAttribute, getattr(cls, f"seats_{Stage(stage).value}"))
 
 
 class TraineesByBatch(GlobalSecondaryIndex["TraineeModel"]):

@@ -6,13 +6,16 @@ Access patterns:
 - approve: UpdateItem under the condition that the demand is still pending.
 - return: one transaction: the demand (pending or approved, holding no batch) becomes
   returned with its reason; the region's tally and each stage's give its places back
-  (remaining up, requested down); the contact's SMS and e-mail. When the region has no other
-  live demand, its tally awaits a demand again (the demand reminder), under the condition
-  that what it asked for is exactly this demand's places.
+  (remaining up, requested down); each open offer of the waiting list made to it is
+  withdrawn and its batch no longer held, under the condition that these are all of them
+  (the demand's count of open offers); the contact's SMS and e-mail. When the region has no
+  other live demand, its tally awaits a demand again (the demand reminder), under the
+  condition that what it asked for is exactly this demand's places.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
@@ -22,9 +25,10 @@ from pynamodb.expressions.update import Action
 from chalicelib.db.demands import _demand
 from chalicelib.db.models import DemandModel, QuotaModel
 from chalicelib.db.outbox import message_item
+from chalicelib.db.waiting import withdraw
 from chalicelib.db.writes import applied, transaction
 from chalicelib.domain.demand import stage_tally_key
-from chalicelib.domain.records import Demand, Message
+from chalicelib.domain.records import Demand, Message, Offer
 
 
 class ReviewRefused(Exception):
@@ -33,6 +37,10 @@ class ReviewRefused(Exception):
 
 class TallyMoved(Exception):
     """The region's tally changed meanwhile (another demand came or went): read it again."""
+
+
+class OffersMoved(Exception):
+    """An offer read as open was answered meanwhile: read the demand's offers again."""
 
 
 def get_demand(demand_id: str) -> Demand | None:
@@ -76,12 +84,21 @@ def requested(programme_id: str, region_id: str) -> int:
 
 
 def give_back(
-    d: Demand, reason: str, actor: str, now: datetime, messages: list[Message], last_live: bool
+    d: Demand,
+    reason: str,
+    actor: str,
+    now: datetime,
+    messages: list[Message],
+    last_live: bool,
+    offers: Sequence[Offer] = (),
 ) -> None:
-    """Return the demand and give its places back, all or nothing (see the module)."""
+    """Return the demand and give its places back, all or nothing (see the module); `offers`
+    are its open offers, withdrawn with it (ReviewRefused if there are more of them now)."""
     returnable = (DemandModel.review.does_not_exist() | DemandModel.review.is_in("pending", "approved")) & (
         DemandModel.held_batches.does_not_exist() | (DemandModel.held_batches == 0)
     )
+    # No offer made since `offers` were read (offers made before the count was kept: none counted)
+    returnable &= DemandModel.open_offers.does_not_exist() | (DemandModel.open_offers <= len(offers))
     region_actions: list[Action] = [
         QuotaModel.remaining.add(d.places),
         QuotaModel.requested.add(-d.places),
@@ -90,7 +107,8 @@ def give_back(
     if last_live:
         region_actions.append(QuotaModel.awaiting_demand.set(d.programme_id))
     as_read = (QuotaModel.requested == d.places) if last_live else (QuotaModel.requested > d.places)
-    with transaction(errors={"demand": ReviewRefused(), "quota": TallyMoved()}) as tx:
+    errors = {"demand": ReviewRefused(), "quota": TallyMoved(), "offers": OffersMoved()}
+    with transaction(errors=errors) as tx:
         tx.update(
             DemandModel(d.programme_id, d.order_key),
             actions=[
@@ -98,6 +116,7 @@ def give_back(
                 DemandModel.reason.set(reason),
                 DemandModel.reviewed_at.set(now),
                 DemandModel.reviewed_by.set(actor),
+                DemandModel.open_offers.set(0),
             ],
             condition=DemandModel.demand_key.exists() & returnable,
             tag="demand",
@@ -110,5 +129,7 @@ def give_back(
                 QuotaModel(d.programme_id, stage_tally_key(line.stage)),
                 actions=[QuotaModel.requested.add(-line.places), QuotaModel.remaining.add(line.places)],
             )
+        for offer in offers:
+            withdraw(tx, offer, now, tag="offers")
         for message in messages:
             tx.save(message_item(message))

@@ -6,13 +6,19 @@ Access patterns:
   region noted among those that passed on it; its demand holding one batch fewer; the audit
   entry with the reason.
 - offer: one transaction: the batch held for the offer (still free, held for no other), the
-  offer (Put), the region contact's SMS and e-mail.
+  offer (Put), the demand counting one more open offer (still approved: not returned
+  meanwhile), the region contact's SMS and e-mail.
 - accept: one transaction: the offer open and in time, the roster deadline not passed, the
   batch (held for this offer) allocated to the region and its demand, the demand counting it
-  (not returned meanwhile), the allocation's SMS and e-mail.
+  and one open offer fewer, under the condition that it was not returned and its line for the
+  stage is still short of seats (a commit or the office may have served it meanwhile), the
+  allocation's SMS and e-mail.
 - decline, expire: one transaction: the offer closed (if still open), the batch no longer held
-  and the region noted among those that passed on it.
-- Query offers.by_region (a contact's offers); Query offers.open by expiry (the hourly job).
+  and the region noted among those that passed on it, the demand counting one open offer fewer.
+- withdraw (the demand returned): in the return's own transaction (db/review.py), each open
+  offer of the demand closed and its batch no longer held.
+- Query offers.by_region (a contact's offers, a demand's open ones); Query offers.open by
+  expiry (the hourly job).
 """
 
 from __future__ import annotations
@@ -24,12 +30,12 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.db.audit import audit_item
 from chalicelib.db.common import key_time
 from chalicelib.db.demands import count_batches
-from chalicelib.db.models import BatchModel, OfferModel, ProgrammeModel
+from chalicelib.db.models import BatchModel, DemandModel, OfferModel, ProgrammeModel
 from chalicelib.db.outbox import message_item
-from chalicelib.db.writes import transaction
+from chalicelib.db.writes import Failure, Refusal, Transaction, transaction
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.records import AuditEntry, Batch, Message, Offer
-from chalicelib.domain.waiting import OPEN
+from chalicelib.domain.waiting import OPEN, WITHDRAWN
 
 OPEN_QUEUE = "open"
 
@@ -61,6 +67,13 @@ def of_region(region_id: str) -> list[Offer]:
     return [_offer(m) for m in OfferModel.by_region.query(region_id)]
 
 
+def open_for_demand(region_id: str, demand_id: str) -> list[Offer]:
+    """The demand's open offers (a Query of its region's offers; the index may lag a moment:
+    the return's condition on the demand's count of open offers tells it to read again)."""
+    condition = (OfferModel.demand_id == demand_id) & (OfferModel.status == OPEN)
+    return [_offer(m) for m in OfferModel.by_region.query(region_id, filter_condition=condition)]
+
+
 def due(now: datetime) -> list[Offer]:
     """The open offers whose time is up."""
     rows = OfferModel.by_open.query(OPEN_QUEUE, OfferModel.expires_key <= key_time(now))
@@ -87,13 +100,14 @@ def release(batch: Batch, region_id: str, demand_key: str | None, entry: AuditEn
             tag="batch",
         )
         if demand_key and batch.demand_id:
-            count_batches(tx, batch.programme_id, demand_key, batch.demand_id, -1)
+            count_batches(tx, demand_key, batch.demand_id, [batch], given=False)
         tx.save(audit_item(entry))
 
 
-def make(offer: Offer, messages: list[Message]) -> bool:
-    """Hold the batch for the offer and record it; False if the batch was taken or held meanwhile."""
-    with transaction(tolerate={"batch"}) as tx:
+def make(offer: Offer, messages: list[Message]) -> frozenset[str]:
+    """Hold the batch for the offer and record it. Returns what refused, nothing written:
+    "batch" (taken or held meanwhile), "demand" (no longer approved: returned meanwhile)."""
+    with transaction(tolerate={"batch", "demand"}) as tx:
         tx.update(
             BatchModel(offer.batch_id),
             actions=[BatchModel.offer_id.set(offer.offer_id)],
@@ -120,23 +134,46 @@ def make(offer: Offer, messages: list[Message]) -> bool:
             ),
             condition=OfferModel.offer_id.does_not_exist(),
         )
+        tx.update(
+            DemandModel(offer.programme_id, offer.demand_key),
+            actions=[DemandModel.open_offers.add(1)],
+            condition=DemandModel.demand_key.exists() & (DemandModel.review == "approved"),
+            tag="demand",
+        )
         for message in messages:
             tx.save(message_item(message))
-    return not tx.refused
+    return tx.refused
 
 
 class OfferRefused(Exception):
     """The offer was not open and in time any more, or the demand was returned meanwhile."""
 
 
-def accept(offer: Offer, batch: Batch, now: datetime, messages: list[Message]) -> None:
+def _returned_or_served(tag: str) -> Failure:
+    """Why the demand refused an accepted offer, as the condition saw it."""
+
+    def answer(refusal: Refusal) -> BaseException:
+        reason = refusal.reason(tag)
+        old = reason.raw_item if reason is not None else None
+        if old and old.get("review", {}).get("S") == "returned":
+            return ConflictError("demand_returned")
+        return ConflictError("demand_already_served")
+
+    return answer
+
+
+def accept(offer: Offer, batch: Batch, now: datetime, messages: list[Message], asked: int) -> None:
+    """`asked`: the places the demand's line for the batch's stage asks for; the accept is
+    refused (demand_already_served) when the seats it holds for the stage reach them."""
     key = f"{batch.programme_id}#{batch.stage}#{batch.start_date.isoformat()}#{batch.batch_id}"
-    errors = {
+    demand_tag = f"demand#{offer.demand_id}"
+    errors: dict[str, Failure] = {
         "deadline": ConflictError("deadline_passed"),
         "offer": OfferRefused(),
-        f"demand#{offer.demand_id}": ConflictError("demand_returned"),
+        demand_tag: _returned_or_served(demand_tag),
         "batch": OfferRefused(),
     }
+    seats = DemandModel.seats_of(batch.stage)
     with transaction(errors=errors) as tx:
         tx.condition_check(
             ProgrammeModel,
@@ -167,7 +204,15 @@ def accept(offer: Offer, batch: Batch, now: datetime, messages: list[Message]) -
             condition=(BatchModel.offer_id == offer.offer_id) & BatchModel.region_id.does_not_exist(),
             tag="batch",
         )
-        count_batches(tx, batch.programme_id, offer.demand_key, offer.demand_id, 1)
+        count_batches(
+            tx,
+            offer.demand_key,
+            offer.demand_id,
+            [batch],
+            given=True,
+            also=[DemandModel.open_offers.add(-1)],
+            only_if=seats.does_not_exist() | (seats < asked),  # still short of what it asked
+        )
         for message in messages:
             tx.save(message_item(message))
 
@@ -193,4 +238,30 @@ def close(offer: Offer, status: str, now: datetime) -> bool:
             condition=BatchModel.offer_id == offer.offer_id,
             tag="held",
         )
+        tx.update(
+            DemandModel(offer.programme_id, offer.demand_key), actions=[DemandModel.open_offers.add(-1)]
+        )
     return not tx.refused
+
+
+def withdraw(tx: Transaction, offer: Offer, now: datetime, tag: str) -> None:
+    """In `tx` (the return of the offer's demand): the offer closed as withdrawn and its batch
+    no longer held (free again, to be offered on); `tag` fails if it was not open any more.
+    The region has not passed on the batch: a demand it submits again may still be offered it."""
+    tx.update(
+        OfferModel(offer.offer_id),
+        actions=[
+            OfferModel.status.set(WITHDRAWN),
+            OfferModel.answered_at.set(now),
+            OfferModel.open.remove(),
+            OfferModel.expires_key.remove(),
+        ],
+        condition=OfferModel.status == OPEN,
+        tag=tag,
+    )
+    tx.update(
+        BatchModel(offer.batch_id),
+        actions=[BatchModel.offer_id.remove()],
+        condition=BatchModel.offer_id == offer.offer_id,
+        tag=tag,
+    )

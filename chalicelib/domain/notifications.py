@@ -79,6 +79,25 @@ def credentials_email(name: str, role: str, phone: str, site: str, then: str = "
     return f"研修平台账号已开通：{role_zh}", body
 
 
+def credentials_reissued_email(name: str, role: str, phone: str, site: str) -> tuple[str, str]:
+    """The e-mail beside a reissued credentials SMS: a new initial password is in the SMS
+    (never in an e-mail), the old one and every session have stopped working."""
+    role_zh = ROLE_NAMES_ZH.get(Role(role), "用户")
+    body = "\n".join(
+        [
+            f"{name}您好：",
+            "",
+            f"您的{role_zh}账号（手机号 {phone}）已重新设置初始密码，原密码及已登录的设备均已失效。",
+            "新的初始密码已通过短信发送到该手机，请于 72 小时内登录 "
+            + site
+            + " 并修改密码，逾期初始密码失效。",
+            "",
+            "如非您本人申请，请联系中心实验区管理办公室。",
+        ]
+    )
+    return f"研修平台初始密码已重置：{role_zh}", body
+
+
 def as_email(text: str) -> str:
     """An SMS's text as the body of the e-mail beside it."""
     return text.removeprefix("【研修平台】")

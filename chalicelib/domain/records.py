@@ -301,7 +301,7 @@ class Offer:
     demand_id: str
     demand_key: str
     stage: str
-    status: str  # open | accepted | declined | expired
+    status: str  # open | accepted | declined | expired | withdrawn
     created_at: datetime
     expires_at: datetime
     answered_at: datetime | None = None

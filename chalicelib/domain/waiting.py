@@ -5,10 +5,11 @@ A batch is freed when its region gives it back (before its roster is confirmed, 
 named on it) or the office takes it back. It is offered to the region whose approved demand
 came first among those still short of seats for the batch's stage; never to a region that gave
 it back, was taken it from, or let an offer of it go. The offer holds the batch: nobody else
-gets it while the region decides. Accepted, the batch is the region's, as if allocated; declined
-or left past its time (the hourly job), it goes to the next region in line; when none is
-short, it stays free. No offer outlives the programme's roster deadline, since a batch without
-a roster then is of no use."""
+gets it while the region decides. Accepted, the batch is the region's, as if allocated, but
+only while the demand is still short for the stage (served meanwhile, the offer is withdrawn);
+declined or left past its time (the hourly job), or withdrawn because the office returned the
+demand (退回), it goes to the next region in line; when none is short, it stays free. No offer
+outlives the programme's roster deadline, since a batch without a roster then is of no use."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from chalicelib.domain.review import APPROVED
 
 OFFER_TIME = timedelta(hours=48)
 OPEN, ACCEPTED, DECLINED, EXPIRED = "open", "accepted", "declined", "expired"
+WITHDRAWN = "withdrawn"  # the office returned the demand it was offered for (退回)
 
 
 def next_in_line(

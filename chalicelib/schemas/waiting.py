@@ -15,7 +15,9 @@ class OfferOut(Output):
     region_id: str
     demand_id: str
     stage: str
-    status: str = Field(description="open | accepted | declined | expired")
+    status: str = Field(
+        description="open | accepted | declined | expired | withdrawn (its demand returned or served)"
+    )
     created_at: str
     expires_at: str = Field(description="48 hours to answer (not past the roster deadline)")
     answered_at: str | None = None

@@ -11,7 +11,7 @@ from chalicelib.db import accounts as repo
 from chalicelib.db import sessions
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.errors import ConflictError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError
-from chalicelib.domain.notifications import credentials_email, credentials_sms
+from chalicelib.domain.notifications import credentials_email, credentials_reissued_email, credentials_sms
 from chalicelib.domain.records import Account, AuditEntry, Base, Credential, Message, Region, Session
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
@@ -205,14 +205,22 @@ def open_account(
 
 def reissue_credentials(account: Account, entry: AuditEntry | None = None) -> None:
     """A fresh initial password by SMS (the office, a region contact for its trainees, the
-    CLI's create-admin on an existing admin), audited when a person asked for it."""
+    CLI's create-admin on an existing admin), audited when a person asked for it; an e-mail
+    beside it, without the password, where the person has an address."""
     password = secrets.new_password()
     message = _credentials_message(account, password)
+    also = []
+    if account.email:
+        subject, body = credentials_reissued_email(
+            account.name, account.role, account.phone, settings().site_url
+        )
+        also.append(notify.email("credentials", account.account_id, account.email, subject, body))
     repo.reissue_password(
         account,
         secrets.hash_initial_password(password),
         clock.now() + rules.INITIAL_PASSWORD_TTL,
         message,
         entry,
+        also=also,
     )
-    notify.deliver(message)
+    notify.deliver_all([message, *also])

@@ -1,7 +1,9 @@
 """A programme opens (流程 1: the platform tells every region's contact to submit demand):
 at creation, or later for a draft. Each region's contact is told once, by SMS and e-mail,
 with the deadline and the region's places; then the programme is marked open. The notices
-are recorded before the mark, so an opening cut short is finished by opening it again."""
+are recorded before the mark, so an opening cut short is finished by opening it again. A
+region created while a programme is open and taking demand is told too, once, as the others
+were (the same claim)."""
 
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from chalicelib.services.setup import get_programme
 SEND_AT_ONCE = 100  # messages per deliver_all: one claim, one cap and one mark transaction each
 
 
-def _notices(p: Programme) -> list[tuple[str, list[Message]]]:
+def _notices(p: Programme, only: set[str] | None) -> list[tuple[str, list[Message]]]:
     places = repo.region_places(p.programme_id)
+    if only is not None:
+        places = {region_id: n for region_id, n in places.items() if region_id in only}
     regions = catalog.get_regions(set(places))
     contacts = accounts.get_accounts({r.contact_account_id for r in regions})
     deadline = p.demand_deadline.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
@@ -41,13 +45,13 @@ def _notices(p: Programme) -> list[tuple[str, list[Message]]]:
     return out
 
 
-def announce(p: Programme) -> int:
-    """Tell every region's contact that the programme is open, once each; how many were told now.
-    A 国培 programme has no demand step: its counties hear of it through their enrolment (the
-    quota the office gives them, the enrolment reminders)."""
+def announce(p: Programme, only: set[str] | None = None) -> int:
+    """Tell every region's contact (or `only` these regions') that the programme is open, once
+    each; how many were told now. A 国培 programme has no demand step: its counties hear of it
+    through their enrolment (the quota the office gives them, the enrolment reminders)."""
     if p.kind == ProgrammeKind.guopei:
         return 0
-    notices = _notices(p)
+    notices = _notices(p, only)
     recorded = repo.record_once(notices, p.demand_deadline + timedelta(days=365))
     for start in range(0, len(recorded), SEND_AT_ONCE):
         notify.deliver_all(recorded[start : start + SEND_AT_ONCE])

@@ -1,8 +1,9 @@
 """The yearbook goes out (汇编成册 … 印发各实验区和研修基地): the office publishes one of the
 yearbook exports it built; every region's and base's contact may then download it and is told
-by e-mail, once per publication. Drafts (the exports themselves) stay the office's alone.
-Exports expire from S3 after 30 days, so a published file is copied under `published/`,
-which is kept."""
+by e-mail, once per publication: every one, as the seed sends it to every region and base for
+分享交流, not only those that took part in the year or hosted a batch. Drafts (the exports
+themselves) stay the office's alone. Exports expire from S3 after 30 days, so a published file
+is copied under `published/`, which is kept."""
 
 from __future__ import annotations
 
@@ -27,17 +28,16 @@ def _published_key(programme_id: str, export_id: str) -> str:
     return f"published/{programme_id}/{export_id}.docx"
 
 
-def _readers(p: Programme) -> list[Account]:
-    """The contacts of the regions taking part and of the bases that received its batches."""
-    regions = catalog.get_regions(set(opening.region_places(p.programme_id)))
-    bases = catalog.get_bases({b.base_id for b in catalog.all_batches(p.programme_id) if b.region_id})
-    ids = {r.contact_account_id for r in regions} | {b.contact_account_id for b in bases.values()}
+def _readers() -> list[Account]:
+    """The contacts of every region and every base."""
+    regions = catalog.get_regions(set(catalog.all_region_ids()))
+    ids = {r.contact_account_id for r in regions} | {b.contact_account_id for b in catalog.all_bases()}
     return sorted(accounts.get_accounts(ids).values(), key=lambda a: a.account_id)
 
 
 def _tell(p: Programme, export_id: str, updated: bool) -> int:
     notices: list[tuple[str, list[Message]]] = []
-    for reader in _readers(p):
+    for reader in _readers():
         if not reader.email:
             continue
         subject, body = yearbook_published_email(reader.name, p.name, updated, settings().site_url)

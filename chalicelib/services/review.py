@@ -1,5 +1,6 @@
 """The office's review of demands (审核): approve, or return with a reason, the contact told
-why by SMS and e-mail (domain/review.py has the rules)."""
+why by SMS and e-mail (domain/review.py has the rules). A returned demand's open offers of the
+waiting list are withdrawn with it, and their batches offered on."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from chalicelib.adapters import clock
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog
 from chalicelib.db import review as repo
+from chalicelib.db import waiting as offers_repo
 from chalicelib.domain import review as rules
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.notifications import demand_returned_messages
 from chalicelib.domain.records import Demand, Message, Session
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
 from chalicelib.observability import count, logger
-from chalicelib.services import notify
+from chalicelib.services import notify, waiting
 from chalicelib.services.demand import progress
 
 ATTEMPTS = 3  # a tally or a demand changing under us is read again, a few times
@@ -84,15 +86,20 @@ def return_demand(session: Session, demand_id: str, reason: str) -> dict[str, An
             return shown(d)
         messages = _messages(d, reason)
         last_live = repo.requested(d.programme_id, d.region_id) == d.places
+        offers = offers_repo.open_for_demand(d.region_id, d.demand_id)
         try:
-            repo.give_back(d, reason, session.account_id, clock.now(), messages, last_live)
+            repo.give_back(d, reason, session.account_id, clock.now(), messages, last_live, offers)
         except repo.ReviewRefused:
-            d = repo.reread(d) or d  # allocated or reviewed meanwhile: decide on what it is now
+            # allocated, reviewed or offered a batch meanwhile: decide on what it is now
+            d = repo.reread(d) or d
             continue
-        except repo.TallyMoved:
-            continue  # the region asked or gave back meanwhile: read its tally again
+        except (repo.TallyMoved, repo.OffersMoved):
+            continue  # the region asked or gave back, or an offer was answered, meanwhile
         notify.deliver_all(messages)
         count("DemandReturned")
         logger.info("demand returned", extra={"demand_id": d.demand_id, "places": d.places})
+        for offer in offers:  # withdrawn with it: each batch to the next region in line
+            count("OfferWithdrawn")
+            waiting.offer_next(offer.batch_id)
         return shown(repo.reread(d) or replace(d, review=rules.RETURNED, reason=reason))
     raise ConflictError("conflict")

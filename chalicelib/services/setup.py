@@ -75,9 +75,14 @@ def create_region(name: str, contact: dict[str, Any]) -> tuple[Region, Account]:
     now = clock.now()
     for programme in catalog.all_programmes():
         # A region joining while demand is open may still ask (a 国培 programme has no demand:
-        # a county takes part once the office gives it places)
+        # a county takes part once the office gives it places), and is told so, as the others
+        # were when it opened (a draft tells everyone when it opens)
         if programme.kind != ProgrammeKind.guopei and programme.demand_deadline >= now:
             demands.create_quota(programme.programme_id, region.region_id, programme.default_places, now)
+            if not programme.draft:
+                from chalicelib.services.opening import announce  # it reads programmes through here
+
+                announce(programme, {region.region_id})
     return replace(region, contact_account_id=account.account_id), account
 
 

@@ -1,6 +1,10 @@
 """The waiting list (候补, domain/waiting.py): a region gives a batch back or the office frees
 one; it is offered on, first come first served, 48 hours to answer; the hourly job moves
-expired offers on."""
+expired offers on.
+
+Freeing a batch (or closing its offer) and offering it on are two steps: the hourly job also
+offers on every freed batch left free and offered to nobody while a region is short for its
+stage (a crash between the steps, or a region whose demand was returned as it was offered)."""
 
 from __future__ import annotations
 
@@ -16,13 +20,15 @@ from chalicelib.domain import waiting as rules
 from chalicelib.domain.allocation import holdings
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.notifications import offer_messages
-from chalicelib.domain.records import AuditEntry, Batch, Message, Offer, Session
-from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
+from chalicelib.domain.records import AuditEntry, Batch, Demand, Message, Offer, Session
+from chalicelib.domain.vocab import STAGE_NAMES_ZH, ProgrammeKind, Stage
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.allocation import _messages as allocation_messages
 from chalicelib.services.rosters import own_batch
 from chalicelib.services.setup import get_programme
+
+ATTEMPTS = 3  # a region whose demand was returned as it was offered a batch: the next one
 
 
 def _shanghai(moment: datetime) -> str:
@@ -90,12 +96,28 @@ def offer_next(batch_id: str, now: datetime | None = None) -> Offer | None:
     if expires is None:
         return None
     _, seats = holdings(catalog.all_batches(batch.programme_id))
-    demand = rules.next_in_line(
-        demands.all_for_programme(batch.programme_id), batch.stage, seats, set(batch.passed_regions)
-    )
-    if demand is None:
-        return None
-    offer = Offer(
+    in_line = demands.all_for_programme(batch.programme_id)
+    for _ in range(ATTEMPTS):
+        demand = rules.next_in_line(in_line, batch.stage, seats, set(batch.passed_regions))
+        if demand is None:
+            return None
+        offer = _offer(batch, demand, now, expires)
+        messages = _offer_messages(offer, batch)
+        refused = repo.make(offer, messages)
+        if "batch" in refused:
+            return None  # taken or held meanwhile: whoever holds it now decides
+        if refused:  # the demand was returned meanwhile: the next one in line
+            in_line = [d for d in in_line if d.demand_id != demand.demand_id]
+            continue
+        notify.deliver_all(messages)
+        count("BatchOffered")
+        logger.info("batch offered", extra={"batch_id": batch.batch_id, "offer_id": offer.offer_id})
+        return offer
+    return None  # the hourly job tries again
+
+
+def _offer(batch: Batch, demand: Demand, now: datetime, expires: datetime) -> Offer:
+    return Offer(
         secrets.new_id(),
         batch.batch_id,
         batch.programme_id,
@@ -107,13 +129,6 @@ def offer_next(batch_id: str, now: datetime | None = None) -> Offer | None:
         now,
         expires,
     )
-    messages = _offer_messages(offer, batch)
-    if not repo.make(offer, messages):
-        return None  # taken or held meanwhile: whoever holds it now decides
-    notify.deliver_all(messages)
-    count("BatchOffered")
-    logger.info("batch offered", extra={"batch_id": batch.batch_id, "offer_id": offer.offer_id})
-    return offer
 
 
 def _own(session: Session, offer_id: str) -> Offer:
@@ -144,16 +159,22 @@ def accept(session: Session, offer_id: str) -> Offer:
     now = clock.now()
     _check_open(offer, now)
     batch = catalog.get_batch(offer.batch_id)
-    assert batch is not None
+    demand = demand_repo.get_demand(offer.demand_id)
+    assert batch is not None and demand is not None
+    asked = sum(line.places for line in demand.items if line.stage == offer.stage)
     messages = allocation_messages(get_programme(offer.programme_id), offer.region_id, [batch])
     try:
-        repo.accept(offer, batch, now, messages)
+        repo.accept(offer, batch, now, messages, asked)
     except repo.OfferRefused:
         again = repo.get(offer_id) or offer
         if again.status == rules.ACCEPTED:
             return again
         _check_open(again, now)
         raise ConflictError("conflict") from None
+    except ConflictError as exc:
+        if exc.code == "demand_already_served" and repo.close(offer, rules.WITHDRAWN, now):
+            offer_next(offer.batch_id)  # served meanwhile: the batch goes to the next in line
+        raise
     notify.deliver_all(messages)
     count("OfferAccepted")
     return replace(offer, status=rules.ACCEPTED, answered_at=now)
@@ -176,7 +197,8 @@ def decline(session: Session, offer_id: str) -> Offer:
 
 
 def expire_due(now: datetime | None = None) -> dict[str, int]:
-    """The hourly job: close the offers whose time is up, and offer each batch on."""
+    """The hourly job: close the offers whose time is up, and offer each batch on; then offer
+    on the freed batches that were left offered to nobody (`recovered`)."""
     now = now or clock.now()
     expired = offered = 0
     for offer in repo.due(now):
@@ -184,4 +206,28 @@ def expire_due(now: datetime | None = None) -> dict[str, int]:
             count("OfferExpired")
             expired += 1
             offered += offer_next(offer.batch_id, now) is not None
-    return {"expired": expired, "offered": offered}
+    recovered = sum(offer_next(batch_id, now) is not None for batch_id in _stranded(now))
+    if recovered:
+        count("OfferRecovered", recovered)
+        logger.warning("freed batches offered late", extra={"recovered": recovered})
+    return {"expired": expired, "offered": offered, "recovered": recovered}
+
+
+def _stranded(now: datetime) -> list[str]:
+    """The batches freed (given back, taken back or passed on) and left free and offered to
+    nobody while a region is short for their stage, in the programmes whose roster deadline
+    has not passed: a Query of each one's batches, and of its demands when one is free."""
+    found: list[str] = []
+    for programme in catalog.all_programmes():
+        if programme.kind == ProgrammeKind.guopei or now >= programme.roster_deadline:
+            continue
+        batches = catalog.all_batches(programme.programme_id)
+        free = [b for b in batches if b.region_id is None and b.offer_id is None and b.passed_regions]
+        if not free:
+            continue
+        in_line = demands.all_for_programme(programme.programme_id)
+        _, seats = holdings(batches)
+        found += [
+            b.batch_id for b in free if rules.next_in_line(in_line, b.stage, seats, set(b.passed_regions))
+        ]
+    return found

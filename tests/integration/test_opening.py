@@ -182,3 +182,54 @@ def test_trainees_leaders_and_reminders_get_an_email_beside_each_sms(
     [mail] = [m for m in emails() if m.subject.startswith("研修平台提醒")]
     assert mail.destinations["ToAddresses"] == ["li@example.cn"] and "尚未最终确认" in mail.body
     assert sms.removeprefix("【研修平台】") == mail.body
+
+
+def test_a_region_created_after_the_opening_is_told_once_too(api: Api, admin: str) -> None:
+    # Given an open programme, a draft, and a 国培 programme (which tells nobody to ask)
+    pid = api.call("POST", "/programmes", admin, PROGRAMME).data["programme_id"]
+    draft = api.call("POST", "/programmes", admin, {**PROGRAMME, "name": "草稿项目", "draft": True}).data
+    guopei = {
+        "name": "“国培计划（2020）”——陕西省项目",
+        "kind": "guopei",
+        "academic_year": "2020-2021",
+        "enrolment_deadline": "2026-10-26T23:59:59+08:00",
+        "start_date": "2026-11-02",
+        "end_date": "2027-01-15",
+    }
+    assert api.call("POST", "/programmes", admin, guopei).status_code == 201
+    # When the office creates a region afterwards
+    region_id = api.call("POST", "/regions", admin, region_body(A, "广州南沙实验区")).data["region_id"]
+    # Then its contact is told of the open programme, by SMS and e-mail, with the deadline and places
+    [sms] = opening_sms(A)
+    assert PROGRAMME["name"] in sms and "2026-07-15 23:59" in sms and "名额35名" in sms
+    assert len(opening_mails("li@example.cn")) == 1
+    assert ClaimModel.count(f"notice#open#{pid}#{region_id}") == 1
+    # Once: opening the programme again tells nobody twice; the draft tells it when it opens
+    api.call("POST", f"/programmes/{pid}/open", admin)
+    assert len(opening_sms(A)) == 1
+    api.call("POST", f"/programmes/{draft['programme_id']}/open", admin)
+    assert len(opening_sms(A)) == 2 and "草稿项目" in opening_sms(A)[1]
+
+
+def test_reissued_credentials_go_by_sms_with_an_email_beside_them_without_the_password(
+    api: Api, admin: str, regions: dict[str, str]
+) -> None:
+    # Given region A's contact (an address) and C's (none), their first credentials sent
+    accounts = {
+        phone: api.call("GET", f"/accounts?q={phone}", admin).data["items"][0]["account_id"]
+        for phone in (A, C)
+    }
+    before = len(emails())
+    # When the office reissues both
+    for phone in (A, C):
+        r = api.call("POST", f"/accounts/{accounts[phone]}/credentials", admin)
+        assert r.status_code == 200 and r.data["credentials_sent"] is True
+    # Then A has the new password by SMS, and one e-mail saying so, without it
+    password = password_from_sms(A)
+    [mail] = emails()[before:]
+    assert mail.destinations["ToAddresses"] == ["li@example.cn"]
+    assert mail.subject == "研修平台初始密码已重置：实验区联系人"
+    assert A in mail.body and "短信" in mail.body and password not in mail.body
+    assert api.login(A, password).data["must_change_password"] is True
+    # And C, without an address, the SMS alone
+    assert password_from_sms(C) and len(emails()) == before + 1

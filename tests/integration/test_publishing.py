@@ -4,13 +4,24 @@ published file is kept when the export's copy expires."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import requests
 
-from chalicelib.adapters import storage
+from chalicelib.adapters import clock, storage
 from chalicelib.db.models import ExportModel
 from chalicelib.jobs import JOBS
-from tests.integration.conftest import PROGRAMME, Api, base_body, emails, error_of, region_body
+from tests.integration.conftest import (
+    ADMIN_PHONE,
+    PROGRAMME,
+    STRONG,
+    Api,
+    base_body,
+    emails,
+    error_of,
+    region_body,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +40,21 @@ def w(api: Api, admin: str) -> dict:
     body = {"base_id": base, "stage": "primary", "start_date": "2026-09-07", "end_date": "2026-09-18"}
     batch = api.call("POST", f"/programmes/{pid}/batches", admin, {**body, "study_type": "placement"}).data
     api.call("PUT", f"/batches/{batch['batch_id']}/region", admin, {"region_id": ra})
-    return {"pid": pid, "a": contact, "b": api.ready_token(B), "base": api.ready_token(BASE)}
+    out = {"pid": pid, "a": contact, "b": api.ready_token(B), "base": api.ready_token(BASE)}
+    # A base that hosts no batch, and a region that joins after the demand deadline (no places)
+    other_base = base_body("13700000002", ["junior"], name="北京市第二中学")
+    api.call(
+        "POST",
+        "/bases",
+        admin,
+        {**other_base, "contact": {**other_base["contact"], "email": "zhou@example.cn"}},
+    )
+    now = clock.now()
+    clock.set_now(datetime(2026, 7, 20, 1, 0, tzinfo=UTC))
+    late = {"name": "绥德县", "contact": {"name": "吴老师", "phone": "13900000003", "email": "wu@example.cn"}}
+    assert api.call("POST", "/regions", api.login(ADMIN_PHONE, STRONG).data["token"], late).status_code == 201
+    clock.set_now(now)
+    return out
 
 
 def build(api: Api, admin: str, pid: str) -> str:
@@ -66,6 +91,9 @@ def test_the_office_publishes_and_every_contact_downloads_and_is_told(api: Api, 
     # Then the region's and the base's contacts are told by e-mail, once each
     assert yearbook_mails("li@example.cn") == [f"学习成果汇编已发布：{PROGRAMME['name']}"]
     assert len(yearbook_mails("wang@example.cn")) == 1
+    # and so are the contacts of a base that hosted no batch and of a region that took no part
+    # (印发各实验区和研修基地: every one of them)
+    assert len(yearbook_mails("zhou@example.cn")) == 1 and len(yearbook_mails("wu@example.cn")) == 1
     # and each of them (and the office) downloads the document
     for token in (w["a"], w["b"], w["base"], admin):
         got = api.call("GET", f"/programmes/{pid}/yearbook", token)

@@ -51,9 +51,13 @@ def test_preview_through_the_allocate_function_equals_the_plan_in_process(
     api: Api, admin: str, world: dict, solver_function: _Lambda, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid = world["pid"]
-    api.call("POST", f"/programmes/{pid}/demands", world["b"], _demand(places=10))
+    first = api.call("POST", f"/programmes/{pid}/demands", world["b"], _demand(places=10)).data
     clock.advance(timedelta(seconds=1))
-    api.call("POST", f"/programmes/{pid}/demands", world["a"], _demand(places=10, study="exchange"))
+    second = api.call(
+        "POST", f"/programmes/{pid}/demands", world["a"], _demand(places=10, study="exchange")
+    ).data
+    for demand in (first, second):  # the office plans only what it approved (审核)
+        api.call("POST", f"/demands/{demand['demand_id']}/approve", admin)
     remote = api.call("POST", f"/programmes/{pid}/allocation", admin, {"commit": False}).data
     assert solver_function.calls == ["yanxiu-test-allocate"]
     monkeypatch.setattr(settings(), "solver_function", "")

@@ -116,7 +116,7 @@ def test_expired_offers_move_on_hourly_and_a_late_accept_is_refused(api: Api, w:
     # When C lets 48 hours pass, the hourly job closes it and offers b2 to D
     JOBS["offers"](NOW + timedelta(hours=47))
     assert offers_of(api, w["tokens"][C])[0]["status"] == "open" and not offers_of(api, w["tokens"][D])
-    assert JOBS["offers"](NOW + timedelta(hours=49)) == {"expired": 1, "offered": 1}
+    assert JOBS["offers"](NOW + timedelta(hours=49)) == {"expired": 1, "offered": 1, "recovered": 0}
     assert offers_of(api, w["tokens"][C])[0]["status"] == "expired"
     # C, too late: refused in Chinese, nothing written
     late = api.call("POST", f"/offers/{to_c['offer_id']}/accept", w["tokens"][C])
@@ -130,7 +130,7 @@ def test_expired_offers_move_on_hourly_and_a_late_accept_is_refused(api: Api, w:
     assert error_of(late) == (409, "offer_expired")
     assert BatchModel.get(w["b2"]).region_id is None and OfferModel.get(to_d["offer_id"]).status == "open"
     # The job closes it; nobody else is short: the batch stays free
-    assert JOBS["offers"](clock.now()) == {"expired": 1, "offered": 0}
+    assert JOBS["offers"](clock.now()) == {"expired": 1, "offered": 0, "recovered": 0}
     batch = BatchModel.get(w["b2"])
     assert batch.offer_id is None and batch.region_id is None
     assert set(batch.passed_regions) == {w["regions"][B], w["regions"][C], w["regions"][D]}
@@ -198,3 +198,88 @@ def test_no_offer_outlives_the_roster_deadline(api: Api, w: dict) -> None:
     admin = api.login("13800000000", STRONG).data["token"]
     api.call("DELETE", f"/batches/{w['b1']}/region", admin)
     assert len(offers_of(api, api.login(D, STRONG).data["token"])) == 0 and OfferModel.count() == 1
+
+
+def demand_of(api: Api, w: dict, phone: str) -> str:
+    [mine] = api.call("GET", f"/programmes/{w['pid']}/demands", w["tokens"][phone]).data["items"]
+    return str(mine["demand_id"])
+
+
+def another_batch(api: Api, w: dict, start: str = "2026-11-09", end: str = "2026-11-20") -> str:
+    """A third primary batch of 5 at the same base, free (never given to anyone)."""
+    body = {
+        "base_id": BatchModel.get(w["b1"]).base_id,
+        "stage": "primary",
+        "start_date": start,
+        "end_date": end,
+        "study_type": "placement",
+    }
+    return str(api.call("POST", f"/programmes/{w['pid']}/batches", w["admin"], body).data["batch_id"])
+
+
+def test_returning_a_demand_withdraws_its_open_offer_and_offers_the_batch_on(api: Api, w: dict) -> None:
+    # Given b1 given back by A and offered to C
+    api.call("POST", f"/batches/{w['b1']}/release", w["tokens"][A], {"reason": "人员调整"})
+    [to_c] = offers_of(api, w["tokens"][C])
+    # When the office returns C's demand
+    returned = api.call(
+        "POST", f"/demands/{demand_of(api, w, C)}/return", w["admin"], {"reason": "目的不明确"}
+    )
+    assert returned.status_code == 200 and returned.data["status"] == "returned"
+    # Then C's offer is withdrawn with it, and b1 is offered at once to D, the next in line
+    assert offers_of(api, w["tokens"][C])[0]["status"] == "withdrawn"
+    [to_d] = offers_of(api, w["tokens"][D])
+    assert to_d["status"] == "open" and to_d["batch_id"] == w["b1"] and len(offer_sms(D)) == 1
+    batch = BatchModel.get(w["b1"])
+    assert batch.offer_id == to_d["offer_id"] and w["regions"][C] not in set(batch.passed_regions)
+    # C's accept comes too late: refused in Chinese, nothing written
+    refused = api.call("POST", f"/offers/{to_c['offer_id']}/accept", w["tokens"][C])
+    assert error_of(refused) == (409, "offer_closed") and BatchModel.get(w["b1"]).region_id is None
+    # Returning again changes nothing: no second offer to D
+    api.call("POST", f"/demands/{demand_of(api, w, C)}/return", w["admin"], {"reason": "目的不明确"})
+    assert len(offers_of(api, w["tokens"][D])) == 1 and len(offer_sms(D)) == 1
+
+
+def test_an_offer_is_not_accepted_once_the_demand_was_served_meanwhile(api: Api, w: dict) -> None:
+    # Given b1 given back by A and offered to C, and a third batch, free
+    api.call("POST", f"/batches/{w['b1']}/release", w["tokens"][A], {"reason": "人员调整"})
+    [to_c] = offers_of(api, w["tokens"][C])
+    b3 = another_batch(api, w)
+    # When the office gives C the third batch by hand (C asked for 5 places: served)
+    by_hand = api.call("PUT", f"/batches/{b3}/region", w["admin"], {"region_id": w["regions"][C]})
+    assert by_hand.status_code == 200
+    # Then C's accept of b1 is refused in Chinese: C would hold seats it did not ask for
+    refused = api.call("POST", f"/offers/{to_c['offer_id']}/accept", w["tokens"][C])
+    assert error_of(refused) == (409, "demand_already_served")
+    assert "已全部分配" in refused.data["error"]["message"]
+    assert BatchModel.get(w["b1"]).region_id is None
+    mine = api.call("GET", f"/programmes/{w['pid']}/demands", w["tokens"][C]).data["items"]
+    [told] = [t for t in sms_to(C) if "已为您分配" in t]  # b3, by hand; not b1
+    assert mine[0]["status"] == "allocated" and "2026-11-09" in told
+    # The offer is withdrawn and b1 goes to D, the next in line, at once
+    assert offers_of(api, w["tokens"][C])[0]["status"] == "withdrawn"
+    [to_d] = offers_of(api, w["tokens"][D])
+    assert to_d["batch_id"] == w["b1"] and BatchModel.get(w["b1"]).offer_id == to_d["offer_id"]
+
+
+def test_the_hourly_job_offers_a_freed_batch_left_offered_to_nobody(
+    api: Api, w: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.services import waiting
+
+    # Given a third batch nobody was ever given (the allocation's to decide, not the waiting list's)
+    b3 = another_batch(api, w)
+    # And A gives b1 back, the service stopping between the release and the offer
+    with monkeypatch.context() as crash:
+        crash.setattr(waiting, "offer_next", lambda *args, **kwargs: None)
+        r = api.call("POST", f"/batches/{w['b1']}/release", w["tokens"][A], {"reason": "人员调整"})
+    assert r.status_code == 200 and BatchModel.get(w["b1"]).offer_id is None
+    assert not offers_of(api, w["tokens"][C])
+    # When the hourly job runs, b1 is offered to C, the first still short; b3 is left alone
+    assert JOBS["offers"](clock.now()) == {"expired": 0, "offered": 0, "recovered": 1}
+    [to_c] = offers_of(api, w["tokens"][C])
+    assert to_c["batch_id"] == w["b1"] and to_c["status"] == "open" and len(offer_sms(C)) == 1
+    assert BatchModel.get(b3).offer_id is None
+    # Run again, nothing more: b1 is held for C's offer
+    assert JOBS["offers"](clock.now()) == {"expired": 0, "offered": 0, "recovered": 0}
+    assert len(offer_sms(C)) == 1 and not offers_of(api, w["tokens"][D])

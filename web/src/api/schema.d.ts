@@ -2720,7 +2720,7 @@ export interface components {
             start_date?: string | null;
             /**
              * Status
-             * @description open | accepted | declined | expired
+             * @description open | accepted | declined | expired | withdrawn (its demand returned or served)
              */
             status: string;
             /**

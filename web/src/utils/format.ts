@@ -91,4 +91,4 @@ export const GUOPEI_STAGES: Record<string, string> = { primary: "小学", junior
 export const SUBJECTS: Record<string, string> = { chinese: "语文", math: "数学", english: "英语" };
 export const ENROLMENT_ROLES: Record<string, string> = { trainee: "参训学员", workshop_host: "工作坊主持人", school_admin: "校级管理员" };
 export const PROGRAMME_KINDS: Record<string, string> = { base_training: "研修基地培训", guopei: "国培计划" };
-export const OFFER_STATUS: Record<string, string> = { open: "待答复", accepted: "已接受", declined: "已放弃", expired: "已过期" };
+export const OFFER_STATUS: Record<string, string> = { open: "待答复", accepted: "已接受", declined: "已放弃", expired: "已过期", withdrawn: "已撤回" };
