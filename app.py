@@ -25,6 +25,7 @@ from chalicelib.api import (
     rosters,
     sharing,
     waiting,
+    workshops,
     year_end,
     yearbook,
 )
@@ -56,6 +57,7 @@ for blueprint in (
     yearbook.bp,
     numbers.bp,
     waiting.bp,
+    workshops.bp,
 ):
     app.register_blueprint(blueprint)
 

@@ -34,6 +34,7 @@ TABLES = (
     "sharing_reports",
     "offers",
     "year_end",
+    "workshops",
 )
 
 
