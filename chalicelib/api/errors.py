@@ -132,7 +132,7 @@ FIELD_PROBLEMS: dict[str, str] = {
     "control_characters_or_breaks": "不能包含控制字符或换行",
     "email_invalid": "邮箱格式不正确",
     "stages_repeated": "学段不能重复",
-    "export_kind_unknown": "可导出 roster、archive、yearbook 或 numbers",
+    "export_kind_unknown": "可导出 roster、archive、yearbook、numbers 或 county_book",
     "region_required": "请指定实验区",
     "sharing_before_end": "分享报告须在研修结束（{end}）之后",
     "sharing_after_window": "须在研修结束后三个月内（{closes}前）",
@@ -206,6 +206,8 @@ FIELD_PROBLEMS: dict[str, str] = {
     "column_repeated": "此列重复",
     # 国培 workshops: fields
     "member_placed": "该学员已在其他工作坊，请先从原工作坊移出",
+    "submission_not_in_workshop": "不是本工作坊的作业提交",
+    "submission_not_graded": "作业尚未批改，批改后才能选入优秀成果集",
     "host_not_found": "须为本项目本区县已确认报送的工作坊主持人",
     "host_of_another_county": "该主持人不属于本区县",
     "not_a_host": "该人员不是工作坊主持人",

@@ -32,6 +32,8 @@ from chalicelib.schemas.workshops import (
     AssignmentOut,
     BriefingIn,
     BriefingOut,
+    CollectionIn,
+    CollectionOut,
     GradeIn,
     HideIn,
     MemberOut,
@@ -519,3 +521,37 @@ def write_briefing(call: Call, workshop_id: str) -> BriefingOut:
 )
 def list_briefings(call: Call, workshop_id: str) -> Page:
     return call.page_of([briefing_out(b) for b in workshops.briefings(call.me, workshop_id)])
+
+
+# --- the excellent-outcome collection ---------------------------------------------------------
+
+
+def collection_out(w: Workshop, picked: list[Submission]) -> CollectionOut:
+    return CollectionOut(
+        workshop_id=w.workshop_id, foreword=w.foreword, submissions=[submission_out(s) for s in picked]
+    )
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/collection",
+    "PUT",
+    roles=HOST,
+    body=CollectionIn,
+    response=CollectionOut,
+    summary="优秀成果集：选入已批改的作业并撰写前言（主持人）",
+)
+def set_collection(call: Call, workshop_id: str) -> CollectionOut:
+    body = call.body
+    return collection_out(*workshops.set_collection(call.me, workshop_id, body.submission_ids, body.foreword))
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/collection",
+    roles=EVERYONE,
+    response=CollectionOut,
+    summary="工作坊优秀成果集",
+)
+def get_collection(call: Call, workshop_id: str) -> CollectionOut:
+    return collection_out(*workshops.collection(call.me, workshop_id))

@@ -13,6 +13,8 @@ from chalicelib.schemas.artifacts import Body, ImageId, ImageOut, Title
 from chalicelib.schemas.common import Input, Output
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# An item's id is its parents' ids and its own (domain/workshops.py): a submission's is three
+ItemId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 Theme = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=rules.THEME_MAX)]
@@ -197,3 +199,15 @@ class BriefingOut(Output):
     body: str
     images: list[ImageOut]
     created_at: str
+
+
+class CollectionIn(Input):
+    multiline = frozenset({"foreword"})
+    submission_ids: list[ItemId] = Field(max_length=100, description="graded, in order")
+    foreword: PlanText
+
+
+class CollectionOut(Output):
+    workshop_id: str
+    foreword: str | None
+    submissions: list[SubmissionOut]

@@ -443,3 +443,31 @@ def write_briefing(
 def briefings(session: Session, workshop_id: str) -> list[Briefing]:
     seat(session, workshop_id)
     return store.briefings(workshop_id)
+
+
+# --- the excellent-outcome collection ---------------------------------------------------------
+
+
+def set_collection(
+    session: Session, workshop_id: str, submission_ids: list[str], foreword: str
+) -> tuple[Workshop, list[Submission]]:
+    """The host's 优秀成果集: graded submissions of the workshop, in the order given, and a
+    foreword (422 naming any submission that is not the workshop's or not graded)."""
+    w = _as(session, workshop_id, HOST).workshop
+    found = {s.submission_id: s for s in store.all_submissions(workshop_id)}
+    wanted = list(dict.fromkeys(submission_ids))
+    fields = {
+        i: problem("submission_not_in_workshop" if i not in found else "submission_not_graded")
+        for i in wanted
+        if i not in found or found[i].graded_at is None
+    }
+    if fields:
+        raise ValidationFailedError(fields=fields)
+    store.set_collection(w.workshop_id, wanted, foreword)
+    return collection(session, workshop_id)
+
+
+def collection(session: Session, workshop_id: str) -> tuple[Workshop, list[Submission]]:
+    w = seat(session, workshop_id).workshop
+    found = {s.submission_id: s for s in store.all_submissions(workshop_id)}
+    return w, [found[i] for i in w.collection if i in found]

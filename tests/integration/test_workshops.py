@@ -580,6 +580,7 @@ BODIES: dict[str, Any] = {
     "POST /replies/{reply_id}/hide": {},
     "POST /workshops/{workshop_id}/activities": {"title": "x", "date": "2026-11-20", "place": "y"},
     "POST /workshops/{workshop_id}/briefings": {"title": "x", "body": "y"},
+    "PUT /workshops/{workshop_id}/collection": {"submission_ids": [], "foreword": "x"},
 }
 
 
@@ -600,7 +601,7 @@ def test_every_workshop_route_refuses_other_hosts_trainees_and_counties(api: Api
         for ep in ENDPOINTS
         if ep.path.startswith(WORKSHOP_PATHS) or ep.path.endswith("/workshops") and "{" in ep.path
     ]
-    assert len(routes) == 24
+    assert len(routes) == 26
     before = {wid: WorkshopModel.count(wid) for wid in (ids["workshop_id"],)}
     failures = []
     for ep in routes:
@@ -623,3 +624,95 @@ def test_every_workshop_route_refuses_other_hosts_trainees_and_counties(api: Api
                 failures.append(f"{who}: {ep.method} {ep.path} → {status} {code}")
     assert not failures, "\n".join(failures)
     assert {wid: WorkshopModel.count(wid) for wid in before} == before
+
+
+# --- 7. the excellent-outcome collection and the county's book --------------------------------
+
+
+def test_a_collection_of_graded_work_goes_into_the_county_book_with_its_images(
+    api: Api, g: dict[str, Any]
+) -> None:
+    import io
+
+    import requests
+    from docx import Document
+
+    from chalicelib.jobs import JOBS
+
+    s, y = g["suide"], g["yanchang"]
+    wid = formed(api, g)
+    relogin(api, g, IN_TERM)
+    host = s["tokens"]["host"]
+    api.call("PUT", f"/workshops/{wid}/plan", host, {"theme": "课堂提问", "plan": "诊断\n研磨"})
+    aid = _assignment(api, g, wid)
+    image, _ = upload(api, s["tokens"]["t1"], png(300, 200))
+    s3_event(api, image)
+    best = api.call(
+        "POST",
+        f"/assignments/{aid}/submissions",
+        s["tokens"]["t1"],
+        {"body": f'<p>分数的意义教学设计</p><img src="upload:{image}">', "image_ids": [image]},
+    ).data["submission_id"]
+    ungraded = api.call(
+        "POST", f"/assignments/{aid}/submissions", s["tokens"]["t2"], {"body": "<p>未批改</p>"}
+    )
+    for n in (1, 2):
+        api.call(
+            "POST", f"/workshops/{wid}/briefings", host, {"title": f"第{n}期简报", "body": f"<p>简报{n}</p>"}
+        )
+    # Ungraded work is refused, nothing written
+    refused = api.call(
+        "PUT",
+        f"/workshops/{wid}/collection",
+        host,
+        {"submission_ids": [best, ungraded.data["submission_id"]], "foreword": "前言"},
+    )
+    assert error_of(refused) == (422, "validation_failed")
+    assert api.call("GET", f"/workshops/{wid}/collection", host).data["submissions"] == []
+    # Graded, then picked with a foreword
+    api.call("PUT", f"/submissions/{best}/grade", host, {"score": 95, "suggestion": "可推广"})
+    picked = api.call(
+        "PUT", f"/workshops/{wid}/collection", host, {"submission_ids": [best], "foreword": "本坊优秀成果"}
+    )
+    assert picked.status_code == 200, picked.data
+    assert [x["submission_id"] for x in picked.data["submissions"]] == [best]
+    # Another county's admin cannot export 绥德县's book; the office must name the county
+    assert (
+        error_of(
+            api.call(
+                "POST",
+                f"/programmes/{g['pid']}/exports",
+                y["admin"],
+                {"kind": "county_book", "region_id": s["region"]},
+            )
+        )[0]
+        == 404
+    )
+    assert error_of(
+        api.call("POST", f"/programmes/{g['pid']}/exports", g["office"], {"kind": "county_book"})
+    ) == (
+        422,
+        "validation_failed",
+    )
+    # The county admin builds the 成果册
+    started = api.call("POST", f"/programmes/{g['pid']}/exports", s["admin"], {"kind": "county_book"})
+    assert started.status_code == 202, started.data
+    assert JOBS["exports"]() == {"built": 1}
+    ready = api.call("GET", f"/exports/{started.data['export_id']}", s["admin"]).data
+    assert ready["status"] == "ready", ready
+    document = Document(io.BytesIO(requests.get(ready["url"], timeout=10).content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    for words in (
+        "绥德县成果册",
+        "绥德县小学数学工作坊",
+        "课堂提问",
+        "研磨",
+        "第1期简报",
+        "第2期简报",
+        "本坊优秀成果",
+        "分数的意义教学设计",
+        "95 分",
+    ):
+        assert words in text, words
+    assert "未批改" not in text
+    assert len(document.inline_shapes) == 1
