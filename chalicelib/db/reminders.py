@@ -20,13 +20,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from chalicelib.db.catalog import batch_from_model
-from chalicelib.db.models import BatchModel, ClaimModel, QuotaModel, SharingReportModel, TraineeModel
+from chalicelib.db.models import (
+    BatchModel,
+    ClaimModel,
+    QuotaModel,
+    SharingReportModel,
+    TraineeModel,
+    WorkshopModel,
+)
 from chalicelib.db.outbox import message_item
 from chalicelib.db.trainees import trainee_from_model
 from chalicelib.db.writes import Transaction, transaction
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.demand import STAGE_TALLY
 from chalicelib.domain.records import Batch, Message, Trainee
+from chalicelib.domain.workshops import BRIEFINGS_REQUIRED
 
 
 def unconfirmed_batches(programme_id: str) -> list[Batch]:
@@ -98,6 +106,14 @@ def _guard(tx: Transaction, guard: tuple[str, ...] | None) -> None:
     elif kind == "enrolment":  # the 国培 county's list is still not confirmed
         tx.condition_check(
             QuotaModel, key[0], key[1], condition=QuotaModel.awaiting_enrolment.exists(), tag="done"
+        )
+    elif kind == "briefing":  # the workshop is still short of 简报
+        tx.condition_check(
+            WorkshopModel,
+            key[0],
+            "workshop",
+            condition=WorkshopModel.briefings < BRIEFINGS_REQUIRED,
+            tag="done",
         )
     elif kind == "roster":
         for batch_id in key:  # the batches the reminder lists are all still unconfirmed

@@ -61,3 +61,12 @@ def checkin_end_range(today: date, batch_days: list[int | None]) -> tuple[date, 
 
 def claim_key(kind: str, programme_id: str, recipient: str, day: date) -> str:
     return f"reminder#{kind}#{programme_id}#{recipient}#{day.isoformat()}"
+
+
+def briefing_week(today: date, start: date, end: date) -> date | None:
+    """The week (its Monday) a 国培 host short of 简报 is reminded in: only in the last third
+    of the programme (start..end), once a week (None outside it)."""
+    last_third = start + timedelta(days=((end - start).days * 2 + 2) // 3)
+    if not last_third <= today <= end:
+        return None
+    return today - timedelta(days=today.weekday())

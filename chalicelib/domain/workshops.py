@@ -279,3 +279,10 @@ def announcement_sms(workshop: str, host: str, text: str, site: str) -> str:
         f"【研修平台】工作坊“{workshop}”的坊主{host}发布了通知：“{preview(text)}”。"
         f"请登录 {site} 在“我的工作坊”中查看。"
     )
+
+
+def briefing_reminder(host: str, workshop: str, written: int, end: date, site: str) -> str:
+    return (
+        f"【研修平台】{host}您好，工作坊“{workshop}”已发布简报{written}期，按要求不少于"
+        f"{BRIEFINGS_REQUIRED}期，请在{end.month}月{end.day}日项目结束前发布。请登录 {site} 在“简报”中发布。"
+    )

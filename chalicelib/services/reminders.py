@@ -8,11 +8,13 @@ from datetime import datetime
 from chalicelib.adapters import clock
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, demands, enrolments, reminders, sharing
+from chalicelib.db import workshops as workshop_store
 from chalicelib.domain import notifications as texts
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.enrolment import enrolment_reminder
 from chalicelib.domain.records import Account, Message, Programme, Region, Trainee
+from chalicelib.domain.workshops import briefing_reminder, briefings_short
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.rosters import batch_line
@@ -44,6 +46,20 @@ class _Run:
                 )
             )
         key = rules.claim_key(kind, p.programme_id, recipient.account_id, self.today)
+        self.send_once(kind, p, recipient, text, key, guard, messages)
+
+    def send_once(
+        self,
+        kind: str,
+        p: Programme,
+        recipient: Account,
+        text: str,
+        key: str,
+        guard: tuple[str, ...] | None,
+        messages: list[Message] | None = None,
+    ) -> None:
+        """The reminder under its own claim (`send` claims one a day; a weekly one, a week)."""
+        messages = messages or [notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)]
         if reminders.record_once(key, messages, guard):
             self.recorded += messages
             self.sent[kind] += 1
@@ -157,13 +173,39 @@ def _sharing(run: _Run, p: Programme) -> None:
             run.send(f"sharing_summary_{days}", p, contact, text, guard)
 
 
+def _briefing(run: _Run, p: Programme) -> None:
+    """国培: in the last third of the programme, each host whose workshop has fewer than 2
+    简报, once a week (the claim is keyed by the week's Monday) until there are 2."""
+    if p.start_date is None or p.end_date is None:
+        return
+    week = rules.briefing_week(run.today, p.start_date, p.end_date)
+    if week is None:
+        return
+    short = [w for w in workshop_store.of_programme(p.programme_id) if briefings_short(w)]
+    hosts = accounts.get_accounts({w.host_account_id for w in short})
+    for w in short:
+        host = hosts.get(w.host_account_id)
+        if host is None:
+            continue
+        text = briefing_reminder(host.name, w.name, w.briefings, p.end_date, run.site)
+        run.send_once(
+            "briefing",
+            p,
+            host,
+            text,
+            rules.claim_key("briefing", w.workshop_id, host.account_id, week),
+            ("briefing", w.workshop_id),
+        )
+
+
 def daily(now: datetime | None = None) -> dict[str, int]:
-    """The 09:00 run: demand, roster, registration, outcome, 分享报告 and 国培 enrolment reminders."""
+    """The 09:00 run: demand, roster, registration, outcome, 分享报告, 国培 enrolment and 简报
+    reminders."""
     run = _Run(now or clock.now())
     for programme in catalog.all_programmes():
         if programme.draft:
             continue  # not open yet: nobody is to act on it
-        for rule in (_demand, _roster, _registration, _outcome, _sharing, _enrolment):
+        for rule in (_demand, _roster, _registration, _outcome, _sharing, _enrolment, _briefing):
             rule(run, programme)
     _report(run)
     return dict(run.sent)

@@ -716,3 +716,44 @@ def test_a_collection_of_graded_work_goes_into_the_county_book_with_its_images(
         assert words in text, words
     assert "未批改" not in text
     assert len(document.inline_shapes) == 1
+
+
+def test_a_host_short_of_briefings_is_reminded_weekly_in_the_last_third(api: Api, g: dict[str, Any]) -> None:
+    from chalicelib.jobs import JOBS
+
+    s = g["suide"]
+    short = formed(api, g)
+    full = form(api, g, name="第二工作坊", host_enrolment_id=s["ids"]["host2"]).data["workshop_id"]
+    host, host2 = s["tokens"]["host"], s["tokens"]["host2"]
+    api.call("POST", f"/workshops/{short}/briefings", host, {"title": "第1期", "body": "<p>a</p>"})
+    for n in (1, 2):
+        api.call("POST", f"/workshops/{full}/briefings", host2, {"title": f"第{n}期", "body": "<p>b</p>"})
+
+    def reminded(phone: str) -> int:
+        return len([t for t in sms_to(phone) if "简报" in t])
+
+    # Before the last third (the term is 11-02..01-15; its last third from 12-22): nothing
+    clock.set_now(datetime(2026, 12, 14, 1, 0, tzinfo=UTC))
+    JOBS["reminders"]()
+    assert reminded(SUIDE["host"]["phone"]) == 0
+    # In it: the host with one briefing, not the one with two
+    clock.set_now(datetime(2026, 12, 22, 1, 0, tzinfo=UTC))
+    JOBS["reminders"]()
+    assert reminded(SUIDE["host"]["phone"]) == 1 and reminded(SUIDE["host2"]["phone"]) == 0
+    (text,) = [t for t in sms_to(SUIDE["host"]["phone"]) if "简报" in t]
+    assert "已发布简报1期" in text and "1月15日" in text
+    # Once a week: not again that week, again the next
+    clock.set_now(datetime(2026, 12, 24, 1, 0, tzinfo=UTC))
+    JOBS["reminders"]()
+    assert reminded(SUIDE["host"]["phone"]) == 1
+    clock.set_now(datetime(2026, 12, 28, 1, 0, tzinfo=UTC))
+    JOBS["reminders"]()
+    assert reminded(SUIDE["host"]["phone"]) == 2
+    # Until there are two
+    relogin(api, g, datetime(2026, 12, 30, 1, 0, tzinfo=UTC))
+    api.call(
+        "POST", f"/workshops/{short}/briefings", s["tokens"]["host"], {"title": "第2期", "body": "<p>c</p>"}
+    )
+    clock.set_now(datetime(2027, 1, 4, 1, 0, tzinfo=UTC))
+    JOBS["reminders"]()
+    assert reminded(SUIDE["host"]["phone"]) == 2
