@@ -24,6 +24,7 @@ from chalicelib.api import (
     review,
     rosters,
     sharing,
+    study,
     waiting,
     workshops,
     year_end,
@@ -58,6 +59,7 @@ for blueprint in (
     numbers.bp,
     waiting.bp,
     workshops.bp,
+    study.bp,
 ):
     app.register_blueprint(blueprint)
 

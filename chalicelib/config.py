@@ -35,6 +35,7 @@ TABLES = (
     "offers",
     "year_end",
     "workshops",
+    "guopei",
 )
 
 

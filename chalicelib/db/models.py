@@ -1104,6 +1104,36 @@ class WorkshopModel(Model):
     by_account = WorkshopsByAccount()
 
 
+class GuopeiRecordModel(Model):
+    """A 国培 programme's own records beside its workshops (partition_key, record_key):
+    "courses#<programme_id>" / "course#<course_id>", the 研修路径's courses; "study#<programme_id>#
+    <enrolment_id>" / "profile" (自我评估 answers, 分层选择 level, hours and courses completed) and
+    "completion#<course_id>" (once per course); "survey#<programme_id>" / "questions" (the 训后调查)
+    and "response#<region_id>#<id>" (one anonymous answer: no account, no enrolment, its county
+    only; who has answered is a claim in `claims`). GetItem, BatchGetItem of profiles, Query a
+    partition (begins_with a county's responses)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["guopei"]
+
+    partition_key = UnicodeAttribute(hash_key=True)
+    record_key = UnicodeAttribute(range_key=True)
+    item_id = UnicodeAttribute(null=True)
+    theme = UnicodeAttribute(null=True)
+    level = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)
+    hours = NumberAttribute(null=True)
+    completed = NumberAttribute(null=True)
+    assessment = UnicodeAttribute(null=True)  # JSON {question: 1–5}
+    questions = UnicodeAttribute(null=True)  # JSON [{text, type, options}]
+    answers = UnicodeAttribute(null=True)  # JSON [one per question]
+    region_id = UnicodeAttribute(null=True)
+    responses = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CredentialModel,
@@ -1132,4 +1162,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     OfferModel,
     YearEndModel,
     WorkshopModel,
+    GuopeiRecordModel,
 )

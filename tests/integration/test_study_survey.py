@@ -1,0 +1,202 @@
+"""国培 study paths and the 训后调查 through the API (issue 14): the office lists courses by
+theme and level; a trainee assesses themself, chooses a level and completes courses, their
+hours summed for the host and the county admin; the office writes the survey, each trainee
+answers once after end_date, anonymously, and the results come per question and per county."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters import clock
+from chalicelib.db.models import GuopeiRecordModel
+from tests.integration.conftest import Api, error_of
+
+# The programme, 绥德县 and 延长县 confirmed (the fixture `g`), as the workshops' tests build it
+from tests.integration.test_workshops import IN_TERM, SUIDE, formed, items, relogin
+from tests.integration.test_workshops import g as g  # noqa: PLC0414 - the fixture, by its name
+
+pytestmark = pytest.mark.integration
+
+COURSES = [
+    {
+        "theme": "课堂提问",
+        "level": "basic",
+        "title": "提问的类型",
+        "url": "https://example.cn/c/1",
+        "hours": 2,
+    },
+    {
+        "theme": "课堂提问",
+        "level": "advanced",
+        "title": "追问与理答",
+        "url": "https://example.cn/c/2",
+        "hours": 3,
+    },
+    {
+        "theme": "作业设计",
+        "level": "basic",
+        "title": "分层作业",
+        "url": "https://example.cn/c/3",
+        "hours": 1.5,
+    },
+]
+
+
+def test_a_trainee_follows_the_study_path_and_the_host_sees_the_hours(api: Api, g: dict[str, Any]) -> None:  # noqa: F811
+    s = g["suide"]
+    wid = formed(api, g)
+    relogin(api, g, IN_TERM)
+    ids = []
+    for c in COURSES:
+        made = api.call("POST", f"/programmes/{g['pid']}/courses", g["office"], c)
+        assert made.status_code == 201, made.data
+        ids.append(made.data["course_id"])
+    t1 = s["tokens"]["t1"]
+    listed = items(api.call("GET", f"/programmes/{g['pid']}/courses?theme=课堂提问", t1))
+    assert [c["title"] for c in listed] == ["提问的类型", "追问与理答"]
+    # 自我评估 suggests a level; 分层选择 picks one
+    assessed = api.call(
+        "POST",
+        "/me/self-assessment",
+        t1,
+        {"programme_id": g["pid"], "answers": {"课堂提问能力": 4, "作业设计能力": 5}},
+    )
+    assert assessed.status_code == 200, assessed.data
+    assert assessed.data["suggested_level"] == "advanced"
+    chosen = api.call("PUT", "/me/level", t1, {"programme_id": g["pid"], "level": "advanced"})
+    assert chosen.data["level"] == "advanced"
+    # Completing courses sums their hours, once each
+    for course in (ids[1], ids[2], ids[1]):
+        done = api.call("POST", f"/courses/{course}/completion", t1)
+        assert done.status_code == 200, done.data
+    assert (done.data["hours"], done.data["completed"]) == (4.5, 2)
+    mine = api.call("GET", f"/me/study?programme_id={g['pid']}", t1).data
+    assert sorted(mine["completed_course_ids"]) == sorted([ids[1], ids[2]])
+    # The host and the county admin see each member's hours
+    for token in (s["tokens"]["host"], s["admin"]):
+        rows = {r["name"]: r for r in items(api.call("GET", f"/workshops/{wid}/hours", token))}
+        assert (rows[SUIDE["t1"]["name"]]["hours"], rows[SUIDE["t1"]["name"]]["level"]) == (4.5, "advanced")
+        assert rows[SUIDE["t2"]["name"]]["hours"] == 0
+    # Not the trainee, another host, another county
+    assert error_of(api.call("GET", f"/workshops/{wid}/hours", t1))[0] == 403
+    for token in (s["tokens"]["host2"], g["yanchang"]["admin"]):
+        assert error_of(api.call("GET", f"/workshops/{wid}/hours", token)) == (404, "workshop_not_found")
+    # Bad input: a score outside 1–5, a level not offered, an unknown course, a course by a trainee
+    bad = api.call("POST", "/me/self-assessment", t1, {"programme_id": g["pid"], "answers": {"x": 6}})
+    assert error_of(bad) == (422, "validation_failed")
+    assert error_of(api.call("PUT", "/me/level", t1, {"programme_id": g["pid"], "level": "expert"}))[0] == 422
+    assert error_of(api.call("POST", f"/courses/{g['pid']}-{'0' * 32}/completion", t1)) == (
+        404,
+        "course_not_found",
+    )
+    assert error_of(api.call("POST", f"/programmes/{g['pid']}/courses", t1, COURSES[0])) == (403, "forbidden")
+    # A host has no study path of their own
+    assert (
+        error_of(
+            api.call(
+                "POST",
+                "/me/self-assessment",
+                s["tokens"]["host"],
+                {"programme_id": g["pid"], "answers": {"x": 1}},
+            )
+        )[0]
+        == 403
+    )
+
+
+SURVEY = {
+    "questions": [
+        {"text": "总体满意度", "type": "scale"},
+        {"text": "最有收获的环节", "type": "single", "options": ["网络课程", "集中研修", "作业批改"]},
+        {"text": "希望加强的方面", "type": "multiple", "options": ["课例", "理论", "研讨"]},
+        {"text": "其他建议", "type": "text"},
+    ]
+}
+AFTER = datetime(2027, 1, 18, 2, 0, tzinfo=UTC)
+
+
+def test_each_trainee_answers_the_survey_once_anonymously_and_results_come_per_county(
+    api: Api,
+    g: dict[str, Any],  # noqa: F811
+) -> None:
+    s, y = g["suide"], g["yanchang"]
+    made = api.call("POST", f"/programmes/{g['pid']}/survey", g["office"], SURVEY)
+    assert made.status_code == 201, made.data
+    answers = [5, "集中研修", ["课例", "研讨"], "多安排听评课"]
+    # Before end_date: not open
+    relogin(api, g, IN_TERM)
+    assert error_of(
+        api.call("POST", f"/programmes/{g['pid']}/survey/responses", s["tokens"]["t1"], {"answers": answers})
+    ) == (409, "survey_not_open")
+    relogin(api, g, AFTER)
+    # Outside the options, a scale of 6, a missing answer: 422 naming each, nothing written
+    for bad in (
+        [5, "外出参观", ["课例"], ""],
+        [6, "集中研修", ["课例"], ""],
+        [5, "集中研修", ["课例"]],
+        [5, "集中研修", [], ""],
+    ):
+        r = api.call("POST", f"/programmes/{g['pid']}/survey/responses", s["tokens"]["t1"], {"answers": bad})
+        assert error_of(r) == (422, "validation_failed"), (bad, r.data)
+    assert [
+        k for k in GuopeiRecordModel.query(f"survey#{g['pid']}") if k.record_key.startswith("response#")
+    ] == []
+    # Each trainee once
+    for who, a in (("t1", answers), ("t2", [3, "网络课程", ["理论"], ""])):
+        r = api.call("POST", f"/programmes/{g['pid']}/survey/responses", s["tokens"][who], {"answers": a})
+        assert r.status_code == 201, r.data
+    r = api.call("POST", f"/programmes/{g['pid']}/survey/responses", y["tokens"]["t1"], {"answers": answers})
+    assert r.status_code == 201
+    again = api.call(
+        "POST", f"/programmes/{g['pid']}/survey/responses", s["tokens"]["t1"], {"answers": answers}
+    )
+    assert error_of(again) == (409, "already_answered")
+    assert api.call("GET", f"/programmes/{g['pid']}/survey", s["tokens"]["t1"]).data["answered"] is True
+    assert api.call("GET", f"/programmes/{g['pid']}/survey", s["tokens"]["t3"]).data["answered"] is False
+    # Anonymous in storage: no account, enrolment, name or phone in any response
+    stored = [
+        m for m in GuopeiRecordModel.query(f"survey#{g['pid']}") if m.record_key.startswith("response#")
+    ]
+    assert len(stored) == 3
+    people = [SUIDE[k] for k in ("t1", "t2")]
+    for m in stored:
+        raw = str(m.serialize())
+        for p in people:
+            assert p["name"] not in raw and p["phone"] not in raw
+        assert set(m.attribute_values) <= {
+            "partition_key",
+            "record_key",
+            "region_id",
+            "answers",
+            "created_at",
+        }
+        assert m.created_at.hour == 0 and m.created_at.minute == 0
+    # The office: every county; 绥德县's admin: its own; another county's admin cannot name it
+    every = api.call("GET", f"/programmes/{g['pid']}/survey/results", g["office"]).data
+    assert every["responses"] == 3
+    own = api.call("GET", f"/programmes/{g['pid']}/survey/results", s["admin"])
+    assert own.status_code == 200, own.data
+    own = own.data
+    assert (own["responses"], own["enrolled"]) == (2, 4)
+    assert own["response_rate"] == 0.5
+    scale, single, multiple, text = own["questions"]
+    assert scale["counts"] == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1} and scale["mean"] == 4.0
+    assert single["counts"] == {"网络课程": 1, "集中研修": 1, "作业批改": 0}
+    assert multiple["counts"] == {"课例": 1, "理论": 1, "研讨": 1}
+    assert text["texts"] == ["多安排听评课"]
+    assert error_of(
+        api.call("GET", f"/programmes/{g['pid']}/survey/results?region_id={s['region']}", y["admin"])
+    ) == (404, "region_not_found")
+    assert error_of(api.call("GET", f"/programmes/{g['pid']}/survey/results", s["tokens"]["host"])) == (
+        403,
+        "forbidden",
+    )
+    # The questions cannot change once answered
+    assert error_of(api.call("POST", f"/programmes/{g['pid']}/survey", g["office"], SURVEY)) == (
+        409,
+        "survey_answered",
+    )
+    clock.set_now(None)
