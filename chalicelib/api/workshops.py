@@ -34,6 +34,7 @@ from chalicelib.schemas.workshops import (
     BriefingOut,
     CollectionIn,
     CollectionOut,
+    CountyEvaluationOut,
     GradeIn,
     HideIn,
     MemberOut,
@@ -51,6 +52,7 @@ from chalicelib.schemas.workshops import (
 )
 
 workshops = lazy_import("chalicelib.services.workshops")
+guopei_evaluation = lazy_import("chalicelib.services.guopei_evaluation")
 artifacts = lazy_import("chalicelib.services.artifacts")
 uploads = lazy_import("chalicelib.services.uploads")
 
@@ -555,3 +557,20 @@ def set_collection(call: Call, workshop_id: str) -> CollectionOut:
 )
 def get_collection(call: Call, workshop_id: str) -> CollectionOut:
     return collection_out(*workshops.collection(call.me, workshop_id))
+
+
+# --- the office's per-county evaluation -------------------------------------------------------
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/guopei-evaluation",
+    roles=FORMERS,
+    response=CountyEvaluationOut,
+    paged=True,
+    query=("region_id",),
+    summary="国培评估：各区县及工作坊的参训、活跃、学时、作业提交与批改、批改用时、简报、成果集、调查回收率",
+)
+def evaluation(call: Call, programme_id: str) -> Page:
+    rows = guopei_evaluation.evaluation(call.me, programme_id, call.query.get("region_id"))
+    return call.page_of([CountyEvaluationOut.model_validate(r) for r in rows])

@@ -211,3 +211,35 @@ class CollectionOut(Output):
     workshop_id: str
     foreword: str | None
     submissions: list[SubmissionOut]
+
+
+class WorkshopEvaluationOut(Output):
+    workshop_id: str
+    name: str
+    host_name: str
+    members: int
+    active: int
+    hours: float
+    submitted: int
+    graded: int
+    turnaround_hours: float | None
+    briefings: int
+    briefings_short: bool
+    collection: int = Field(description="submissions in its 优秀成果集")
+
+
+class CountyEvaluationOut(Output):
+    region_id: str
+    region_name: str
+    enrolled: int
+    active: int = Field(description="trainees who completed a course or submitted an assignment")
+    hours: float
+    submitted: int
+    graded: int
+    turnaround_hours: float | None
+    briefings: int
+    workshops_short_of_briefings: int
+    collections: int = Field(description="workshops with an 优秀成果集")
+    survey_responses: int
+    survey_response_rate: float | None
+    workshops: list[WorkshopEvaluationOut]

@@ -200,3 +200,45 @@ def test_each_trainee_answers_the_survey_once_anonymously_and_results_come_per_c
         "survey_answered",
     )
     clock.set_now(None)
+
+
+def test_the_office_sees_each_county_and_workshop_in_the_evaluation(api: Api, g: dict[str, Any]) -> None:  # noqa: F811
+    s, y = g["suide"], g["yanchang"]
+    wid = formed(api, g)
+    relogin(api, g, IN_TERM)
+    course = api.call("POST", f"/programmes/{g['pid']}/courses", g["office"], COURSES[0]).data["course_id"]
+    api.call("POST", f"/courses/{course}/completion", s["tokens"]["t1"])
+    aid = api.call(
+        "POST",
+        f"/workshops/{wid}/assignments",
+        s["tokens"]["host"],
+        {"title": "教学设计", "description": "一份", "due_at": "2026-11-20T23:59:00+08:00"},
+    ).data["assignment_id"]
+    sid = api.call("POST", f"/assignments/{aid}/submissions", s["tokens"]["t2"], {"body": "<p>x</p>"}).data[
+        "submission_id"
+    ]
+    clock.set_now(datetime(2026, 11, 10, 8, 0, tzinfo=UTC))
+    api.call("PUT", f"/submissions/{sid}/grade", s["tokens"]["host"], {"score": 80, "suggestion": "好"})
+    api.call(
+        "POST", f"/workshops/{wid}/briefings", s["tokens"]["host"], {"title": "第1期", "body": "<p>a</p>"}
+    )
+    every = {
+        c["region_name"]: c
+        for c in items(api.call("GET", f"/programmes/{g['pid']}/guopei-evaluation", g["office"]))
+    }
+    suide = every["绥德县"]
+    assert (suide["enrolled"], suide["active"], suide["hours"]) == (4, 2, 2.0)
+    assert (suide["submitted"], suide["graded"], suide["turnaround_hours"]) == (1, 1, 6.0)
+    assert (suide["briefings"], suide["workshops_short_of_briefings"], suide["collections"]) == (1, 1, 0)
+    (w,) = suide["workshops"]
+    assert (w["members"], w["active"], w["hours"], w["briefings_short"]) == (2, 2, 2.0, True)
+    assert every["延长县"]["enrolled"] == 1 and every["延长县"]["workshops"] == []
+    own = items(api.call("GET", f"/programmes/{g['pid']}/guopei-evaluation", s["admin"]))
+    assert [c["region_name"] for c in own] == ["绥德县"]
+    assert error_of(
+        api.call("GET", f"/programmes/{g['pid']}/guopei-evaluation?region_id={s['region']}", y["admin"])
+    ) == (404, "region_not_found")
+    assert error_of(api.call("GET", f"/programmes/{g['pid']}/guopei-evaluation", s["tokens"]["host"])) == (
+        403,
+        "forbidden",
+    )

@@ -601,7 +601,7 @@ def test_every_workshop_route_refuses_other_hosts_trainees_and_counties(api: Api
         for ep in ENDPOINTS
         if ep.path.startswith(WORKSHOP_PATHS) or ep.path.endswith("/workshops") and "{" in ep.path
     ]
-    assert len(routes) == 26
+    assert len(routes) == 27
     before = {wid: WorkshopModel.count(wid) for wid in (ids["workshop_id"],)}
     failures = []
     for ep in routes:

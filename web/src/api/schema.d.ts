@@ -1194,6 +1194,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/programmes/{programme_id}/guopei-evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 国培评估：各区县及工作坊的参训、活跃、学时、作业提交与批改、批改用时、简报、成果集、调查回收率 */
+        get: operations["get_programmes_programme_id_guopei_evaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/programmes/{programme_id}/ledger": {
         parameters: {
             query?: never;
@@ -2421,6 +2438,43 @@ export interface components {
              * @default null
              */
             unit?: string | null;
+        };
+        /** CountyEvaluationOut */
+        CountyEvaluationOut: {
+            /**
+             * Active
+             * @description trainees who completed a course or submitted an assignment
+             */
+            active: number;
+            /** Briefings */
+            briefings: number;
+            /**
+             * Collections
+             * @description workshops with an 优秀成果集
+             */
+            collections: number;
+            /** Enrolled */
+            enrolled: number;
+            /** Graded */
+            graded: number;
+            /** Hours */
+            hours: number;
+            /** Region Id */
+            region_id: string;
+            /** Region Name */
+            region_name: string;
+            /** Submitted */
+            submitted: number;
+            /** Survey Response Rate */
+            survey_response_rate: number | null;
+            /** Survey Responses */
+            survey_responses: number;
+            /** Turnaround Hours */
+            turnaround_hours: number | null;
+            /** Workshops */
+            workshops: components["schemas"]["WorkshopEvaluationOut"][];
+            /** Workshops Short Of Briefings */
+            workshops_short_of_briefings: number;
         };
         /** CountySummaryOut */
         CountySummaryOut: {
@@ -4372,6 +4426,36 @@ export interface components {
              * Turnaround Hours
              * @description mean hours from submission to grade
              */
+            turnaround_hours: number | null;
+            /** Workshop Id */
+            workshop_id: string;
+        };
+        /** WorkshopEvaluationOut */
+        WorkshopEvaluationOut: {
+            /** Active */
+            active: number;
+            /** Briefings */
+            briefings: number;
+            /** Briefings Short */
+            briefings_short: boolean;
+            /**
+             * Collection
+             * @description submissions in its 优秀成果集
+             */
+            collection: number;
+            /** Graded */
+            graded: number;
+            /** Host Name */
+            host_name: string;
+            /** Hours */
+            hours: number;
+            /** Members */
+            members: number;
+            /** Name */
+            name: string;
+            /** Submitted */
+            submitted: number;
+            /** Turnaround Hours */
             turnaround_hours: number | null;
             /** Workshop Id */
             workshop_id: string;
@@ -14231,6 +14315,125 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FunnelOut"];
+                };
+            };
+            /** @description 请求体不是有效的 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 角色不符或须先修改初始密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 对象不存在（或无权知道其存在） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 与当前数据冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求体须为 JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 数据校验失败（见 fields） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 尝试次数过多（见 Retry-After） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 依赖服务不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_programmes_programme_id_guopei_evaluation: {
+        parameters: {
+            query?: {
+                region_id?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CountyEvaluationOut"][];
+                        next_cursor: string | null;
+                    };
                 };
             };
             /** @description 请求体不是有效的 JSON */
