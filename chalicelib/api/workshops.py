@@ -28,8 +28,6 @@ from chalicelib.schemas.workshops import (
     ActivityOut,
     AnnouncementIn,
     AnnouncementOut,
-    AssignmentIn,
-    AssignmentOut,
     BriefingIn,
     BriefingOut,
     CollectionIn,
@@ -46,6 +44,8 @@ from chalicelib.schemas.workshops import (
     SubmissionOut,
     TopicIn,
     TopicOut,
+    WorkshopAssignmentIn,
+    WorkshopAssignmentOut,
     WorkshopDetailOut,
     WorkshopIn,
     WorkshopOut,
@@ -113,8 +113,8 @@ def announcement_out(a: Announcement) -> AnnouncementOut:
     )
 
 
-def assignment_out(a: Assignment) -> AssignmentOut:
-    return AssignmentOut(
+def assignment_out(a: Assignment) -> WorkshopAssignmentOut:
+    return WorkshopAssignmentOut(
         assignment_id=a.assignment_id,
         workshop_id=a.workshop_id,
         title=a.title,
@@ -299,12 +299,12 @@ def list_announcements(call: Call, workshop_id: str) -> Page:
     "/workshops/{workshop_id}/assignments",
     "POST",
     roles=HOST,
-    body=AssignmentIn,
-    response=AssignmentOut,
+    body=WorkshopAssignmentIn,
+    response=WorkshopAssignmentOut,
     status=201,
     summary="布置作业（截止时间在项目时间内）",
 )
-def set_assignment(call: Call, workshop_id: str) -> AssignmentOut:
+def set_assignment(call: Call, workshop_id: str) -> WorkshopAssignmentOut:
     return assignment_out(workshops.set_assignment(call.me, workshop_id, call.body))
 
 
@@ -312,7 +312,7 @@ def set_assignment(call: Call, workshop_id: str) -> AssignmentOut:
     bp,
     "/workshops/{workshop_id}/assignments",
     roles=EVERYONE,
-    response=AssignmentOut,
+    response=WorkshopAssignmentOut,
     paged=True,
     summary="工作坊作业",
 )
@@ -325,10 +325,10 @@ def list_assignments(call: Call, workshop_id: str) -> Page:
     "/assignments/{assignment_id}/close",
     "POST",
     roles=HOST,
-    response=AssignmentOut,
+    response=WorkshopAssignmentOut,
     summary="结束作业提交（之后提交为 409 assignment_closed）",
 )
-def close_assignment(call: Call, assignment_id: str) -> AssignmentOut:
+def close_assignment(call: Call, assignment_id: str) -> WorkshopAssignmentOut:
     return assignment_out(workshops.close_assignment(call.me, assignment_id))
 
 

@@ -90,14 +90,14 @@ class AnnouncementOut(Output):
     created_at: str
 
 
-class AssignmentIn(Input):
+class WorkshopAssignmentIn(Input):
     multiline = frozenset({"description"})
     title: Title
     description: PlanText
     due_at: AwareDatetime
 
 
-class AssignmentOut(Output):
+class WorkshopAssignmentOut(Output):
     assignment_id: str
     workshop_id: str
     title: str

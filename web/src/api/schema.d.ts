@@ -2108,34 +2108,24 @@ export interface components {
              */
             version: number;
         };
-        /** AssignmentIn */
-        AssignmentIn: {
-            /** Description */
-            description: string;
-            /**
-             * Due At
-             * Format: date-time
-             */
-            due_at: string;
-            /** Title */
-            title: string;
-        };
         /** AssignmentOut */
         AssignmentOut: {
-            /** Assignment Id */
-            assignment_id: string;
-            /** Closed */
-            closed: boolean;
-            /** Created At */
-            created_at: string;
-            /** Description */
-            description: string;
-            /** Due At */
-            due_at: string;
-            /** Title */
-            title: string;
-            /** Workshop Id */
-            workshop_id: string;
+            /** Batch Id */
+            batch_id: string;
+            /** Demand Id */
+            demand_id: string;
+            /** Region Id */
+            region_id: string;
+            /**
+             * Seats
+             * @description the batch's capacity
+             * @default 0
+             */
+            seats?: number;
+            /** Stage */
+            stage: string;
+            /** Study Type Matched */
+            study_type_matched: boolean;
         };
         /** AuditOut */
         AuditOut: {
@@ -4380,6 +4370,35 @@ export interface components {
             /** Visit */
             visit: number;
         };
+        /** WorkshopAssignmentIn */
+        WorkshopAssignmentIn: {
+            /** Description */
+            description: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Title */
+            title: string;
+        };
+        /** WorkshopAssignmentOut */
+        WorkshopAssignmentOut: {
+            /** Assignment Id */
+            assignment_id: string;
+            /** Closed */
+            closed: boolean;
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Due At */
+            due_at: string;
+            /** Title */
+            title: string;
+            /** Workshop Id */
+            workshop_id: string;
+        };
         /** WorkshopDetailOut */
         WorkshopDetailOut: {
             /**
@@ -5942,7 +5961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssignmentOut"];
+                    "application/json": components["schemas"]["WorkshopAssignmentOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */
@@ -18588,7 +18607,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["AssignmentOut"][];
+                        items: components["schemas"]["WorkshopAssignmentOut"][];
                         next_cursor: string | null;
                     };
                 };
@@ -18696,7 +18715,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AssignmentIn"];
+                "application/json": components["schemas"]["WorkshopAssignmentIn"];
             };
         };
         responses: {
@@ -18706,7 +18725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssignmentOut"];
+                    "application/json": components["schemas"]["WorkshopAssignmentOut"];
                 };
             };
             /** @description 请求体不是有效的 JSON */

@@ -38,7 +38,11 @@ export const MENUS: Record<string, MenuItem[]> = {
     {
       path: "guopei",
       title: "国培项目",
-      children: [{ path: "/admin/enrolment", title: "国培学员" }],
+      children: [
+        { path: "/admin/enrolment", title: "国培学员" },
+        { path: "/admin/workshops", title: "国培工作坊" },
+        { path: "/admin/guopei-evaluation", title: "国培评估" },
+      ],
     },
     { path: "/accounts", title: "账号管理" },
     { path: "/password", title: "修改密码" },
@@ -60,7 +64,11 @@ export const MENUS: Record<string, MenuItem[]> = {
     {
       path: "guopei",
       title: "国培项目",
-      children: [{ path: "/region/enrolment", title: "学员信息表" }],
+      children: [
+        { path: "/region/enrolment", title: "学员信息表" },
+        { path: "/region/workshops", title: "工作坊" },
+        { path: "/region/guopei-evaluation", title: "国培评估" },
+      ],
     },
     { path: "/accounts", title: "账号管理" },
     { path: "/password", title: "修改密码" },
@@ -69,6 +77,7 @@ export const MENUS: Record<string, MenuItem[]> = {
     { path: "/profile", title: "个人中心" },
     { path: "/trainee/batches", title: "我的研修学习" },
     { path: "/trainee/artifacts", title: "心得体会与学习感悟" },
+    { path: "/trainee/workshop", title: "我的工作坊" },
     { path: "/password", title: "修改密码" },
   ],
   base_contact: [
@@ -79,6 +88,7 @@ export const MENUS: Record<string, MenuItem[]> = {
   ],
   workshop_host: [
     { path: "/profile", title: "个人中心" },
+    { path: "/host/workshop", title: "我的工作坊" },
     { path: "/password", title: "修改密码" },
   ],
   school_admin: [
