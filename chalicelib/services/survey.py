@@ -30,13 +30,12 @@ def write(session: Session, programme_id: str, questions: list[Question]) -> lis
 
 
 def questions_for(session: Session, programme_id: str) -> tuple[list[Question], bool]:
-    """The questions, and whether the caller (a trainee) has answered."""
+    """The questions (none before the office writes them), and whether the caller (a trainee)
+    has answered."""
     programme = programme_of(programme_id)
     if session.role == Role.trainee:
         own_place(session, programme.programme_id)
-    found = store.survey(programme.programme_id)
-    if found is None:
-        raise NotFoundError("survey_not_found")
+    found = store.survey(programme.programme_id) or []  # none written yet: no questions
     answered = session.role == Role.trainee and store.has_answered(programme.programme_id, session.account_id)
     return found, answered
 
@@ -64,9 +63,7 @@ def results(session: Session, programme_id: str, region_id: str | None) -> dict[
         region_id = region_of(session, region_id)
     elif session.role != Role.admin:
         raise ForbiddenError("forbidden")
-    found = store.survey(programme.programme_id)
-    if found is None:
-        raise NotFoundError("survey_not_found")
+    found = store.survey(programme.programme_id) or []  # none written yet: nothing to tally
     answers = [a for _, a in store.responses(programme.programme_id, region_id)]
     if region_id:
         county = enrolments.county(programme.programme_id, region_id)
