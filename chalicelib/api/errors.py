@@ -137,7 +137,7 @@ FIELD_PROBLEMS: dict[str, str] = {
     "control_characters_or_breaks": "不能包含控制字符或换行",
     "email_invalid": "邮箱格式不正确",
     "stages_repeated": "学段不能重复",
-    "export_kind_unknown": "可导出 roster、archive、yearbook、numbers 或 county_book",
+    "export_kind_unknown": "可导出 roster、archive、yearbook、numbers、county_book 或 survey",
     "region_required": "请指定实验区",
     "sharing_before_end": "分享报告须在研修结束（{end}）之后",
     "sharing_after_window": "须在研修结束后三个月内（{closes}前）",

@@ -31,7 +31,7 @@ MAX_ATTEMPTS = 3
 LEASE = timedelta(minutes=10)  # longer than the largest build takes (the yearbook: seconds)
 RETRY_AFTER = timedelta(minutes=2)
 # What a region contact may export, of its own region (a 国培 county admin: its 学员信息表, masked)
-REGION_KINDS = frozenset({"roster", "archive", "enrolment", "county_book"})
+REGION_KINDS = frozenset({"roster", "archive", "enrolment", "county_book", "survey"})
 FILE_NAMES = {
     "roster": "研修人员名单",
     "archive": "研修档案",
@@ -39,6 +39,7 @@ FILE_NAMES = {
     "enrolment": "学员信息表",
     "numbers": "项目数据",
     "county_book": "区县成果册",
+    "survey": "训后调查结果",
 }
 # small: built in the request (the yearbook and a county's book, with their images, by the job)
 AT_ONCE = (REGION_KINDS - {"county_book"}) | {"numbers"}
@@ -285,6 +286,12 @@ def _numbers(export: Export) -> str:
     return numbers_export.build(export)
 
 
+def _survey(export: Export) -> str:
+    from chalicelib.services import survey_export
+
+    return survey_export.build(export)
+
+
 def _county_book(export: Export) -> str:
     from chalicelib.services import county_book
 
@@ -299,4 +306,5 @@ BUILDERS: dict[str, Callable[[Export], str]] = {
     "enrolment": _enrolment,
     "numbers": _numbers,
     "county_book": _county_book,
+    "survey": _survey,
 }

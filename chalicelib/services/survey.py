@@ -63,13 +63,18 @@ def results(session: Session, programme_id: str, region_id: str | None) -> dict[
         region_id = region_of(session, region_id)
     elif session.role != Role.admin:
         raise ForbiddenError("forbidden")
-    found = store.survey(programme.programme_id) or []  # none written yet: nothing to tally
-    answers = [a for _, a in store.responses(programme.programme_id, region_id)]
+    return tally_of(programme.programme_id, region_id)
+
+
+def tally_of(programme_id: str, region_id: str | None) -> dict[str, Any]:
+    """The results of the programme's survey, of every county or one (no caller: the export)."""
+    found = store.survey(programme_id) or []  # none written yet: nothing to tally
+    answers = [a for _, a in store.responses(programme_id, region_id)]
     if region_id:
-        county = enrolments.county(programme.programme_id, region_id)
+        county = enrolments.county(programme_id, region_id)
         enrolled = county.listed_trainees if county else 0
     else:
-        enrolled = sum(c.listed_trainees for c in enrolments.counties(programme.programme_id))
+        enrolled = sum(c.listed_trainees for c in enrolments.counties(programme_id))
     return {
         "region_id": region_id,
         "responses": len(answers),

@@ -194,6 +194,24 @@ def test_each_trainee_answers_the_survey_once_anonymously_and_results_come_per_c
         403,
         "forbidden",
     )
+    # The results as an .xlsx with a chart per choice and scale question, the county's own
+    import io
+    import zipfile
+
+    import requests
+    from openpyxl import load_workbook
+
+    started = api.call("POST", f"/programmes/{g['pid']}/exports", s["admin"], {"kind": "survey"})
+    assert started.status_code == 202, started.data
+    ready = api.call("GET", f"/exports/{started.data['export_id']}", s["admin"]).data
+    assert ready["status"] == "ready", ready
+    data = requests.get(ready["url"], timeout=10).content
+    charts = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3
+    book = load_workbook(io.BytesIO(data))
+    values = [v for r in book["调查结果"].values for v in r if v is not None]
+    assert "回收率" in values and "50.0%" in values and "集中研修" in values
+    assert list(book["文字回答"].values)[1][1] == "多安排听评课"
     # The questions cannot change once answered
     assert error_of(api.call("POST", f"/programmes/{g['pid']}/survey", g["office"], SURVEY)) == (
         409,

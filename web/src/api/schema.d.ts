@@ -2918,7 +2918,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "roster" | "archive" | "yearbook" | "enrolment" | "numbers" | "county_book";
+            kind: "roster" | "archive" | "yearbook" | "enrolment" | "numbers" | "county_book" | "survey";
             /**
              * Region Id
              * @default null
