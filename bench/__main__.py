@@ -2,7 +2,8 @@
 demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx,
 the roster routes' and the archive's DynamoDB calls, the artifact routes' calls and the
 yearbook's build time, the reminder job's and the evaluation's calls, reads and time, the 国培
-import (calamine against openpyxl, calls per 1,000 rows, peak memory), and the web client's
+import (calamine against openpyxl, calls per 1,000 rows, peak memory), the 国培 workshops'
+grading page and survey results for 340 trainees, and the web client's
 first load and time to an interactive login page."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bench import (  # noqa: E402
     rosters,
     routes,
     web,
+    workshops,
 )
 from bench.table import Row, render  # noqa: E402
 
@@ -40,6 +42,7 @@ def main() -> None:
     artifact_rows = artifacts.measure(recorder)
     reminder_rows = reminders.measure(recorder)
     enrolment_rows = enrolment.measure(recorder)
+    workshop_rows = workshops.measure(recorder)
     web_rows = web.measure()
     print(
         render(
@@ -52,6 +55,7 @@ def main() -> None:
             + artifact_rows
             + reminder_rows
             + enrolment_rows
+            + workshop_rows
             + web_rows
         )
     )
