@@ -206,6 +206,126 @@ def host_grades(v: Visit) -> None:
     v.shot("host-研讨")
 
 
+def relogin(v: Visit, phone: str) -> None:
+    if v.page.get_by_role("button", name="退出登录").is_visible():
+        v.page.get_by_role("button", name="退出登录").click()
+    login(v, phone, NEW_PASSWORD)
+    expect(v.page).to_have_url(re.compile(r"/profile$"))
+
+
+def tab(v: Visit, name: str) -> None:
+    """A tab of the page (on a phone the tab bar scrolls: the click is sent to the tab itself)."""
+    v.page.get_by_role("tab", name=name).dispatch_event("click")
+    v.settle()
+
+
+def office_sets_study_and_survey(v: Visit) -> None:
+    v.tag = "office"
+    relogin(v, ADMIN_PHONE)
+    menu(v, "国培评估")
+    page = v.page
+    expect(page.get_by_role("cell", name=COUNTY)).to_be_visible()
+    v.shot("office-国培评估")
+    tab(v, "研修路径")
+    page.get_by_label("主题", exact=True).fill("课堂提问")
+    pick(page, "层次", "基础")
+    page.get_by_label("课程名称", exact=True).fill("提问的类型")
+    page.get_by_label("课程链接", exact=True).fill("https://example.cn/course/1")
+    page.get_by_role("button", name="添加课程").click()
+    expect(page.get_by_role("cell", name="提问的类型")).to_be_visible()
+    v.shot("office-研修路径")
+    tab(v, "训后调查")
+    page.get_by_role("button", name="发布调查").click()
+    expect(page.get_by_text("训后调查已发布")).to_be_visible()
+
+
+def trainee_follows_the_study_path(v: Visit) -> None:
+    page = v.page
+    v.goto("/trainee/workshop")
+    tab(v, "研修路径")
+    page.get_by_role("button", name="提交自我评估").click()
+    expect(page.get_by_text("建议选择：基础")).to_be_visible()
+    page.get_by_role("button", name="确定层次").click()
+    expect(page.get_by_text("已选择基础层次")).to_be_visible()
+    page.get_by_role("button", name="完成提问的类型").click()
+    expect(page.get_by_role("cell", name="已完成")).to_be_visible()
+    expect(page.get_by_text("已完成课程 1 门，学时 1")).to_be_visible()
+    v.shot("trainee-研修路径")
+
+
+def host_collects(v: Visit) -> None:
+    v.tag = "host"
+    relogin(v, HOST["phone"])
+    menu(v, "我的工作坊")
+    page = v.page
+    tab(v, "优秀成果集")
+    v.shot("host-优秀成果集-选入前")
+    page.get_by_text(re.compile(f"{T1['name']} · 教学设计 · 92分")).click()
+    page.get_by_label("前言", exact=True).fill("本坊学员的优秀教学设计")
+    page.get_by_role("button", name="保存成果集").click()
+    expect(page.get_by_text("优秀成果集已保存")).to_be_visible(timeout=15_000)
+    v.shot("host-优秀成果集")
+    tab(v, "学员学时")
+    expect(
+        page.get_by_role("row").filter(has_text=T1["name"]).get_by_role("cell", name="1", exact=True).first
+    ).to_be_visible()
+
+
+def county_exports_the_book(v: Visit, stack: WebStack) -> None:
+    v.tag = "county"
+    relogin(v, COUNTY_PHONE)
+    menu(v, "工作坊")
+    page = v.page
+    page.get_by_role("button", name="导出成果册").click()
+    expect(page.get_by_text("成果册生成中…")).to_be_visible()
+    stack.run_job("exports")  # the exports job (every minute in the cloud)
+    expect(page.get_by_role("link", name="下载成果册")).to_be_visible(timeout=20_000)
+    v.shot("county-导出成果册")
+
+
+def term_ends(stack: WebStack) -> None:
+    """The office moves the end of the programme to yesterday: the survey opens."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    admin = stack.call("POST", "/auth/login", body={"phone": ADMIN_PHONE, "password": NEW_PASSWORD}).json()[
+        "token"
+    ]
+    programmes = stack.call("GET", "/programmes?limit=100", admin).json()["items"]
+    pid = next(p["programme_id"] for p in programmes if p["name"] == PROGRAMME)
+    moved = stack.call(
+        "PATCH",
+        f"/programmes/{pid}",
+        admin,
+        {
+            "start_date": (today - timedelta(days=1)).isoformat(),
+            "end_date": (today - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert moved.status_code == 200, moved.text
+
+
+def trainee_answers_the_survey(v: Visit) -> None:
+    page = v.page
+    v.goto("/trainee/workshop")
+    tab(v, "训后调查")
+    page.get_by_text("集中研修", exact=True).last.click()
+    page.get_by_label("其他建议", exact=True).fill("多安排听评课")
+    v.shot("trainee-训后调查")
+    page.get_by_role("button", name="提交调查").click()
+    expect(page.get_by_text("您已提交训后调查，感谢参与。")).to_be_visible()
+
+
+def office_reads_the_results(v: Visit) -> None:
+    v.tag = "office"
+    relogin(v, ADMIN_PHONE)
+    menu(v, "国培评估")
+    page = v.page
+    tab(v, "训后调查")
+    expect(page.get_by_text(re.compile(r"回收 1 份 / 参训 2 人"))).to_be_visible()
+    page.get_by_role("button", name="导出调查结果").click()
+    expect(page.get_by_role("link", name="下载调查结果（.xlsx）")).to_be_visible()
+    v.shot("office-训后调查")
+
+
 def test_a_workshop_from_forming_to_grading(web_stack: WebStack, browser: Browser) -> None:
     set_up(web_stack)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
@@ -239,6 +359,14 @@ def test_a_workshop_from_forming_to_grading(web_stack: WebStack, browser: Browse
         row.get_by_role("button", name="查看").click()
         expect(dialog(desk.page, "工作坊详情").get_by_text("小学数学课堂提问的有效性")).to_be_visible()
         desk.shot("county-工作坊详情")
+        desk.page.keyboard.press("Escape")
+        office_sets_study_and_survey(desk)
+        trainee_follows_the_study_path(phone)
+        host_collects(desk)
+        county_exports_the_book(desk, web_stack)
+        term_ends(web_stack)
+        trainee_answers_the_survey(phone)
+        office_reads_the_results(desk)
     finally:
         desk.context.close()
         phone.context.close()
