@@ -84,11 +84,27 @@ def without_outcome(programme_id: str, end_date: date) -> list[Trainee]:
     return [trainee_from_model(m) for m in rows]
 
 
+def _briefing_guard(tx: Transaction, key: list[str]) -> None:
+    """The workshop (key[0]) is still short of 简报."""
+    condition = WorkshopModel.briefings < BRIEFINGS_REQUIRED
+    tx.condition_check(WorkshopModel, key[0], "workshop", condition=condition, tag="done")
+
+
+def _survey_guard(tx: Transaction, key: list[str]) -> None:
+    """The trainee's answered mark (key[0]) is still absent."""
+    tx.condition_check(ClaimModel, key[0], condition=ClaimModel.claim_key.does_not_exist(), tag="done")
+
+
+WORKSHOP_GUARDS = {"briefing": _briefing_guard, "survey": _survey_guard}
+
+
 def _guard(tx: Transaction, guard: tuple[str, ...] | None) -> None:
     if guard is None:
         return
     kind, *key = guard
-    if kind == "demand":
+    if kind in WORKSHOP_GUARDS:
+        WORKSHOP_GUARDS[kind](tx, key)
+    elif kind == "demand":
         tx.condition_check(
             QuotaModel, key[0], key[1], condition=QuotaModel.awaiting_demand.exists(), tag="done"
         )
@@ -106,14 +122,6 @@ def _guard(tx: Transaction, guard: tuple[str, ...] | None) -> None:
     elif kind == "enrolment":  # the 国培 county's list is still not confirmed
         tx.condition_check(
             QuotaModel, key[0], key[1], condition=QuotaModel.awaiting_enrolment.exists(), tag="done"
-        )
-    elif kind == "briefing":  # the workshop is still short of 简报
-        tx.condition_check(
-            WorkshopModel,
-            key[0],
-            "workshop",
-            condition=WorkshopModel.briefings < BRIEFINGS_REQUIRED,
-            tag="done",
         )
     elif kind == "roster":
         for batch_id in key:  # the batches the reminder lists are all still unconfirmed

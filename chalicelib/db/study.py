@@ -221,3 +221,12 @@ def responses(programme_id: str, region_id: str | None = None) -> list[tuple[str
         (m.region_id or "", json.loads(m.answers or "[]"))
         for m in M.query(_survey_key(programme_id), M.record_key.startswith(prefix))
     ]
+
+
+def answered_of(programme_id: str, account_ids: list[str]) -> set[str]:
+    """The accounts among these that have answered the survey (BatchGetItem of their marks)."""
+    keys = [answered_claim(programme_id, a) for a in dict.fromkeys(account_ids)]
+    if not keys:
+        return set()
+    prefix = answered_claim(programme_id, "")
+    return {m.claim_key.removeprefix(prefix) for m in ClaimModel.batch_get(keys, consistent_read=True)}

@@ -91,3 +91,10 @@ def tally(questions: list[Question], responses: list[list[Any]]) -> list[dict[st
             item["texts"] = [a for a in given if a]
         out.append(item)
     return out
+
+
+def survey_reminder(name: str, programme: str, site: str) -> str:
+    return (
+        f"【研修平台】{name}您好，{programme}已结束，请登录 {site} 在“我的工作坊”的“训后调查”中"
+        "完成调查（匿名，约3分钟）。已完成的请忽略。"
+    )

@@ -8,12 +8,14 @@ from datetime import datetime
 from chalicelib.adapters import clock
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, demands, enrolments, reminders, sharing
+from chalicelib.db import study as study_store
 from chalicelib.db import workshops as workshop_store
 from chalicelib.domain import notifications as texts
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.enrolment import enrolment_reminder
 from chalicelib.domain.records import Account, Message, Programme, Region, Trainee
+from chalicelib.domain.survey import survey_reminder
 from chalicelib.domain.workshops import briefing_reminder, briefings_short
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
@@ -198,14 +200,48 @@ def _briefing(run: _Run, p: Programme) -> None:
         )
 
 
+def _survey(run: _Run, p: Programme) -> None:
+    """国培: trainees who have not answered the 训后调查, 1, 3 and 7 days after end_date."""
+    if (
+        p.end_date is None
+        or not rules.survey_due(run.today, p.end_date)
+        or not study_store.survey(p.programme_id)
+    ):
+        return
+    trainees = [
+        e
+        for c in enrolments.counties(p.programme_id)
+        for e in enrolments.of_county(p.programme_id, c.region_id)
+        if e.role == "trainee" and e.account_id
+    ]
+    done = study_store.answered_of(p.programme_id, [e.account_id for e in trainees if e.account_id])
+    people = accounts.get_accounts(
+        {e.account_id for e in trainees if e.account_id and e.account_id not in done}
+    )
+    for e in trainees:
+        person = people.get(e.account_id or "")
+        if person is None:
+            continue
+        text = survey_reminder(e.name, p.name, run.site)
+        key = rules.claim_key("survey", p.programme_id, person.account_id, run.today)
+        run.send_once(
+            "survey",
+            p,
+            person,
+            text,
+            key,
+            ("survey", study_store.answered_claim(p.programme_id, person.account_id)),
+        )
+
+
 def daily(now: datetime | None = None) -> dict[str, int]:
-    """The 09:00 run: demand, roster, registration, outcome, 分享报告, 国培 enrolment and 简报
-    reminders."""
+    """The 09:00 run: demand, roster, registration, outcome, 分享报告, 国培 enrolment, 简报 and
+    训后调查 reminders."""
     run = _Run(now or clock.now())
     for programme in catalog.all_programmes():
         if programme.draft:
             continue  # not open yet: nobody is to act on it
-        for rule in (_demand, _roster, _registration, _outcome, _sharing, _enrolment, _briefing):
+        for rule in (_demand, _roster, _registration, _outcome, _sharing, _enrolment, _briefing, _survey):
             rule(run, programme)
     _report(run)
     return dict(run.sent)

@@ -260,3 +260,41 @@ def test_the_office_sees_each_county_and_workshop_in_the_evaluation(api: Api, g:
         403,
         "forbidden",
     )
+
+
+def test_trainees_who_have_not_answered_are_reminded_after_the_programme(api: Api, g: dict[str, Any]) -> None:  # noqa: F811
+    from chalicelib.jobs import JOBS
+    from tests.integration.conftest import sms_to
+
+    s = g["suide"]
+    api.call("POST", f"/programmes/{g['pid']}/survey", g["office"], SURVEY)
+    relogin(api, g, datetime(2027, 1, 16, 0, 30, tzinfo=UTC))
+    answers = [5, "集中研修", ["课例"], ""]
+    assert (
+        api.call(
+            "POST", f"/programmes/{g['pid']}/survey/responses", s["tokens"]["t1"], {"answers": answers}
+        ).status_code
+        == 201
+    )
+
+    def reminded(key: str) -> int:
+        return len([t for t in sms_to(SUIDE[key]["phone"]) if "训后调查" in t])
+
+    # The day after end_date at 09:00: those who have not answered, not the one who has
+    clock.set_now(datetime(2027, 1, 16, 1, 0, tzinfo=UTC))
+    JOBS["reminders"]()
+    assert (reminded("t1"), reminded("t2"), reminded("t3")) == (0, 1, 1)
+    JOBS["reminders"]()
+    assert reminded("t2") == 1  # once a day
+    # t2 answers; on the third day only t3 is reminded
+    relogin(api, g, datetime(2027, 1, 17, 2, 0, tzinfo=UTC))
+    assert (
+        api.call(
+            "POST", f"/programmes/{g['pid']}/survey/responses", s["tokens"]["t2"], {"answers": answers}
+        ).status_code
+        == 201
+    )
+    clock.set_now(datetime(2027, 1, 18, 1, 0, tzinfo=UTC))
+    JOBS["reminders"]()
+    assert (reminded("t2"), reminded("t3")) == (1, 2)
+    clock.set_now(None)
