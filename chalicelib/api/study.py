@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
+from chalicelib.domain.errors import ValidationFailedError, problem
 from chalicelib.domain.records import Page
 from chalicelib.domain.study import Course, StudyProfile
 from chalicelib.domain.survey import Question
@@ -125,7 +126,10 @@ def choose_level(call: Call) -> StudyOut:
     summary="我的研修路径：自我评估、层次、已完成课程与学时",
 )
 def my_study(call: Call) -> StudyOut:
-    return study_out(*study.mine(call.me, call.query.get("programme_id", "")))
+    programme_id = call.query.get("programme_id") or ""
+    if not programme_id:
+        raise ValidationFailedError(fields={"programme_id": problem("required")})
+    return study_out(*study.mine(call.me, programme_id))
 
 
 @route(
