@@ -583,13 +583,18 @@ def reply(workshop_id: str, reply_id: str) -> Reply | None:
 
 
 def hide_reply(r: Reply, entry: AuditEntry) -> bool:
-    """Hide the reply, on the record; False if it was already hidden (nothing written)."""
+    """Hide the reply, on the record, and take it off its topic's count; False if it was
+    already hidden (nothing written)."""
     with transaction(tolerate={"shown"}) as tx:
         tx.update(
             WorkshopModel(r.workshop_id, f"reply#{r.reply_id}"),
             actions=[WorkshopModel.hidden_at.set(entry.at), WorkshopModel.hidden_by.set(entry.actor_id)],
             condition=WorkshopModel.hidden_at.does_not_exist(),
             tag="shown",
+        )
+        # the topic counts the replies its members see
+        tx.update(
+            WorkshopModel(r.workshop_id, f"topic#{r.topic_id}"), actions=[WorkshopModel.replies.add(-1)]
         )
         tx.save(audit_item(entry))
     return not tx.refused

@@ -433,6 +433,8 @@ def test_a_discussion_with_a_hidden_reply_kept_on_the_record(api: Api, g: dict[s
         good.data["reply_id"]
     ]
     assert len(items(api.call("GET", f"/topics/{tid}/replies", host))) == 2
+    (shown,) = items(api.call("GET", f"/workshops/{wid}/topics", s["tokens"]["t1"]))
+    assert shown["replies"] == 1  # the replies members see
     # Hiding again changes nothing
     assert api.call("POST", f"/replies/{bad.data['reply_id']}/hide", host).status_code == 200
     assert len(list(AuditModel.query(f"reply#{bad.data['reply_id']}"))) == 1
