@@ -7,7 +7,7 @@ Every route refuses the wrong workshop, county or role with a clear 4xx, writing
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -244,6 +244,7 @@ def test_an_announcement_reaches_members_in_the_app_and_by_sms_when_asked(
     )
     assert quiet.status_code == 201, quiet.data
     assert quiet.data["recipients"] == 0
+    clock.set_now(IN_TERM + timedelta(minutes=5))  # newest first: a later one
     loud = api.call(
         "POST", f"/workshops/{wid}/announcements", host, {"text": "作业截止延至周五", "sms": True}
     )
