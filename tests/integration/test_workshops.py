@@ -760,3 +760,51 @@ def test_a_host_short_of_briefings_is_reminded_weekly_in_the_last_third(api: Api
     clock.set_now(datetime(2027, 1, 4, 1, 0, tzinfo=UTC))
     JOBS["reminders"]()
     assert reminded(SUIDE["host"]["phone"]) == 2
+
+
+def test_no_phone_or_name_in_any_log_line_of_a_workshop(api: Api, g: dict[str, Any]) -> None:
+    import io
+    import logging
+
+    from chalicelib.observability import logger
+    from tests.integration.test_logs import _Everything
+
+    buffer = io.StringIO()
+    ours, rest = _Everything(buffer), _Everything(buffer)
+    logger.addHandler(ours)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(rest)
+    root.setLevel(logging.INFO)
+    s = g["suide"]
+    try:
+        # Given a workshop's whole term: forming, members, plan, an SMS announcement, an
+        # assignment submitted and graded, a hidden reply, a check-in, a briefing
+        wid = formed(api, g)
+        relogin(api, g, IN_TERM)
+        host = s["tokens"]["host"]
+        api.call("PUT", f"/workshops/{wid}/plan", host, {"theme": "课堂提问", "plan": "诊断"})
+        api.call("POST", f"/workshops/{wid}/announcements", host, {"text": "开会", "sms": True})
+        aid = _assignment(api, g, wid)
+        sid = api.call(
+            "POST", f"/assignments/{aid}/submissions", s["tokens"]["t1"], {"body": "<p>x</p>"}
+        ).data["submission_id"]
+        api.call("PUT", f"/submissions/{sid}/grade", host, {"score": 80, "suggestion": "好"})
+        tid = api.call("POST", f"/workshops/{wid}/topics", host, {"title": "t", "body": "b"}).data["topic_id"]
+        rid = api.call("POST", f"/topics/{tid}/replies", s["tokens"]["t2"], {"body": "r"}).data["reply_id"]
+        api.call("POST", f"/replies/{rid}/hide", host)
+        act = api.call(
+            "POST", f"/workshops/{wid}/activities", host, {"title": "a", "date": "2026-11-10", "place": "p"}
+        ).data["activity_id"]
+        api.call("POST", f"/activities/{act}/checkins", s["tokens"]["t1"])
+        api.call("POST", f"/workshops/{wid}/briefings", host, {"title": "简报", "body": "<p>b</p>"})
+    finally:
+        logger.removeHandler(ours)  # type: ignore[attr-defined]
+        root.removeHandler(rest)
+        root.setLevel(level)
+    logged = buffer.getvalue()
+    # Then no phone or name of anyone in it is in any line
+    assert "workshopformed" in logged and "replyhidden" in logged  # (the buffer drops spaces)
+    for p in (SUIDE["host"], SUIDE["t1"], SUIDE["t2"]):
+        for value in (p["phone"], p["name"], p["id_number"]):
+            assert value not in logged, value
