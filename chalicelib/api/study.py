@@ -127,8 +127,10 @@ def choose_level(call: Call) -> StudyOut:
 )
 def my_study(call: Call) -> StudyOut:
     programme_id = call.query.get("programme_id") or ""
-    if not programme_id:
-        raise ValidationFailedError(fields={"programme_id": problem("required")})
+    if not programme_id or len(programme_id) > 64:
+        raise ValidationFailedError(
+            fields={"programme_id": problem("value_invalid" if programme_id else "required")}
+        )
     return study_out(*study.mine(call.me, programme_id))
 
 

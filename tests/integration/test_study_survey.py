@@ -74,6 +74,8 @@ def test_a_trainee_follows_the_study_path_and_the_host_sees_the_hours(api: Api, 
         assert done.status_code == 200, done.data
     assert (done.data["hours"], done.data["completed"]) == (4.5, 2)
     mine = api.call("GET", f"/me/study?programme_id={g['pid']}", t1).data
+    assert error_of(api.call("GET", "/me/study", t1)) == (422, "validation_failed")
+    assert error_of(api.call("GET", f"/me/study?programme_id={'x' * 3000}", t1)) == (422, "validation_failed")
     assert sorted(mine["completed_course_ids"]) == sorted([ids[1], ids[2]])
     # The host and the county admin see each member's hours
     for token in (s["tokens"]["host"], s["admin"]):
