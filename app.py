@@ -24,7 +24,9 @@ from chalicelib.api import (
     review,
     rosters,
     sharing,
+    study,
     waiting,
+    workshops,
     year_end,
     yearbook,
 )
@@ -56,6 +58,8 @@ for blueprint in (
     yearbook.bp,
     numbers.bp,
     waiting.bp,
+    workshops.bp,
+    study.bp,
 ):
     app.register_blueprint(blueprint)
 

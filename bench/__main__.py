@@ -2,9 +2,10 @@
 demand routes' DynamoDB calls, the allocation solver's time and its optimum against networkx,
 the roster routes' and the archive's DynamoDB calls, the artifact routes' calls and the
 yearbook's build time, the reminder job's and the evaluation's calls, reads and time, the 国培
-import (calamine against openpyxl, calls per 1,000 rows, peak memory), the web client's
-first load and time to an interactive login page, the built package's sizes and cold
-import, and a national programme's model (the reminders' fan-out, the evaluation's calls)."""
+import (calamine against openpyxl, calls per 1,000 rows, peak memory), the 国培 workshops'
+grading page and survey results for 340 trainees, the web client's first load and time to
+an interactive login page, the built package's sizes and cold import, and a national
+programme's model (the reminders' fan-out, the evaluation's calls)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from bench import (  # noqa: E402
     routes,
     scale,
     web,
+    workshops,
 )
 from bench.table import Row, render  # noqa: E402
 
@@ -44,6 +46,7 @@ def main() -> None:
     reminder_rows = reminders.measure(recorder)
     enrolment_rows = enrolment.measure(recorder)
     scale_rows = scale.measure(recorder)
+    workshop_rows = workshops.measure(recorder)
     web_rows = web.measure()
     package_rows = package.measure()
     print(
@@ -57,6 +60,7 @@ def main() -> None:
             + artifact_rows
             + reminder_rows
             + enrolment_rows
+            + workshop_rows
             + web_rows
             + package_rows
             + scale_rows

@@ -34,6 +34,8 @@ TABLES = (
     "sharing_reports",
     "offers",
     "year_end",
+    "workshops",
+    "guopei",
 )
 
 

@@ -77,6 +77,8 @@ def grants() -> dict[str, Grant]:
             writes=outbox | frozenset({"claims", "quotas"}),  # once-only claims, the tallies' flags
             reads=frozenset(
                 {
+                    "workshops",  # 国培: a host short of 简报
+                    "guopei",  # 国培: who has answered the 训后调查
                     "programmes",
                     "regions",
                     "accounts",
@@ -144,6 +146,8 @@ def grants() -> dict[str, Grant]:
                     "year_end",
                     "offers",
                     "accounts",
+                    "workshops",  # the county's 成果册
+                    "guopei",  # the 训后调查's results
                 }
             ),
             objects=frozenset({"exports/"}),

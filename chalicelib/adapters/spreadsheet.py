@@ -147,3 +147,55 @@ def build_forms(sheets: Sequence[FormSheet]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class ChartBlock:
+    """A titled table of (category, count) rows with a bar chart beside it."""
+
+    title: str
+    rows: Sequence[tuple[str, int]]
+
+
+def build_charted(
+    title: str, summary: Sequence[Sequence[Any]], blocks: Sequence[ChartBlock], texts: Sequence[Sequence[Any]]
+) -> bytes:
+    """A results workbook: a sheet of the summary rows, then each block (its title, its
+    rows) with a bar chart of its counts beside it; a second sheet of text answers."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=safe_text(title)[:31])
+    sheet.column_dimensions["A"].width = 30
+    line = 0
+    for values in summary:
+        sheet.append(row(sheet, values))
+        line += 1
+    charts = []
+    for block in blocks:
+        sheet.append([])
+        sheet.append(row(sheet, [block.title, "人数"], bold=True))
+        line += 2
+        first = line + 1
+        for category, count in block.rows:
+            sheet.append(row(sheet, [category, count]))
+            line += 1
+        if block.rows:
+            chart = BarChart()
+            chart.title = safe_text(block.title)[:100]
+            chart.legend = None
+            chart.height, chart.width = 6, 12
+            data = Reference(sheet, min_col=2, min_row=first - 1, max_row=line)
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=line))
+            charts.append((chart, f"D{first - 1}"))
+    for chart, anchor in charts:
+        sheet.add_chart(chart, anchor)
+    answers = book.create_sheet(title="文字回答")
+    answers.append(row(answers, ["题目", "回答"], bold=True))
+    for values in texts:
+        answers.append(row(answers, values))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

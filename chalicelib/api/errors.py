@@ -112,6 +112,22 @@ MESSAGES: dict[str, str] = {
     "sheet_headers": "表头不符：请使用学员信息表模板（可调整列的顺序），缺少的列见说明",
     "sheet_too_large": "文件内容过大（解压后过大或数据区域超过 10000 行、64 列），请删除多余的内容后重新上传",
     "sheet_too_many_rows": "文件超过 10000 行数据，请分批导入",
+    # 国培 workshops (工作坊)
+    "workshop_not_found": "工作坊不存在",
+    "assignment_not_found": "作业不存在",
+    "submission_not_found": "作业提交不存在",
+    "topic_not_found": "研讨主题不存在",
+    "reply_not_found": "回复不存在",
+    "activity_not_found": "集中研修活动不存在",
+    "course_not_found": "课程不存在",
+    "survey_not_found": "本项目尚未发布训后调查",
+    "survey_not_open": "训后调查在项目结束后开放",
+    "already_answered": "您已提交过训后调查，每人只能提交一次",
+    "survey_answered": "训后调查已有人作答，不能再修改题目",
+    "assignment_closed": "该作业已截止提交",
+    "already_graded": "作业已批改，不能再修改提交",
+    "not_activity_day": "只能在活动当天签到",
+    "member_placed": "有学员已在其他工作坊，请先从原工作坊移出",
 }
 
 # What is wrong with one field (domain.errors.Problem codes, and the codes of our own schema
@@ -121,7 +137,7 @@ FIELD_PROBLEMS: dict[str, str] = {
     "control_characters_or_breaks": "不能包含控制字符或换行",
     "email_invalid": "邮箱格式不正确",
     "stages_repeated": "学段不能重复",
-    "export_kind_unknown": "可导出 roster、archive、yearbook 或 numbers",
+    "export_kind_unknown": "可导出 roster、archive、yearbook、numbers、county_book 或 survey",
     "region_required": "请指定实验区",
     "sharing_before_end": "分享报告须在研修结束（{end}）之后",
     "sharing_after_window": "须在研修结束后三个月内（{closes}前）",
@@ -193,6 +209,24 @@ FIELD_PROBLEMS: dict[str, str] = {
     "sheet_no_headers": "未找到表头：请使用模板，CSV 文件请保存为 UTF-8 或 GBK 编码",
     "column_missing": "缺少此列",
     "column_repeated": "此列重复",
+    # 国培 workshops: fields
+    "member_placed": "该学员已在其他工作坊，请先从原工作坊移出",
+    "survey_options": "单选题和多选题须有至少2个互不相同的选项",
+    "survey_no_options": "量表题和问答题不设选项",
+    "survey_answer_count": "须回答全部{count}道题",
+    "survey_answer_invalid": "答案不符合题目要求（选项之外、量表须为1–5）",
+    "submission_not_in_workshop": "不是本工作坊的作业提交",
+    "submission_not_graded": "作业尚未批改，批改后才能选入优秀成果集",
+    "host_not_found": "须为本项目本区县已确认报送的工作坊主持人",
+    "host_of_another_county": "该主持人不属于本区县",
+    "not_a_host": "该人员不是工作坊主持人",
+    "not_confirmed": "该人员所在区县的名单尚未确认报送，尚未开通账号",
+    "member_not_in_county": "该学员不在本区县本项目的名单中",
+    "member_not_trainee": "只能加入参训学员",
+    "member_other_stage_subject": "该学员的学段或学科与工作坊不同",
+    "too_many_members": "一个工作坊最多{limit}名学员",
+    "outside_term": "须在项目时间内（{start}至{end}）",
+    "score_range": "分数须为 0–100",
 }
 
 # pydantic's error types, in the words a form shows next to a field.

@@ -1031,6 +1031,127 @@ class YearEndModel(Model):
     at = UTCDateTimeAttribute(null=True)
 
 
+class WorkshopsByProgramme(GlobalSecondaryIndex["WorkshopModel"]):
+    """Sparse: only a workshop's own item carries `programme_listing`; a programme's
+    workshops, county by county ("<region_id>#<created>"), are one Query."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_programme"
+
+    programme_listing = UnicodeAttribute(hash_key=True)
+    listing_key = UnicodeAttribute(range_key=True)
+
+
+class WorkshopsByAccount(GlobalSecondaryIndex["WorkshopModel"]):
+    """Sparse: a member's item and the host's carry `member_account`: the workshops of one
+    account (GET /me/workshops) are one Query."""
+
+    class Meta(_IndexMeta):
+        index_name = "by_account"
+
+    member_account = UnicodeAttribute(hash_key=True)
+    member_key = UnicodeAttribute(range_key=True)
+
+
+class WorkshopModel(Model):
+    """A 国培 workshop and everything in it, one partition per workshop (item_key):
+    "workshop" (name, county, 学段/学科, host, 研修主题/行动方案, the counters the lists show:
+    members, briefings, submissions, graded, grading_seconds; the 优秀成果集), "host",
+    "member#<enrolment_id>", "assignment#<id>", "submission#<id>", "announcement#<time>#<id>",
+    "topic#<id>", "reply#<id>", "activity#<id>", "checkin#<activity_id>#<account_id>",
+    "briefing#<time>#<id>". GetItem by key, Query a kind by begins_with; the counters rise in
+    the transaction that writes what they count."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["workshops"]
+
+    workshop_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    programme_id = UnicodeAttribute(null=True)
+    region_id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    host_enrolment_id = UnicodeAttribute(null=True)
+    host_account_id = UnicodeAttribute(null=True)
+    host_name = UnicodeAttribute(null=True)
+    theme = UnicodeAttribute(null=True)
+    plan = UnicodeAttribute(null=True)
+    plan_updated_at = UTCDateTimeAttribute(null=True)
+    members = NumberAttribute(null=True)
+    briefings = NumberAttribute(null=True)
+    submissions = NumberAttribute(null=True)
+    graded = NumberAttribute(null=True)
+    grading_seconds = NumberAttribute(null=True)
+    foreword = UnicodeAttribute(null=True)
+    collection = ListAttribute(of=UnicodeAttribute, null=True)
+    # an item's own fields (assignment, submission, announcement, topic, reply, activity, …)
+    item_id = UnicodeAttribute(null=True)
+    parent_id = UnicodeAttribute(null=True)
+    enrolment_id = UnicodeAttribute(null=True)
+    account_id = UnicodeAttribute(null=True)
+    author_name = UnicodeAttribute(null=True)
+    unit = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    body = UnicodeAttribute(null=True)
+    image_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    due_at = UTCDateTimeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    day = UnicodeAttribute(null=True)
+    place = UnicodeAttribute(null=True)
+    sms = BooleanAttribute(null=True)
+    recipients = NumberAttribute(null=True)
+    replies = NumberAttribute(null=True)
+    checkins = NumberAttribute(null=True)
+    submitted_at = UTCDateTimeAttribute(null=True)
+    first_submitted_at = UTCDateTimeAttribute(null=True)
+    late = BooleanAttribute(null=True)
+    version = NumberAttribute(null=True)
+    score = NumberAttribute(null=True)
+    suggestion = UnicodeAttribute(null=True)
+    graded_at = UTCDateTimeAttribute(null=True)
+    hidden_at = UTCDateTimeAttribute(null=True)
+    hidden_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    programme_listing = UnicodeAttribute(null=True)
+    listing_key = UnicodeAttribute(null=True)
+    member_account = UnicodeAttribute(null=True)
+    member_key = UnicodeAttribute(null=True)
+    by_programme = WorkshopsByProgramme()
+    by_account = WorkshopsByAccount()
+
+
+class GuopeiRecordModel(Model):
+    """A 国培 programme's own records beside its workshops (partition_key, record_key):
+    "courses#<programme_id>" / "course#<course_id>", the 研修路径's courses; "study#<programme_id>#
+    <enrolment_id>" / "profile" (自我评估 answers, 分层选择 level, hours and courses completed) and
+    "completion#<course_id>" (once per course); "survey#<programme_id>" / "questions" (the 训后调查)
+    and "response#<region_id>#<id>" (one anonymous answer: no account, no enrolment, its county
+    only; who has answered is a claim in `claims`). GetItem, BatchGetItem of profiles, Query a
+    partition (begins_with a county's responses)."""
+
+    class Meta(_TableMeta):
+        table_name = _S.table_names["guopei"]
+
+    partition_key = UnicodeAttribute(hash_key=True)
+    record_key = UnicodeAttribute(range_key=True)
+    item_id = UnicodeAttribute(null=True)
+    theme = UnicodeAttribute(null=True)
+    level = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)
+    hours = NumberAttribute(null=True)
+    completed = NumberAttribute(null=True)
+    assessment = UnicodeAttribute(null=True)  # JSON {question: 1–5}
+    questions = UnicodeAttribute(null=True)  # JSON [{text, type, options}]
+    answers = UnicodeAttribute(null=True)  # JSON [one per question]
+    region_id = UnicodeAttribute(null=True)
+    responses = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CredentialModel,
@@ -1058,4 +1179,6 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SharingReportModel,
     OfferModel,
     YearEndModel,
+    WorkshopModel,
+    GuopeiRecordModel,
 )

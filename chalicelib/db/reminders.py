@@ -23,13 +23,21 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from chalicelib.db.catalog import batch_from_model
-from chalicelib.db.models import BatchModel, ClaimModel, QuotaModel, SharingReportModel, TraineeModel
+from chalicelib.db.models import (
+    BatchModel,
+    ClaimModel,
+    QuotaModel,
+    SharingReportModel,
+    TraineeModel,
+    WorkshopModel,
+)
 from chalicelib.db.outbox import message_item
 from chalicelib.db.trainees import trainee_from_model
 from chalicelib.db.writes import Transaction, transaction
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.demand import STAGE_TALLY
 from chalicelib.domain.records import Batch, Message, Trainee
+from chalicelib.domain.workshops import BRIEFINGS_REQUIRED
 
 
 def awaiting_roster(programme_id: str) -> dict[str, list[str]]:
@@ -114,11 +122,27 @@ def without_outcome(programme_id: str, end_date: date) -> list[Trainee]:
     return [trainee_from_model(m) for m in rows]
 
 
+def _briefing_guard(tx: Transaction, key: list[str]) -> None:
+    """The workshop (key[0]) is still short of 简报."""
+    condition = WorkshopModel.briefings < BRIEFINGS_REQUIRED
+    tx.condition_check(WorkshopModel, key[0], "workshop", condition=condition, tag="done")
+
+
+def _survey_guard(tx: Transaction, key: list[str]) -> None:
+    """The trainee's answered mark (key[0]) is still absent."""
+    tx.condition_check(ClaimModel, key[0], condition=ClaimModel.claim_key.does_not_exist(), tag="done")
+
+
+WORKSHOP_GUARDS = {"briefing": _briefing_guard, "survey": _survey_guard}
+
+
 def _guard(tx: Transaction, guard: tuple[str, ...] | None) -> None:
     if guard is None:
         return
     kind, *key = guard
-    if kind == "demand":
+    if kind in WORKSHOP_GUARDS:
+        WORKSHOP_GUARDS[kind](tx, key)
+    elif kind == "demand":
         tx.condition_check(
             QuotaModel, key[0], key[1], condition=QuotaModel.awaiting_demand.exists(), tag="done"
         )

@@ -12,6 +12,10 @@ step). Days are counted in Asia/Shanghai between today and the deadline's day.
                  the programme's enrolment deadline.
 - sharing:       trainees without a 分享报告 (and their region's contact, the names), 14 and 3
                  days before the same window closes.
+- briefing:      国培 hosts whose workshop has fewer than 2 简报, once a week in the last third
+                 of the programme.
+- survey:        国培 trainees who have not answered the 训后调查, 1, 3 and 7 days after the
+                 programme's end_date (their answered mark stops them).
 Each reminder goes at most once per recipient, kind and day, for each programme: a county's
 contact is often the contact of two programmes at once (the research base's and the 国培), and
 one programme's reminder must not use up the other's.
@@ -36,6 +40,7 @@ ROSTER_DAYS = (3, 1)
 REGISTRATION_DAYS = (2,)
 OUTCOME_DAYS = (14, 3)
 ENROLMENT_DAYS = (3, 1)
+SURVEY_DAYS_AFTER = (1, 3, 7)
 
 
 def days_left(deadline: datetime, today: date) -> int:
@@ -137,3 +142,16 @@ def grouped_pages(groups: dict[str, list[str]], size: int) -> list[tuple[str, ..
     if page:
         out.append(tuple(page))
     return out
+
+
+def briefing_week(today: date, start: date, end: date) -> date | None:
+    """The week (its Monday) a 国培 host short of 简报 is reminded in: only in the last third
+    of the programme (start..end), once a week (None outside it)."""
+    last_third = start + timedelta(days=((end - start).days * 2 + 2) // 3)
+    if not last_third <= today <= end:
+        return None
+    return today - timedelta(days=today.weekday())
+
+
+def survey_due(today: date, end: date) -> bool:
+    return (today - end).days in SURVEY_DAYS_AFTER

@@ -183,7 +183,7 @@ class BatchArchiveOut(Output):
 
 
 class ExportIn(Input):
-    kind: Literal["roster", "archive", "yearbook", "enrolment", "numbers"]
+    kind: Literal["roster", "archive", "yearbook", "enrolment", "numbers", "county_book", "survey"]
     region_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 

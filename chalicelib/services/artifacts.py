@@ -36,13 +36,21 @@ def _own_ready_images(session: Session, image_ids: list[str]) -> list[str]:
     return list(dict.fromkeys(image_ids))
 
 
-def _content(
-    session: Session, title: str, body: str, image_ids: list[str]
-) -> tuple[str, str, tuple[str, ...]]:
+def clean_body(session: Session, body: str, image_ids: list[str]) -> tuple[str, tuple[str, ...]]:
+    """A rich-text body by the artifact rules (the one place): the caller's own checked
+    images only, sanitised, at most 10,000 characters. Workshops' submissions and briefings
+    use it too."""
     images = _own_ready_images(session, image_ids)
     clean = rules.sanitize(body, set(images))
     rules.check_body(clean)
-    return title, clean, tuple(images)
+    return clean, tuple(images)
+
+
+def _content(
+    session: Session, title: str, body: str, image_ids: list[str]
+) -> tuple[str, str, tuple[str, ...]]:
+    clean, images = clean_body(session, body, image_ids)
+    return title, clean, images
 
 
 def create(session: Session, data: Any) -> Artifact:

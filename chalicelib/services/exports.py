@@ -31,15 +31,18 @@ MAX_ATTEMPTS = 3
 LEASE = timedelta(minutes=10)  # longer than the largest build takes (the yearbook: seconds)
 RETRY_AFTER = timedelta(minutes=2)
 # What a region contact may export, of its own region (a 国培 county admin: its 学员信息表, masked)
-REGION_KINDS = frozenset({"roster", "archive", "enrolment"})
+REGION_KINDS = frozenset({"roster", "archive", "enrolment", "county_book", "survey"})
 FILE_NAMES = {
     "roster": "研修人员名单",
     "archive": "研修档案",
     "yearbook": "学习成果汇编",
     "enrolment": "学员信息表",
     "numbers": "项目数据",
+    "county_book": "区县成果册",
+    "survey": "训后调查结果",
 }
-AT_ONCE = REGION_KINDS | {"numbers"}  # small: built in the request (the yearbook by the job)
+# small: built in the request (the yearbook and a county's book, with their images, by the job)
+AT_ONCE = (REGION_KINDS - {"county_book"}) | {"numbers"}
 
 GENDER_ZH = {"male": "男", "female": "女"}
 ROLE_ZH = {LEADER: "团长", "member": "成员"}
@@ -89,6 +92,8 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
         raise ForbiddenError("forbidden")
     if kind == "yearbook":
         region_id = None  # the yearbook is the whole programme's
+    if kind == "county_book" and region_id is None:
+        raise ValidationFailedError(fields={"region_id": problem("county_to_name")})
     if catalog.get_programme(programme_id) is None:
         raise NotFoundError("programme_not_found")
     if kind == "enrolment":
@@ -281,6 +286,18 @@ def _numbers(export: Export) -> str:
     return numbers_export.build(export)
 
 
+def _survey(export: Export) -> str:
+    from chalicelib.services import survey_export
+
+    return survey_export.build(export)
+
+
+def _county_book(export: Export) -> str:
+    from chalicelib.services import county_book
+
+    return county_book.build(export)
+
+
 # Each kind's builder: the export in, the S3 key of its file out.
 BUILDERS: dict[str, Callable[[Export], str]] = {
     "roster": _workbook,
@@ -288,4 +305,6 @@ BUILDERS: dict[str, Callable[[Export], str]] = {
     "yearbook": _yearbook,
     "enrolment": _enrolment,
     "numbers": _numbers,
+    "county_book": _county_book,
+    "survey": _survey,
 }

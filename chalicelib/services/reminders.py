@@ -17,12 +17,16 @@ from datetime import date, datetime
 from chalicelib.adapters import clock, queue
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog, demands, enrolments, reminders, sharing
+from chalicelib.db import study as study_store
+from chalicelib.db import workshops as workshop_store
 from chalicelib.domain import notifications as texts
 from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.enrolment import enrolment_reminder
 from chalicelib.domain.records import Account, Message, Programme, Region, Trainee
 from chalicelib.domain.reminders import PAGE, SUMMARY_PAGE, Unit, grouped_pages, pages
+from chalicelib.domain.survey import survey_reminder
+from chalicelib.domain.workshops import briefing_reminder, briefings_short
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
 from chalicelib.services.rosters import batch_line
@@ -55,6 +59,20 @@ class _Run:
                 )
             )
         key = rules.claim_key(kind, p.programme_id, recipient.account_id, self.today)
+        self.send_once(kind, p, recipient, text, key, guard, messages)
+
+    def send_once(
+        self,
+        kind: str,
+        p: Programme,
+        recipient: Account,
+        text: str,
+        key: str,
+        guard: tuple[str, ...] | None,
+        messages: list[Message] | None = None,
+    ) -> None:
+        """The reminder under its own claim (`send` claims one a day; a weekly one, a week)."""
+        messages = messages or [notify.sms(f"reminder_{kind}", recipient.account_id, recipient.phone, text)]
         if reminders.record_once(key, messages, guard):
             self.recorded += messages
             self.sent[kind] += 1
@@ -322,10 +340,81 @@ def _dispatch(job: str, units: list[Unit], now: datetime) -> dict[str, int]:
     return dict(sent)
 
 
+def _briefing(run: _Run, p: Programme) -> None:
+    """国培: in the last third of the programme, each host whose workshop has fewer than 2
+    简报, once a week (the claim is keyed by the week's Monday) until there are 2."""
+    if p.start_date is None or p.end_date is None:
+        return
+    week = rules.briefing_week(run.today, p.start_date, p.end_date)
+    if week is None:
+        return
+    short = [w for w in workshop_store.of_programme(p.programme_id) if briefings_short(w)]
+    hosts = accounts.get_accounts({w.host_account_id for w in short})
+    for w in short:
+        host = hosts.get(w.host_account_id)
+        if host is None:
+            continue
+        text = briefing_reminder(host.name, w.name, w.briefings, p.end_date, run.site)
+        run.send_once(
+            "briefing",
+            p,
+            host,
+            text,
+            rules.claim_key("briefing", w.workshop_id, host.account_id, week),
+            ("briefing", w.workshop_id),
+        )
+
+
+def _survey(run: _Run, p: Programme) -> None:
+    """国培: trainees who have not answered the 训后调查, 1, 3 and 7 days after end_date."""
+    if (
+        p.end_date is None
+        or not rules.survey_due(run.today, p.end_date)
+        or not study_store.survey(p.programme_id)
+    ):
+        return
+    trainees = [
+        e
+        for c in enrolments.counties(p.programme_id)
+        for e in enrolments.of_county(p.programme_id, c.region_id)
+        if e.role == "trainee" and e.account_id
+    ]
+    done = study_store.answered_of(p.programme_id, [e.account_id for e in trainees if e.account_id])
+    people = accounts.get_accounts(
+        {e.account_id for e in trainees if e.account_id and e.account_id not in done}
+    )
+    for e in trainees:
+        person = people.get(e.account_id or "")
+        if person is None:
+            continue
+        text = survey_reminder(e.name, p.name, run.site)
+        key = rules.claim_key("survey", p.programme_id, person.account_id, run.today)
+        run.send_once(
+            "survey",
+            p,
+            person,
+            text,
+            key,
+            ("survey", study_store.answered_claim(p.programme_id, person.account_id)),
+        )
+
+
 def daily(now: datetime | None = None) -> dict[str, int]:
-    """The 09:00 run: demand, roster, registration, outcome, 分享报告 and 国培 enrolment reminders."""
+    """The 09:00 run: demand, roster, registration, outcome, 分享报告 and 国培 enrolment reminders
+    (planned in units: fanned out in the cloud), then 国培's 简报 and 训后调查 reminders here (a
+    programme's hosts and trainees: hundreds, not a national list)."""
     now = now or clock.now()
-    return _dispatch("daily", plan_daily(now), now)
+    result = _dispatch("daily", plan_daily(now), now)
+    run = _Run(now)
+    for programme in catalog.all_programmes():
+        if programme.draft:
+            continue  # not open yet: nobody is to act on it
+        for rule in (_briefing, _survey):
+            rule(run, programme)
+    _report(run)
+    for kind, sent in run.sent.items():
+        result[kind] = result.get(kind, 0) + sent
+    return result
 
 
 def checkins(now: datetime | None = None) -> dict[str, int]:

@@ -11,6 +11,7 @@ const TRAINEE = ["trainee"];
 const BASE = ["base_contact"];
 const SCHOOL = ["school_admin"];
 const GUOPEI_PEOPLE = ["trainee", "workshop_host", "school_admin"];
+const HOST = ["workshop_host"];
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -50,6 +51,12 @@ const pages: RouteRecordRaw[] = [
   { path: "region/offers", component: () => import("@/views/region/Offers.vue"), meta: { title: "候补名额", roles: REGION } },
   { path: "region/sharing", component: () => import("@/views/region/Sharing.vue"), meta: { title: "分享报告", roles: REGION } },
   { path: "region/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: REGION } },
+  { path: "region/workshops", component: () => import("@/views/workshop/CountyWorkshops.vue"), meta: { title: "工作坊", roles: REGION } },
+  { path: "region/guopei-evaluation", component: () => import("@/views/workshop/OfficeGuopei.vue"), meta: { title: "国培评估", roles: REGION } },
+  { path: "admin/workshops", component: () => import("@/views/workshop/CountyWorkshops.vue"), meta: { title: "国培工作坊", roles: ADMIN } },
+  { path: "admin/guopei-evaluation", component: () => import("@/views/workshop/OfficeGuopei.vue"), meta: { title: "国培评估", roles: ADMIN } },
+  { path: "host/workshop", component: () => import("@/views/workshop/HostWorkshop.vue"), meta: { title: "我的工作坊", roles: HOST } },
+  { path: "trainee/workshop", component: () => import("@/views/workshop/TraineeWorkshop.vue"), meta: { title: "我的工作坊", roles: TRAINEE } },
   { path: "base/yearbook", component: () => import("@/views/archive/Yearbook.vue"), meta: { title: "学习成果汇编", roles: BASE } },
 ];
 

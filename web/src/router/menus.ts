@@ -48,7 +48,11 @@ export const MENUS: Record<string, MenuItem[]> = {
     {
       path: "guopei",
       title: "国培项目",
-      children: [{ path: "/admin/enrolment", title: "国培学员" }],
+      children: [
+        { path: "/admin/enrolment", title: "国培学员" },
+        { path: "/admin/workshops", title: "国培工作坊" },
+        { path: "/admin/guopei-evaluation", title: "国培评估" },
+      ],
     },
     { path: "/accounts", title: "账号管理" },
     { path: "/password", title: "修改密码" },
@@ -70,12 +74,16 @@ export const MENUS: Record<string, MenuItem[]> = {
     {
       path: "guopei",
       title: "国培项目",
-      children: [{ path: "/region/enrolment", title: "学员信息表" }],
+      children: [
+        { path: "/region/enrolment", title: "学员信息表" },
+        { path: "/region/workshops", title: "工作坊" },
+        { path: "/region/guopei-evaluation", title: "国培评估" },
+      ],
     },
     { path: "/accounts", title: "账号管理" },
     { path: "/password", title: "修改密码" },
   ],
-  trainee: [{ path: "/profile", title: "个人中心" }, ...RESEARCH_BASE_TRAINEE, { path: "/password", title: "修改密码" }],
+  trainee: [{ path: "/profile", title: "个人中心" }, ...RESEARCH_BASE_TRAINEE, { path: "/trainee/workshop", title: "我的工作坊" }, { path: "/password", title: "修改密码" }],
   base_contact: [
     { path: "/profile", title: "个人中心" },
     { path: "/base/batches", title: "批次与名单" },
@@ -85,6 +93,7 @@ export const MENUS: Record<string, MenuItem[]> = {
   workshop_host: [
     { path: "/profile", title: "个人中心" },
     MY_GUOPEI,
+    { path: "/host/workshop", title: "我的工作坊" },
     { path: "/password", title: "修改密码" },
   ],
   school_admin: [
@@ -102,7 +111,8 @@ export function menuFor(role: string | null, holds: Holdings | null): MenuItem[]
   const menu = MENUS[role ?? ""] ?? [];
   if (role !== "trainee" || !holds) return menu;
   const [first, ...rest] = menu;
-  const last = rest.slice(RESEARCH_BASE_TRAINEE.length);
+  // 我的工作坊 is a 国培 trainee's, like 我的国培项目
+  const last = rest.slice(RESEARCH_BASE_TRAINEE.length).filter((i) => i.path !== "/trainee/workshop" || holds.enrolments);
   const researchBase = holds.batches || !holds.enrolments ? RESEARCH_BASE_TRAINEE : [];
   return [first, ...researchBase, ...(holds.enrolments ? [MY_GUOPEI] : []), ...last];
 }

@@ -1,0 +1,576 @@
+"""国培 workshops (API.md "Workshops"): forming them and placing trainees (county admin, the
+office), the host's plan, announcements, assignments and grading, discussions, offline
+activities and briefings; members' submissions, replies and check-ins."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import ADMIN, Call, route
+from chalicelib.domain import workshops as rules
+from chalicelib.domain.records import Page
+from chalicelib.domain.workshops import (
+    Activity,
+    Announcement,
+    Assignment,
+    Briefing,
+    Member,
+    Reply,
+    Submission,
+    Topic,
+    Workshop,
+)
+from chalicelib.lazy import lazy_import
+from chalicelib.schemas.artifacts import ImageOut
+from chalicelib.schemas.common import shanghai
+from chalicelib.schemas.workshops import (
+    ActivityIn,
+    ActivityOut,
+    AnnouncementIn,
+    AnnouncementOut,
+    BriefingIn,
+    BriefingOut,
+    CollectionIn,
+    CollectionOut,
+    CountyEvaluationOut,
+    GradeIn,
+    HideIn,
+    MemberOut,
+    MembersIn,
+    PlanIn,
+    ReplyIn,
+    ReplyOut,
+    SubmissionIn,
+    SubmissionOut,
+    TopicIn,
+    TopicOut,
+    WorkshopAssignmentIn,
+    WorkshopAssignmentOut,
+    WorkshopDetailOut,
+    WorkshopIn,
+    WorkshopOut,
+)
+
+workshops = lazy_import("chalicelib.services.workshops")
+guopei_evaluation = lazy_import("chalicelib.services.guopei_evaluation")
+artifacts = lazy_import("chalicelib.services.artifacts")
+uploads = lazy_import("chalicelib.services.uploads")
+
+bp = Blueprint(__name__)
+COUNTY = frozenset({"region_contact"})
+HOST = frozenset({"workshop_host"})
+MEMBER = frozenset({"trainee"})
+FORMERS = ADMIN | COUNTY
+EVERYONE = ADMIN | COUNTY | HOST | MEMBER
+IN_WORKSHOP = HOST | MEMBER
+
+
+# --- outputs ----------------------------------------------------------------------------------
+
+
+def workshop_out(w: Workshop) -> WorkshopOut:
+    return WorkshopOut(
+        workshop_id=w.workshop_id,
+        programme_id=w.programme_id,
+        region_id=w.region_id,
+        name=w.name,
+        stage=w.stage,
+        subject=w.subject,
+        host_enrolment_id=w.host_enrolment_id,
+        host_name=w.host_name,
+        theme=w.theme,
+        plan=w.plan,
+        member_count=w.members,
+        briefings=w.briefings,
+        briefings_short=rules.briefings_short(w),
+        submissions=w.submissions,
+        graded=w.graded,
+        backlog=rules.backlog(w),
+        turnaround_hours=rules.turnaround_hours(w),
+        created_at=shanghai(w.created_at),
+    )
+
+
+def detail_out(w: Workshop, members: list[Member]) -> WorkshopDetailOut:
+    return WorkshopDetailOut(
+        **workshop_out(w).model_dump(),
+        members=[MemberOut(enrolment_id=m.enrolment_id, name=m.name, unit=m.unit) for m in members],
+    )
+
+
+def _images(image_ids: tuple[str, ...]) -> list[ImageOut]:
+    return [ImageOut(upload_id=i, url=uploads.image_url(i)) for i in image_ids]
+
+
+def announcement_out(a: Announcement) -> AnnouncementOut:
+    return AnnouncementOut(
+        announcement_id=a.announcement_id,
+        workshop_id=a.workshop_id,
+        text=a.text,
+        sms=a.sms,
+        recipients=a.recipients,
+        created_at=shanghai(a.created_at),
+    )
+
+
+def assignment_out(a: Assignment) -> WorkshopAssignmentOut:
+    return WorkshopAssignmentOut(
+        assignment_id=a.assignment_id,
+        workshop_id=a.workshop_id,
+        title=a.title,
+        description=a.description,
+        due_at=shanghai(a.due_at),
+        closed=a.closed_at is not None,
+        created_at=shanghai(a.created_at),
+    )
+
+
+def submission_out(s: Submission) -> SubmissionOut:
+    return SubmissionOut(
+        submission_id=s.submission_id,
+        assignment_id=s.assignment_id,
+        workshop_id=s.workshop_id,
+        enrolment_id=s.enrolment_id,
+        author_name=s.author_name,
+        body=artifacts.with_image_urls(s.body),
+        images=_images(s.image_ids),
+        submitted_at=shanghai(s.submitted_at),
+        late=s.late,
+        version=s.version,
+        score=s.score,
+        suggestion=s.suggestion,
+        graded_at=shanghai(s.graded_at),
+    )
+
+
+def topic_out(t: Topic) -> TopicOut:
+    return TopicOut(
+        topic_id=t.topic_id,
+        workshop_id=t.workshop_id,
+        title=t.title,
+        body=t.body,
+        author_name=t.author_name,
+        replies=t.replies,
+        created_at=shanghai(t.created_at),
+    )
+
+
+def reply_out(r: Reply) -> ReplyOut:
+    return ReplyOut(
+        reply_id=r.reply_id,
+        topic_id=r.topic_id,
+        author_name=r.author_name,
+        body=r.body,
+        hidden=r.hidden_at is not None,
+        created_at=shanghai(r.created_at),
+    )
+
+
+def activity_out(a: Activity, mine: set[str]) -> ActivityOut:
+    return ActivityOut(
+        activity_id=a.activity_id,
+        workshop_id=a.workshop_id,
+        title=a.title,
+        date=a.date,
+        place=a.place,
+        checkins=a.checkins,
+        checked_in=a.activity_id in mine,
+    )
+
+
+def briefing_out(b: Briefing) -> BriefingOut:
+    return BriefingOut(
+        briefing_id=b.briefing_id,
+        workshop_id=b.workshop_id,
+        title=b.title,
+        body=artifacts.with_image_urls(b.body),
+        images=_images(b.image_ids),
+        created_at=shanghai(b.created_at),
+    )
+
+
+# --- workshops --------------------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/workshops",
+    "POST",
+    roles=FORMERS,
+    body=WorkshopIn,
+    response=WorkshopOut,
+    status=201,
+    summary="组建工作坊（名称、学段、学科、本区县已确认的工作坊主持人）",
+)
+def create_workshop(call: Call, programme_id: str) -> WorkshopOut:
+    return workshop_out(workshops.create(call.me, programme_id, call.body))
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/workshops",
+    roles=FORMERS,
+    response=WorkshopOut,
+    paged=True,
+    query=("region_id",),
+    summary="工作坊列表：成员数、简报数（少于2期标出）、作业提交与批改、待批改数、平均批改用时",
+)
+def list_workshops(call: Call, programme_id: str) -> Page:
+    found = workshops.of_programme(call.me, programme_id, call.query.get("region_id"))
+    return call.page_of([workshop_out(w) for w in found])
+
+
+@route(bp, "/me/workshops", roles=IN_WORKSHOP, response=WorkshopOut, paged=True, summary="我的工作坊")
+def my_workshops(call: Call) -> Page:
+    return call.page_of([workshop_out(w) for w in workshops.mine(call.me)])
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}",
+    roles=EVERYONE,
+    response=WorkshopDetailOut,
+    summary="工作坊详情：研修主题、行动方案、主持人、成员与各项统计",
+)
+def get_workshop(call: Call, workshop_id: str) -> WorkshopDetailOut:
+    return detail_out(*workshops.detail(call.me, workshop_id))
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/members",
+    "PUT",
+    roles=FORMERS,
+    body=MembersIn,
+    response=WorkshopDetailOut,
+    summary="设置工作坊学员（本区县、同学段同学科的参训学员，每人只在一个工作坊）",
+)
+def place_members(call: Call, workshop_id: str) -> WorkshopDetailOut:
+    return detail_out(*workshops.place_members(call.me, workshop_id, call.body.enrolment_ids))
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/plan",
+    "PUT",
+    roles=HOST,
+    body=PlanIn,
+    response=WorkshopOut,
+    summary="研修主题与行动方案（主持人）",
+)
+def set_plan(call: Call, workshop_id: str) -> WorkshopOut:
+    return workshop_out(workshops.set_plan(call.me, workshop_id, call.body.theme, call.body.plan))
+
+
+# --- announcements ----------------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/announcements",
+    "POST",
+    roles=HOST,
+    body=AnnouncementIn,
+    response=AnnouncementOut,
+    status=201,
+    summary="发布通知：站内给全体学员，选择短信时同时发短信（遵守免打扰时段与每日上限）",
+)
+def announce(call: Call, workshop_id: str) -> AnnouncementOut:
+    return announcement_out(workshops.announce(call.me, workshop_id, call.body.text, call.body.sms))
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/announcements",
+    roles=EVERYONE,
+    response=AnnouncementOut,
+    paged=True,
+    summary="工作坊通知，新的在前",
+)
+def list_announcements(call: Call, workshop_id: str) -> Page:
+    return call.page_of([announcement_out(a) for a in workshops.announcements(call.me, workshop_id)])
+
+
+# --- assignments ------------------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/assignments",
+    "POST",
+    roles=HOST,
+    body=WorkshopAssignmentIn,
+    response=WorkshopAssignmentOut,
+    status=201,
+    summary="布置作业（截止时间在项目时间内）",
+)
+def set_assignment(call: Call, workshop_id: str) -> WorkshopAssignmentOut:
+    return assignment_out(workshops.set_assignment(call.me, workshop_id, call.body))
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/assignments",
+    roles=EVERYONE,
+    response=WorkshopAssignmentOut,
+    paged=True,
+    summary="工作坊作业",
+)
+def list_assignments(call: Call, workshop_id: str) -> Page:
+    return call.page_of([assignment_out(a) for a in workshops.assignments(call.me, workshop_id)])
+
+
+@route(
+    bp,
+    "/assignments/{assignment_id}/close",
+    "POST",
+    roles=HOST,
+    response=WorkshopAssignmentOut,
+    summary="结束作业提交（之后提交为 409 assignment_closed）",
+)
+def close_assignment(call: Call, assignment_id: str) -> WorkshopAssignmentOut:
+    return assignment_out(workshops.close_assignment(call.me, assignment_id))
+
+
+@route(
+    bp,
+    "/assignments/{assignment_id}/submissions",
+    "POST",
+    roles=MEMBER,
+    body=SubmissionIn,
+    response=SubmissionOut,
+    status=201,
+    summary="提交作业（富文本与图片，不超过10000字；批改前可重新提交；截止后提交标为迟交）",
+)
+def submit(call: Call, assignment_id: str) -> SubmissionOut:
+    return submission_out(workshops.submit(call.me, assignment_id, call.body.body, call.body.image_ids))
+
+
+@route(
+    bp,
+    "/assignments/{assignment_id}/submissions",
+    roles=EVERYONE,
+    response=SubmissionOut,
+    paged=True,
+    summary="作业提交（主持人：全部；学员：自己的）",
+)
+def list_submissions(call: Call, assignment_id: str) -> Page:
+    return call.page_of([submission_out(s) for s in workshops.submissions(call.me, assignment_id)])
+
+
+@route(
+    bp,
+    "/submissions/{submission_id}",
+    roles=EVERYONE,
+    response=SubmissionOut,
+    summary="一份作业提交及其批改",
+)
+def get_submission(call: Call, submission_id: str) -> SubmissionOut:
+    return submission_out(workshops.submission(call.me, submission_id))
+
+
+@route(
+    bp,
+    "/submissions/{submission_id}/grade",
+    "PUT",
+    roles=HOST,
+    body=GradeIn,
+    response=SubmissionOut,
+    summary="批改作业：分数（0–100）与改进提升建议",
+)
+def grade(call: Call, submission_id: str) -> SubmissionOut:
+    done = workshops.grade(call.me, submission_id, call.body.score, call.body.suggestion)
+    return submission_out(done)
+
+
+# --- discussions ------------------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/topics",
+    "POST",
+    roles=HOST,
+    body=TopicIn,
+    response=TopicOut,
+    status=201,
+    summary="发起研讨主题（主持人）",
+)
+def open_topic(call: Call, workshop_id: str) -> TopicOut:
+    return topic_out(workshops.open_topic(call.me, workshop_id, call.body.title, call.body.body))
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/topics",
+    roles=EVERYONE,
+    response=TopicOut,
+    paged=True,
+    summary="研讨主题，新的在前",
+)
+def list_topics(call: Call, workshop_id: str) -> Page:
+    return call.page_of([topic_out(t) for t in workshops.topics(call.me, workshop_id)])
+
+
+@route(
+    bp,
+    "/topics/{topic_id}/replies",
+    "POST",
+    roles=IN_WORKSHOP,
+    body=ReplyIn,
+    response=ReplyOut,
+    status=201,
+    summary="回复研讨主题（本工作坊的学员与主持人）",
+)
+def write_reply(call: Call, topic_id: str) -> ReplyOut:
+    return reply_out(workshops.write_reply(call.me, topic_id, call.body.body))
+
+
+@route(
+    bp,
+    "/topics/{topic_id}/replies",
+    roles=EVERYONE,
+    response=ReplyOut,
+    paged=True,
+    summary="研讨回复（已隐藏的回复只有主持人可见）",
+)
+def list_replies(call: Call, topic_id: str) -> Page:
+    return call.page_of([reply_out(r) for r in workshops.replies(call.me, topic_id)])
+
+
+@route(
+    bp,
+    "/replies/{reply_id}/hide",
+    "POST",
+    roles=HOST,
+    body=HideIn,
+    response=ReplyOut,
+    summary="隐藏回复（保留并留有记录，只有主持人可见）",
+)
+def hide_reply(call: Call, reply_id: str) -> ReplyOut:
+    return reply_out(workshops.hide_reply(call.me, reply_id, call.body.reason))
+
+
+# --- offline activities -----------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/activities",
+    "POST",
+    roles=HOST,
+    body=ActivityIn,
+    response=ActivityOut,
+    status=201,
+    summary="安排集中研修（线下活动）：名称、日期（项目时间内）、地点",
+)
+def add_activity(call: Call, workshop_id: str) -> ActivityOut:
+    a = workshops.add_activity(call.me, workshop_id, call.body.title, call.body.date, call.body.place)
+    return activity_out(a, set())
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/activities",
+    roles=EVERYONE,
+    response=ActivityOut,
+    paged=True,
+    summary="集中研修活动及签到人数",
+)
+def list_activities(call: Call, workshop_id: str) -> Page:
+    found, mine = workshops.activities(call.me, workshop_id)
+    return call.page_of([activity_out(a, mine) for a in found])
+
+
+@route(
+    bp,
+    "/activities/{activity_id}/checkins",
+    "POST",
+    roles=MEMBER,
+    response=ActivityOut,
+    summary="集中研修签到（活动当天；重复签到不变）",
+)
+def check_in(call: Call, activity_id: str) -> ActivityOut:
+    a = workshops.check_in(call.me, activity_id)
+    return activity_out(a, {a.activity_id})
+
+
+# --- briefings --------------------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/briefings",
+    "POST",
+    roles=HOST,
+    body=BriefingIn,
+    response=BriefingOut,
+    status=201,
+    summary="发布工作坊简报（富文本与图片；每个工作坊不少于2期）",
+)
+def write_briefing(call: Call, workshop_id: str) -> BriefingOut:
+    b = workshops.write_briefing(call.me, workshop_id, call.body.title, call.body.body, call.body.image_ids)
+    return briefing_out(b)
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/briefings",
+    roles=EVERYONE,
+    response=BriefingOut,
+    paged=True,
+    summary="工作坊简报",
+)
+def list_briefings(call: Call, workshop_id: str) -> Page:
+    return call.page_of([briefing_out(b) for b in workshops.briefings(call.me, workshop_id)])
+
+
+# --- the excellent-outcome collection ---------------------------------------------------------
+
+
+def collection_out(w: Workshop, picked: list[Submission]) -> CollectionOut:
+    return CollectionOut(
+        workshop_id=w.workshop_id, foreword=w.foreword, submissions=[submission_out(s) for s in picked]
+    )
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/collection",
+    "PUT",
+    roles=HOST,
+    body=CollectionIn,
+    response=CollectionOut,
+    summary="优秀成果集：选入已批改的作业并撰写前言（主持人）",
+)
+def set_collection(call: Call, workshop_id: str) -> CollectionOut:
+    body = call.body
+    return collection_out(*workshops.set_collection(call.me, workshop_id, body.submission_ids, body.foreword))
+
+
+@route(
+    bp,
+    "/workshops/{workshop_id}/collection",
+    roles=EVERYONE,
+    response=CollectionOut,
+    summary="工作坊优秀成果集",
+)
+def get_collection(call: Call, workshop_id: str) -> CollectionOut:
+    return collection_out(*workshops.collection(call.me, workshop_id))
+
+
+# --- the office's per-county evaluation -------------------------------------------------------
+
+
+@route(
+    bp,
+    "/programmes/{programme_id}/guopei-evaluation",
+    roles=FORMERS,
+    response=CountyEvaluationOut,
+    paged=True,
+    query=("region_id",),
+    summary="国培评估：各区县及工作坊的参训、活跃、学时、作业提交与批改、批改用时、简报、成果集、调查回收率",
+)
+def evaluation(call: Call, programme_id: str) -> Page:
+    rows = guopei_evaluation.evaluation(call.me, programme_id, call.query.get("region_id"))
+    return call.page_of([CountyEvaluationOut.model_validate(r) for r in rows])
