@@ -1,4 +1,4 @@
-"""Figure 12: what each function loads, and the deployed API's cold import.
+"""Figure 13: what each function loads, and the deployed API's cold import.
 
 Sizes are the unzipped bytes of build/package (`make package`, infra/package.py): the code
 zip every function has, plus the layers of the functions that take them. The cold import is

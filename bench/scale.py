@@ -1,4 +1,4 @@
-"""Figure 13: a national programme (NATIONAL: 100,000 trainees, 3,000 regions, 20,000 批次),
+"""Figure 14: a national programme (NATIONAL: 100,000 trainees, 3,000 regions, 20,000 批次),
 modelled from what is measured on figure 9's data set under moto: the reminder run's fan-out
 (the plan's reads, its units, each unit's DynamoDB calls and time), the per-call medians, and
 the year-end evaluation's calls at 2,500 trainees and again after 2,500 more. The national

@@ -137,7 +137,15 @@ def stack_exists(cfn: Any, name: str) -> bool:
         if "does not exist" in str(exc):
             return False
         raise
-    return bool(stacks) and stacks[0]["StackStatus"] != "REVIEW_IN_PROGRESS"
+    status = stacks[0]["StackStatus"] if stacks else "REVIEW_IN_PROGRESS"
+    if status == "ROLLBACK_COMPLETE":
+        # A first create that failed: CloudFormation cannot update it, only delete it (the
+        # resources it kept, DeletionPolicy Retain, stay and must go before a new create).
+        raise DeployError(
+            f"deploy: {name} failed when it was first created (ROLLBACK_COMPLETE); see its events,"
+            f" run make destroy STAGE=…, delete the kept tables/buckets/key/secret, then deploy again"
+        )
+    return status != "REVIEW_IN_PROGRESS"
 
 
 def deploy_stack(cfn: Any, name: str, template_url: str, parameters: dict[str, str]) -> bool:
@@ -229,9 +237,21 @@ def deploy(stage: str, run: Callable[[list[str]], None]) -> dict[str, str]:
     parameters = {"Stage": stage} | {k: os.environ[v] for k, v in PARAMETERS.items() if os.environ.get(v)}
     cfn = s.client("cloudformation")
     name = stack_name(stage)
+    if "SiteUrl" not in parameters and stack_exists(cfn, name):
+        # Keep the address an earlier deploy set (an omitted parameter falls back to its default).
+        [stack] = cfn.describe_stacks(StackName=name)["Stacks"]
+        earlier = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+        if earlier.get("SiteUrl") not in (None, "", "https://yanxiu.example.cn"):  # not the placeholder
+            parameters["SiteUrl"] = earlier["SiteUrl"]
     if not deploy_stack(cfn, name, template_url, parameters):
         print(f"deploy: {name} is up to date", flush=True)
     out = outputs(cfn, name)
+    if "SiteUrl" not in parameters and out.get("WebUrl"):
+        # No address given: the site is CloudFront's domain, known only now. The links in SMS
+        # and e-mail and the uploads' CORS rule take it (a second, small change set).
+        parameters["SiteUrl"] = out["WebUrl"]
+        if deploy_stack(cfn, name, template_url, parameters):
+            out = outputs(cfn, name)
     files = publish_web(s3, s.client("cloudfront"), out["WebBucketName"], out["WebDistributionId"], WEB_DIST)
     print(f"deploy: {files} web files copied; CloudFront refreshes in a few minutes", flush=True)
     print(f"  网站 (the site):  {out['WebUrl']}")

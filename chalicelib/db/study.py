@@ -164,9 +164,13 @@ def completions(programme_id: str, enrolment_id: str) -> set[str]:
 # --- the survey -------------------------------------------------------------------------------
 
 
+def _questions_json(questions: list[Question]) -> str:
+    return json.dumps([q.__dict__ | {"options": list(q.options)} for q in questions], ensure_ascii=False)
+
+
 def put_survey(programme_id: str, questions: list[Question], now: datetime) -> None:
     """The questions, until the first answer (409 survey_answered after it)."""
-    data = json.dumps([q.__dict__ | {"options": list(q.options)} for q in questions], ensure_ascii=False)
+    data = _questions_json(questions)
     with failing_as(ConflictError("survey_answered")):
         M(_survey_key(programme_id), "questions", questions=data, responses=0, created_at=now).save(
             condition=M.record_key.does_not_exist() | (M.responses == 0)
@@ -182,11 +186,19 @@ def survey(programme_id: str) -> list[Question] | None:
 
 
 def answer(
-    programme_id: str, account_id: str, region_id: str, response_id: str, answers: list[Any], now: datetime
+    programme_id: str,
+    account_id: str,
+    region_id: str,
+    response_id: str,
+    answers: list[Any],
+    now: datetime,
+    questions: list[Question],
 ) -> None:
     """The anonymous response and the mark that this account answered, together: a second
-    answer is 409 already_answered and writes nothing."""
-    with transaction(errors={"once": ConflictError("already_answered")}) as tx:
+    answer is 409 already_answered and writes nothing; answers checked against questions the
+    office rewrote meanwhile are 409 stale_version, and write nothing either."""
+    errors = {"once": ConflictError("already_answered"), "questions": ConflictError("stale_version")}
+    with transaction(errors=errors) as tx:
         tx.save(
             ClaimModel(answered_claim(programme_id, account_id), owner="survey"),
             condition=ClaimModel.claim_key.does_not_exist(),
@@ -203,7 +215,12 @@ def answer(
             ),
             condition=M.record_key.does_not_exist(),
         )
-        tx.update(M(_survey_key(programme_id), "questions"), actions=[M.responses.add(1)])
+        tx.update(
+            M(_survey_key(programme_id), "questions"),
+            actions=[M.responses.add(1)],
+            condition=M.questions == _questions_json(questions),
+            tag="questions",
+        )
 
 
 def has_answered(programme_id: str, account_id: str) -> bool:

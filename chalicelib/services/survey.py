@@ -51,7 +51,13 @@ def respond(session: Session, programme_id: str, answers: list[Any]) -> None:
     rules.check_open(local_day(clock.now()), programme.end_date)
     clean = rules.check_answers(found, answers)
     store.answer(
-        programme.programme_id, session.account_id, place.region_id, secrets.new_id(), clean, clock.now()
+        programme.programme_id,
+        session.account_id,
+        place.region_id,
+        secrets.new_id(),
+        clean,
+        clock.now(),
+        found,
     )
     count("SurveyAnswered")
 

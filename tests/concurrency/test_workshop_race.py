@@ -74,9 +74,12 @@ def test_a_trainee_raced_into_eight_workshops_lands_in_exactly_one() -> None:
 def test_a_survey_sent_ten_times_at_once_is_stored_once() -> None:
     warm_clients()
     programme_id = f"p-ws-survey-{new_id()}"
-    study.put_survey(programme_id, [Question("满意度", "scale")], NOW)
+    questions = [Question("满意度", "scale")]
+    study.put_survey(programme_id, questions, NOW)
     account = new_id()
-    outcomes = race(10, lambda i: study.answer(programme_id, account, "r1", new_id(), [1 + i % 5], NOW))
+    outcomes = race(
+        10, lambda i: study.answer(programme_id, account, "r1", new_id(), [1 + i % 5], NOW, questions)
+    )
     assert sum(o.error is None for o in outcomes) == 1, [o.describe() for o in outcomes]
     assert all(o.error.code == "already_answered" for o in outcomes if isinstance(o.error, ConflictError))
     assert sum(o.error is not None for o in outcomes) == 9

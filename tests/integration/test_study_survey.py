@@ -300,3 +300,21 @@ def test_trainees_who_have_not_answered_are_reminded_after_the_programme(api: Ap
     JOBS["reminders"]()
     assert (reminded("t2"), reminded("t3")) == (1, 2)
     clock.set_now(None)
+
+
+def test_answers_checked_against_questions_the_office_rewrote_meanwhile_are_refused() -> None:
+    # The service checks the answers against the questions it read; if the office rewrote them
+    # before the write (allowed while nobody has answered), the write must not land: a scale
+    # answer stored against a text question would break every tally.
+    from chalicelib.db import study
+    from chalicelib.domain.errors import ConflictError
+    from chalicelib.domain.survey import Question
+
+    read = [Question("满意度", "scale")]
+    study.put_survey("p-rewrite", read, clock.now())
+    study.put_survey("p-rewrite", [Question("建议", "text")], clock.now())  # the office rewrites
+    with pytest.raises(ConflictError) as refused:
+        study.answer("p-rewrite", "a-1", "r-1", "resp-1", [5], clock.now(), read)
+    assert refused.value.code == "stale_version"
+    assert study.responses("p-rewrite") == [] and not study.has_answered("p-rewrite", "a-1")
+    assert int(GuopeiRecordModel.get("survey#p-rewrite", "questions").responses or 0) == 0
