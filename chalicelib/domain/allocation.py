@@ -423,7 +423,7 @@ def _classes(free: list[FreeBatch]) -> dict[Class, list[FreeBatch]]:
     return classes
 
 
-def plan(  # noqa: C901, PLR0912, PLR0915 - issue 13 splits it into named steps (seats, exactly)
+def plan(
     demands: list[DemandToPlace], free: list[FreeBatch], stages_with_batches: set[str] | None = None
 ) -> Plan:
     """The allocation of `free` batches to the items of `demands`; deterministic, whatever the
