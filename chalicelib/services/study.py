@@ -53,14 +53,20 @@ def own_place(session: Session, programme_id: str, roles: tuple[str, ...] = ("tr
     return found
 
 
-def courses(session: Session, programme_id: str, theme: str | None, level: str | None) -> list[Course]:
-    """Everyone in the programme: the office, a county admin of a county in it, its people."""
-    programme = programme_of(programme_id)
+def check_in_programme(session: Session, programme_id: str) -> None:
+    """Everyone in the programme: the office, a county admin of a county in it, its people
+    (anyone else: 404)."""
     if session.role == Role.region_contact:
-        if not any(enrolments.county(programme.programme_id, r) for r in session.region_ids):
+        if not any(enrolments.county(programme_id, r) for r in session.region_ids):
             raise NotFoundError("programme_not_found")
     elif session.role != Role.admin:
-        own_place(session, programme.programme_id, ("trainee", "workshop_host", "school_admin"))
+        own_place(session, programme_id, ("trainee", "workshop_host", "school_admin"))
+
+
+def courses(session: Session, programme_id: str, theme: str | None, level: str | None) -> list[Course]:
+    """Everyone in the programme (check_in_programme)."""
+    programme = programme_of(programme_id)
+    check_in_programme(session, programme.programme_id)
     found = store.courses(programme.programme_id)
     return sorted(
         (c for c in found if (not theme or c.theme == theme) and (not level or c.level == level)),

@@ -19,7 +19,7 @@ from chalicelib.domain.vocab import Role
 from chalicelib.observability import count
 from chalicelib.services.demand import region_of
 from chalicelib.services.enrolment import programme_of
-from chalicelib.services.study import own_place
+from chalicelib.services.study import check_in_programme, own_place
 
 
 def write(session: Session, programme_id: str, questions: list[Question]) -> list[Question]:
@@ -31,10 +31,9 @@ def write(session: Session, programme_id: str, questions: list[Question]) -> lis
 
 def questions_for(session: Session, programme_id: str) -> tuple[list[Question], bool]:
     """The questions (none before the office writes them), and whether the caller (a trainee)
-    has answered."""
+    has answered: everyone in the programme, as its courses (anyone else: 404)."""
     programme = programme_of(programme_id)
-    if session.role == Role.trainee:
-        own_place(session, programme.programme_id)
+    check_in_programme(session, programme.programme_id)
     found = store.survey(programme.programme_id) or []  # none written yet: no questions
     answered = session.role == Role.trainee and store.has_answered(programme.programme_id, session.account_id)
     return found, answered
@@ -67,6 +66,8 @@ def results(session: Session, programme_id: str, region_id: str | None) -> dict[
     programme = programme_of(programme_id)
     if session.role == Role.region_contact:
         region_id = region_of(session, region_id)
+        if enrolments.county(programme.programme_id, region_id) is None:
+            raise NotFoundError("programme_not_found")  # a county not in the programme
     elif session.role != Role.admin:
         raise ForbiddenError("forbidden")
     return tally_of(programme.programme_id, region_id)
