@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters import clock
-from chalicelib.db.models import GuopeiRecordModel
-from tests.integration.conftest import Api, error_of
+from chalicelib.db.models import ClaimModel, GuopeiRecordModel
+from tests.guopei_people import as_body, person
+from tests.integration.conftest import STRONG, Api, error_of
 
 # The programme, 绥德县 and 延长县 confirmed (the fixture `g`), as the workshops' tests build it
-from tests.integration.test_workshops import IN_TERM, SUIDE, formed, items, relogin
+from tests.integration.test_workshops import IN_TERM, PROGRAMME, SUIDE, _world, formed, items, relogin
 from tests.integration.test_workshops import g as g  # noqa: PLC0414 - the fixture, by its name
 
 pytestmark = pytest.mark.integration
@@ -318,3 +319,127 @@ def test_answers_checked_against_questions_the_office_rewrote_meanwhile_are_refu
     assert refused.value.code == "stale_version"
     assert study.responses("p-rewrite") == [] and not study.has_answered("p-rewrite", "a-1")
     assert int(GuopeiRecordModel.get("survey#p-rewrite", "questions").responses or 0) == 0
+
+
+# --- authorisation: every study, survey and evaluation route ------------------------------------
+
+STUDY_PATHS = (
+    "/programmes/{programme_id}/courses",
+    "/courses/",
+    "/programmes/{programme_id}/survey",
+    "/programmes/{programme_id}/guopei-evaluation",
+    "/me/self-assessment",
+    "/me/level",
+    "/me/study",
+    "/me/workshops",
+)
+YICHUAN_ADMIN, YICHUAN_T1 = "13900000016", person("宜川县", 40)
+
+
+def _another_programme(api: Api, admin: str) -> dict[str, str]:
+    """宜川县 on another 国培 programme only: its admin and a trainee of its list."""
+    pid = api.call("POST", "/programmes", admin, {**PROGRAMME, "name": "另一个国培项目"}).data["programme_id"]
+    contact = {"name": "宜川管理员", "phone": YICHUAN_ADMIN, "unit": "宜川县教育局"}
+    region = api.call("POST", "/regions", admin, {"name": "宜川县", "contact": contact}).data["region_id"]
+    assert api.call("PUT", f"/programmes/{pid}/quotas/{region}", admin, {"places": 10}).status_code == 200
+    token = api.ready_token(YICHUAN_ADMIN)
+    made = api.call("POST", f"/programmes/{pid}/enrolments", token, as_body(YICHUAN_T1))
+    assert made.status_code == 201, made.data
+    assert api.call("POST", f"/programmes/{pid}/enrolment/confirm", token).status_code == 200
+    api.ready_token(YICHUAN_T1["phone"])
+    return {"programme_id": pid, "region_id": region}
+
+
+def _stored() -> tuple[int, int]:
+    return sum(1 for _ in GuopeiRecordModel.scan()), sum(1 for _ in ClaimModel.scan())
+
+
+def test_every_study_survey_and_evaluation_route_refuses_outsiders(api: Api, g: dict[str, Any]) -> None:  # noqa: F811
+    from chalicelib.api.routing import ENDPOINTS
+
+    other = _another_programme(api, g["office"])
+    ids = _world(api, g)
+    course = api.call("POST", f"/programmes/{g['pid']}/courses", g["office"], COURSES[0])
+    assert course.status_code == 201, course.data
+    ids["course_id"] = course.data["course_id"]
+    assert api.call("POST", f"/programmes/{g['pid']}/survey", g["office"], SURVEY).status_code == 201
+    # After end_date, so the survey is open: a refusal is the caller's, not the calendar's
+    relogin(api, g, AFTER)
+    s, y = g["suide"], g["yanchang"]
+    people = {
+        "the office": g["office"],
+        "绥德县's admin": s["admin"],
+        "延长县's admin": y["admin"],
+        "宜川县's admin (another programme)": api.login(YICHUAN_ADMIN, STRONG).data["token"],
+        "绥德县's host": s["tokens"]["host"],
+        "another host of 绥德县": s["tokens"]["host2"],
+        "延长县's host": y["tokens"]["host"],
+        "绥德县's trainee in the workshop": s["tokens"]["t1"],
+        "绥德县's trainee of no workshop": s["tokens"]["t3"],
+        "延长县's trainee": y["tokens"]["t1"],
+        "a trainee of another programme": api.login(YICHUAN_T1["phone"], STRONG).data["token"],
+    }
+    trainees = {"绥德县's trainee in the workshop", "绥德县's trainee of no workshop", "延长县's trainee"}
+    in_programme = set(people) - {"宜川县's admin (another programme)", "a trainee of another programme"}
+    office, suide_admin = {"the office"}, {"the office", "绥德县's admin"}
+    # Who may, per route (everyone else is refused): the office writes the courses and the
+    # survey; everyone in the programme reads them; a trainee on its list keeps their own study
+    # path and answers; 绥德县's results and evaluation are the office's and 绥德县's admin's;
+    # 我的工作坊 is the host's and the members' own (anyone else: 403, or a list without it).
+    legit: dict[str, set[str]] = {
+        "POST /programmes/{programme_id}/courses": office,
+        "GET /programmes/{programme_id}/courses": in_programme,
+        "POST /courses/{course_id}/completion": trainees,
+        "POST /me/self-assessment": trainees,
+        "PUT /me/level": trainees,
+        "GET /me/study": trainees,
+        "POST /programmes/{programme_id}/survey": office,
+        "GET /programmes/{programme_id}/survey": in_programme,
+        "POST /programmes/{programme_id}/survey/responses": trainees,
+        "GET /programmes/{programme_id}/survey/results": suide_admin,
+        "GET /programmes/{programme_id}/guopei-evaluation": suide_admin,
+        "GET /me/workshops": {"绥德县's host", "绥德县's trainee in the workshop"},
+    }
+    query = {
+        "GET /me/study": f"?programme_id={g['pid']}",
+        "GET /programmes/{programme_id}/survey/results": f"?region_id={s['region']}",
+        "GET /programmes/{programme_id}/guopei-evaluation": f"?region_id={s['region']}",
+    }
+    bodies: dict[str, Any] = {
+        "POST /programmes/{programme_id}/courses": COURSES[1],
+        "POST /me/self-assessment": {"programme_id": g["pid"], "answers": {"课堂提问能力": 3}},
+        "PUT /me/level": {"programme_id": g["pid"], "level": "basic"},
+        "POST /programmes/{programme_id}/survey": SURVEY,
+        "POST /programmes/{programme_id}/survey/responses": {"answers": [5, "集中研修", ["课例"], ""]},
+    }
+    routes = [ep for ep in ENDPOINTS if ep.path.startswith(STUDY_PATHS)]
+    assert sorted(f"{ep.method} {ep.path}" for ep in routes) == sorted(legit)
+    assert len(routes) == 12
+    before = _stored()
+    failures = []
+    for ep in routes:
+        key = f"{ep.method} {ep.path}"
+        path = ep.path
+        for name, value in ids.items():
+            path = path.replace("{" + name + "}", value)
+        for who, token in people.items():
+            if who in legit[key]:
+                continue
+            r = api.call(ep.method, path + query.get(key, ""), token, bodies.get(key))
+            status, code = error_of(r)
+            if key == "GET /me/workshops" and status == 200:
+                # the caller's own workshops: never 绥德县's to someone outside it
+                if any(w["workshop_id"] == ids["workshop_id"] for w in r.data["items"]):
+                    failures.append(f"{who}: {key} listed it")
+                continue
+            if status not in (403, 404):
+                failures.append(f"{who}: {key} → {status} {code}")
+    assert not failures, "\n".join(failures)
+    assert _stored() == before
+    # A county admin not in the programme, naming no county, sees neither results nor questions
+    yichuan = people["宜川县's admin (another programme)"]
+    for path in (f"/programmes/{g['pid']}/survey/results", f"/programmes/{g['pid']}/survey"):
+        assert error_of(api.call("GET", path, yichuan))[0] in (403, 404), path
+    assert items(api.call("GET", f"/programmes/{g['pid']}/guopei-evaluation", yichuan)) == []
+    assert other["programme_id"] != g["pid"]
+    clock.set_now(None)
