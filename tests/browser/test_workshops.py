@@ -4,8 +4,10 @@ two trainees (设置学员); the host writes the 研修主题 and 行动方案, 
 an assignment (布置作业), holds a 集中研修 today and opens a 研讨 and a 简报; a trainee on a phone
 submits the assignment in the rich-text editor, checks in (签到) and replies; the host grades it
 (批改: 分数, 改进提升建议) and hides a reply; the trainee reads the grade and the county admin the
-counts. The people and the programme are set up through the API (the enrolment's own browser
-test walks those pages); every page is screenshotted and checked for unlabelled controls."""
+counts; after the survey, the county admin reads its 国培评估 (its county, the survey's charts) and
+the office its 国培工作坊 (the county's workshop). The people and the programme are set up
+through the API (the enrolment's own browser test walks those pages); every page is
+screenshotted and checked for unlabelled controls."""
 
 from __future__ import annotations
 
@@ -326,6 +328,39 @@ def office_reads_the_results(v: Visit) -> None:
     v.shot("office-训后调查")
 
 
+def county_reads_its_evaluation(v: Visit) -> None:
+    """国培评估 for the county admin: its own county's row, and the survey's results as charts."""
+    v.tag = "county"
+    relogin(v, COUNTY_PHONE)
+    menu(v, "国培评估")
+    page = v.page
+    row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=COUNTY, exact=True))
+    expect(row).to_have_count(1)
+    expect(row.get_by_role("cell", name="50%")).to_be_visible()  # 1 answer of 2 trainees
+    expect(page.get_by_role("tab", name="研修路径")).to_have_count(0)  # the office's own
+    v.shot("county-国培评估")
+    tab(v, "训后调查")
+    expect(page.get_by_text(re.compile(r"回收 1 份 / 参训 2 人"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("最有收获的环节"))).to_be_visible()
+    expect(page.locator(".question canvas").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("button", name="发布调查")).to_have_count(0)
+    v.shot("county-训后调查")
+
+
+def office_sees_the_workshops(v: Visit) -> None:
+    """国培工作坊 for the office: the county's workshop, its host, members and counts."""
+    v.tag = "office"
+    relogin(v, ADMIN_PHONE)
+    menu(v, "国培工作坊")
+    page = v.page
+    row = page.get_by_role("row").filter(has_text=WORKSHOP)
+    expect(row).to_have_count(1)
+    expect(row.get_by_role("cell", name=HOST["name"])).to_be_visible()
+    expect(row.get_by_role("cell", name="2", exact=True).first).to_be_visible()
+    expect(page.get_by_role("button", name="组建工作坊")).to_have_count(0)
+    v.shot("office-国培工作坊")
+
+
 def test_a_workshop_from_forming_to_grading(web_stack: WebStack, browser: Browser) -> None:
     set_up(web_stack)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
@@ -367,6 +402,8 @@ def test_a_workshop_from_forming_to_grading(web_stack: WebStack, browser: Browse
         term_ends(web_stack)
         trainee_answers_the_survey(phone)
         office_reads_the_results(desk)
+        county_reads_its_evaluation(desk)
+        office_sees_the_workshops(desk)
     finally:
         desk.context.close()
         phone.context.close()
