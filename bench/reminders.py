@@ -293,6 +293,9 @@ def _programme(world: World, base_id: str) -> None:
                 batch.checkin_count = (batch.checkin_count or 0) + len(item.checkins or ())
                 batch.reflection_count = (batch.reflection_count or 0) + item.reflection_count
                 batch.outcome_trainees = (batch.outcome_trainees or 0) + (item.outcome_count > 0)
+                batch.checked_in_trainees = (batch.checked_in_trainees or 0) + bool(item.checkins)
+                batch.reflection_trainees = (batch.reflection_trainees or 0) + (item.reflection_count > 0)
+                batch.uploader_trainees = (batch.uploader_trainees or 0) + (item.artifact_count > 0)
                 if waiting:
                     unregistered += 1
                     waiting_regions.add(region_id)

@@ -300,8 +300,7 @@ def programme_archive(call: Call, programme_id: str) -> Page:
 )
 def batch_archive(call: Call, batch_id: str) -> BatchArchiveOut:
     batch, rows = archive.batch_archive(call.me, batch_id)
-    uploaders = sum(1 for r in rows if r["artifacts"])
-    [summary] = archive.programme_archive_rows([batch], {batch.batch_id: uploaders})
+    [summary] = archive.programme_archive_rows([batch])
     trainees = [
         {
             **r,

@@ -2,9 +2,9 @@
 
 Access patterns:
 - create: one transaction: the artifact (Put), the trainee's and the batch's artifact counters.
-  An outcome first reads the trainee's outcome count (GetItem): the batch counts trainees with
-  an outcome, so the write is conditioned on the count read and, if another of the trainee's
-  outcomes was counted meanwhile, read and sent again.
+  It first reads the trainee's counts (GetItem): the batch counts trainees with a piece, a
+  reflection, an outcome, so the write is conditioned on the counts read and, if another of
+  the trainee's pieces was counted meanwhile, read and sent again.
 - GET /me/artifacts: one Query on by_author (deleted ones filtered out in the same Query).
 - modify: one transaction: the artifact under version == the version read (409 otherwise),
   the previous version into artifact_versions.
@@ -15,6 +15,7 @@ Access patterns:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from pynamodb.attributes import NumberAttribute
@@ -92,69 +93,89 @@ def _kind_counter(kind: str) -> NumberAttribute:
     return TraineeModel.outcome_count if kind == "outcome" else TraineeModel.reflection_count
 
 
-def _count(tx: Transaction, a: Artifact, step: int, had: int) -> None:
-    """The trainee's and the batch's counters (archive, evaluation, reminders) move with it,
-    only while the trainee is on the roster: an update of an item that is gone (the trainee
-    was removed or replaced) would create it holding nothing but counters. An outcome's
-    write holds only while the trainee still has `had` outcomes: the batch's count of
-    trainees with an outcome moves when the trainee's first comes or its last goes."""
+@dataclass(frozen=True)
+class Held:
+    """The trainee's pieces as read: all of them, and those of the artifact's kind."""
+
+    pieces: int
+    of_kind: int
+
+
+def _holds(counter: NumberAttribute, n: int) -> Condition:
+    condition: Condition = (counter == n) if n else (counter.does_not_exist() | (counter == 0))
+    return condition
+
+
+def _crosses(had: int, step: int) -> bool:
+    """The count goes from none to some, or from some to none."""
+    return (had > 0) != (had + step > 0)
+
+
+def _count(tx: Transaction, a: Artifact, step: int, had: Held) -> None:
+    """The trainee's and the batch's counters (archive, evaluation, funnel, reminders) move
+    with it, only while the trainee is on the roster: an update of an item that is gone (the
+    trainee was removed or replaced) would create it holding nothing but counters. The write
+    holds only while the trainee still has the pieces `had` says: the batch counts trainees
+    with a piece, a reflection, an outcome, and those move when a trainee's first comes or its
+    last goes."""
+    kind = _kind_counter(a.kind)
     condition = TraineeModel.trainee_id.exists() & (TraineeModel.account_id == a.author_id)
+    condition &= _holds(TraineeModel.artifact_count, had.pieces) & _holds(kind, had.of_kind)
     batch = [BatchModel.artifact_count.add(step)]
     if a.kind == "outcome":
-        condition &= (TraineeModel.outcome_count == had) if had else _no_outcome()
-        if (had > 0) != (had + step > 0):
-            batch.append(BatchModel.outcome_trainees.add(step))
+        people = BatchModel.outcome_trainees
     else:
         batch.append(BatchModel.reflection_count.add(step))
+        people = BatchModel.reflection_trainees
+    if _crosses(had.of_kind, step):
+        batch.append(people.add(step))
+    if _crosses(had.pieces, step):
+        batch.append(BatchModel.uploader_trainees.add(step))
     tx.update(
         TraineeModel(a.trainee_id),
-        actions=[TraineeModel.artifact_count.add(step), _kind_counter(a.kind).add(step)],
+        actions=[TraineeModel.artifact_count.add(step), kind.add(step)],
         condition=condition,
         tag="trainee",
     )
     tx.update(BatchModel(a.batch_id), actions=batch, condition=BatchModel.batch_id.exists(), tag="batch")
 
 
-def _no_outcome() -> Condition:
-    condition: Condition = TraineeModel.outcome_count.does_not_exist() | (TraineeModel.outcome_count == 0)
-    return condition
-
-
 class _Recount(Exception):
-    """The trainee's outcomes changed between the read and the write: read them again."""
+    """The trainee's pieces changed between the read and the write: read them again."""
 
 
-OUTCOME_TRIES = 3
+COUNT_TRIES = 3
 
 
-def _outcomes(trainee_id: str) -> int:
+def _held(a: Artifact) -> Held:
+    kind = _kind_counter(a.kind).attr_name
     try:
-        m = TraineeModel.get(trainee_id, consistent_read=True, attributes_to_get=["outcome_count"])
+        m = TraineeModel.get(a.trainee_id, consistent_read=True, attributes_to_get=["artifact_count", kind])
     except DoesNotExist:
-        return 0  # the write's own condition then says the trainee left
-    return int(m.outcome_count or 0)
+        return Held(0, 0)  # the write's own condition then says the trainee left
+    return Held(int(m.artifact_count or 0), int(getattr(m, kind) or 0))
 
 
 def _trainee_refused(a: Artifact, gone: Exception) -> Callable[[Refusal], Exception]:
     """The trainee's condition failed: it left the roster (`gone`), or, still there, its
-    outcomes were counted meanwhile (read again)."""
+    pieces were counted meanwhile (read again)."""
 
     def why(_: Refusal) -> Exception:
         try:
             now = TraineeModel.get(a.trainee_id, consistent_read=True)
         except DoesNotExist:
             return gone
-        return _Recount() if a.kind == "outcome" and now.account_id == a.author_id else gone
+        return _Recount() if now.account_id == a.author_id else gone
 
     return why
 
 
-def _counted(a: Artifact, write: Callable[[int], None]) -> None:
-    """`write(had)` with the trainee's outcomes as read (an outcome's only: other pieces need
-    no count), again if they changed before it was written."""
-    for _ in range(OUTCOME_TRIES):
+def _counted(a: Artifact, write: Callable[[Held], None]) -> None:
+    """`write(had)` with the trainee's pieces as read, again if they changed before it was
+    written (another of the same trainee's pieces, a few times at most)."""
+    for _ in range(COUNT_TRIES):
         try:
-            write(_outcomes(a.trainee_id) if a.kind == "outcome" else 0)
+            write(_held(a))
             return
         except _Recount:
             continue
@@ -164,7 +185,7 @@ def _counted(a: Artifact, write: Callable[[int], None]) -> None:
 def create(a: Artifact) -> None:
     gone = NotFoundError("not_on_roster")
 
-    def write(had: int) -> None:
+    def write(had: Held) -> None:
         with transaction(errors={"trainee": _trainee_refused(a, gone), "batch": gone}) as tx:
             tx.save(_item(a), condition=ArtifactModel.artifact_id.does_not_exist())
             _count(tx, a, 1, had)
@@ -223,7 +244,7 @@ def mark_deleted(a: Artifact, now: datetime) -> None:
     """Deleted by its author, who must still be on the roster (404 otherwise)."""
     gone = NotFoundError("artifact_not_found")
 
-    def write(had: int) -> None:
+    def write(had: Held) -> None:
         errors: dict[str, Failure] = {"artifact": gone, "trainee": _trainee_refused(a, gone), "batch": gone}
         with transaction(errors=errors) as tx:
             tx.update(
@@ -246,7 +267,7 @@ def restore(a: Artifact, counted: bool) -> None:
     the roster: a removed trainee's counters left the batch with them)."""
     left = ConflictError("conflict")  # the author left the roster meanwhile: try again
 
-    def write(had: int) -> None:
+    def write(had: Held) -> None:
         errors: dict[str, Failure] = {
             "artifact": ConflictError("not_deleted"),
             "trainee": _trainee_refused(a, left),
@@ -265,7 +286,7 @@ def restore(a: Artifact, counted: bool) -> None:
     if counted:
         _counted(a, write)
     else:
-        write(0)
+        write(Held(0, 0))
 
 
 def set_featured(a: Artifact, featured: bool, now: datetime, version: int) -> None:

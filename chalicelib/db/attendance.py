@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from pynamodb.attributes import NumberAttribute
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.db.models import BatchModel, TraineeModel
 from chalicelib.db.trainees import get
 from chalicelib.db.writes import Refusal, failing_as, transaction
-from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.records import Trainee
 
 
@@ -28,10 +27,11 @@ def _on_roster(t: Trainee) -> Condition:
 
 
 def _counted_once(
-    t: Trainee, actions: Sequence[Action], not_yet: Condition, counter: NumberAttribute
+    t: Trainee, actions: Sequence[Action], not_yet: Condition, counters: Sequence[Action]
 ) -> bool:
-    """The trainee's one-time write and the batch's counter, together. False if it was done
-    already; 404 if the trainee left the roster meanwhile."""
+    """The trainee's one-time write and the batch's counters, together. False if the trainee's
+    condition failed (done already, or its item changed meanwhile); 404 if the trainee left
+    the roster meanwhile."""
 
     def left(_: Refusal) -> Exception | None:
         now = get(t.trainee_id)
@@ -41,7 +41,7 @@ def _counted_once(
         tx.update(
             TraineeModel(t.trainee_id), actions=actions, condition=_on_roster(t) & not_yet, tag="trainee"
         )
-        tx.update(BatchModel(t.batch_id), actions=[counter.add(1)], condition=BatchModel.batch_id.exists())
+        tx.update(BatchModel(t.batch_id), actions=counters, condition=BatchModel.batch_id.exists())
     return not tx.refused
 
 
@@ -51,18 +51,32 @@ def register(t: Trainee, now: datetime) -> bool:
         t,
         [TraineeModel.registered_at.set(now), TraineeModel.awaiting_registration.remove()],
         TraineeModel.registered_at.does_not_exist(),
-        BatchModel.registered_count,
+        [BatchModel.registered_count.add(1)],
     )
+
+
+CHECKIN_TRIES = 3
 
 
 def check_in(t: Trainee, day: date) -> bool:
-    """Add the day to the trainee's check-ins once, and count it on the batch."""
-    return _counted_once(
-        t,
-        [TraineeModel.checkins.add({day.isoformat()})],
-        ~TraineeModel.checkins.contains(day.isoformat()),
-        BatchModel.checkin_count,
-    )
+    """Add the day to the trainee's check-ins once, and count it on the batch; a first day also
+    counts the trainee among those who checked in (the funnel). The write holds only while
+    the trainee's days are as read (none, or some without this one): a first day written
+    meanwhile (the same person on two devices at midnight) means read them again."""
+    key = day.isoformat()
+    checkins = TraineeModel.checkins
+    for _ in range(CHECKIN_TRIES):
+        if key in t.checkins:
+            return False
+        first = not t.checkins
+        not_yet = checkins.does_not_exist() if first else checkins.exists() & ~checkins.contains(key)
+        counters = [BatchModel.checkin_count.add(1)]
+        if first:
+            counters.append(BatchModel.checked_in_trainees.add(1))
+        if _counted_once(t, [checkins.add({key})], not_yet, counters):
+            return True
+        t = get(t.trainee_id) or t  # still on the roster (else 404 above): its days as they are now
+    raise ConflictError("conflict")
 
 
 def set_feedback(trainee_id: str, text: str, now: datetime) -> None:

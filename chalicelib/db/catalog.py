@@ -220,6 +220,9 @@ def batch_from_model(m: BatchModel) -> Batch:
         sharing_count=int(m.sharing_count or 0),
         reflection_count=int(m.reflection_count or 0),
         outcome_trainees=int(m.outcome_trainees or 0),
+        checked_in_trainees=int(m.checked_in_trainees or 0),
+        reflection_trainees=int(m.reflection_trainees or 0),
+        uploader_trainees=int(m.uploader_trainees or 0),
     )
 
 

@@ -297,6 +297,11 @@ class BatchModel(Model):
     # reflections (every piece but outcomes), and its trainees with at least one outcome.
     reflection_count = NumberAttribute(null=True)
     outcome_trainees = NumberAttribute(null=True)
+    # The office's funnel and archive, kept with the same writes: its trainees who checked in
+    # at least once, wrote at least one reflection, and uploaded anything at all.
+    checked_in_trainees = NumberAttribute(null=True)
+    reflection_trainees = NumberAttribute(null=True)
+    uploader_trainees = NumberAttribute(null=True)
     # "<stage>#<start_date>#<batch_id>": sorts a programme's batches by stage, then date.
     stage_key = UnicodeAttribute()
     # "<programme_id>#<stage>#<start_date>#<batch_id>", set only while allocated.

@@ -126,6 +126,9 @@ def counters_without(t: Trainee) -> list[Action]:
         BatchModel.artifact_count.add(-t.artifact_count),
         BatchModel.reflection_count.add(-t.reflection_count),
         BatchModel.outcome_trainees.add(-1 if t.outcome_count else 0),
+        BatchModel.checked_in_trainees.add(-1 if t.checkins else 0),
+        BatchModel.reflection_trainees.add(-1 if t.reflection_count else 0),
+        BatchModel.uploader_trainees.add(-1 if t.artifact_count else 0),
     ]
 
 

@@ -38,7 +38,7 @@ FUNNEL_ZH = {
 
 
 def batch_counts(batches: Iterable[Batch]) -> Counter[str]:
-    """The funnel's steps that the batches' counters hold."""
+    """The funnel's steps, from the batches' counters (kept with the writes: no trainee is read)."""
     out: Counter[str] = Counter()
     for b in batches:
         if not b.region_id:
@@ -47,6 +47,9 @@ def batch_counts(batches: Iterable[Batch]) -> Counter[str]:
         out["named"] += b.trainee_count
         out["confirmed"] += b.trainee_count if b.roster_status == "confirmed" else 0
         out["registered"] += b.registered_count
+        out["checked_in"] += b.checked_in_trainees
+        out["reflections"] += b.reflection_trainees
+        out["outcomes"] += b.outcome_trainees
         out["sharing_reports"] += b.sharing_count
     return out
 

@@ -114,6 +114,9 @@ class Batch:
     sharing_count: int = 0
     reflection_count: int = 0  # its trainees' reflections (every piece but outcomes)
     outcome_trainees: int = 0  # its trainees with at least one outcome
+    checked_in_trainees: int = 0  # its trainees who checked in at least once
+    reflection_trainees: int = 0  # its trainees with at least one reflection
+    uploader_trainees: int = 0  # its trainees with any piece at all
 
 
 @dataclass(frozen=True)

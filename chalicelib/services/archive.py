@@ -3,11 +3,9 @@ from the counters kept with the writes (its .xlsx export: services/exports.py)."
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.db import artifacts, catalog, numbers, trainees
+from chalicelib.db import artifacts, catalog, trainees
 from chalicelib.domain.deadlines import days
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.records import Batch, Session, Trainee
@@ -26,7 +24,7 @@ def _batches(session: Session, programme_id: str, wanted_region: str | None) -> 
     return [b for b in catalog.all_batches(programme_id) if b.region_id]
 
 
-def _batch_row(b: Batch, bases: dict[str, Any], regions: dict[str, str], uploaders: int) -> dict[str, Any]:
+def _batch_row(b: Batch, bases: dict[str, Any], regions: dict[str, str]) -> dict[str, Any]:
     session_days = len(days(b.start_date, b.end_date))
     return {
         "batch_id": b.batch_id,
@@ -46,29 +44,22 @@ def _batch_row(b: Batch, bases: dict[str, Any], regions: dict[str, str], uploade
         if b.trainee_count
         else 0.0,
         "artifacts": b.artifact_count,
-        "uploaders": uploaders,
-        "upload_rate": round(uploaders / b.trainee_count, 4) if b.trainee_count else 0.0,
+        "uploaders": b.uploader_trainees,
+        "upload_rate": round(b.uploader_trainees / b.trainee_count, 4) if b.trainee_count else 0.0,
     }
 
 
 def programme_archive(session: Session, programme_id: str, wanted_region: str | None) -> list[dict[str, Any]]:
-    batches = _batches(session, programme_id, wanted_region)
-    # Who uploaded: one projected Query of the programme's trainees (the region's, for a contact)
-    region_id = region_of(session, wanted_region) if session.role == Role.region_contact else None
-    uploaders = Counter(m.batch_id for m in numbers.marks(programme_id, region_id) if m.uploaded)
-    return programme_archive_rows(batches, uploaders)
+    return programme_archive_rows(_batches(session, programme_id, wanted_region))
 
 
-def programme_archive_rows(batches: list[Batch], uploaders: Mapping[str, int]) -> list[dict[str, Any]]:
-    """Each batch's row; `uploaders`: per batch, the trainees with at least one piece."""
+def programme_archive_rows(batches: list[Batch]) -> list[dict[str, Any]]:
+    """Each batch's row, from its counters (no trainee is read)."""
     bases = catalog.get_bases({b.base_id for b in batches})
     regions = {
         r.region_id: r.name for r in catalog.get_regions({b.region_id for b in batches if b.region_id})
     }
-    return [
-        _batch_row(b, bases, regions, uploaders.get(b.batch_id, 0))
-        for b in sorted(batches, key=lambda b: (b.start_date, b.batch_id))
-    ]
+    return [_batch_row(b, bases, regions) for b in sorted(batches, key=lambda b: (b.start_date, b.batch_id))]
 
 
 def _trainee_row(t: Trainee) -> dict[str, Any]:

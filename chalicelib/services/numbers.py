@@ -3,7 +3,7 @@ programme's funnel (domain/numbers.py), for the pages and the .xlsx export."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 
 from chalicelib.db import catalog
@@ -86,10 +86,4 @@ def funnel(programme_id: str, region_id: str | None) -> list[dict[str, object]]:
         batches = catalog.region_batches(programme_id, region_id)
     else:
         batches = [b for b in catalog.all_batches(programme_id) if b.region_id]
-    counts = rules.batch_counts(batches)
-    people: Counter[str] = Counter()
-    for m in repo.marks(programme_id, region_id):
-        people["checked_in"] += m.checked_in
-        people["reflections"] += m.reflections
-        people["outcomes"] += m.outcomes
-    return rules.funnel(counts + people)
+    return rules.funnel(rules.batch_counts(batches))

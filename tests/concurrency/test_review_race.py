@@ -4,7 +4,8 @@ held, batch its), never both; an offer accepted while the hourly job expires it 
 accepted or expired, never both; a demand returned while the waiting list offers it a batch
 ends returned with no open offer; two demands of one region returned at once both end
 returned, the second one reading the region's tally again (the tally-changed retry); a first
-分享报告 recorded twice at once is counted once.
+分享报告 recorded twice at once is counted once; a trainee's pieces and first check-ins
+written at once count the trainee once in the batch's per-person counters (issue 15).
 
 Each round races two threads released together, on fresh items: at the data layer (the
 transactions that decide), or through the service where its retry is the point."""
@@ -31,7 +32,7 @@ from chalicelib.db.models import (
     SharingReportModel,
     TraineeModel,
 )
-from chalicelib.domain.records import Batch, Demand, DemandLine, Offer, Programme, Session
+from chalicelib.domain.records import Batch, Demand, DemandLine, Offer, Programme, Session, Trainee
 from chalicelib.domain.vocab import Role
 from chalicelib.services import review as review_service
 from chalicelib.services import sharing as sharing_service
@@ -340,3 +341,46 @@ def test_a_first_sharing_report_recorded_twice_at_once_is_counted_once() -> None
         assert int(stored.audience) in (30, 31)
         batch_id = TraineeModel.get(trainee_id).batch_id
         assert BatchModel.get(batch_id).sharing_count == 1
+
+
+def test_a_trainees_pieces_and_first_days_at_once_count_the_trainee_once() -> None:
+    from chalicelib.db import artifacts, attendance, trainees
+    from chalicelib.domain.records import Artifact
+
+    warm_clients()
+    programme_id = _programme()
+    today = clock.now().date()
+    for _ in range(ROUNDS):
+        # Given a trainee with nothing written and no day checked in
+        trainee_id, _ = _ended_trainee(programme_id)
+        t = trainees.get(trainee_id)
+        assert t is not None
+
+        def piece(i: int, t: Trainee = t) -> object:
+            now = clock.now()
+            kind = "outcome" if i % 2 else "reflection"
+            a = Artifact(
+                new_id(), t.account_id or "", t.name, t.trainee_id, t.batch_id, programme_id, "并发审核测试",
+                t.region_id, "", t.base_id, "", "primary", t.start_date, t.end_date, kind, "标题",
+                "<p>正文</p>", (), 1, now, now,
+            )  # fmt: skip
+            artifacts.create(a)
+            return kind
+
+        def day(i: int, t: Trainee = t) -> object:
+            # Both read the trainee with no day: each is its first check-in, as it read it
+            return attendance.check_in(t, today - timedelta(days=11 + i))
+
+        # When four pieces (two of each kind) and two first days are written at one instant
+        written, checked = race(4, piece), race(2, day)
+        # Then every piece and both days are counted, and the trainee once in each of the
+        # batch's per-person counts (the funnel's and the archive's)
+        assert all(o.error is None for o in written + checked), [o.describe() for o in written + checked]
+        batch = BatchModel.get(t.batch_id)
+        assert (batch.artifact_count, batch.reflection_count, batch.checkin_count) == (4, 2, 2)
+        assert (
+            batch.uploader_trainees,
+            batch.reflection_trainees,
+            batch.outcome_trainees,
+            batch.checked_in_trainees,
+        ) == (1, 1, 1, 1)

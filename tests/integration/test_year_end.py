@@ -256,13 +256,17 @@ def test_the_evaluation_counts_from_the_batches_what_the_trainees_hold(api: Api,
 
     reflection = write(t1, "reflection")
     write(t1, "reflection")
-    write(t2, "reflection")
+    gone = write(t2, "reflection")
+    clock.set_now(datetime(2026, 9, 9, 2, 0, tzinfo=UTC))  # a second day: not a first check-in
+    t1 = api.login(T1, "Trainee-Secret-1").data["token"]
+    assert api.call("POST", f"/batches/{w['batch']}/checkins", t1).status_code == 200
     clock.set_now(datetime(2026, 9, 20, 2, 0, tzinfo=UTC))  # the outcome window, after the batch
     t1, t2 = api.login(T1, "Trainee-Secret-1").data["token"], api.login(T2, "Trainee-Secret-2").data["token"]
     first, second = write(t1, "outcome"), write(t1, "outcome")
     only = write(t2, "outcome")
     assert api.call("DELETE", f"/artifacts/{first['artifact_id']}", t1).status_code == 204
     assert api.call("DELETE", f"/artifacts/{only['artifact_id']}", t2).status_code == 204
+    assert api.call("DELETE", f"/artifacts/{gone['artifact_id']}", t2).status_code == 204  # 李明's last
     admin = api.login("13800000000", STRONG).data["token"]
     body = {"version": reflection["version"]}
     assert api.call("PUT", f"/artifacts/{reflection['artifact_id']}/featured", admin, body).status_code == 200
@@ -279,9 +283,28 @@ def test_the_evaluation_counts_from_the_batches_what_the_trainees_hold(api: Api,
     assert {k: rows[w["ra"]][k] for k in expected[w["ra"]]} == expected[w["ra"]]
     assert expected[w["ra"]]["outcome_rate"] == 0.5 and expected[w["ra"]]["featured"] == 1
     assert second["artifact_id"]  # 张团长 kept one outcome of two
+    # And the funnel's per-person steps and the archive's uploaders, from the same batch
+    # counters, are the trainees' own: 张团长 checked in twice and wrote; 李明 wrote nothing left
+    from chalicelib.db.models import TraineeModel
+
+    people = list(TraineeModel.by_programme.query(w["pid"]))
+    funnel = api.call("GET", f"/programmes/{w['pid']}/funnel", admin).data["steps"]
+    counted = {s["step"]: s["count"] for s in funnel}
+    assert (
+        {k: counted[k] for k in ("checked_in", "reflections", "outcomes")}
+        == {
+            "checked_in": sum(1 for t in people if t.checkins),
+            "reflections": sum(1 for t in people if t.reflection_count),
+            "outcomes": sum(1 for t in people if t.outcome_count),
+        }
+        == {"checked_in": 1, "reflections": 1, "outcomes": 1}
+    )
+    [row] = api.call("GET", f"/programmes/{w['pid']}/archive", admin).data["items"]
+    assert row["uploaders"] == sum(1 for t in people if t.artifact_count) == 1
+    assert row["upload_rate"] == 0.5
 
 
-def test_the_evaluations_dynamodb_calls_do_not_grow_with_the_trainees(api: Api, w: dict) -> None:
+def test_the_evaluation_funnel_and_archive_read_no_trainee(api: Api, w: dict) -> None:
     from contextlib import contextmanager
     from unittest import mock
 
@@ -303,10 +326,12 @@ def test_the_evaluations_dynamodb_calls_do_not_grow_with_the_trainees(api: Api, 
         with mock.patch.object(BaseClient, "_make_api_call", counted):
             yield calls
 
-    path = f"/programmes/{w['pid']}/evaluation"
-    api.call("GET", path, w["admin"])  # warm
+    paths = [f"/programmes/{w['pid']}/{what}" for what in ("evaluation", "funnel", "archive")]
+    for path in paths:
+        api.call("GET", path, w["admin"])  # warm
     with dynamodb_calls() as few:
-        assert api.call("GET", path, w["admin"]).status_code == 200
+        for path in paths:
+            assert api.call("GET", path, w["admin"]).status_code == 200
     # Given 3,000 more trainees of the programme: far past DynamoDB's 1 MB page
     template = TraineeModel.get(w["t2"]).serialize()
     with TraineeModel.batch_write() as batch:
@@ -318,6 +343,7 @@ def test_the_evaluations_dynamodb_calls_do_not_grow_with_the_trainees(api: Api, 
             batch.save(more)
     # When the evaluation is read again, then the same calls, none on the trainees
     with dynamodb_calls() as many:
-        assert api.call("GET", path, w["admin"]).status_code == 200
+        for path in paths:
+            assert api.call("GET", path, w["admin"]).status_code == 200
     assert many == few
     assert not [c for c in many if "trainees" in c[1]]
