@@ -129,7 +129,7 @@ web-check: $(STAMP) $(WEB_DEPS)
 	cd web && npx --no-install vue-tsc --noEmit -p tsconfig.json
 
 ## make bench: figures, not pass/fail
-bench: $(STAMP) web browser
+bench: $(STAMP) web browser dynamodb-local
 	$(BIN)/python -m bench
 
 ## make outbox: the SMS and e-mails the running local stack captured

@@ -5,7 +5,8 @@ yearbook's build time, the reminder job's and the evaluation's calls, reads and 
 import (calamine against openpyxl, calls per 1,000 rows, peak memory), the 国培 workshops'
 grading page and survey results for 340 trainees, the web client's first load and time to
 an interactive login page, the built package's sizes and cold import, and a national
-programme's model (the reminders' fan-out, the evaluation's calls)."""
+programme's model (the reminders' fan-out, the evaluation's calls), and its office reads
+measured on DynamoDB Local."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bench import (  # noqa: E402
     demand,
     enrolment,
     imports,
+    national,
     package,
     reminders,
     rosters,
@@ -46,6 +48,7 @@ def main() -> None:
     reminder_rows = reminders.measure(recorder)
     enrolment_rows = enrolment.measure(recorder)
     scale_rows = scale.measure(recorder)
+    national_rows = national.measure(recorder)
     workshop_rows = workshops.measure(recorder)
     web_rows = web.measure()
     package_rows = package.measure()
@@ -64,6 +67,7 @@ def main() -> None:
             + web_rows
             + package_rows
             + scale_rows
+            + national_rows
         )
     )
     print(f"\n(no figure is pass/fail; see bench/README.md)  took {time.perf_counter() - started:.0f} s")
