@@ -144,7 +144,9 @@ class _Recount(Exception):
     """The trainee's pieces changed between the read and the write: read them again."""
 
 
-COUNT_TRIES = 3
+# Each try lost is another of the same trainee's pieces written first: five cover a person
+# writing from four devices at one instant (the concurrency tier races four).
+COUNT_TRIES = 5
 
 
 def _held(a: Artifact) -> Held:
