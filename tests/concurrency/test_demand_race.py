@@ -35,7 +35,7 @@ from tests.concurrency.race import Outcome, race, warm_clients
 
 pytestmark = pytest.mark.concurrency
 
-ROUNDS = int(os.environ.get("YANXIU_DEMAND_RACE_ROUNDS", "20"))
+ROUNDS = int(os.environ.get("YANXIU_DEMAND_RACE_ROUNDS", "8"))
 CONTROL_ROUNDS = 5
 FIRST_DEMAND_ROUNDS = 3
 REGIONS = 20

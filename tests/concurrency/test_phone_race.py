@@ -29,7 +29,7 @@ from tests.concurrency.race import (
 pytestmark = pytest.mark.concurrency
 
 # Rounds per thread count: 3 x 7 = 21 rounds by default; raise it for a soak run.
-ROUNDS = int(os.environ.get("YANXIU_RACE_ROUNDS", "7"))
+ROUNDS = int(os.environ.get("YANXIU_RACE_ROUNDS", "4"))
 CONTROL_ROUNDS = 10
 
 
