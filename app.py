@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from chalice.app import Chalice, Cron, Rate
+from chalice.app import Chalice, Cron, Rate, Request, Response
 
 from chalicelib.api import (
     accounts,
@@ -100,7 +102,7 @@ expire_offers_schedule = app.schedule(Rate(1, unit=Rate.HOURS), name="expire_off
 
 
 @app.middleware("all")
-def powertools(event, get_response):
+def powertools(event: Any, get_response: Callable[[Any], Any]) -> Any:
     """Every function (routes, schedules, the S3-event queue) runs inside powertools'
     inject_lambda_context and log_metrics (observability.py)."""
     context = getattr(event, "lambda_context", None) or getattr(event, "context", None)
@@ -108,7 +110,7 @@ def powertools(event, get_response):
 
 
 @app.middleware("http")
-def correlate(event, get_response):
+def correlate(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """A correlation id per request (the caller's X-Correlation-Id, else API Gateway's request
     id, else a new one) on every log line and on the response; one access-log line."""
     context = event.context or {}

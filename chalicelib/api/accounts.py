@@ -3,6 +3,8 @@ reissued by SMS, and the office disables or enables an account (API.md "Account 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -13,7 +15,10 @@ from chalicelib.lazy import lazy_import
 from chalicelib.schemas.auth import AccountActionOut, AccountOut
 from chalicelib.schemas.common import shanghai
 
-accounts = lazy_import("chalicelib.services.accounts")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import accounts
+else:
+    accounts = lazy_import("chalicelib.services.accounts")
 
 bp = Blueprint(__name__)
 MANAGERS = ADMIN | frozenset({"region_contact"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -24,7 +26,10 @@ from chalicelib.schemas.setup import (
     RegionOut,
 )
 
-setup = lazy_import("chalicelib.services.setup")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import setup
+else:
+    setup = lazy_import("chalicelib.services.setup")
 
 bp = Blueprint(__name__)
 
@@ -96,7 +101,7 @@ def batch_out(b: Batch) -> BatchOut:
     status=201,
     summary="新建项目",
 )
-def create_programme(call: Call) -> ProgrammeOut:
+def create_programme(call: Call[ProgrammeIn]) -> ProgrammeOut:
     return programme_out(setup.create_programme(call.body.model_dump()))
 
 
@@ -120,7 +125,7 @@ def get_programme(call: Call, programme_id: str) -> ProgrammeOut:
     response=ProgrammeOut,
     summary="修改项目",
 )
-def patch_programme(call: Call, programme_id: str) -> ProgrammeOut:
+def patch_programme(call: Call[ProgrammePatch], programme_id: str) -> ProgrammeOut:
     return programme_out(
         setup.patch_programme(programme_id, call.body.model_dump(exclude_unset=True, exclude_none=True))
     )
@@ -139,7 +144,7 @@ def patch_programme(call: Call, programme_id: str) -> ProgrammeOut:
     status=201,
     summary="新建实验区（创建联系人账号并短信发送账号密码）",
 )
-def create_region(call: Call) -> RegionOut:
+def create_region(call: Call[RegionIn]) -> RegionOut:
     region, contact = setup.create_region(call.body.name, call.body.contact.model_dump())
     return region_out(region, contact)
 
@@ -168,7 +173,7 @@ def get_region(call: Call, region_id: str) -> RegionOut:
     status=201,
     summary="新建研修基地（创建基地联系人账号）",
 )
-def create_base(call: Call) -> BaseOut:
+def create_base(call: Call[BaseIn]) -> BaseOut:
     b = call.body
     base, contact = setup.create_base(b.name, b.city, [s.value for s in b.stages], b.contact.model_dump())
     return base_out(base, contact)
@@ -198,7 +203,7 @@ def get_base(call: Call, base_id: str) -> BaseOut:
     response=QuotaOut,
     summary="设置实验区名额（不得低于已申请名额）",
 )
-def set_quota(call: Call, programme_id: str, region_id: str) -> QuotaOut:
+def set_quota(call: Call[QuotaIn], programme_id: str, region_id: str) -> QuotaOut:
     return QuotaOut.model_validate(setup.set_quota(programme_id, region_id, call.body.places))
 
 
@@ -212,7 +217,7 @@ def set_quota(call: Call, programme_id: str, region_id: str) -> QuotaOut:
     status=201,
     summary="新建批次",
 )
-def create_batch(call: Call, programme_id: str) -> BatchOut:
+def create_batch(call: Call[BatchIn], programme_id: str) -> BatchOut:
     return batch_out(setup.create_batch(programme_id, call.body.model_dump()))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, ANY_ACCOUNT, PUBLIC, Call, route
@@ -22,8 +24,11 @@ from chalicelib.schemas.artifacts import (
 )
 from chalicelib.schemas.common import shanghai
 
-artifacts = lazy_import("chalicelib.services.artifacts")
-uploads = lazy_import("chalicelib.services.uploads")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import artifacts, uploads
+else:
+    artifacts = lazy_import("chalicelib.services.artifacts")
+    uploads = lazy_import("chalicelib.services.uploads")
 
 bp = Blueprint(__name__)
 TRAINEE = frozenset({"trainee"})
@@ -70,7 +75,7 @@ def artifact_out(a: Artifact) -> ArtifactOut:
     summary="上传一张图片（png/jpeg/webp/gif，≤10 MB）或一个表格（区县管理员、管理员：.xlsx/.csv，≤5 MB）："
     "返回 S3 预签名 POST，5 分钟内有效",
 )
-def start_upload(call: Call) -> UploadOut:
+def start_upload(call: Call[UploadIn]) -> UploadOut:
     upload, post = uploads.start(call.me, call.body.content_type, call.body.size)
     return UploadOut(upload_id=upload.upload_id, url=post["url"], fields=post["fields"], expires_in=300)
 
@@ -85,7 +90,7 @@ def start_upload(call: Call) -> UploadOut:
     status=201,
     summary="上传心得体会、学习感悟或学习成果（成果须在批次结束后、成果期限内）",
 )
-def create_artifact(call: Call) -> ArtifactOut:
+def create_artifact(call: Call[ArtifactIn]) -> ArtifactOut:
     return artifact_out(artifacts.create(call.me, call.body))
 
 
@@ -134,7 +139,7 @@ def get_artifact(call: Call, artifact_id: str) -> ArtifactOut:
     response=ArtifactOut,
     summary="修改（作者；保留旧版本；版本号过期为 409 stale_version）",
 )
-def patch_artifact(call: Call, artifact_id: str) -> ArtifactOut:
+def patch_artifact(call: Call[ArtifactPatch], artifact_id: str) -> ArtifactOut:
     changes = call.body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     new, was_featured = artifacts.modify(call.me, artifact_id, call.body.version, changes)
     out = artifact_out(new)
@@ -175,7 +180,7 @@ def restore_artifact(call: Call, artifact_id: str) -> ArtifactOut:
     response=FeaturedOut,
     summary="择优展示（带上所读的 version：作者其后改过则 409 stale_version）",
 )
-def feature(call: Call, artifact_id: str) -> FeaturedOut:
+def feature(call: Call[FeatureIn], artifact_id: str) -> FeaturedOut:
     a = artifacts.feature(artifact_id, True, call.body.version)
     return FeaturedOut(artifact_id=a.artifact_id, featured=True)
 

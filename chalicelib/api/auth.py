@@ -23,8 +23,11 @@ from chalicelib.schemas.common import shanghai
 if TYPE_CHECKING:
     from chalicelib.services.auth import LoginResult
 
-auth = lazy_import("chalicelib.services.auth")
-accounts = lazy_import("chalicelib.services.accounts")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import accounts, auth
+else:
+    auth = lazy_import("chalicelib.services.auth")
+    accounts = lazy_import("chalicelib.services.accounts")
 
 bp = Blueprint(__name__)
 
@@ -41,7 +44,7 @@ def _login_out(result: LoginResult) -> LoginOut:
 
 
 @route(bp, "/auth/login", "POST", roles=PUBLIC, body=LoginIn, response=LoginOut, summary="登录")
-def login(call: Call) -> LoginOut:
+def login(call: Call[LoginIn]) -> LoginOut:
     return _login_out(auth.login(call.body.phone, call.body.password))
 
 
@@ -55,7 +58,7 @@ def login(call: Call) -> LoginOut:
     before_password_change=True,
     summary="修改密码（所有会话失效，返回新的令牌）",
 )
-def change_password(call: Call) -> LoginOut:
+def change_password(call: Call[PasswordIn]) -> LoginOut:
     return _login_out(auth.change_password(call.me, call.body.old_password, call.body.new_password))
 
 
@@ -92,7 +95,7 @@ def me(call: Call) -> MeOut:
     status=202,
     summary="忘记密码：向该手机号发送6位验证码（10分钟有效；有无账号回答相同）",
 )
-def request_reset(call: Call) -> ResetRequestOut:
+def request_reset(call: Call[ResetRequestIn]) -> ResetRequestOut:
     accounts.request_reset(call.body.phone)
     return ResetRequestOut(accepted=True)
 
@@ -106,5 +109,5 @@ def request_reset(call: Call) -> ResetRequestOut:
     response=LoginOut,
     summary="用验证码重置密码（错5次验证码作废；成功后其他会话失效，并返回新的令牌）",
 )
-def reset(call: Call) -> LoginOut:
+def reset(call: Call[ResetIn]) -> LoginOut:
     return _login_out(accounts.reset(call.body.phone, call.body.code, call.body.new_password))

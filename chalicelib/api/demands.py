@@ -3,7 +3,7 @@ allocation plan and manual changes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
@@ -23,9 +23,12 @@ from chalicelib.schemas.demand import (
 )
 from chalicelib.schemas.setup import BatchOut
 
-demand = lazy_import("chalicelib.services.demand")
-allocation = lazy_import("chalicelib.services.allocation")
-waiting = lazy_import("chalicelib.services.waiting")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import allocation, demand, waiting
+else:
+    demand = lazy_import("chalicelib.services.demand")
+    allocation = lazy_import("chalicelib.services.allocation")
+    waiting = lazy_import("chalicelib.services.waiting")
 
 bp = Blueprint(__name__)
 REGION = frozenset({"region_contact"})
@@ -54,7 +57,7 @@ def demand_form(call: Call, programme_id: str) -> DemandFormOut:
     status=201,
     summary="提交研修需求（可多次提交，合计不超过名额）",
 )
-def submit_demand(call: Call, programme_id: str) -> DemandCreatedOut:
+def submit_demand(call: Call[DemandIn], programme_id: str) -> DemandCreatedOut:
     d = demand.submit(call.me, programme_id, call.body)
     return DemandCreatedOut(
         demand_id=d.demand_id, status="pending", submitted_at=shanghai(d.submitted_at), places=d.places
@@ -94,7 +97,7 @@ def list_demands(call: Call, programme_id: str) -> Page:
     response=AllocationOut,
     summary="分配方案：commit=false 预览，commit=true 执行并通知实验区联系人",
 )
-def allocate(call: Call, programme_id: str) -> AllocationOut:
+def allocate(call: Call[AllocationIn], programme_id: str) -> AllocationOut:
     plan, committed, plan_id = allocation.run(programme_id, call.body.commit, call.body.plan_id)
     return AllocationOut.model_validate(
         {"committed": committed, "assignments": plan.assignments, "unmet": plan.unmet, "plan_id": plan_id},
@@ -111,7 +114,7 @@ def allocate(call: Call, programme_id: str) -> AllocationOut:
     response=BatchOut,
     summary="手工分配一个批次（须空闲，且该实验区有该学段的需求）",
 )
-def allocate_by_hand(call: Call, batch_id: str) -> BatchOut:
+def allocate_by_hand(call: Call[BatchRegionIn], batch_id: str) -> BatchOut:
     return batch_out(allocation.allocate_by_hand(batch_id, call.body.region_id))
 
 

@@ -4,7 +4,7 @@ office's summary, exclusion list and audited reveal, a school admin's own school
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
@@ -29,8 +29,12 @@ from chalicelib.schemas.enrolment import (
     UrlOut,
 )
 
-enrolment = lazy_import("chalicelib.services.enrolment")
-files = lazy_import("chalicelib.services.enrolment_files")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import enrolment
+    from chalicelib.services import enrolment_files as files
+else:
+    enrolment = lazy_import("chalicelib.services.enrolment")
+    files = lazy_import("chalicelib.services.enrolment_files")
 
 bp = Blueprint(__name__)
 COUNTY = frozenset({"region_contact"})
@@ -74,7 +78,7 @@ def enrolment_template(call: Call, programme_id: str) -> UrlOut:
     status=201,
     summary="导入学员信息表（.xlsx 或 .csv）：预览，逐行逐列报错，尚未报名",
 )
-def preview_import(call: Call, programme_id: str) -> ImportOut:
+def preview_import(call: Call[ImportIn], programme_id: str) -> ImportOut:
     shown = files.preview(call.me, programme_id, call.body.upload_id)
     return ImportOut.model_validate({**shown, "errors": row_errors(shown["errors"])})
 
@@ -113,7 +117,7 @@ def commit_import(call: Call, import_id: str) -> CommitOut:
     status=201,
     summary="添加一名人员（区县管理员：本区县；管理员须指定 region_id）",
 )
-def add_enrolment(call: Call, programme_id: str) -> EnrolmentOut:
+def add_enrolment(call: Call[EnrolmentIn], programme_id: str) -> EnrolmentOut:
     return enrolment_out(call.me, enrolment.add(call.me, programme_id, call.body.model_dump()))
 
 
@@ -167,7 +171,7 @@ def get_enrolment(call: Call, enrolment_id: str) -> EnrolmentOut:
     response=EnrolmentOut,
     summary="修改人员（确认报送后 409 enrolment_closed）",
 )
-def patch_enrolment(call: Call, enrolment_id: str) -> EnrolmentOut:
+def patch_enrolment(call: Call[EnrolmentPatch], enrolment_id: str) -> EnrolmentOut:
     changes = call.body.model_dump(exclude_unset=True)
     return enrolment_out(call.me, enrolment.change(call.me, enrolment_id, changes))
 
@@ -200,7 +204,7 @@ def reveal_id_number(call: Call, enrolment_id: str) -> RevealOut:
     status=201,
     summary="排除名单：上传含“身份证号”列的表（往期项目人员不得报名）",
 )
-def add_exclusions(call: Call, programme_id: str) -> ExclusionsOut:
+def add_exclusions(call: Call[ImportIn], programme_id: str) -> ExclusionsOut:
     done = files.exclude(call.me, programme_id, call.body.upload_id)
     return ExclusionsOut.model_validate({**done, "errors": row_errors(done["errors"])})
 

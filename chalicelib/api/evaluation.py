@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -10,8 +12,11 @@ from chalicelib.domain.records import Page
 from chalicelib.lazy import lazy_import
 from chalicelib.schemas.evaluation import RankedRegionOut, RewardIn, RewardOut
 
-evaluation = lazy_import("chalicelib.services.evaluation")
-year_end = lazy_import("chalicelib.services.year_end")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import evaluation, year_end
+else:
+    evaluation = lazy_import("chalicelib.services.evaluation")
+    year_end = lazy_import("chalicelib.services.year_end")
 
 bp = Blueprint(__name__)
 
@@ -38,7 +43,7 @@ def evaluate(call: Call, programme_id: str) -> Page:
     status=201,
     summary="研训名额奖励：为 1–2 个实验区在下一项目各增加 10 个名额（每项目一次）",
 )
-def reward(call: Call, programme_id: str) -> RewardOut:
+def reward(call: Call[RewardIn], programme_id: str) -> RewardOut:
     evaluation.reward(call.me, programme_id, call.body.region_ids, call.body.next_programme_id)
     return RewardOut(
         programme_id=programme_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -10,7 +12,10 @@ from chalicelib.lazy import lazy_import
 from chalicelib.schemas.common import shanghai
 from chalicelib.schemas.notes import NoteIn, NoteOut
 
-notes = lazy_import("chalicelib.services.notes")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import notes
+else:
+    notes = lazy_import("chalicelib.services.notes")
 
 bp = Blueprint(__name__)
 WRITERS = frozenset({"trainee", "base_contact"})
@@ -38,7 +43,7 @@ def note_out(n: BatchNote) -> NoteOut:
     status=201,
     summary="研修需求说明：团长给研修基地的说明，或基地的回复（不超过500字）",
 )
-def write_note(call: Call, batch_id: str) -> NoteOut:
+def write_note(call: Call[NoteIn], batch_id: str) -> NoteOut:
     return note_out(notes.write(call.me, batch_id, call.body.text))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -9,7 +11,10 @@ from chalicelib.domain.records import Page
 from chalicelib.lazy import lazy_import
 from chalicelib.schemas.numbers import FunnelOut, FunnelStepOut, LedgerRowOut, SupplyRowOut
 
-numbers = lazy_import("chalicelib.services.numbers")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import numbers
+else:
+    numbers = lazy_import("chalicelib.services.numbers")
 
 bp = Blueprint(__name__)
 OFFICE_AND_REGION = ADMIN | {"region_contact"}

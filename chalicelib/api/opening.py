@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.admin import programme_out
@@ -9,7 +11,10 @@ from chalicelib.api.routing import ADMIN, Call, route
 from chalicelib.lazy import lazy_import
 from chalicelib.schemas.setup import ProgrammeOut
 
-opening = lazy_import("chalicelib.services.opening")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import opening
+else:
+    opening = lazy_import("chalicelib.services.opening")
 
 bp = Blueprint(__name__)
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import PUBLIC, Call, route
 from chalicelib.lazy import lazy_import
 
-health = lazy_import("chalicelib.services.health")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import health
+else:
+    health = lazy_import("chalicelib.services.health")
 
 bp = Blueprint(__name__)
 

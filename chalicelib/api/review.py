@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.demands import demand_out
@@ -10,7 +12,10 @@ from chalicelib.lazy import lazy_import
 from chalicelib.schemas.demand import DemandOut
 from chalicelib.schemas.rosters import ReasonIn
 
-review = lazy_import("chalicelib.services.review")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import review
+else:
+    review = lazy_import("chalicelib.services.review")
 
 bp = Blueprint(__name__)
 
@@ -36,5 +41,5 @@ def approve(call: Call, demand_id: str) -> DemandOut:
     response=DemandOut,
     summary="退回研修需求（名额即时退回，短信和邮件告知实验区联系人原因）",
 )
-def return_demand(call: Call, demand_id: str) -> DemandOut:
+def return_demand(call: Call[ReasonIn], demand_id: str) -> DemandOut:
     return demand_out(review.return_demand(call.me, demand_id, call.body.reason))

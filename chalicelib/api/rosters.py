@@ -4,7 +4,7 @@ archive and its exports."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
@@ -33,12 +33,15 @@ from chalicelib.schemas.rosters import (
 )
 from chalicelib.schemas.setup import BatchOut
 
-rosters = lazy_import("chalicelib.services.rosters")
-confirmation = lazy_import("chalicelib.services.confirmation")
-roster_office = lazy_import("chalicelib.services.roster_office")
-attendance = lazy_import("chalicelib.services.attendance")
-archive = lazy_import("chalicelib.services.archive")
-exports = lazy_import("chalicelib.services.exports")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import archive, attendance, confirmation, exports, roster_office, rosters
+else:
+    rosters = lazy_import("chalicelib.services.rosters")
+    confirmation = lazy_import("chalicelib.services.confirmation")
+    roster_office = lazy_import("chalicelib.services.roster_office")
+    attendance = lazy_import("chalicelib.services.attendance")
+    archive = lazy_import("chalicelib.services.archive")
+    exports = lazy_import("chalicelib.services.exports")
 
 bp = Blueprint(__name__)
 REGION = frozenset({"region_contact"})
@@ -81,7 +84,7 @@ def trainee_out(session: Session, t: Trainee) -> TraineeOut:
     status=201,
     summary="添加研修人员（不超过批次名额；名单确认后不可修改）",
 )
-def add_trainee(call: Call, batch_id: str) -> TraineeOut:
+def add_trainee(call: Call[TraineeIn], batch_id: str) -> TraineeOut:
     return trainee_out(call.me, rosters.add(call.me, batch_id, call.body.model_dump()))
 
 
@@ -111,7 +114,7 @@ def get_trainee(call: Call, trainee_id: str) -> TraineeOut:
     response=TraineeOut,
     summary="修改研修人员",
 )
-def patch_trainee(call: Call, trainee_id: str) -> TraineeOut:
+def patch_trainee(call: Call[TraineePatch], trainee_id: str) -> TraineeOut:
     changes = call.body.model_dump(exclude_unset=True, exclude_none=True)
     return trainee_out(call.me, rosters.change(call.me, trainee_id, changes))
 
@@ -145,7 +148,7 @@ def confirm_roster(call: Call, batch_id: str) -> ConfirmOut:
     response=BatchOut,
     summary="重新开放已确认的名单（记录原因）",
 )
-def unlock_roster(call: Call, batch_id: str) -> BatchOut:
+def unlock_roster(call: Call[ReasonIn], batch_id: str) -> BatchOut:
     return batch_out(roster_office.unlock(call.me, batch_id, call.body.reason))
 
 
@@ -159,7 +162,7 @@ def unlock_roster(call: Call, batch_id: str) -> BatchOut:
     status=201,
     summary="更换一名研修人员（记录原因；已确认的名单为新人员开通账号）",
 )
-def replace_trainee(call: Call, trainee_id: str) -> TraineeOut:
+def replace_trainee(call: Call[ReplacementIn], trainee_id: str) -> TraineeOut:
     new = roster_office.replace_trainee(call.me, trainee_id, call.body.reason, call.body.trainee.model_dump())
     return trainee_out(call.me, new)
 
@@ -214,7 +217,7 @@ def base_batches(call: Call, base_id: str) -> Page:
     response=TraineeOut,
     summary="基地对研修人员的反馈",
 )
-def put_feedback(call: Call, trainee_id: str) -> TraineeOut:
+def put_feedback(call: Call[FeedbackIn], trainee_id: str) -> TraineeOut:
     return trainee_out(call.me, attendance.feedback(call.me, trainee_id, call.body.text))
 
 
@@ -325,7 +328,7 @@ def batch_archive(call: Call, batch_id: str) -> BatchArchiveOut:
     status=202,
     summary="导出名单或档案（xlsx）；GET /exports/{export_id} 取下载链接",
 )
-def start_export(call: Call, programme_id: str) -> ExportOut:
+def start_export(call: Call[ExportIn], programme_id: str) -> ExportOut:
     export = exports.request(call.me, programme_id, call.body.kind, call.body.region_id)
     return ExportOut(export_id=export.export_id, kind=export.kind, status=export.status)
 

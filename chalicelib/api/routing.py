@@ -14,10 +14,11 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, Generic, TypedDict, Unpack
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar  # a TypeVar with a default (PEP 696): a bare Call is Call[None]
 
 from chalicelib.api.errors import error_response, from_domain, from_validation
 from chalicelib.config import settings
@@ -35,6 +36,7 @@ from chalicelib.domain.records import Page, Session
 from chalicelib.observability import logger
 
 T = TypeVar("T")
+Body = TypeVar("Body", default=None)
 
 PUBLIC: frozenset[str] = frozenset()
 ANY_ACCOUNT = frozenset(
@@ -62,15 +64,19 @@ class Endpoint:
 
 
 ENDPOINTS: list[Endpoint] = []
+# Each registered view beside its endpoint (the check that a view's Call[...] is its body).
+VIEWS: list[tuple[Endpoint, Callable[..., Any]]] = []
 
 
 @dataclass
-class Call:
+class Call(Generic[Body]):
     """What a view gets: the caller's session (None on public routes), the validated body,
-    the query string, and the page arguments."""
+    the query string, and the page arguments. A view with a body says its type in its
+    signature (`call: Call[DemandIn]`), the same class its route's `body=` names: mypy then
+    checks the view's use of it, and tests/unit/test_routes_typed.py that the two agree."""
 
     session: Session | None
-    body: Any = None
+    body: Body
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -179,7 +185,9 @@ def _authorise(endpoint: Endpoint, headers: Any) -> Session | None:
     return session
 
 
-def _answer(view: Callable[..., Any], call: Call, params: dict[str, str], endpoint: Endpoint) -> Response:
+def _answer(
+    view: Callable[..., Any], call: Call[Any], params: dict[str, str], endpoint: Endpoint
+) -> Response:
     try:
         return _respond(view(call, **params), endpoint.status)
     except DomainError as exc:
@@ -294,6 +302,8 @@ def route(
     ENDPOINTS.append(endpoint)
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        VIEWS.append((endpoint, view))
+
         @functools.wraps(view)
         def handler(**params: str) -> Response:
             request = bp.current_request
@@ -304,7 +314,7 @@ def route(
                 session = _authorise(endpoint, request.headers)
                 if raw and not _is_json(request.headers.get("content-type")):
                     raise UnsupportedMediaTypeError()
-                call = Call(
+                call: Call[Any] = Call(
                     session=session,
                     body=_parse_body(raw, endpoint.body) if endpoint.body else None,
                     query=dict(request.query_params or {}),

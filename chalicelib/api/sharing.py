@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
@@ -12,7 +12,10 @@ from chalicelib.lazy import lazy_import
 from chalicelib.schemas.common import shanghai
 from chalicelib.schemas.sharing import SharingReportIn, SharingReportOut, SharingRowOut
 
-sharing = lazy_import("chalicelib.services.sharing")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import sharing
+else:
+    sharing = lazy_import("chalicelib.services.sharing")
 
 bp = Blueprint(__name__)
 REGION = frozenset({"region_contact"})
@@ -35,7 +38,7 @@ def _times(report: dict[str, Any]) -> dict[str, Any]:
     response=SharingReportOut,
     summary="记录研修人员的分享报告（研修结束后三个月内；日期、听众人数、简述、照片）",
 )
-def record(call: Call, trainee_id: str) -> SharingReportOut:
+def record(call: Call[SharingReportIn], trainee_id: str) -> SharingReportOut:
     b = call.body
     report = sharing.record(call.me, trainee_id, b.date, b.audience, b.note, b.image_ids)
     return SharingReportOut(**_times(sharing.with_urls(report)))

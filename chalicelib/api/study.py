@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -26,8 +28,11 @@ from chalicelib.schemas.study import (
     SurveyResultsOut,
 )
 
-study = lazy_import("chalicelib.services.study")
-survey = lazy_import("chalicelib.services.survey")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import study, survey
+else:
+    study = lazy_import("chalicelib.services.study")
+    survey = lazy_import("chalicelib.services.survey")
 
 bp = Blueprint(__name__)
 COUNTY = frozenset({"region_contact"})
@@ -70,7 +75,7 @@ def study_out(p: StudyProfile, done: set[str], suggested: str | None = None) -> 
     status=201,
     summary="研修路径：添加课程（主题、层次 基础/提高、名称、链接、学时）",
 )
-def add_course(call: Call, programme_id: str) -> CourseOut:
+def add_course(call: Call[CourseIn], programme_id: str) -> CourseOut:
     return course_out(study.add_course(call.me, programme_id, call.body), set())
 
 
@@ -98,7 +103,7 @@ def list_courses(call: Call, programme_id: str) -> Page:
     response=StudyOut,
     summary="自我评估（每题1–5分），并给出建议的层次",
 )
-def self_assessment(call: Call) -> StudyOut:
+def self_assessment(call: Call[SelfAssessmentIn]) -> StudyOut:
     profile, suggested = study.assess(call.me, call.body.programme_id, call.body.answers)
     return study_out(profile, study.mine(call.me, call.body.programme_id)[1], suggested)
 
@@ -112,7 +117,7 @@ def self_assessment(call: Call) -> StudyOut:
     response=StudyOut,
     summary="分层选择：基础或提高",
 )
-def choose_level(call: Call) -> StudyOut:
+def choose_level(call: Call[LevelIn]) -> StudyOut:
     profile = study.choose_level(call.me, call.body.programme_id, call.body.level)
     return study_out(profile, study.mine(call.me, call.body.programme_id)[1])
 
@@ -189,7 +194,7 @@ def survey_out(questions: list[Question], answered: bool) -> SurveyOut:
     status=201,
     summary="训后调查：单选、多选、量表（1–5）、问答；有人作答后不能再改",
 )
-def write_survey(call: Call, programme_id: str) -> SurveyOut:
+def write_survey(call: Call[SurveyIn], programme_id: str) -> SurveyOut:
     questions = [Question(q.text, q.type, tuple(q.options)) for q in call.body.questions]
     return survey_out(survey.write(call.me, programme_id, questions), False)
 
@@ -215,7 +220,7 @@ def get_survey(call: Call, programme_id: str) -> SurveyOut:
     status=201,
     summary="提交训后调查（项目结束后，每人一次，匿名保存）",
 )
-def answer_survey(call: Call, programme_id: str) -> ResponseOut:
+def answer_survey(call: Call[ResponseIn], programme_id: str) -> ResponseOut:
     survey.respond(call.me, programme_id, call.body.answers)
     return ResponseOut(answered=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.admin import batch_out
@@ -13,8 +15,12 @@ from chalicelib.schemas.rosters import ReasonIn
 from chalicelib.schemas.setup import BatchOut
 from chalicelib.schemas.waiting import OfferOut
 
-waiting = lazy_import("chalicelib.services.waiting")
-catalog = lazy_import("chalicelib.db.catalog")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.db import catalog
+    from chalicelib.services import waiting
+else:
+    waiting = lazy_import("chalicelib.services.waiting")
+    catalog = lazy_import("chalicelib.db.catalog")
 
 bp = Blueprint(__name__)
 REGION = frozenset({"region_contact"})
@@ -48,7 +54,7 @@ def offer_out(o: Offer, batch: Batch | None = None, base_name: str = "") -> Offe
     response=BatchOut,
     summary="退回一个已分配的批次（名单确认前、尚无研修人员时），批次依次提供给候补实验区",
 )
-def release(call: Call, batch_id: str) -> BatchOut:
+def release(call: Call[ReasonIn], batch_id: str) -> BatchOut:
     return batch_out(waiting.release(call.me, batch_id, call.body.reason))
 
 

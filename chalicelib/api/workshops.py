@@ -4,6 +4,8 @@ activities and briefings; members' submissions, replies and check-ins."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -51,10 +53,13 @@ from chalicelib.schemas.workshops import (
     WorkshopOut,
 )
 
-workshops = lazy_import("chalicelib.services.workshops")
-guopei_evaluation = lazy_import("chalicelib.services.guopei_evaluation")
-artifacts = lazy_import("chalicelib.services.artifacts")
-uploads = lazy_import("chalicelib.services.uploads")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import artifacts, guopei_evaluation, uploads, workshops
+else:
+    workshops = lazy_import("chalicelib.services.workshops")
+    guopei_evaluation = lazy_import("chalicelib.services.guopei_evaluation")
+    artifacts = lazy_import("chalicelib.services.artifacts")
+    uploads = lazy_import("chalicelib.services.uploads")
 
 bp = Blueprint(__name__)
 COUNTY = frozenset({"region_contact"})
@@ -202,7 +207,7 @@ def briefing_out(b: Briefing) -> BriefingOut:
     status=201,
     summary="组建工作坊（名称、学段、学科、本区县已确认的工作坊主持人）",
 )
-def create_workshop(call: Call, programme_id: str) -> WorkshopOut:
+def create_workshop(call: Call[WorkshopIn], programme_id: str) -> WorkshopOut:
     return workshop_out(workshops.create(call.me, programme_id, call.body))
 
 
@@ -245,7 +250,7 @@ def get_workshop(call: Call, workshop_id: str) -> WorkshopDetailOut:
     response=WorkshopDetailOut,
     summary="设置工作坊学员（本区县、同学段同学科的参训学员，每人只在一个工作坊）",
 )
-def place_members(call: Call, workshop_id: str) -> WorkshopDetailOut:
+def place_members(call: Call[MembersIn], workshop_id: str) -> WorkshopDetailOut:
     return detail_out(*workshops.place_members(call.me, workshop_id, call.body.enrolment_ids))
 
 
@@ -258,7 +263,7 @@ def place_members(call: Call, workshop_id: str) -> WorkshopDetailOut:
     response=WorkshopOut,
     summary="研修主题与行动方案（主持人）",
 )
-def set_plan(call: Call, workshop_id: str) -> WorkshopOut:
+def set_plan(call: Call[PlanIn], workshop_id: str) -> WorkshopOut:
     return workshop_out(workshops.set_plan(call.me, workshop_id, call.body.theme, call.body.plan))
 
 
@@ -275,7 +280,7 @@ def set_plan(call: Call, workshop_id: str) -> WorkshopOut:
     status=201,
     summary="发布通知：站内给全体学员，选择短信时同时发短信（遵守免打扰时段与每日上限）",
 )
-def announce(call: Call, workshop_id: str) -> AnnouncementOut:
+def announce(call: Call[AnnouncementIn], workshop_id: str) -> AnnouncementOut:
     return announcement_out(workshops.announce(call.me, workshop_id, call.body.text, call.body.sms))
 
 
@@ -304,7 +309,7 @@ def list_announcements(call: Call, workshop_id: str) -> Page:
     status=201,
     summary="布置作业（截止时间在项目时间内）",
 )
-def set_assignment(call: Call, workshop_id: str) -> WorkshopAssignmentOut:
+def set_assignment(call: Call[WorkshopAssignmentIn], workshop_id: str) -> WorkshopAssignmentOut:
     return assignment_out(workshops.set_assignment(call.me, workshop_id, call.body))
 
 
@@ -342,7 +347,7 @@ def close_assignment(call: Call, assignment_id: str) -> WorkshopAssignmentOut:
     status=201,
     summary="提交作业（富文本与图片，不超过10000字；批改前可重新提交；截止后提交标为迟交）",
 )
-def submit(call: Call, assignment_id: str) -> SubmissionOut:
+def submit(call: Call[SubmissionIn], assignment_id: str) -> SubmissionOut:
     return submission_out(workshops.submit(call.me, assignment_id, call.body.body, call.body.image_ids))
 
 
@@ -378,7 +383,7 @@ def get_submission(call: Call, submission_id: str) -> SubmissionOut:
     response=SubmissionOut,
     summary="批改作业：分数（0–100）与改进提升建议",
 )
-def grade(call: Call, submission_id: str) -> SubmissionOut:
+def grade(call: Call[GradeIn], submission_id: str) -> SubmissionOut:
     done = workshops.grade(call.me, submission_id, call.body.score, call.body.suggestion)
     return submission_out(done)
 
@@ -396,7 +401,7 @@ def grade(call: Call, submission_id: str) -> SubmissionOut:
     status=201,
     summary="发起研讨主题（主持人）",
 )
-def open_topic(call: Call, workshop_id: str) -> TopicOut:
+def open_topic(call: Call[TopicIn], workshop_id: str) -> TopicOut:
     return topic_out(workshops.open_topic(call.me, workshop_id, call.body.title, call.body.body))
 
 
@@ -422,7 +427,7 @@ def list_topics(call: Call, workshop_id: str) -> Page:
     status=201,
     summary="回复研讨主题（本工作坊的学员与主持人）",
 )
-def write_reply(call: Call, topic_id: str) -> ReplyOut:
+def write_reply(call: Call[ReplyIn], topic_id: str) -> ReplyOut:
     return reply_out(workshops.write_reply(call.me, topic_id, call.body.body))
 
 
@@ -447,7 +452,7 @@ def list_replies(call: Call, topic_id: str) -> Page:
     response=ReplyOut,
     summary="隐藏回复（保留并留有记录，只有主持人可见）",
 )
-def hide_reply(call: Call, reply_id: str) -> ReplyOut:
+def hide_reply(call: Call[HideIn], reply_id: str) -> ReplyOut:
     return reply_out(workshops.hide_reply(call.me, reply_id, call.body.reason))
 
 
@@ -464,7 +469,7 @@ def hide_reply(call: Call, reply_id: str) -> ReplyOut:
     status=201,
     summary="安排集中研修（线下活动）：名称、日期（项目时间内）、地点",
 )
-def add_activity(call: Call, workshop_id: str) -> ActivityOut:
+def add_activity(call: Call[ActivityIn], workshop_id: str) -> ActivityOut:
     a = workshops.add_activity(call.me, workshop_id, call.body.title, call.body.date, call.body.place)
     return activity_out(a, set())
 
@@ -508,7 +513,7 @@ def check_in(call: Call, activity_id: str) -> ActivityOut:
     status=201,
     summary="发布工作坊简报（富文本与图片；每个工作坊不少于2期）",
 )
-def write_briefing(call: Call, workshop_id: str) -> BriefingOut:
+def write_briefing(call: Call[BriefingIn], workshop_id: str) -> BriefingOut:
     b = workshops.write_briefing(call.me, workshop_id, call.body.title, call.body.body, call.body.image_ids)
     return briefing_out(b)
 
@@ -543,7 +548,7 @@ def collection_out(w: Workshop, picked: list[Submission]) -> CollectionOut:
     response=CollectionOut,
     summary="优秀成果集：选入已批改的作业并撰写前言（主持人）",
 )
-def set_collection(call: Call, workshop_id: str) -> CollectionOut:
+def set_collection(call: Call[CollectionIn], workshop_id: str) -> CollectionOut:
     body = call.body
     return collection_out(*workshops.set_collection(call.me, workshop_id, body.submission_ids, body.foreword))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -9,7 +11,10 @@ from chalicelib.lazy import lazy_import
 from chalicelib.schemas.common import shanghai
 from chalicelib.schemas.evaluation import VisitIn, VisitOut, WeightsIn, WeightsOut
 
-year_end = lazy_import("chalicelib.services.year_end")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import year_end
+else:
+    year_end = lazy_import("chalicelib.services.year_end")
 
 bp = Blueprint(__name__)
 
@@ -34,7 +39,7 @@ def weights(call: Call, programme_id: str) -> WeightsOut:
     response=WeightsOut,
     summary="设置年度评估四项的权重（整数，合计 100）",
 )
-def set_weights(call: Call, programme_id: str) -> WeightsOut:
+def set_weights(call: Call[WeightsIn], programme_id: str) -> WeightsOut:
     return WeightsOut.model_validate(year_end.set_weights(call.me, programme_id, call.body.model_dump()))
 
 
@@ -47,7 +52,7 @@ def set_weights(call: Call, programme_id: str) -> WeightsOut:
     response=VisitOut,
     summary="综合调研：管理办公室对实验区的评分（0–100）与评语",
 )
-def set_visit(call: Call, programme_id: str, region_id: str) -> VisitOut:
+def set_visit(call: Call[VisitIn], programme_id: str, region_id: str) -> VisitOut:
     v = year_end.set_visit(call.me, programme_id, region_id, call.body.score, call.body.comment)
     return VisitOut(
         programme_id=programme_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
@@ -9,7 +11,10 @@ from chalicelib.lazy import lazy_import
 from chalicelib.schemas.common import shanghai
 from chalicelib.schemas.yearbook import PublishedOut, PublishIn, YearbookOut
 
-publishing = lazy_import("chalicelib.services.publishing")
+if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
+    from chalicelib.services import publishing
+else:
+    publishing = lazy_import("chalicelib.services.publishing")
 
 bp = Blueprint(__name__)
 READERS = ADMIN | {"region_contact", "base_contact"}
@@ -24,7 +29,7 @@ READERS = ADMIN | {"region_contact", "base_contact"}
     response=PublishedOut,
     summary="发布学习成果汇编（一份已生成的导出）：各实验区和研修基地可下载，并以邮件通知",
 )
-def publish(call: Call, programme_id: str) -> PublishedOut:
+def publish(call: Call[PublishIn], programme_id: str) -> PublishedOut:
     p = publishing.publish(call.me, programme_id, call.body.export_id)
     return PublishedOut(programme_id=programme_id, export_id=p.export_id, published_at=shanghai(p.at))
 

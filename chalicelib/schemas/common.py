@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, overload
 
 from pydantic import (
     AfterValidator,
@@ -105,6 +106,12 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
-def shanghai(moment):  # type: ignore[no-untyped-def]
+@overload
+def shanghai(moment: datetime) -> str: ...
+@overload
+def shanghai(moment: None) -> None: ...
+@overload
+def shanghai(moment: datetime | None) -> str | None: ...
+def shanghai(moment: datetime | None) -> str | None:
     """Instants are shown in Asia/Shanghai (+08:00), as the users read them."""
     return moment.astimezone(SHANGHAI).isoformat() if moment is not None else None

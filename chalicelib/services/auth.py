@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
@@ -15,6 +16,8 @@ from chalicelib.domain.notifications import credentials_email, credentials_reiss
 from chalicelib.domain.records import Account, AuditEntry, Base, Credential, Message, Region, Session
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
+
+Led = TypeVar("Led", Region, Base)
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def me(session: Session) -> Account:
     return account
 
 
-def _credentials_message(account: Account, password: str):
+def _credentials_message(account: Account, password: str) -> Message:
     text, redacted = credentials_sms(account.name, account.role, account.phone, password, settings().site_url)
     return notify.sms("credentials", account.account_id, account.phone, text, redacted)
 
@@ -141,7 +144,7 @@ def credentials_emails(account: Account, then: str = "") -> list[Message]:
     return [notify.email("credentials", account.account_id, account.email, subject, body)]
 
 
-def _led_by(thing, contact):
+def _led_by(thing: Led | None, contact: Account | str) -> Led | None:
     """The region or base with its contact set (callers pass it with contact_account_id="")."""
     if thing is None:
         return None

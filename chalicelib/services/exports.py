@@ -97,7 +97,9 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
     if catalog.get_programme(programme_id) is None:
         raise NotFoundError("programme_not_found")
     if kind == "enrolment":
-        enrolment_files().check_export(session, programme_id)
+        from chalicelib.services import enrolment_files  # the spreadsheet libraries: when used
+
+        enrolment_files.check_export(session, programme_id)
     if region_id is not None and catalog.get_region(region_id) is None:
         raise NotFoundError("region_not_found")
     export = Export(
@@ -270,14 +272,10 @@ def _yearbook(export: Export) -> str:
     return yearbook.build(export)
 
 
-def enrolment_files():
+def _enrolment(export: Export) -> str:
     from chalicelib.services import enrolment_files
 
-    return enrolment_files
-
-
-def _enrolment(export: Export) -> str:
-    return str(enrolment_files().build_export(export))
+    return str(enrolment_files.build_export(export))
 
 
 def _numbers(export: Export) -> str:
