@@ -8,19 +8,20 @@ log-capture test in tests/integration/test_logs.py holds us to it."""
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
+from chalicelib.config import settings
+
 NAMESPACE = "yanxiu"
 logger = Logger(service="yanxiu")
 metrics = Metrics(namespace=NAMESPACE, service="yanxiu")
 # Every metric names its stage too, so dev and prod in one account keep apart (the alarms in
 # infra/operations.py ask for both dimensions).
-metrics.set_default_dimensions(stage=os.environ.get("YANXIU_STAGE", "dev"))
+metrics.set_default_dimensions(stage=settings().stage)
 # An invocation that counted nothing flushes nothing; powertools says so with a warning.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
