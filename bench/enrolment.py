@@ -51,7 +51,7 @@ sys.path.insert(0, {root!r})
 data = open({path!r}, "rb").read()
 import python_calamine, openpyxl  # both loaded either way: only the read differs
 from chalicelib.adapters import sheet_reader
-from chalicelib.domain import enrolment as rules
+from chalicelib.domain import enrolment_sheet as sheet
 
 def read(reader):
     if reader == "calamine":
@@ -71,8 +71,8 @@ loaded = status("VmRSS")
 open("/proc/self/clear_refs", "w").write("5")  # the peak (VmHWM) starts again from now
 started = time.perf_counter()
 grid = read({reader!r})
-layout = rules.find_layout(grid)
-checked = rules.check_rows(rules.data_rows(grid, layout), "绥德县", datetime.date(2026, 11, 2))
+layout = sheet.find_layout(grid)
+checked = sheet.check_rows(sheet.data_rows(grid, layout), "绥德县", datetime.date(2026, 11, 2))
 took = time.perf_counter() - started
 peak = status("VmHWM")
 print(json.dumps({{"loaded": loaded, "peak": peak, "people": len(checked.people), "seconds": took}}))
@@ -137,7 +137,6 @@ def _pipeline(reader: str, data: bytes, pid: str, region_id: str, county: str) -
     """parse, validate, write (the commit's own path) of the file, by one reader."""
     from chalicelib.adapters import clock
     from chalicelib.db import catalog
-    from chalicelib.domain import enrolment as rules
     from chalicelib.services import enrolment, enrolment_files
 
     programme = enrolment.programme_of(pid)
@@ -145,10 +144,12 @@ def _pipeline(reader: str, data: bytes, pid: str, region_id: str, county: str) -
     assert region is not None and programme.start_date is not None
     grid, parse = _timed(lambda: read_with(reader, data))
 
-    def validate() -> rules.Checked:
-        layout = rules.find_layout(grid)
+    from chalicelib.domain import enrolment_sheet as sheet
+
+    def validate() -> sheet.Checked:
+        layout = sheet.find_layout(grid)
         assert layout is not None
-        return rules.check_rows(rules.data_rows(grid, layout), county, date(2026, 11, 2))
+        return sheet.check_rows(sheet.data_rows(grid, layout), county, date(2026, 11, 2))
 
     checked, check = _timed(validate)
     if len(checked.people) != ROWS:
@@ -269,7 +270,7 @@ def _confirm(api: Any, admin: str, recorder: Recorder) -> list[Row]:
     import statistics
 
     from chalicelib.adapters import messaging, secrets
-    from chalicelib.db.enrolments import PEOPLE_PER_TRANSACTION
+    from chalicelib.db.enrolment_confirmation import PEOPLE_PER_TRANSACTION
     from chalicelib.services import enrolment, notify
     from tests.guopei_people import enrol, person
 

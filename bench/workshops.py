@@ -29,14 +29,16 @@ N = 21  # this figure's county
 def _enrol(pid: str, region_id: str) -> None:
     from chalicelib.adapters import clock, sheet_reader
     from chalicelib.db import catalog
-    from chalicelib.domain import enrolment as rules
+    from chalicelib.domain import enrolment_sheet
     from chalicelib.services import enrolment, enrolment_files
 
     data = _renamed(people_file(TRAINEES, first=30_001), county_name(N))
     grid = sheet_reader.read(data).rows
-    layout = rules.find_layout(grid)
+    layout = enrolment_sheet.find_layout(grid)
     assert layout is not None
-    checked = rules.check_rows(rules.data_rows(grid, layout), county_name(N), date(2026, 11, 2))
+    checked = enrolment_sheet.check_rows(
+        enrolment_sheet.data_rows(grid, layout), county_name(N), date(2026, 11, 2)
+    )
     assert len(checked.people) == TRAINEES, checked.errors[:3]
     programme = enrolment.programme_of(pid)
     region = catalog.get_region(region_id)

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.domain.enrolment import COLUMNS, check_digit
+from chalicelib.domain.enrolment import COLUMNS
+from chalicelib.domain.id_numbers import check_digit
 
 HEADERS = [f"{c.header}*" if c.required else c.header for c in COLUMNS]
 TITLE = "“国培计划（2020）”——陕西省项目区县中小学青年教师学科教学助力培训项目学员信息表"

@@ -1,6 +1,6 @@
 """国培 enrolment rules (seed 003's 学员信息表), in plain Python: the form's columns and how a
-file's headers map to them, each cell's rule, the national ID number (GB 11643), masking, and
-who counts against a county's places.
+file's headers map to them, each cell's rule, and who counts against a county's places. The
+ID number's own rules are domain/id_numbers.py; a spreadsheet's rows, domain/enrolment_sheet.py.
 
 A person is checked the same way whether typed into the page (POST /programmes/{id}/enrolments)
 or read from a row of a spreadsheet: `check_person` takes the cells as text and answers the
@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from chalicelib.domain.errors import Problem, problem
+from chalicelib.domain.id_numbers import NUMBER_ID, id_number_problem, normalize_id_number
 from chalicelib.domain.vocab import ROLE_NAMES_ZH, STAGE_NAMES_ZH, SUBJECT_NAMES_ZH, Role, Stage, Subject
 
 
@@ -160,72 +161,6 @@ _NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uff
 def clean(text: str) -> str:
     """A cell's text: trimmed, runs of spaces and line breaks (Alt+Enter in a cell) as one space."""
     return _SPACES.sub(" ", text).strip()
-
-
-# --- the ID number (GB 11643-1999) -----------------------------------------------------------
-
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-# Provinces, autonomous regions and municipalities (GB/T 2260's first two digits), and the
-# residence permits of Hong Kong, Macao and Taiwan residents.
-PROVINCES = frozenset(
-    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
-    | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
-)
-MIN_AGE, MAX_AGE = 18, 65
-
-
-def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
-
-
-def normalize_id_number(raw: str) -> str:
-    """Full-width digits and a lower-case x as typed on a phone's keyboard, spaces dropped."""
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", raw)).upper()
-
-
-def birth_date(id_number: str) -> date | None:
-    try:
-        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    except ValueError:
-        return None
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def id_number_problem(value: str, start: date | None) -> Problem | None:
-    """What is wrong with a normalised ID number (None: nothing), the first thing found. The
-    age is checked against `start` (the programme's start date) when given."""
-    shaped = bool(re.fullmatch(r"[0-9]{17}[0-9X]", value))
-    born = birth_date(value) if shaped else None
-    real = born is not None and born >= date(1900, 1, 1) and (start is None or born <= start)
-    checks = (
-        ("id_number_masked", "*" in value),
-        ("id_number_format", not shaped),
-        ("id_number_province", shaped and int(value[:2]) not in PROVINCES),
-        ("id_number_birth_date", not real),
-        ("id_number_check_digit", shaped and check_digit(value[:17]) != value[17]),
-        (
-            "id_number_age",
-            start is not None and born is not None and not MIN_AGE <= age_on(born, start) <= MAX_AGE,
-        ),
-    )
-    code = next((c for c, broken in checks if broken), None)
-    if code == "id_number_age":
-        return problem(code, low=MIN_AGE, high=MAX_AGE)
-    return problem(code) if code else None
-
-
-NUMBER_ID = "id_number_stored_as_number"  # Excel turned it into 6.12726E+17: its last digits are gone
-
-
-def mask_id_number(value: str) -> str:
-    """6127**********123X: the area and the last four, as a person recognises their own."""
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
 # --- the other cells --------------------------------------------------------------------------
@@ -422,143 +357,6 @@ def role_name_zh(role: str) -> str:
     return ROLE_NAMES_ZH.get(Role(role), role) if role in set(Role) else role
 
 
-# --- a file's rows ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    """A data row of a file: its number as the spreadsheet shows it, the cells by field, and
-    the row's cells as read (for the error workbook)."""
-
-    number: int
-    cells: dict[str, str]
-    raw: tuple[str, ...]
-    numeric_id: bool = False
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str  # the Chinese header
-    problem: Problem
-
-
-@dataclass
-class Layout:
-    """Where the headers are and which column holds which field."""
-
-    header_index: int  # 0-based
-    columns: dict[int, str]  # column index -> field
-    headers: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()  # required fields without a column
-    repeated: tuple[str, ...] = ()  # fields with two columns
-
-
-HEADER_SCAN_ROWS = 20
-MIN_HEADERS = 3  # a row naming fewer known columns is not the header row
-
-
-def find_layout(
-    grid: Sequence[Sequence[Any]], required: Iterable[str] | None = None, min_headers: int = MIN_HEADERS
-) -> Layout | None:
-    """The header row: among the first rows, the first that names the most known columns
-    (in any order, in Chinese or as the contract's field names). None: no such row."""
-    best: Layout | None = None
-    for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        columns: dict[int, str] = {}
-        seen: dict[str, int] = {}
-        repeated: list[str] = []
-        for col, value in enumerate(row):
-            found = header_field(cell_text(value)) if isinstance(value, str) else None
-            if found is None:
-                continue
-            if found in seen:
-                repeated.append(found)
-                continue
-            seen[found] = col
-            columns[col] = found
-        if len(columns) >= min_headers and (best is None or len(columns) > len(best.columns)):
-            headers = tuple(cell_text(v) for v in row)
-            best = Layout(index, columns, headers, repeated=tuple(dict.fromkeys(repeated)))
-    if best is None:
-        return None
-    wanted = tuple(required) if required is not None else tuple(c.field for c in COLUMNS if c.required)
-    best.missing = tuple(f for f in wanted if f not in best.columns.values())
-    return best
-
-
-PREFILLED = frozenset({"city", "county"})  # the template fills these in; alone they are no row
-
-
-def data_rows(grid: Sequence[Sequence[Any]], layout: Layout, first_row_number: int = 1) -> list[SheetRow]:
-    """The rows under the headers that hold a person: blank rows, rows holding only what the
-    template filled in (the county), and the seed's closing note (注：…) are skipped."""
-    out = []
-    id_col = next((c for c, f in layout.columns.items() if f == "id_number"), None)
-    for index in range(layout.header_index + 1, len(grid)):
-        row = grid[index]
-        raw = tuple(clean(cell_text(v)) for v in row)
-        cells = {f: raw[c] if c < len(raw) else "" for c, f in layout.columns.items()}
-        filled = {f for f, v in cells.items() if v}
-        if not filled or filled <= PREFILLED:
-            continue
-        texts = [v for v in raw if v]
-        if len(texts) == 1 and re.match(r"^(注|备注|说明)[:：]", texts[0]):
-            continue
-        value = row[id_col] if id_col is not None and id_col < len(row) else None
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        out.append(SheetRow(index + first_row_number, cells, raw, numeric))
-    return out
-
-
-@dataclass
-class Checked:
-    """A file's rows checked: the people to enrol (with their row numbers) and the errors."""
-
-    rows: int = 0
-    people: list[tuple[int, Person]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    def errors_by_row(self) -> dict[int, list[RowError]]:
-        found: dict[int, list[RowError]] = {}
-        for e in self.errors:
-            found.setdefault(e.row, []).append(e)
-        return found
-
-
-def check_rows(rows: Sequence[SheetRow], county: str, start: date) -> Checked:
-    """Every row checked on its own, then against the file: the second copy of an ID number
-    (or of a phone, which is a person's login) is an error naming the first."""
-    checked = Checked(rows=len(rows))
-    first_id: dict[str, int] = {}
-    first_phone: dict[str, int] = {}
-    for row in rows:
-        person, problems = check_person(row.cells, county, start, numeric_id=row.numeric_id)
-        if person is not None:
-            if (seen := first_id.get(person.id_number)) is not None:
-                problems["id_number"] = problem("id_number_repeated", row=seen)
-            elif (seen := first_phone.get(person.phone)) is not None:
-                problems["phone"] = problem("phone_repeated", row=seen)
-            else:
-                first_id[person.id_number] = row.number
-                first_phone[person.phone] = row.number
-                checked.people.append((row.number, person))
-        for f in FIELDS:
-            if f in problems:
-                checked.errors.append(RowError(row.number, HEADER_OF[f], problems[f]))
-    return checked
-
-
-def sheet_title(programme_name: str) -> str:
-    """The seed's title row: the programme's name and 学员信息表."""
-    return programme_name if programme_name.endswith("学员信息表") else f"{programme_name}学员信息表"
-
-
-def admin_line(name: str, phone: str, unit: str | None) -> tuple[str, str, str]:
-    """The seed's second row: 管理员姓名：… 电话：… 单位：…"""
-    return f"管理员姓名：{name}", f"电话：{phone}", f"单位：{unit or ''}"
-
-
 def check_programme_dates(enrolment_deadline: datetime, start_date: date, end_date: date) -> None:
     """A 国培 programme's order: the county lists close (in Shanghai's day) no later than
     the training starts, and it starts no later than it ends (422 otherwise)."""
@@ -569,80 +367,6 @@ def check_programme_dates(enrolment_deadline: datetime, start_date: date, end_da
         raise ValidationFailedError(fields={"enrolment_deadline": problem("enrolment_after_start")})
     if start_date > end_date:
         raise ValidationFailedError(fields={"end_date": problem("end_before_start")})
-
-
-# --- records ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Enrolment:
-    """A person on a county's list: the form's cells, the ID number sealed (`id_sealed`),
-    masked (`id_masked`) and as its keyed digest (`id_digest`, the blind index)."""
-
-    enrolment_id: str
-    programme_id: str
-    region_id: str
-    name: str
-    id_sealed: str
-    id_masked: str
-    id_digest: str
-    city: str
-    county: str
-    unit: str
-    title: str
-    phone: str
-    qq: str
-    stage: str
-    subject: str
-    campus: str
-    role: str
-    created_at: datetime
-    created_key: str
-    position: str | None = None
-    email: str | None = None
-    account_id: str | None = None
-    import_id: str | None = None
-    row: int | None = None
-    updated_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class County:
-    """A county's tally in a programme (its quota item): places, trainees held (reserved
-    or enrolled), people listed, and whether its admin confirmed the list."""
-
-    programme_id: str
-    region_id: str
-    places: int
-    trainees: int = 0
-    listed: int = 0
-    listed_trainees: int = 0
-    confirmed_at: datetime | None = None
-    reserved_until: datetime | None = None
-
-    @property
-    def confirmed(self) -> bool:
-        return self.confirmed_at is not None
-
-
-@dataclass(frozen=True)
-class EnrolmentImport:
-    """A file previewed for a county: whose, which checked file, what the preview found."""
-
-    import_id: str
-    programme_id: str
-    region_id: str
-    account_id: str
-    upload_id: str
-    s3_key: str
-    file_sha256: str
-    rows: int
-    valid: int
-    new: int
-    error_count: int
-    created_at: datetime
-    committed_at: datetime | None = None
-    committed: int | None = None
 
 
 # --- what the service says by SMS -------------------------------------------------------------

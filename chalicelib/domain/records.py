@@ -316,3 +316,77 @@ class Page(Generic[T]):
 
     items: list[T] = field(default_factory=list)
     next_cursor: str | None = None
+
+
+# --- 国培 (domain/enrolment.py's rules) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A person on a county's list: the form's cells, the ID number sealed (`id_sealed`),
+    masked (`id_masked`) and as its keyed digest (`id_digest`, the blind index)."""
+
+    enrolment_id: str
+    programme_id: str
+    region_id: str
+    name: str
+    id_sealed: str
+    id_masked: str
+    id_digest: str
+    city: str
+    county: str
+    unit: str
+    title: str
+    phone: str
+    qq: str
+    stage: str
+    subject: str
+    campus: str
+    role: str
+    created_at: datetime
+    created_key: str
+    position: str | None = None
+    email: str | None = None
+    account_id: str | None = None
+    import_id: str | None = None
+    row: int | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class County:
+    """A county's tally in a programme (its quota item): places, trainees held (reserved
+    or enrolled), people listed, and whether its admin confirmed the list."""
+
+    programme_id: str
+    region_id: str
+    places: int
+    trainees: int = 0
+    listed: int = 0
+    listed_trainees: int = 0
+    confirmed_at: datetime | None = None
+    reserved_until: datetime | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+@dataclass(frozen=True)
+class EnrolmentImport:
+    """A file previewed for a county: whose, which checked file, what the preview found."""
+
+    import_id: str
+    programme_id: str
+    region_id: str
+    account_id: str
+    upload_id: str
+    s3_key: str
+    file_sha256: str
+    rows: int
+    valid: int
+    new: int
+    error_count: int
+    created_at: datetime
+    committed_at: datetime | None = None
+    committed: int | None = None

@@ -18,13 +18,20 @@ from typing import Any
 
 from chalicelib.adapters import clock, crypto, secrets
 from chalicelib.config import settings
-from chalicelib.db import accounts, catalog, enrolments
+from chalicelib.db import (
+    accounts,
+    catalog,
+    enrolment_confirmation,
+    enrolment_files,
+    enrolment_lists,
+    enrolments,
+)
 from chalicelib.domain import accounts as account_rules
 from chalicelib.domain import enrolment as rules
-from chalicelib.domain import pinyin
+from chalicelib.domain import id_numbers, pinyin
 from chalicelib.domain.accounts import mask_email, mask_phone
 from chalicelib.domain.deadlines import check_before
-from chalicelib.domain.enrolment import County, Enrolment, Person
+from chalicelib.domain.enrolment import Person
 from chalicelib.domain.errors import (
     ConflictError,
     ForbiddenError,
@@ -34,7 +41,7 @@ from chalicelib.domain.errors import (
     problem,
 )
 from chalicelib.domain.notifications import credentials_sms
-from chalicelib.domain.records import Account, AuditEntry, Page, Programme, Region, Session
+from chalicelib.domain.records import Account, AuditEntry, County, Enrolment, Page, Programme, Region, Session
 from chalicelib.domain.vocab import ProgrammeKind, Role, Subject
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
@@ -106,10 +113,10 @@ def new_enrolment(
         programme_id=programme.programme_id,
         region_id=region_id,
         id_sealed=crypto.seal(number, ID_NUMBER),
-        id_masked=rules.mask_id_number(number),
+        id_masked=id_numbers.mask_id_number(number),
         id_digest=id_digest(number),
         created_at=now,
-        created_key=enrolments.new_created_key(now, row, enrolment_id),
+        created_key=enrolment_files.new_created_key(now, row, enrolment_id),
         import_id=import_id,
         row=row,
         **fields,
@@ -160,11 +167,11 @@ def _may_read(session: Session, e: Enrolment) -> bool:
 
 def _schools(session: Session) -> list[Enrolment]:
     """A school admin's own places on confirmed lists: which school, county and programme."""
-    return [e for e in enrolments.of_account(session.account_id) if e.role == Role.school_admin]
+    return [e for e in enrolment_lists.of_account(session.account_id) if e.role == Role.school_admin]
 
 
 def readable(session: Session, enrolment_id: str) -> Enrolment:
-    found = enrolments.get(enrolment_id)
+    found = enrolment_lists.get(enrolment_id)
     if found is None or not _may_read(session, found):
         raise NotFoundError("enrolment_not_found")
     return found
@@ -195,7 +202,7 @@ def change(session: Session, enrolment_id: str, changes: dict[str, Any]) -> Enro
         old,
         **fields,
         id_sealed=old.id_sealed if same_id else crypto.seal(number, ID_NUMBER),
-        id_masked=rules.mask_id_number(number),
+        id_masked=id_numbers.mask_id_number(number),
         id_digest=id_digest(number),
         updated_at=now,
     )
@@ -257,18 +264,18 @@ def list_people(
         if not own:
             raise NotFoundError("programme_not_found")
         filters["unit"] = own[0].unit
-        return enrolments.page_of_county(programme_id, own[0].region_id, filters, limit, cursor)
+        return enrolment_lists.page_of_county(programme_id, own[0].region_id, filters, limit, cursor)
     if session.role == Role.region_contact:
         region_id = region_of(session, query.get("region_id"))
-        return enrolments.page_of_county(programme_id, region_id, filters, limit, cursor)
+        return enrolment_lists.page_of_county(programme_id, region_id, filters, limit, cursor)
     if query.get("region_id"):
-        return enrolments.page_of_county(programme_id, query["region_id"], filters, limit, cursor)
-    return enrolments.page_of_programme(programme_id, filters, limit, cursor)
+        return enrolment_lists.page_of_county(programme_id, query["region_id"], filters, limit, cursor)
+    return enrolment_lists.page_of_programme(programme_id, filters, limit, cursor)
 
 
 def mine(session: Session) -> list[tuple[Enrolment, Programme, Region | None]]:
     """The caller's own places on confirmed lists, with their programme and county."""
-    own = enrolments.of_account(session.account_id)
+    own = enrolment_lists.of_account(session.account_id)
     regions = {r.region_id: r for r in catalog.get_regions({e.region_id for e in own})}
     out = []
     for e in own:
@@ -306,7 +313,7 @@ def summary(session: Session, programme_id: str) -> list[dict[str, Any]]:
     regions = {r.region_id: r for r in catalog.get_regions({c.region_id for c in tallies})}
     items = []
     for county in tallies:
-        people = enrolments.of_county(programme.programme_id, county.region_id)
+        people = enrolment_lists.of_county(programme.programme_id, county.region_id)
         by_stage_subject = Counter(
             rules.stage_subject_key(e.stage, e.subject) for e in people if rules.counts_against_places(e.role)
         )
@@ -358,11 +365,11 @@ def _accounts_by_phone(people: list[Enrolment]) -> dict[str, Account]:
 
 def _plan(
     e: Enrolment, existing: Account | None, programme: Programme, county: str
-) -> enrolments.Provisioning:
+) -> enrolment_confirmation.Provisioning:
     site = settings().site_url
     if existing is not None:
         text = rules.selected_sms(e.name, programme.name, county, e.role, site)
-        return enrolments.Provisioning(
+        return enrolment_confirmation.Provisioning(
             e, existing, False, notify.sms("selected", existing.account_id, e.phone, text)
         )
     now = clock.now()
@@ -378,7 +385,7 @@ def _plan(
     password = secrets.new_password()
     then = rules.selected_note(programme.name, county, e.role)
     text, redacted = credentials_sms(e.name, e.role, e.phone, password, site, then)
-    return enrolments.Provisioning(
+    return enrolment_confirmation.Provisioning(
         e,
         account,
         True,
@@ -402,14 +409,16 @@ def confirm(session: Session, programme_id: str, wanted_region: str | None = Non
     people: list[Enrolment] = []
     locked = county.confirmed
     for _ in range(LOCK_TRIES):
-        people = enrolments.of_county(programme.programme_id, region.region_id)
+        people = enrolment_lists.of_county(programme.programme_id, region.region_id)
         existing = _accounts_by_phone([e for e in people if e.account_id is None])
         if locked:
             break
         if not people:
             raise ConflictError("enrolment_empty")
         try:
-            locked = enrolments.lock(programme.programme_id, region.region_id, len(people), clock.now())
+            locked = enrolment_confirmation.lock(
+                programme.programme_id, region.region_id, len(people), clock.now()
+            )
         except ConflictError as exc:
             if exc.code != "enrolment_closed":
                 raise
@@ -421,11 +430,11 @@ def confirm(session: Session, programme_id: str, wanted_region: str | None = Non
         raise ConflictError("conflict")
     plans = [_plan(e, existing.get(e.phone), programme, region.name) for e in people if e.account_id is None]
 
-    def reuse(p: enrolments.Provisioning) -> enrolments.Provisioning | None:
+    def reuse(p: enrolment_confirmation.Provisioning) -> enrolment_confirmation.Provisioning | None:
         account = _accounts_by_phone([p.enrolment]).get(p.enrolment.phone)
         return _plan(p.enrolment, account, programme, region.name) if account else None
 
-    provisioned = enrolments.provision_many(plans, reuse)
+    provisioned = enrolment_confirmation.provision_many(plans, reuse)
     sent = notify.deliver_all([p.message for p in provisioned[:SEND_IN_REQUEST]])
     if provisioned:
         count("EnrolmentConfirmed")

@@ -23,11 +23,12 @@ from typing import Any
 from chalicelib.adapters import clock, crypto, secrets, sheet_reader, storage
 from chalicelib.adapters.sheet_reader import SheetRejected
 from chalicelib.adapters.spreadsheet import XLSX, FormSheet, build_forms
-from chalicelib.db import accounts, catalog, enrolments, uploads
+from chalicelib.db import accounts, catalog, enrolment_files, enrolment_lists, enrolments, uploads
 from chalicelib.domain import enrolment as rules
-from chalicelib.domain import pinyin
+from chalicelib.domain import enrolment_sheet, id_numbers, pinyin
 from chalicelib.domain.deadlines import check_before
-from chalicelib.domain.enrolment import COLUMNS, ROLE_COLUMN, Enrolment, EnrolmentImport, Person, RowError
+from chalicelib.domain.enrolment import COLUMNS, ROLE_COLUMN, Person
+from chalicelib.domain.enrolment_sheet import RowError
 from chalicelib.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -36,7 +37,16 @@ from chalicelib.domain.errors import (
     ValidationFailedError,
     problem,
 )
-from chalicelib.domain.records import AuditEntry, Export, Programme, Region, Session, Upload
+from chalicelib.domain.records import (
+    AuditEntry,
+    Enrolment,
+    EnrolmentImport,
+    Export,
+    Programme,
+    Region,
+    Session,
+    Upload,
+)
 from chalicelib.domain.vocab import Role
 from chalicelib.observability import count, logger
 from chalicelib.services import enrolment
@@ -107,17 +117,17 @@ class Parsed:
     rows are on the county's list already."""
 
     grid: sheet_reader.Grid
-    layout: rules.Layout
-    rows: list[rules.SheetRow]
-    checked: rules.Checked
+    layout: enrolment_sheet.Layout
+    rows: list[enrolment_sheet.SheetRow]
+    checked: enrolment_sheet.Checked
     new: list[tuple[int, Person, str]] = field(default_factory=list)  # (row, person, digest)
     already: list[int] = field(default_factory=list)
 
 
 def _layout(
     grid: sheet_reader.Grid, required: tuple[str, ...] | None = None, min_headers: int = 3
-) -> rules.Layout:
-    layout = rules.find_layout(grid.rows, required, min_headers)
+) -> enrolment_sheet.Layout:
+    layout = enrolment_sheet.find_layout(grid.rows, required, min_headers)
     if layout is None:
         raise ValidationFailedError(
             "sheet_headers",
@@ -133,13 +143,13 @@ def _layout(
 def _parse(data: bytes, programme: Programme, region: Region) -> Parsed:
     grid = _grid(data)
     layout = _layout(grid)
-    rows = rules.data_rows(grid.rows, layout)
+    rows = enrolment_sheet.data_rows(grid.rows, layout)
     if not rows:
         raise ValidationFailedError("sheet_empty", fields=_upload("sheet_no_people"))
     if len(rows) > rules.MAX_ROWS:
         raise PayloadTooLargeError("sheet_too_many_rows")
     assert programme.start_date is not None
-    parsed = Parsed(grid, layout, rows, rules.check_rows(rows, region.name, programme.start_date))
+    parsed = Parsed(grid, layout, rows, enrolment_sheet.check_rows(rows, region.name, programme.start_date))
     _against_the_programme(parsed, programme, region)
     return parsed
 
@@ -149,7 +159,7 @@ def _against_the_programme(parsed: Parsed, programme: Programme, region: Region)
     an error), in another county (duplicate_person), on the exclusion list (ineligible)."""
     digests = {row: enrolment.id_digest(p.id_number) for row, p in parsed.checked.people}
     owners = enrolments.claims_of(programme.programme_id, digests.values())
-    where = enrolments.get_many(o for o in owners.values() if o != enrolments.EXCLUDED)
+    where = enrolment_lists.get_many(o for o in owners.values() if o != enrolments.EXCLUDED)
     for row, person in parsed.checked.people:
         digest = digests[row]
         owner = owners.get(digest)
@@ -196,7 +206,7 @@ def _form_headers(with_role: bool = True) -> list[str]:
 def _admin_info(region: Region) -> list[str]:
     contact = accounts.get_account(region.contact_account_id)
     return list(
-        rules.admin_line(
+        enrolment_sheet.admin_line(
             contact.name if contact else "", contact.phone if contact else "", region.contact_unit
         )
     )
@@ -221,7 +231,7 @@ def template(session: Session, programme_id: str, wanted_region: str | None) -> 
     rows = [[None] * county_column + [region.name] for _ in range(count)]
     sheet = FormSheet(
         name=region.name,
-        title=rules.sheet_title(programme.name),
+        title=enrolment_sheet.sheet_title(programme.name),
         info=_admin_info(region),
         headers=_form_headers(),
         rows=rows,
@@ -257,7 +267,7 @@ def preview(session: Session, programme_id: str, upload_id: str) -> dict[str, An
         error_count=len(parsed.checked.errors),
         created_at=clock.now(),
     )
-    enrolments.put_import(record)
+    enrolment_files.put_import(record)
     logger.info(
         "enrolment file previewed",
         extra={"import_id": record.import_id, "rows": record.rows, "errors": record.error_count},
@@ -280,7 +290,7 @@ def _preview_out(record: EnrolmentImport, parsed: Parsed) -> dict[str, Any]:
 
 
 def _own_import(session: Session, import_id: str) -> tuple[EnrolmentImport, Programme, Region]:
-    record = enrolments.get_import(import_id)
+    record = enrolment_files.get_import(import_id)
     if (
         record is None
         or session.role != Role.region_contact
@@ -312,7 +322,9 @@ def errors_workbook(session: Session, import_id: str, words: Callable[[Problem],
     for row in parsed.rows:
         values = list(row.raw[:width]) + [""] * (width - len(row.raw[:width]))
         for c in id_columns:
-            values[c] = rules.mask_id_number(rules.normalize_id_number(values[c])) if values[c] else ""
+            values[c] = (
+                id_numbers.mask_id_number(id_numbers.normalize_id_number(values[c])) if values[c] else ""
+            )
         problems = "；".join(f"{e.column}：{words(e.problem)}" for e in by_row.get(row.number, []))
         if not problems and row.number in already:
             problems = "已在本区县名单中（不会重复导入）"
@@ -324,7 +336,7 @@ def errors_workbook(session: Session, import_id: str, words: Callable[[Problem],
     ]
     sheet = FormSheet(
         name="错误说明",
-        title=rules.sheet_title(programme.name) + "（导入检查结果）",
+        title=enrolment_sheet.sheet_title(programme.name) + "（导入检查结果）",
         info=[
             "身份证号已隐去部分数字：请按“行号”在原文件中修改后重新导入",
             f"共{len(parsed.rows)}行，{len(by_row)}行有误",
@@ -352,7 +364,7 @@ def commit(session: Session, import_id: str) -> dict[str, Any]:
     already = list(parsed.already)
     if refused:
         owners = enrolments.claims_of(programme.programme_id, (e.id_digest for e in refused))
-        where = enrolments.get_many(o for o in owners.values() if o != enrolments.EXCLUDED)
+        where = enrolment_lists.get_many(o for o in owners.values() if o != enrolments.EXCLUDED)
         for e in refused:
             owner = owners.get(e.id_digest)
             held = where.get(owner or "")
@@ -362,7 +374,7 @@ def commit(session: Session, import_id: str) -> dict[str, Any]:
                 code = "id_number_excluded" if owner == enrolments.EXCLUDED else "id_number_elsewhere"
                 errors.append(RowError(e.row or 0, "身份证号", problem(code)))
         errors.sort(key=lambda e: e.row)
-    enrolments.mark_committed(record.import_id, len(written), now)
+    enrolment_files.mark_committed(record.import_id, len(written), now)
     count("Enrolled", len(written))
     logger.info(
         "enrolment file committed",
@@ -386,7 +398,7 @@ def write_all(
         return [], []
     trainees = sum(rules.counts_against_places(e.role) for e in people)
     try:
-        enrolments.reserve(programme.programme_id, region.region_id, trainees, now)
+        enrolment_files.reserve(programme.programme_id, region.region_id, trainees, now)
     except ConflictError as exc:
         if exc.code == "quota_exceeded":
             county = enrolment.county_in(programme, region.region_id)
@@ -398,10 +410,10 @@ def write_all(
     written: list[Enrolment] = []
     refused: list[Enrolment] = []
     try:
-        for start in range(0, len(people), enrolments.ROWS_PER_CHUNK):
-            pending = people[start : start + enrolments.ROWS_PER_CHUNK]
+        for start in range(0, len(people), enrolment_files.ROWS_PER_CHUNK):
+            pending = people[start : start + enrolment_files.ROWS_PER_CHUNK]
             while pending:
-                taken = enrolments.write_chunk(pending, now)
+                taken = enrolment_files.write_chunk(pending, now)
                 if not taken:
                     written += pending
                     break
@@ -411,7 +423,7 @@ def write_all(
         # Whatever stopped the writing (a list closed meanwhile, DynamoDB failing), the places
         # held for rows not written go back.
         done = sum(rules.counts_against_places(e.role) for e in written)
-        enrolments.release(programme.programme_id, region.region_id, trainees - done)
+        enrolment_files.release(programme.programme_id, region.region_id, trainees - done)
     return written, refused
 
 
@@ -425,7 +437,7 @@ def exclude(session: Session, programme_id: str, upload_id: str) -> dict[str, An
     _, data = _upload_bytes(session, upload_id)
     grid = _grid(data)
     layout = _layout(grid, required=("id_number",), min_headers=1)
-    rows = rules.data_rows(grid.rows, layout)
+    rows = enrolment_sheet.data_rows(grid.rows, layout)
     if not rows:
         raise ValidationFailedError("sheet_empty", fields=_upload("sheet_no_ids"))
     if len(rows) > rules.MAX_ROWS:
@@ -433,17 +445,17 @@ def exclude(session: Session, programme_id: str, upload_id: str) -> dict[str, An
     errors: list[RowError] = []
     digests: dict[str, int] = {}
     for row in rows:
-        number = rules.normalize_id_number(row.cells.get("id_number", ""))
+        number = id_numbers.normalize_id_number(row.cells.get("id_number", ""))
         if row.numeric_id or not number:
-            found: Problem | None = problem(rules.NUMBER_ID if number else "required")
+            found: Problem | None = problem(id_numbers.NUMBER_ID if number else "required")
         else:
-            found = rules.id_number_problem(number, None)
+            found = id_numbers.id_number_problem(number, None)
         if found:
             errors.append(RowError(row.number, "身份证号", found))
         else:
             digests.setdefault(enrolment.id_digest(number), row.number)
     taken = enrolments.exclude(programme.programme_id, list(digests))
-    held = enrolments.get_many(o for o in taken.values() if o != enrolments.EXCLUDED)
+    held = enrolment_lists.get_many(o for o in taken.values() if o != enrolments.EXCLUDED)
     names = {r.region_id: r.name for r in catalog.get_regions({e.region_id for e in held.values()})}
     enrolled = [
         {
@@ -497,7 +509,7 @@ def build_export(export: Export) -> str:
         if region is None:
             continue
         rows = []
-        for e in enrolments.of_county(programme.programme_id, region.region_id):
+        for e in enrolment_lists.of_county(programme.programme_id, region.region_id):
             number = crypto.open_sealed(e.id_sealed, enrolment.ID_NUMBER) if whole else e.id_masked
             person = Person(**{f: getattr(e, f) for f in rules.FIELDS if f != "id_number"}, id_number=number)
             cells = rules.person_cells(person)
@@ -505,7 +517,7 @@ def build_export(export: Export) -> str:
         sheets.append(
             FormSheet(
                 name=region.name,
-                title=rules.sheet_title(programme.name),
+                title=enrolment_sheet.sheet_title(programme.name),
                 info=_admin_info(region),
                 headers=_form_headers(),
                 rows=rows,
@@ -516,7 +528,10 @@ def build_export(export: Export) -> str:
     if not sheets:
         sheets.append(
             FormSheet(
-                name="学员信息表", title=rules.sheet_title(programme.name), info=[""], headers=_form_headers()
+                name="学员信息表",
+                title=enrolment_sheet.sheet_title(programme.name),
+                info=[""],
+                headers=_form_headers(),
             )
         )
     if whole:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.db import catalog, enrolments
+from chalicelib.db import catalog, enrolment_lists, enrolments
 from chalicelib.db import study as study_store
 from chalicelib.db import workshops as workshop_store
 from chalicelib.domain import workshops as rules
@@ -24,7 +24,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def _county(programme_id: str, region_id: str, region_name: str) -> dict[str, Any]:
-    trainees = [e for e in enrolments.of_county(programme_id, region_id) if e.role == "trainee"]
+    trainees = [e for e in enrolment_lists.of_county(programme_id, region_id) if e.role == "trainee"]
     profiles = study_store.profiles(programme_id, (e.enrolment_id for e in trainees))
     rows: list[dict[str, Any]] = []
     submitters: set[str] = set()

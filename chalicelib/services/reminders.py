@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from chalicelib.adapters import clock, queue
 from chalicelib.config import settings
-from chalicelib.db import accounts, catalog, demands, enrolments, reminders, sharing
+from chalicelib.db import accounts, catalog, demands, enrolment_lists, enrolments, reminders, sharing
 from chalicelib.db import study as study_store
 from chalicelib.db import workshops as workshop_store
 from chalicelib.domain import notifications as texts
@@ -376,7 +376,7 @@ def _survey(run: _Run, p: Programme) -> None:
     trainees = [
         e
         for c in enrolments.counties(p.programme_id)
-        for e in enrolments.of_county(p.programme_id, c.region_id)
+        for e in enrolment_lists.of_county(p.programme_id, c.region_id)
         if e.role == "trainee" and e.account_id
     ]
     done = study_store.answered_of(p.programme_id, [e.account_id for e in trainees if e.account_id])

@@ -7,13 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters import clock, secrets
-from chalicelib.db import enrolments
+from chalicelib.db import enrolment_lists, enrolments
 from chalicelib.db import study as store
 from chalicelib.db import workshops as workshop_store
 from chalicelib.domain import study as rules
-from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import ForbiddenError, NotFoundError
-from chalicelib.domain.records import Session
+from chalicelib.domain.records import Enrolment, Session
 from chalicelib.domain.study import Course, StudyProfile
 from chalicelib.domain.vocab import Role
 from chalicelib.domain.workshops import child_id, parts_of
@@ -43,7 +42,7 @@ def own_place(session: Session, programme_id: str, roles: tuple[str, ...] = ("tr
     found = next(
         (
             e
-            for e in enrolments.of_account(session.account_id)
+            for e in enrolment_lists.of_account(session.account_id)
             if e.programme_id == programme_id and e.role in roles
         ),
         None,

@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
-from chalicelib.db import enrolments
+from chalicelib.db import enrolment_lists
 from chalicelib.db import workshops as store
 from chalicelib.domain import workshops as rules
 from chalicelib.domain.deadlines import local_day
@@ -99,7 +99,7 @@ def create(session: Session, programme_id: str, data: Any) -> Workshop:
     programme = programme_of(programme_id)
     region_id = county_of(session, data.region_id)
     county_in(programme, region_id)
-    host = enrolments.get(data.host_enrolment_id)
+    host = enrolment_lists.get(data.host_enrolment_id)
     rules.check_host(
         _candidate(host) if host else None,
         programme.programme_id,
@@ -152,7 +152,7 @@ def place_members(
     """The workshop's members become exactly these trainees (422 naming any who is not a
     confirmed trainee of the county, 学段 and 学科, or is in another workshop; nothing written)."""
     w = _as(session, workshop_id, OFFICE, COUNTY).workshop
-    found = enrolments.get_many(enrolment_ids)
+    found = enrolment_lists.get_many(enrolment_ids)
     people = {k: _candidate(e) for k, e in found.items() if e.programme_id == w.programme_id}
     rules.check_members(enrolment_ids, people, w.region_id, w.stage, w.subject)
     change = rules.placement((m.enrolment_id for m in store.members(workshop_id)), enrolment_ids)
@@ -190,7 +190,7 @@ def announce(session: Session, workshop_id: str, text: str, sms: bool) -> Announ
     members = store.members(workshop_id)
     messages = []
     if sms:
-        people = enrolments.get_many(m.enrolment_id for m in members)
+        people = enrolment_lists.get_many(m.enrolment_id for m in members)
         line = rules.announcement_sms(w.name, w.host_name, text, settings().site_url)
         messages = [
             notify.sms("workshop_announcement", m.account_id, people[m.enrolment_id].phone, line)

@@ -30,9 +30,8 @@ from chalicelib.adapters.secrets import new_id
 from chalicelib.db import catalog, demands
 from chalicelib.db import enrolments as repo
 from chalicelib.db.models import ClaimModel, EnrolmentModel, QuotaModel
-from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import ConflictError
-from chalicelib.domain.records import Programme, Quota, Region, Session
+from chalicelib.domain.records import Enrolment, Programme, Quota, Region, Session
 from chalicelib.services import enrolment as service
 from chalicelib.services import enrolment_files
 from tests.concurrency.race import Outcome, SmsRecorder, next_phone, race, warm_clients
@@ -173,7 +172,7 @@ def racy_add(session: Session, programme_id: str, body: dict[str, Any]) -> Enrol
     q.requested, q.remaining = int(q.requested) + 1, int(q.remaining) - 1
     q.listed, q.listed_trainees = int(q.listed or 0) + 1, int(q.listed_trainees or 0) + 1
     q.save()
-    repo._item(e).save()
+    repo.item_of(e).save()
     ClaimModel(repo.person_claim(programme_id, e.id_digest), owner=e.enrolment_id).save()
     return e
 

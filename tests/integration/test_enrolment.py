@@ -549,10 +549,11 @@ def test_a_chunk_that_fails_mid_commit_gives_back_the_places_it_held(
 ) -> None:
     from botocore.exceptions import ClientError
 
+    from chalicelib.db import enrolment_files
     from chalicelib.db import enrolments as records
 
     # Given 120 people for 绥德县 (chunks of 49, 49, 22) whose second chunk DynamoDB refuses
-    write_chunk, chunks = records.write_chunk, []
+    write_chunk, chunks = enrolment_files.write_chunk, []
 
     def failing(rows: list[Any], now: datetime) -> set[str]:
         chunks.append(len(rows))
@@ -586,13 +587,13 @@ def test_a_reservation_its_commit_left_is_given_back_once_its_time_is_over(
 ) -> None:
     from datetime import timedelta
 
-    from chalicelib.db import enrolments as records
+    from chalicelib.db import enrolment_files
     from chalicelib.domain.errors import ConflictError
 
     # Given a commit of 10 rows for 延长县 (85 places) that reserved its places and stopped
     # there (its function timed out): nothing written, nothing released
     region = g["regions"]["延长县"]
-    records.reserve(g["pid"], region, 10, clock.now())
+    enrolment_files.reserve(g["pid"], region, 10, clock.now())
     people = [person("延长县", n) for n in range(1, 86)]
     # When the county's 85 come while the reservation may still be being written: they do not fit
     with pytest.raises(ConflictError) as refused:
@@ -600,7 +601,7 @@ def test_a_reservation_its_commit_left_is_given_back_once_its_time_is_over(
     assert refused.value.code == "quota_exceeded"
     assert (tally(g, "延长县").requested, tally(g, "延长县").remaining) == (10, 75)
     # Then once its time is over, the stopped commit's places are given back and the 85 fit
-    clock.advance(records.RESERVATION + timedelta(seconds=1))
+    clock.advance(enrolment_files.RESERVATION + timedelta(seconds=1))
     assert enrol(g["pid"], region, people) == 85
     county = tally(g, "延长县")
     assert (county.listed_trainees, county.requested, county.remaining) == (85, 85, 0)

@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.api.errors import field_words
 from chalicelib.domain import enrolment as rules
+from chalicelib.domain import enrolment_sheet, id_numbers
 from chalicelib.domain.errors import ValidationFailedError, problem
 from tests.guopei_people import grid, id_number, person
 
@@ -19,13 +20,13 @@ AGE = problem("id_number_age", low=18, high=65)
 
 def test_the_check_digit_is_gb_11643s() -> None:
     # Given the standard's own example (GB 11643-1999, Appendix A) and one ending in X
-    assert rules.check_digit("11010519491231002") == "X"
-    assert rules.check_digit("44052418800101001") == "4"
+    assert id_numbers.check_digit("11010519491231002") == "X"
+    assert id_numbers.check_digit("44052418800101001") == "4"
     # Then a valid number passes and one changed digit does not
     good = id_number("612726", 7)
-    assert rules.id_number_problem(good, START) is None
+    assert id_numbers.id_number_problem(good, START) is None
     bad = good[:5] + str((int(good[5]) + 1) % 10) + good[6:]
-    assert rules.id_number_problem(bad, START) == problem("id_number_check_digit")
+    assert id_numbers.id_number_problem(bad, START) == problem("id_number_check_digit")
 
 
 @pytest.mark.parametrize(
@@ -38,21 +39,23 @@ def test_the_check_digit_is_gb_11643s() -> None:
     ],
 )
 def test_a_malformed_id_number_says_what_is_wrong(value: str, code: str) -> None:
-    assert rules.id_number_problem(value, START) == problem(code)
+    assert id_numbers.id_number_problem(value, START) == problem(code)
 
 
 def test_the_birth_date_must_be_real_and_the_age_18_to_65_at_the_start() -> None:
     feb30 = "61272619900230" + "123"
-    assert rules.id_number_problem(feb30 + rules.check_digit(feb30), START) == problem("id_number_birth_date")
+    assert id_numbers.id_number_problem(feb30 + id_numbers.check_digit(feb30), START) == problem(
+        "id_number_birth_date"
+    )
     # 18 on the first day: in; a day short of 18: out; 65 on the day: in; 66: out
-    assert rules.id_number_problem(id_number("612726", 1, date(2008, 11, 2)), START) is None
-    assert rules.id_number_problem(id_number("612726", 1, date(2008, 11, 3)), START) == AGE
-    assert rules.id_number_problem(id_number("612726", 1, date(1960, 11, 3)), START) is None
-    assert rules.id_number_problem(id_number("612726", 1, date(1960, 11, 2)), START) == AGE
+    assert id_numbers.id_number_problem(id_number("612726", 1, date(2008, 11, 2)), START) is None
+    assert id_numbers.id_number_problem(id_number("612726", 1, date(2008, 11, 3)), START) == AGE
+    assert id_numbers.id_number_problem(id_number("612726", 1, date(1960, 11, 3)), START) is None
+    assert id_numbers.id_number_problem(id_number("612726", 1, date(1960, 11, 2)), START) == AGE
 
 
 def test_an_id_number_is_masked_to_its_area_and_last_four() -> None:
-    assert rules.mask_id_number("61272619900101123X") == "6127**********123X"
+    assert id_numbers.mask_id_number("61272619900101123X") == "6127**********123X"
 
 
 def test_a_person_typed_loosely_is_normalised() -> None:
@@ -134,7 +137,7 @@ def test_control_characters_and_overlong_cells_are_refused() -> None:
 
 def test_the_header_row_is_found_in_any_order_or_language() -> None:
     # Given the template's layout: title, admin row, headers on row 3
-    layout = rules.find_layout(grid([person("绥德县", 1)]))
+    layout = enrolment_sheet.find_layout(grid([person("绥德县", 1)]))
     assert layout is not None and layout.header_index == 2 and not layout.missing
     assert layout.columns[1] == "id_number" and layout.columns[13] == "role"
     # When the headers come shuffled, half-width brackets, no asterisks, or as field names
@@ -153,7 +156,7 @@ def test_the_header_row_is_found_in_any_order_or_language() -> None:
             "学科",
         ]
     ]
-    layout = rules.find_layout(shuffled)
+    layout = enrolment_sheet.find_layout(shuffled)
     assert layout is not None and not layout.missing
     assert layout.columns == {
         0: "qq",
@@ -171,11 +174,11 @@ def test_the_header_row_is_found_in_any_order_or_language() -> None:
     english = [
         ["name", "id_number", "city", "county", "unit", "title", "phone", "qq", "stage", "subject", "campus"]
     ]
-    assert rules.find_layout(english).missing == ()  # type: ignore[union-attr]
+    assert enrolment_sheet.find_layout(english).missing == ()  # type: ignore[union-attr]
     # Then a missing required column is named
-    layout = rules.find_layout([["姓名", "身份证号", "单位", "职称"]])
+    layout = enrolment_sheet.find_layout([["姓名", "身份证号", "单位", "职称"]])
     assert layout is not None and "phone" in layout.missing and "qq" in layout.missing
-    assert rules.find_layout([["学号", "成绩"], ["1", "90"]]) is None
+    assert enrolment_sheet.find_layout([["学号", "成绩"], ["1", "90"]]) is None
 
 
 def test_rows_are_numbered_as_the_sheet_shows_them_and_blank_or_note_rows_skipped() -> None:
@@ -184,9 +187,9 @@ def test_rows_are_numbered_as_the_sheet_shows_them_and_blank_or_note_rows_skippe
     rows.insert(4, [""] * 14)  # a blank row between the first and second person
     rows.append(["", "", "榆林市", "绥德县"])  # the template's pre-filled county alone
     rows.append(["注：学段学科请在小学、初中语数英六个学科中选填"])
-    layout = rules.find_layout(rows)
+    layout = enrolment_sheet.find_layout(rows)
     assert layout is not None
-    found = rules.data_rows(rows, layout)
+    found = enrolment_sheet.data_rows(rows, layout)
     assert [r.number for r in found] == [4, 6, 7]
 
 
@@ -195,9 +198,9 @@ def test_a_file_repeating_an_id_number_or_a_phone_errs_on_the_second_copy() -> N
     again = {**person("绥德县", 3), "id_number": a["id_number"]}
     shared_phone = {**person("绥德县", 4), "phone": b["phone"]}
     rows = grid([a, b, again, shared_phone])
-    layout = rules.find_layout(rows)
+    layout = enrolment_sheet.find_layout(rows)
     assert layout is not None
-    checked = rules.check_rows(rules.data_rows(rows, layout), "绥德县", START)
+    checked = enrolment_sheet.check_rows(enrolment_sheet.data_rows(rows, layout), "绥德县", START)
     assert [n for n, _ in checked.people] == [4, 5]
     assert [(e.row, e.column, field_words(e.problem)) for e in checked.errors] == [
         (6, "身份证号", "与第4行的身份证号重复"),
