@@ -9,7 +9,7 @@ import html
 
 from chalicelib.adapters import clock, storage
 from chalicelib.adapters.document import DOCX, Entry, Section, build_yearbook
-from chalicelib.db import catalog
+from chalicelib.db import catalog, workshop_activities, workshop_assignments
 from chalicelib.db import workshops as store
 from chalicelib.domain.artifacts import MAX_IMAGE_BYTES
 from chalicelib.domain.records import Export
@@ -36,10 +36,10 @@ def _section(w: Workshop) -> Section:
     ]
     briefings = [
         Entry(b.title, b.created_at.astimezone(clock.SHANGHAI).strftime("%Y年%m月%d日"), b.body)
-        for b in sorted(store.briefings(w.workshop_id), key=lambda b: b.created_at)
+        for b in sorted(workshop_activities.briefings(w.workshop_id), key=lambda b: b.created_at)
     ]
-    titles = {a.assignment_id: a.title for a in store.assignments(w.workshop_id)}
-    picked = {s.submission_id: s for s in store.all_submissions(w.workshop_id)}
+    titles = {a.assignment_id: a.title for a in workshop_assignments.assignments(w.workshop_id)}
+    picked = {s.submission_id: s for s in workshop_assignments.all_submissions(w.workshop_id)}
     collection = [Entry("前言", "", _paragraphs(w.foreword))] if w.foreword else []
     collection += [
         Entry(titles.get(s.assignment_id, "作业"), f"{s.author_name} · {s.score} 分", s.body)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.db import catalog, enrolment_lists, enrolments
+from chalicelib.db import catalog, enrolment_lists, enrolments, workshop_assignments
 from chalicelib.db import study as study_store
 from chalicelib.db import workshops as workshop_store
 from chalicelib.domain import workshops as rules
@@ -31,7 +31,7 @@ def _county(programme_id: str, region_id: str, region_name: str) -> dict[str, An
     waited = 0
     for w in sorted(workshop_store.of_programme(programme_id, region_id), key=lambda w: w.created_at):
         members = workshop_store.members(w.workshop_id)
-        submitted = {s.enrolment_id for s in workshop_store.all_submissions(w.workshop_id)}
+        submitted = {s.enrolment_id for s in workshop_assignments.all_submissions(w.workshop_id)}
         submitters |= submitted
         waited += w.grading_seconds
         studied = {m.enrolment_id for m in members if (p := profiles.get(m.enrolment_id)) and p.completed}

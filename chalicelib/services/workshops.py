@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
-from chalicelib.db import enrolment_lists
+from chalicelib.db import enrolment_lists, workshop_activities, workshop_assignments
 from chalicelib.db import workshops as store
 from chalicelib.domain import workshops as rules
 from chalicelib.domain.deadlines import local_day
@@ -200,7 +200,7 @@ def announce(session: Session, workshop_id: str, text: str, sms: bool) -> Announ
     a = Announcement(
         rules.child_id(w.workshop_id, secrets.new_id()), w.workshop_id, text, sms, clock.now(), len(messages)
     )
-    store.add_announcement(a, messages)
+    workshop_activities.add_announcement(a, messages)
     notify.deliver_all(messages)
     count("WorkshopAnnouncement")
     return a
@@ -208,7 +208,7 @@ def announce(session: Session, workshop_id: str, text: str, sms: bool) -> Announ
 
 def announcements(session: Session, workshop_id: str) -> list[Announcement]:
     seat(session, workshop_id)
-    return store.announcements(workshop_id)
+    return workshop_activities.announcements(workshop_id)
 
 
 # --- assignments ------------------------------------------------------------------------------
@@ -226,19 +226,19 @@ def set_assignment(session: Session, workshop_id: str, data: Any) -> Assignment:
         data.due_at,
         clock.now(),
     )
-    store.add_assignment(a)
+    workshop_assignments.add_assignment(a)
     return a
 
 
 def assignments(session: Session, workshop_id: str) -> list[Assignment]:
     seat(session, workshop_id)
-    return store.assignments(workshop_id)
+    return workshop_assignments.assignments(workshop_id)
 
 
 def _assignment(session: Session, assignment_id: str, *roles: str) -> tuple[Seat, Assignment]:
     workshop_id = _parent(assignment_id, 2, "assignment_not_found")
     s = _as(session, workshop_id, *roles)
-    a = store.assignment(workshop_id, assignment_id)
+    a = workshop_assignments.assignment(workshop_id, assignment_id)
     if a is None:
         raise NotFoundError("assignment_not_found")
     return s, a
@@ -246,8 +246,8 @@ def _assignment(session: Session, assignment_id: str, *roles: str) -> tuple[Seat
 
 def close_assignment(session: Session, assignment_id: str) -> Assignment:
     _, a = _assignment(session, assignment_id, HOST)
-    store.close_assignment(a, clock.now())
-    found = store.assignment(a.workshop_id, a.assignment_id)
+    workshop_assignments.close_assignment(a, clock.now())
+    found = workshop_assignments.assignment(a.workshop_id, a.assignment_id)
     assert found is not None
     return found
 
@@ -273,7 +273,7 @@ def submit(session: Session, assignment_id: str, body: str, image_ids: list[str]
         first_submitted_at=now,
         late=rules.is_late(now, a.due_at),
     )
-    done = store.submit(sub)
+    done = workshop_assignments.submit(sub)
     count("AssignmentSubmitted")
     return done
 
@@ -281,7 +281,7 @@ def submit(session: Session, assignment_id: str, body: str, image_ids: list[str]
 def submissions(session: Session, assignment_id: str) -> list[Submission]:
     """The host: every member's; a member: their own."""
     s, a = _assignment(session, assignment_id, HOST, MEMBER, COUNTY, OFFICE)
-    found = store.submissions(a.workshop_id, a.assignment_id)
+    found = workshop_assignments.submissions(a.workshop_id, a.assignment_id)
     if s.as_ == MEMBER:
         return [x for x in found if x.account_id == session.account_id]
     return found
@@ -290,7 +290,7 @@ def submissions(session: Session, assignment_id: str) -> list[Submission]:
 def submission(session: Session, submission_id: str) -> Submission:
     workshop_id = _parent(submission_id, 3, "submission_not_found")
     s = seat(session, workshop_id) if len(workshop_id) == 32 else None
-    found = store.submission(workshop_id, submission_id) if s else None
+    found = workshop_assignments.submission(workshop_id, submission_id) if s else None
     if found is None or s is None or (s.as_ == MEMBER and found.account_id != session.account_id):
         raise NotFoundError("submission_not_found")
     return found
@@ -301,11 +301,11 @@ def grade(session: Session, submission_id: str, score: int, suggestion: str) -> 
     workshop_id = _parent(submission_id, 3, "submission_not_found")
     _as(session, workshop_id, HOST)
     rules.check_score(score)
-    found = store.submission(workshop_id, submission_id)
+    found = workshop_assignments.submission(workshop_id, submission_id)
     if found is None:
         raise NotFoundError("submission_not_found")
-    store.grade(found, score, suggestion, clock.now())
-    graded = store.submission(workshop_id, submission_id)
+    workshop_assignments.grade(found, score, suggestion, clock.now())
+    graded = workshop_assignments.submission(workshop_id, submission_id)
     assert graded is not None
     count("SubmissionGraded")
     return graded
@@ -320,13 +320,13 @@ def open_topic(session: Session, workshop_id: str, title: str, body: str) -> Top
     t = Topic(
         rules.child_id(w.workshop_id, secrets.new_id()), w.workshop_id, title, clean, w.host_name, clock.now()
     )
-    store.add_topic(t)
+    workshop_activities.add_topic(t)
     return t
 
 
 def topics(session: Session, workshop_id: str) -> list[Topic]:
     seat(session, workshop_id)
-    return store.topics(workshop_id)
+    return workshop_activities.topics(workshop_id)
 
 
 def _topic(session: Session, topic_id: str, *roles: str) -> tuple[Seat, Topic]:
@@ -335,7 +335,7 @@ def _topic(session: Session, topic_id: str, *roles: str) -> tuple[Seat, Topic]:
         s = _as(session, workshop_id, *roles)
     except NotFoundError as exc:
         raise NotFoundError("topic_not_found") from exc
-    t = store.topic(workshop_id, topic_id)
+    t = workshop_activities.topic(workshop_id, topic_id)
     if t is None:
         raise NotFoundError("topic_not_found")
     return s, t
@@ -356,14 +356,14 @@ def write_reply(session: Session, topic_id: str, body: str) -> Reply:
         clean,
         clock.now(),
     )
-    store.add_reply(r)
+    workshop_activities.add_reply(r)
     return r
 
 
 def replies(session: Session, topic_id: str) -> list[Reply]:
     """Hidden replies are shown to the host only."""
     s, t = _topic(session, topic_id, HOST, MEMBER, COUNTY, OFFICE)
-    found = store.replies(t.workshop_id, t.topic_id)
+    found = workshop_activities.replies(t.workshop_id, t.topic_id)
     return found if s.as_ == HOST else [r for r in found if r.hidden_at is None]
 
 
@@ -371,13 +371,13 @@ def hide_reply(session: Session, reply_id: str, reason: str) -> Reply:
     """The host hides a reply: kept, on the record (audit), shown to the host only."""
     workshop_id = _parent(reply_id, 3, "reply_not_found")
     _as(session, workshop_id, HOST)
-    r = store.reply(workshop_id, reply_id)
+    r = workshop_activities.reply(workshop_id, reply_id)
     if r is None:
         raise NotFoundError("reply_not_found")
     entry = AuditEntry(f"reply#{reply_id}", session.account_id, "hide_reply", reason, clock.now())
-    if store.hide_reply(r, entry):
+    if workshop_activities.hide_reply(r, entry):
         logger.info("reply hidden", extra={"reply_id": reply_id, "by": session.account_id})
-    hidden = store.reply(workshop_id, reply_id)
+    hidden = workshop_activities.reply(workshop_id, reply_id)
     assert hidden is not None
     return hidden
 
@@ -392,16 +392,20 @@ def add_activity(session: Session, workshop_id: str, title: str, day: date, plac
     a = Activity(
         rules.child_id(w.workshop_id, secrets.new_id()), w.workshop_id, title, day, place, clock.now()
     )
-    store.add_activity(a)
+    workshop_activities.add_activity(a)
     return a
 
 
 def activities(session: Session, workshop_id: str) -> tuple[list[Activity], set[str]]:
     """The activities, and the ones the caller (a member) has checked in to."""
     s = seat(session, workshop_id)
-    found = store.activities(workshop_id)
+    found = workshop_activities.activities(workshop_id)
     mine = (
-        {a.activity_id for a in found if session.account_id in store.checked_in(workshop_id, a.activity_id)}
+        {
+            a.activity_id
+            for a in found
+            if session.account_id in workshop_activities.checked_in(workshop_id, a.activity_id)
+        }
         if s.as_ == MEMBER
         else set()
     )
@@ -412,14 +416,14 @@ def check_in(session: Session, activity_id: str) -> Activity:
     """A member's check-in on the activity's date (Shanghai), once; again changes nothing."""
     workshop_id = _parent(activity_id, 2, "activity_not_found")
     _as(session, workshop_id, MEMBER)
-    a = store.activity(workshop_id, activity_id)
+    a = workshop_activities.activity(workshop_id, activity_id)
     if a is None:
         raise NotFoundError("activity_not_found")
     now = clock.now()
     rules.check_checkin_day(a.date, local_day(now))
-    if store.check_in(a, session.account_id, now):
+    if workshop_activities.check_in(a, session.account_id, now):
         count("ActivityCheckIn")
-    found = store.activity(workshop_id, activity_id)
+    found = workshop_activities.activity(workshop_id, activity_id)
     assert found is not None
     return found
 
@@ -435,14 +439,14 @@ def write_briefing(
     b = Briefing(
         rules.child_id(w.workshop_id, secrets.new_id()), w.workshop_id, title, clean, images, clock.now()
     )
-    store.add_briefing(b)
+    workshop_activities.add_briefing(b)
     count("BriefingPublished")
     return b
 
 
 def briefings(session: Session, workshop_id: str) -> list[Briefing]:
     seat(session, workshop_id)
-    return store.briefings(workshop_id)
+    return workshop_activities.briefings(workshop_id)
 
 
 # --- the excellent-outcome collection ---------------------------------------------------------
@@ -454,7 +458,7 @@ def set_collection(
     """The host's 优秀成果集: graded submissions of the workshop, in the order given, and a
     foreword (422 naming any submission that is not the workshop's or not graded)."""
     w = _as(session, workshop_id, HOST).workshop
-    found = {s.submission_id: s for s in store.all_submissions(workshop_id)}
+    found = {s.submission_id: s for s in workshop_assignments.all_submissions(workshop_id)}
     wanted = list(dict.fromkeys(submission_ids))
     fields = {
         i: problem("submission_not_in_workshop" if i not in found else "submission_not_graded")
@@ -469,5 +473,5 @@ def set_collection(
 
 def collection(session: Session, workshop_id: str) -> tuple[Workshop, list[Submission]]:
     w = seat(session, workshop_id).workshop
-    found = {s.submission_id: s for s in store.all_submissions(workshop_id)}
+    found = {s.submission_id: s for s in workshop_assignments.all_submissions(workshop_id)}
     return w, [found[i] for i in w.collection if i in found]

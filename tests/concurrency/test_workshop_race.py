@@ -18,7 +18,7 @@ import pytest
 
 from chalicelib.adapters import clock
 from chalicelib.adapters.secrets import new_id
-from chalicelib.db import study
+from chalicelib.db import study, workshop_assignments
 from chalicelib.db import workshops as store
 from chalicelib.db.models import ClaimModel, GuopeiRecordModel, WorkshopModel
 from chalicelib.domain.errors import ConflictError
@@ -91,7 +91,7 @@ def test_a_resubmission_racing_the_grade_never_changes_graded_work() -> None:
     warm_clients()
     w = workshop(f"p-ws-grade-{new_id()}")
     a = Assignment(child_id(w.workshop_id, new_id()), w.workshop_id, "作业", "要求", NOW, NOW)
-    store.add_assignment(a)
+    workshop_assignments.add_assignment(a)
     enrolment, account = new_id(), new_id()
     sid = child_id(a.assignment_id, enrolment)
 
@@ -100,18 +100,18 @@ def test_a_resubmission_racing_the_grade_never_changes_graded_work() -> None:
             sid, a.assignment_id, w.workshop_id, enrolment, account, "王明", text, (), NOW, NOW, False
         )
 
-    store.submit(sub("<p>第一稿</p>"))
-    read = store.submission(w.workshop_id, sid)
+    workshop_assignments.submit(sub("<p>第一稿</p>"))
+    read = workshop_assignments.submission(w.workshop_id, sid)
     assert read is not None
 
     def act(i: int) -> object:
         if i == 0:
-            store.grade(read, 90, "好", NOW)
+            workshop_assignments.grade(read, 90, "好", NOW)
             return "graded"
-        return store.submit(sub(f"<p>第{i + 1}稿</p>"))
+        return workshop_assignments.submit(sub(f"<p>第{i + 1}稿</p>"))
 
     outcomes = race(6, act)
-    final = store.submission(w.workshop_id, sid)
+    final = workshop_assignments.submission(w.workshop_id, sid)
     assert final is not None
     graded = outcomes[0].error is None
     if graded:
