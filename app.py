@@ -28,6 +28,7 @@ from chalicelib.api import (
     sharing,
     study,
     waiting,
+    workshop_assignments,
     workshops,
     year_end,
     yearbook,
@@ -61,6 +62,7 @@ for blueprint in (
     numbers.bp,
     waiting.bp,
     workshops.bp,
+    workshop_assignments.bp,
     study.bp,
 ):
     app.register_blueprint(blueprint)

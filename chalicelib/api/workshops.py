@@ -14,11 +14,9 @@ from chalicelib.domain.records import Page
 from chalicelib.domain.workshops import (
     Activity,
     Announcement,
-    Assignment,
     Briefing,
     Member,
     Reply,
-    Submission,
     Topic,
     Workshop,
 )
@@ -32,22 +30,15 @@ from chalicelib.schemas.workshops import (
     AnnouncementOut,
     BriefingIn,
     BriefingOut,
-    CollectionIn,
-    CollectionOut,
     CountyEvaluationOut,
-    GradeIn,
     HideIn,
     MemberOut,
     MembersIn,
     PlanIn,
     ReplyIn,
     ReplyOut,
-    SubmissionIn,
-    SubmissionOut,
     TopicIn,
     TopicOut,
-    WorkshopAssignmentIn,
-    WorkshopAssignmentOut,
     WorkshopDetailOut,
     WorkshopIn,
     WorkshopOut,
@@ -103,7 +94,7 @@ def detail_out(w: Workshop, members: list[Member]) -> WorkshopDetailOut:
     )
 
 
-def _images(image_ids: tuple[str, ...]) -> list[ImageOut]:
+def images_out(image_ids: tuple[str, ...]) -> list[ImageOut]:
     return [ImageOut(upload_id=i, url=uploads.image_url(i)) for i in image_ids]
 
 
@@ -115,36 +106,6 @@ def announcement_out(a: Announcement) -> AnnouncementOut:
         sms=a.sms,
         recipients=a.recipients,
         created_at=shanghai(a.created_at),
-    )
-
-
-def assignment_out(a: Assignment) -> WorkshopAssignmentOut:
-    return WorkshopAssignmentOut(
-        assignment_id=a.assignment_id,
-        workshop_id=a.workshop_id,
-        title=a.title,
-        description=a.description,
-        due_at=shanghai(a.due_at),
-        closed=a.closed_at is not None,
-        created_at=shanghai(a.created_at),
-    )
-
-
-def submission_out(s: Submission) -> SubmissionOut:
-    return SubmissionOut(
-        submission_id=s.submission_id,
-        assignment_id=s.assignment_id,
-        workshop_id=s.workshop_id,
-        enrolment_id=s.enrolment_id,
-        author_name=s.author_name,
-        body=artifacts.with_image_urls(s.body),
-        images=_images(s.image_ids),
-        submitted_at=shanghai(s.submitted_at),
-        late=s.late,
-        version=s.version,
-        score=s.score,
-        suggestion=s.suggestion,
-        graded_at=shanghai(s.graded_at),
     )
 
 
@@ -189,7 +150,7 @@ def briefing_out(b: Briefing) -> BriefingOut:
         workshop_id=b.workshop_id,
         title=b.title,
         body=artifacts.with_image_urls(b.body),
-        images=_images(b.image_ids),
+        images=images_out(b.image_ids),
         created_at=shanghai(b.created_at),
     )
 
@@ -294,98 +255,6 @@ def announce(call: Call[AnnouncementIn], workshop_id: str) -> AnnouncementOut:
 )
 def list_announcements(call: Call, workshop_id: str) -> Page:
     return call.page_of([announcement_out(a) for a in workshops.announcements(call.me, workshop_id)])
-
-
-# --- assignments ------------------------------------------------------------------------------
-
-
-@route(
-    bp,
-    "/workshops/{workshop_id}/assignments",
-    "POST",
-    roles=HOST,
-    body=WorkshopAssignmentIn,
-    response=WorkshopAssignmentOut,
-    status=201,
-    summary="布置作业（截止时间在项目时间内）",
-)
-def set_assignment(call: Call[WorkshopAssignmentIn], workshop_id: str) -> WorkshopAssignmentOut:
-    return assignment_out(workshops.set_assignment(call.me, workshop_id, call.body))
-
-
-@route(
-    bp,
-    "/workshops/{workshop_id}/assignments",
-    roles=EVERYONE,
-    response=WorkshopAssignmentOut,
-    paged=True,
-    summary="工作坊作业",
-)
-def list_assignments(call: Call, workshop_id: str) -> Page:
-    return call.page_of([assignment_out(a) for a in workshops.assignments(call.me, workshop_id)])
-
-
-@route(
-    bp,
-    "/assignments/{assignment_id}/close",
-    "POST",
-    roles=HOST,
-    response=WorkshopAssignmentOut,
-    summary="结束作业提交（之后提交为 409 assignment_closed）",
-)
-def close_assignment(call: Call, assignment_id: str) -> WorkshopAssignmentOut:
-    return assignment_out(workshops.close_assignment(call.me, assignment_id))
-
-
-@route(
-    bp,
-    "/assignments/{assignment_id}/submissions",
-    "POST",
-    roles=MEMBER,
-    body=SubmissionIn,
-    response=SubmissionOut,
-    status=201,
-    summary="提交作业（富文本与图片，不超过10000字；批改前可重新提交；截止后提交标为迟交）",
-)
-def submit(call: Call[SubmissionIn], assignment_id: str) -> SubmissionOut:
-    return submission_out(workshops.submit(call.me, assignment_id, call.body.body, call.body.image_ids))
-
-
-@route(
-    bp,
-    "/assignments/{assignment_id}/submissions",
-    roles=EVERYONE,
-    response=SubmissionOut,
-    paged=True,
-    summary="作业提交（主持人：全部；学员：自己的）",
-)
-def list_submissions(call: Call, assignment_id: str) -> Page:
-    return call.page_of([submission_out(s) for s in workshops.submissions(call.me, assignment_id)])
-
-
-@route(
-    bp,
-    "/submissions/{submission_id}",
-    roles=EVERYONE,
-    response=SubmissionOut,
-    summary="一份作业提交及其批改",
-)
-def get_submission(call: Call, submission_id: str) -> SubmissionOut:
-    return submission_out(workshops.submission(call.me, submission_id))
-
-
-@route(
-    bp,
-    "/submissions/{submission_id}/grade",
-    "PUT",
-    roles=HOST,
-    body=GradeIn,
-    response=SubmissionOut,
-    summary="批改作业：分数（0–100）与改进提升建议",
-)
-def grade(call: Call[GradeIn], submission_id: str) -> SubmissionOut:
-    done = workshops.grade(call.me, submission_id, call.body.score, call.body.suggestion)
-    return submission_out(done)
 
 
 # --- discussions ------------------------------------------------------------------------------
@@ -528,40 +397,6 @@ def write_briefing(call: Call[BriefingIn], workshop_id: str) -> BriefingOut:
 )
 def list_briefings(call: Call, workshop_id: str) -> Page:
     return call.page_of([briefing_out(b) for b in workshops.briefings(call.me, workshop_id)])
-
-
-# --- the excellent-outcome collection ---------------------------------------------------------
-
-
-def collection_out(w: Workshop, picked: list[Submission]) -> CollectionOut:
-    return CollectionOut(
-        workshop_id=w.workshop_id, foreword=w.foreword, submissions=[submission_out(s) for s in picked]
-    )
-
-
-@route(
-    bp,
-    "/workshops/{workshop_id}/collection",
-    "PUT",
-    roles=HOST,
-    body=CollectionIn,
-    response=CollectionOut,
-    summary="优秀成果集：选入已批改的作业并撰写前言（主持人）",
-)
-def set_collection(call: Call[CollectionIn], workshop_id: str) -> CollectionOut:
-    body = call.body
-    return collection_out(*workshops.set_collection(call.me, workshop_id, body.submission_ids, body.foreword))
-
-
-@route(
-    bp,
-    "/workshops/{workshop_id}/collection",
-    roles=EVERYONE,
-    response=CollectionOut,
-    summary="工作坊优秀成果集",
-)
-def get_collection(call: Call, workshop_id: str) -> CollectionOut:
-    return collection_out(*workshops.collection(call.me, workshop_id))
 
 
 # --- the office's per-county evaluation -------------------------------------------------------
