@@ -30,7 +30,7 @@ from chalicelib.schemas.enrolment import (
 )
 
 if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
-    from chalicelib.services import enrolment
+    from chalicelib.services import enrolment, enrolment_forms, exclusions
     from chalicelib.services import enrolment_files as files
 else:
     enrolment = lazy_import("chalicelib.services.enrolment")
@@ -65,7 +65,7 @@ def enrolment_out(session: Session, e: Any) -> EnrolmentOut:
     summary="学员信息表模板下载（.xlsx：标题行、管理员信息行、表头、学段学科下拉、本区县已填）",
 )
 def enrolment_template(call: Call, programme_id: str) -> UrlOut:
-    return UrlOut(url=files.template(call.me, programme_id, call.query.get("region_id")))
+    return UrlOut(url=enrolment_forms.template(call.me, programme_id, call.query.get("region_id")))
 
 
 @route(
@@ -205,7 +205,7 @@ def reveal_id_number(call: Call, enrolment_id: str) -> RevealOut:
     summary="排除名单：上传含“身份证号”列的表（往期项目人员不得报名）",
 )
 def add_exclusions(call: Call[ImportIn], programme_id: str) -> ExclusionsOut:
-    done = files.exclude(call.me, programme_id, call.body.upload_id)
+    done = exclusions.exclude(call.me, programme_id, call.body.upload_id)
     return ExclusionsOut.model_validate({**done, "errors": row_errors(done["errors"])})
 
 

@@ -20,14 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.adapters import clock, crypto, secrets, sheet_reader, storage
+from chalicelib.adapters import clock, secrets, sheet_reader, storage
 from chalicelib.adapters.sheet_reader import SheetRejected
 from chalicelib.adapters.spreadsheet import XLSX, FormSheet, build_forms
-from chalicelib.db import accounts, catalog, enrolment_files, enrolment_lists, enrolments, uploads
+from chalicelib.db import enrolment_files, enrolment_lists, enrolments, uploads
 from chalicelib.domain import enrolment as rules
-from chalicelib.domain import enrolment_sheet, id_numbers, pinyin
+from chalicelib.domain import enrolment_sheet, id_numbers
 from chalicelib.domain.deadlines import check_before
-from chalicelib.domain.enrolment import COLUMNS, ROLE_COLUMN, Person
+from chalicelib.domain.enrolment import Person
 from chalicelib.domain.enrolment_sheet import RowError
 from chalicelib.domain.errors import (
     ConflictError,
@@ -38,10 +38,8 @@ from chalicelib.domain.errors import (
     problem,
 )
 from chalicelib.domain.records import (
-    AuditEntry,
     Enrolment,
     EnrolmentImport,
-    Export,
     Programme,
     Region,
     Session,
@@ -54,24 +52,24 @@ from chalicelib.services import uploads as upload_service
 from chalicelib.services.demand import region_of
 
 MAX_ERRORS_SHOWN = 500  # in the answer; the error workbook has every one
-TEMPLATE_ROWS_OVER_PLACES = 60  # room below a county's places for its hosts and school admins
-TEMPLATE_MAX_ROWS = 2000
 ERROR_HEADER = "错误说明"
 
 # A refused file, by its reason, as the error the county admin reads.
 REFUSALS: dict[str, Any] = {
     "not_a_spreadsheet": lambda: ValidationFailedError(
-        "sheet_unreadable", fields=_upload("sheet_unreadable_file")
+        "sheet_unreadable", fields=at_upload("sheet_unreadable_file")
     ),
-    "legacy_or_encrypted": lambda: ValidationFailedError("sheet_legacy", fields=_upload("sheet_legacy_file")),
-    "encoding": lambda: ValidationFailedError("sheet_encoding", fields=_upload("sheet_encoding_file")),
-    "empty": lambda: ValidationFailedError("sheet_empty", fields=_upload("sheet_no_data")),
+    "legacy_or_encrypted": lambda: ValidationFailedError(
+        "sheet_legacy", fields=at_upload("sheet_legacy_file")
+    ),
+    "encoding": lambda: ValidationFailedError("sheet_encoding", fields=at_upload("sheet_encoding_file")),
+    "empty": lambda: ValidationFailedError("sheet_empty", fields=at_upload("sheet_no_data")),
     "too_large": lambda: PayloadTooLargeError("sheet_too_large"),
     "too_many_rows": lambda: PayloadTooLargeError("sheet_too_many_rows"),
 }
 
 
-def _upload(code: str) -> dict[str, Problem]:
+def at_upload(code: str) -> dict[str, Problem]:
     return {"upload_id": problem(code)}
 
 
@@ -79,19 +77,19 @@ def _refused(reason: str | None) -> Exception:
     make = REFUSALS.get(reason or "")
     if make is not None:
         return make()
-    return ValidationFailedError("sheet_unreadable", fields=_upload("upload_gone"))
+    return ValidationFailedError("sheet_unreadable", fields=at_upload("upload_gone"))
 
 
 # --- the checked file -------------------------------------------------------------------------
 
 
-def _upload_bytes(session: Session, upload_id: str) -> tuple[Upload, bytes]:
+def upload_bytes(session: Session, upload_id: str) -> tuple[Upload, bytes]:
     """The caller's checked spreadsheet upload (checked here if its S3 event has not come)."""
     upload = uploads.get(upload_id) if upload_id else None
     if upload is None or upload.account_id != session.account_id:
-        raise ValidationFailedError("upload_not_found", fields=_upload("upload_gone"))
+        raise ValidationFailedError("upload_not_found", fields=at_upload("upload_gone"))
     if not upload_service.is_sheet(upload.content_type):
-        raise ValidationFailedError("sheet_unreadable", fields=_upload("upload_not_sheet"))
+        raise ValidationFailedError("sheet_unreadable", fields=at_upload("upload_not_sheet"))
     if upload.status == "pending":
         upload = upload_service.check(upload)
     if upload.status == "pending":
@@ -104,7 +102,7 @@ def _upload_bytes(session: Session, upload_id: str) -> tuple[Upload, bytes]:
     return upload, data
 
 
-def _grid(data: bytes) -> sheet_reader.Grid:
+def grid_of(data: bytes) -> sheet_reader.Grid:
     try:
         return sheet_reader.read(data)
     except SheetRejected as exc:
@@ -124,14 +122,14 @@ class Parsed:
     already: list[int] = field(default_factory=list)
 
 
-def _layout(
+def layout_of(
     grid: sheet_reader.Grid, required: tuple[str, ...] | None = None, min_headers: int = 3
 ) -> enrolment_sheet.Layout:
     layout = enrolment_sheet.find_layout(grid.rows, required, min_headers)
     if layout is None:
         raise ValidationFailedError(
             "sheet_headers",
-            fields=_upload("sheet_no_headers"),
+            fields=at_upload("sheet_no_headers"),
         )
     if layout.missing or layout.repeated:
         fields = {rules.HEADER_OF[f]: problem("column_missing") for f in layout.missing}
@@ -141,11 +139,11 @@ def _layout(
 
 
 def _parse(data: bytes, programme: Programme, region: Region) -> Parsed:
-    grid = _grid(data)
-    layout = _layout(grid)
+    grid = grid_of(data)
+    layout = layout_of(grid)
     rows = enrolment_sheet.data_rows(grid.rows, layout)
     if not rows:
-        raise ValidationFailedError("sheet_empty", fields=_upload("sheet_no_people"))
+        raise ValidationFailedError("sheet_empty", fields=at_upload("sheet_no_people"))
     if len(rows) > rules.MAX_ROWS:
         raise PayloadTooLargeError("sheet_too_many_rows")
     assert programme.start_date is not None
@@ -190,59 +188,12 @@ def _open_for_changes(programme: Programme, region: Region) -> None:
     check_before(programme.enrolment_deadline, clock.now())
 
 
-def _errors_out(errors: list[RowError]) -> list[RowError]:
+def errors_shown(errors: list[RowError]) -> list[RowError]:
     """The first MAX_ERRORS_SHOWN (the view gives each its Chinese words)."""
     return errors[:MAX_ERRORS_SHOWN]
 
 
 # --- the template -----------------------------------------------------------------------------
-
-
-def _form_headers(with_role: bool = True) -> list[str]:
-    heads = [f"{c.header}*" if c.required else c.header for c in COLUMNS]
-    return [*heads, ROLE_COLUMN.header] if with_role else heads
-
-
-def _admin_info(region: Region) -> list[str]:
-    contact = accounts.get_account(region.contact_account_id)
-    return list(
-        enrolment_sheet.admin_line(
-            contact.name if contact else "", contact.phone if contact else "", region.contact_unit
-        )
-    )
-
-
-_CHOICES = {
-    10: [rules.STAGE_WORDS_ZH[s] for s in rules.STAGES],
-    11: list(rules.SUBJECT_WORDS_ZH.values()),
-    13: list(rules.ROLE_WORDS_ZH.values()),
-}
-_TEXT_COLUMNS = (1, 7, 8)  # 身份证号, 联系方式, QQ号: typed as text, never turned into numbers
-
-
-def template(session: Session, programme_id: str, wanted_region: str | None) -> str:
-    """The seed's form for one county: title, the county admin's name, phone and unit, the
-    headers (and 角色), drop-downs for 学段, 学科 and 角色, the county filled in."""
-    programme = enrolment.programme_of(programme_id)
-    region = enrolment.region_named(enrolment.county_of(session, wanted_region))
-    county = enrolment.county_in(programme, region.region_id)
-    count = min(county.places + TEMPLATE_ROWS_OVER_PLACES, TEMPLATE_MAX_ROWS)
-    county_column = [c.field for c in COLUMNS].index("county")
-    rows = [[None] * county_column + [region.name] for _ in range(count)]
-    sheet = FormSheet(
-        name=region.name,
-        title=enrolment_sheet.sheet_title(programme.name),
-        info=_admin_info(region),
-        headers=_form_headers(),
-        rows=rows,
-        choices=_CHOICES,
-        text_columns=_TEXT_COLUMNS,
-        prompt=rules.NOTE,
-        widths={1: 22, 4: 24},
-    )
-    key = f"exports/templates/{programme.programme_id}/{region.region_id}-{secrets.new_id()}.xlsx"
-    storage.put_object(key, build_forms([sheet]), XLSX)
-    return storage.presigned_get(key, filename=f"{region.name}学员信息表.xlsx")
 
 
 # --- import: preview, error workbook, commit --------------------------------------------------
@@ -251,7 +202,7 @@ def template(session: Session, programme_id: str, wanted_region: str | None) -> 
 def preview(session: Session, programme_id: str, upload_id: str) -> dict[str, Any]:
     programme, region = _county_admin(session, programme_id)
     _open_for_changes(programme, region)
-    upload, data = _upload_bytes(session, upload_id)
+    upload, data = upload_bytes(session, upload_id)
     parsed = _parse(data, programme, region)
     record = EnrolmentImport(
         import_id=secrets.new_id(),
@@ -285,7 +236,7 @@ def _preview_out(record: EnrolmentImport, parsed: Parsed) -> dict[str, Any]:
         "new_trainees": trainees,
         "already_enrolled": sorted(parsed.already),
         "error_count": len(parsed.checked.errors),
-        "errors": _errors_out(parsed.checked.errors),
+        "errors": errors_shown(parsed.checked.errors),
     }
 
 
@@ -385,7 +336,7 @@ def commit(session: Session, import_id: str) -> dict[str, Any]:
         "enrolled": len(written),
         "already_enrolled": sorted(already),
         "error_count": len(errors),
-        "errors": _errors_out(errors),
+        "errors": errors_shown(errors),
     }
 
 
@@ -430,120 +381,4 @@ def write_all(
 # --- the exclusion list -----------------------------------------------------------------------
 
 
-def exclude(session: Session, programme_id: str, upload_id: str) -> dict[str, Any]:
-    """The office's list of people who may not enrol (the earlier project's): any sheet with a
-    身份证号 column. Each ID becomes an exclusion claim; one already enrolled is named."""
-    programme = enrolment.programme_of(programme_id)
-    _, data = _upload_bytes(session, upload_id)
-    grid = _grid(data)
-    layout = _layout(grid, required=("id_number",), min_headers=1)
-    rows = enrolment_sheet.data_rows(grid.rows, layout)
-    if not rows:
-        raise ValidationFailedError("sheet_empty", fields=_upload("sheet_no_ids"))
-    if len(rows) > rules.MAX_ROWS:
-        raise PayloadTooLargeError("sheet_too_many_rows")
-    errors: list[RowError] = []
-    digests: dict[str, int] = {}
-    for row in rows:
-        number = id_numbers.normalize_id_number(row.cells.get("id_number", ""))
-        if row.numeric_id or not number:
-            found: Problem | None = problem(id_numbers.NUMBER_ID if number else "required")
-        else:
-            found = id_numbers.id_number_problem(number, None)
-        if found:
-            errors.append(RowError(row.number, "身份证号", found))
-        else:
-            digests.setdefault(enrolment.id_digest(number), row.number)
-    taken = enrolments.exclude(programme.programme_id, list(digests))
-    held = enrolment_lists.get_many(o for o in taken.values() if o != enrolments.EXCLUDED)
-    names = {r.region_id: r.name for r in catalog.get_regions({e.region_id for e in held.values()})}
-    enrolled = [
-        {
-            "row": digests[d],
-            "enrolment_id": owner,
-            "region_id": held[owner].region_id,
-            "region_name": names.get(held[owner].region_id, ""),
-            "name": held[owner].name,
-        }
-        for d, owner in taken.items()
-        if owner in held
-    ]
-    logger.info(
-        "exclusion list added",
-        extra={"programme_id": programme.programme_id, "ids": len(digests) - len(taken)},
-    )
-    return {
-        "rows": len(rows),
-        "excluded": len(digests) - len(taken),
-        "already_excluded": sum(1 for o in taken.values() if o == enrolments.EXCLUDED),
-        "enrolled": sorted(enrolled, key=lambda e: e["row"]),
-        "error_count": len(errors),
-        "errors": _errors_out(errors),
-    }
-
-
 # --- the export -------------------------------------------------------------------------------
-
-
-def check_export(session: Session, programme_id: str) -> None:
-    """An enrolment export is of a 国培 programme (404 otherwise)."""
-    enrolment.programme_of(programme_id)
-
-
-def build_export(export: Export) -> str:
-    """The seed's form per county (one sheet each): the office's with whole ID numbers (the
-    file is its submission to the programme's operator; its build is on the record), a
-    county admin's with them masked."""
-    programme = enrolment.programme_of(export.programme_id)
-    whole = export.role == Role.admin
-    if export.region_id is not None:
-        tallies = [c for c in [enrolments.county(programme.programme_id, export.region_id)] if c]
-    else:
-        tallies = enrolments.counties(programme.programme_id)
-    regions = {r.region_id: r for r in catalog.get_regions({c.region_id for c in tallies})}
-    sheets = []
-    for county in sorted(  # in pinyin order, as the summary
-        tallies, key=lambda c: pinyin.sort_key(regions[c.region_id].name if c.region_id in regions else "")
-    ):
-        region = regions.get(county.region_id)
-        if region is None:
-            continue
-        rows = []
-        for e in enrolment_lists.of_county(programme.programme_id, region.region_id):
-            number = crypto.open_sealed(e.id_sealed, enrolment.ID_NUMBER) if whole else e.id_masked
-            person = Person(**{f: getattr(e, f) for f in rules.FIELDS if f != "id_number"}, id_number=number)
-            cells = rules.person_cells(person)
-            rows.append([cells[f] for f in rules.FIELDS])
-        sheets.append(
-            FormSheet(
-                name=region.name,
-                title=enrolment_sheet.sheet_title(programme.name),
-                info=_admin_info(region),
-                headers=_form_headers(),
-                rows=rows,
-                text_columns=_TEXT_COLUMNS,
-                widths={1: 22, 4: 24},
-            )
-        )
-    if not sheets:
-        sheets.append(
-            FormSheet(
-                name="学员信息表",
-                title=enrolment_sheet.sheet_title(programme.name),
-                info=[""],
-                headers=_form_headers(),
-            )
-        )
-    if whole:
-        enrolments.reveal_entry(
-            AuditEntry(
-                f"programme#{programme.programme_id}",
-                export.requested_by,
-                "export_id_numbers",
-                export.export_id,
-                clock.now(),
-            )
-        )
-    key = f"exports/{export.export_id}.xlsx"
-    storage.put_object(key, build_forms(sheets), XLSX)
-    return key

@@ -97,9 +97,9 @@ def request(session: Session, programme_id: str, kind: str, region_id: str | Non
     if catalog.get_programme(programme_id) is None:
         raise NotFoundError("programme_not_found")
     if kind == "enrolment":
-        from chalicelib.services import enrolment_files  # the spreadsheet libraries: when used
+        from chalicelib.services import enrolment_forms  # the spreadsheet libraries: when used
 
-        enrolment_files.check_export(session, programme_id)
+        enrolment_forms.check_export(session, programme_id)
     if region_id is not None and catalog.get_region(region_id) is None:
         raise NotFoundError("region_not_found")
     export = Export(
@@ -273,9 +273,9 @@ def _yearbook(export: Export) -> str:
 
 
 def _enrolment(export: Export) -> str:
-    from chalicelib.services import enrolment_files
+    from chalicelib.services import enrolment_forms
 
-    return str(enrolment_files.build_export(export))
+    return str(enrolment_forms.build_export(export))
 
 
 def _numbers(export: Export) -> str:
