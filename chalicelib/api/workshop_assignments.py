@@ -25,10 +25,11 @@ from chalicelib.schemas.workshops import (
 )
 
 if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
-    from chalicelib.services import artifacts, workshops
+    from chalicelib.services import artifacts
+    from chalicelib.services import workshop_assignments as work
 else:
     artifacts = lazy_import("chalicelib.services.artifacts")
-    workshops = lazy_import("chalicelib.services.workshops")
+    work = lazy_import("chalicelib.services.workshop_assignments")
 
 bp = Blueprint(__name__)
 
@@ -74,7 +75,7 @@ def submission_out(s: Submission) -> SubmissionOut:
     summary="布置作业（截止时间在项目时间内）",
 )
 def set_assignment(call: Call[WorkshopAssignmentIn], workshop_id: str) -> WorkshopAssignmentOut:
-    return assignment_out(workshops.set_assignment(call.me, workshop_id, call.body))
+    return assignment_out(work.set_assignment(call.me, workshop_id, call.body))
 
 
 @route(
@@ -86,7 +87,7 @@ def set_assignment(call: Call[WorkshopAssignmentIn], workshop_id: str) -> Worksh
     summary="工作坊作业",
 )
 def list_assignments(call: Call, workshop_id: str) -> Page:
-    return call.page_of([assignment_out(a) for a in workshops.assignments(call.me, workshop_id)])
+    return call.page_of([assignment_out(a) for a in work.assignments(call.me, workshop_id)])
 
 
 @route(
@@ -98,7 +99,7 @@ def list_assignments(call: Call, workshop_id: str) -> Page:
     summary="结束作业提交（之后提交为 409 assignment_closed）",
 )
 def close_assignment(call: Call, assignment_id: str) -> WorkshopAssignmentOut:
-    return assignment_out(workshops.close_assignment(call.me, assignment_id))
+    return assignment_out(work.close_assignment(call.me, assignment_id))
 
 
 @route(
@@ -112,7 +113,7 @@ def close_assignment(call: Call, assignment_id: str) -> WorkshopAssignmentOut:
     summary="提交作业（富文本与图片，不超过10000字；批改前可重新提交；截止后提交标为迟交）",
 )
 def submit(call: Call[SubmissionIn], assignment_id: str) -> SubmissionOut:
-    return submission_out(workshops.submit(call.me, assignment_id, call.body.body, call.body.image_ids))
+    return submission_out(work.submit(call.me, assignment_id, call.body.body, call.body.image_ids))
 
 
 @route(
@@ -124,7 +125,7 @@ def submit(call: Call[SubmissionIn], assignment_id: str) -> SubmissionOut:
     summary="作业提交（主持人：全部；学员：自己的）",
 )
 def list_submissions(call: Call, assignment_id: str) -> Page:
-    return call.page_of([submission_out(s) for s in workshops.submissions(call.me, assignment_id)])
+    return call.page_of([submission_out(s) for s in work.submissions(call.me, assignment_id)])
 
 
 @route(
@@ -135,7 +136,7 @@ def list_submissions(call: Call, assignment_id: str) -> Page:
     summary="一份作业提交及其批改",
 )
 def get_submission(call: Call, submission_id: str) -> SubmissionOut:
-    return submission_out(workshops.submission(call.me, submission_id))
+    return submission_out(work.submission(call.me, submission_id))
 
 
 @route(
@@ -148,7 +149,7 @@ def get_submission(call: Call, submission_id: str) -> SubmissionOut:
     summary="批改作业：分数（0–100）与改进提升建议",
 )
 def grade(call: Call[GradeIn], submission_id: str) -> SubmissionOut:
-    done = workshops.grade(call.me, submission_id, call.body.score, call.body.suggestion)
+    done = work.grade(call.me, submission_id, call.body.score, call.body.suggestion)
     return submission_out(done)
 
 
@@ -169,7 +170,7 @@ def collection_out(w: Workshop, picked: list[Submission]) -> CollectionOut:
 )
 def set_collection(call: Call[CollectionIn], workshop_id: str) -> CollectionOut:
     body = call.body
-    return collection_out(*workshops.set_collection(call.me, workshop_id, body.submission_ids, body.foreword))
+    return collection_out(*work.set_collection(call.me, workshop_id, body.submission_ids, body.foreword))
 
 
 @route(
@@ -180,4 +181,4 @@ def set_collection(call: Call[CollectionIn], workshop_id: str) -> CollectionOut:
     summary="工作坊优秀成果集",
 )
 def get_collection(call: Call, workshop_id: str) -> CollectionOut:
-    return collection_out(*workshops.collection(call.me, workshop_id))
+    return collection_out(*work.collection(call.me, workshop_id))

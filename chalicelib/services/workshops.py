@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
-from chalicelib.db import enrolment_lists, workshop_activities, workshop_assignments
+from chalicelib.db import enrolment_lists, workshop_activities
 from chalicelib.db import workshops as store
 from chalicelib.domain import workshops as rules
 from chalicelib.domain.deadlines import local_day
@@ -25,12 +25,10 @@ from chalicelib.domain.vocab import Role
 from chalicelib.domain.workshops import (
     Activity,
     Announcement,
-    Assignment,
     Briefing,
     Candidate,
     Member,
     Reply,
-    Submission,
     Topic,
     Workshop,
 )
@@ -51,7 +49,7 @@ class Seat:
     member: Member | None = None
 
 
-def _term(programme: Programme) -> tuple[date, date]:
+def term_of(programme: Programme) -> tuple[date, date]:
     assert programme.start_date is not None and programme.end_date is not None
     return programme.start_date, programme.end_date
 
@@ -76,14 +74,14 @@ def seat(session: Session, workshop_id: str) -> Seat:
     raise NotFoundError("workshop_not_found")
 
 
-def _as(session: Session, workshop_id: str, *roles: str) -> Seat:
+def seated_as(session: Session, workshop_id: str, *roles: str) -> Seat:
     found = seat(session, workshop_id)
     if found.as_ not in roles:
         raise ForbiddenError("forbidden")
     return found
 
 
-def _parent(item_id: str, depth: int, not_found: str) -> str:
+def parent_of(item_id: str, depth: int, not_found: str) -> str:
     return rules.parts_of(item_id, depth, not_found)[0]
 
 
@@ -151,7 +149,7 @@ def place_members(
 ) -> tuple[Workshop, list[Member]]:
     """The workshop's members become exactly these trainees (422 naming any who is not a
     confirmed trainee of the county, 学段 and 学科, or is in another workshop; nothing written)."""
-    w = _as(session, workshop_id, OFFICE, COUNTY).workshop
+    w = seated_as(session, workshop_id, OFFICE, COUNTY).workshop
     found = enrolment_lists.get_many(enrolment_ids)
     people = {k: _candidate(e) for k, e in found.items() if e.programme_id == w.programme_id}
     rules.check_members(enrolment_ids, people, w.region_id, w.stage, w.subject)
@@ -173,7 +171,7 @@ def place_members(
 
 
 def set_plan(session: Session, workshop_id: str, theme: str, plan: str) -> Workshop:
-    w = _as(session, workshop_id, HOST).workshop
+    w = seated_as(session, workshop_id, HOST).workshop
     store.set_plan(w.workshop_id, theme, plan, clock.now())
     found = store.get(w.workshop_id)
     assert found is not None
@@ -186,7 +184,7 @@ def set_plan(session: Session, workshop_id: str, theme: str, plan: str) -> Works
 def announce(session: Session, workshop_id: str, text: str, sms: bool) -> Announcement:
     """To every member in the app; by SMS too when asked, through the outbox (quiet hours,
     the daily cap)."""
-    w = _as(session, workshop_id, HOST).workshop
+    w = seated_as(session, workshop_id, HOST).workshop
     members = store.members(workshop_id)
     messages = []
     if sms:
@@ -211,111 +209,11 @@ def announcements(session: Session, workshop_id: str) -> list[Announcement]:
     return workshop_activities.announcements(workshop_id)
 
 
-# --- assignments ------------------------------------------------------------------------------
-
-
-def set_assignment(session: Session, workshop_id: str, data: Any) -> Assignment:
-    w = _as(session, workshop_id, HOST).workshop
-    start, end = _term(programme_of(w.programme_id))
-    rules.check_in_term(local_day(data.due_at), start, end, "due_at")
-    a = Assignment(
-        rules.child_id(w.workshop_id, secrets.new_id()),
-        w.workshop_id,
-        data.title,
-        data.description,
-        data.due_at,
-        clock.now(),
-    )
-    workshop_assignments.add_assignment(a)
-    return a
-
-
-def assignments(session: Session, workshop_id: str) -> list[Assignment]:
-    seat(session, workshop_id)
-    return workshop_assignments.assignments(workshop_id)
-
-
-def _assignment(session: Session, assignment_id: str, *roles: str) -> tuple[Seat, Assignment]:
-    workshop_id = _parent(assignment_id, 2, "assignment_not_found")
-    s = _as(session, workshop_id, *roles)
-    a = workshop_assignments.assignment(workshop_id, assignment_id)
-    if a is None:
-        raise NotFoundError("assignment_not_found")
-    return s, a
-
-
-def close_assignment(session: Session, assignment_id: str) -> Assignment:
-    _, a = _assignment(session, assignment_id, HOST)
-    workshop_assignments.close_assignment(a, clock.now())
-    found = workshop_assignments.assignment(a.workshop_id, a.assignment_id)
-    assert found is not None
-    return found
-
-
-def submit(session: Session, assignment_id: str, body: str, image_ids: list[str]) -> Submission:
-    """A member's submission (rich text, the artifact rules), late after the due time; again
-    until graded; 409 assignment_closed once the host closed it."""
-    s, a = _assignment(session, assignment_id, MEMBER)
-    assert s.member is not None
-    rules.check_open(a)
-    clean, images = artifact_service.clean_body(session, body, image_ids)
-    now = clock.now()
-    sub = Submission(
-        submission_id=rules.child_id(a.assignment_id, s.member.enrolment_id),
-        assignment_id=a.assignment_id,
-        workshop_id=a.workshop_id,
-        enrolment_id=s.member.enrolment_id,
-        account_id=session.account_id,
-        author_name=s.member.name,
-        body=clean,
-        image_ids=images,
-        submitted_at=now,
-        first_submitted_at=now,
-        late=rules.is_late(now, a.due_at),
-    )
-    done = workshop_assignments.submit(sub)
-    count("AssignmentSubmitted")
-    return done
-
-
-def submissions(session: Session, assignment_id: str) -> list[Submission]:
-    """The host: every member's; a member: their own."""
-    s, a = _assignment(session, assignment_id, HOST, MEMBER, COUNTY, OFFICE)
-    found = workshop_assignments.submissions(a.workshop_id, a.assignment_id)
-    if s.as_ == MEMBER:
-        return [x for x in found if x.account_id == session.account_id]
-    return found
-
-
-def submission(session: Session, submission_id: str) -> Submission:
-    workshop_id = _parent(submission_id, 3, "submission_not_found")
-    s = seat(session, workshop_id) if len(workshop_id) == 32 else None
-    found = workshop_assignments.submission(workshop_id, submission_id) if s else None
-    if found is None or s is None or (s.as_ == MEMBER and found.account_id != session.account_id):
-        raise NotFoundError("submission_not_found")
-    return found
-
-
-def grade(session: Session, submission_id: str, score: int, suggestion: str) -> Submission:
-    """The host's 批改: a score 0–100 and 改进提升建议; the trainee sees both."""
-    workshop_id = _parent(submission_id, 3, "submission_not_found")
-    _as(session, workshop_id, HOST)
-    rules.check_score(score)
-    found = workshop_assignments.submission(workshop_id, submission_id)
-    if found is None:
-        raise NotFoundError("submission_not_found")
-    workshop_assignments.grade(found, score, suggestion, clock.now())
-    graded = workshop_assignments.submission(workshop_id, submission_id)
-    assert graded is not None
-    count("SubmissionGraded")
-    return graded
-
-
 # --- discussions ------------------------------------------------------------------------------
 
 
 def open_topic(session: Session, workshop_id: str, title: str, body: str) -> Topic:
-    w = _as(session, workshop_id, HOST).workshop
+    w = seated_as(session, workshop_id, HOST).workshop
     clean, _ = artifact_service.clean_body(session, body, [])
     t = Topic(
         rules.child_id(w.workshop_id, secrets.new_id()), w.workshop_id, title, clean, w.host_name, clock.now()
@@ -330,9 +228,9 @@ def topics(session: Session, workshop_id: str) -> list[Topic]:
 
 
 def _topic(session: Session, topic_id: str, *roles: str) -> tuple[Seat, Topic]:
-    workshop_id = _parent(topic_id, 2, "topic_not_found")
+    workshop_id = parent_of(topic_id, 2, "topic_not_found")
     try:
-        s = _as(session, workshop_id, *roles)
+        s = seated_as(session, workshop_id, *roles)
     except NotFoundError as exc:
         raise NotFoundError("topic_not_found") from exc
     t = workshop_activities.topic(workshop_id, topic_id)
@@ -369,8 +267,8 @@ def replies(session: Session, topic_id: str) -> list[Reply]:
 
 def hide_reply(session: Session, reply_id: str, reason: str) -> Reply:
     """The host hides a reply: kept, on the record (audit), shown to the host only."""
-    workshop_id = _parent(reply_id, 3, "reply_not_found")
-    _as(session, workshop_id, HOST)
+    workshop_id = parent_of(reply_id, 3, "reply_not_found")
+    seated_as(session, workshop_id, HOST)
     r = workshop_activities.reply(workshop_id, reply_id)
     if r is None:
         raise NotFoundError("reply_not_found")
@@ -386,8 +284,8 @@ def hide_reply(session: Session, reply_id: str, reason: str) -> Reply:
 
 
 def add_activity(session: Session, workshop_id: str, title: str, day: date, place: str) -> Activity:
-    w = _as(session, workshop_id, HOST).workshop
-    start, end = _term(programme_of(w.programme_id))
+    w = seated_as(session, workshop_id, HOST).workshop
+    start, end = term_of(programme_of(w.programme_id))
     rules.check_in_term(day, start, end, "date")
     a = Activity(
         rules.child_id(w.workshop_id, secrets.new_id()), w.workshop_id, title, day, place, clock.now()
@@ -414,8 +312,8 @@ def activities(session: Session, workshop_id: str) -> tuple[list[Activity], set[
 
 def check_in(session: Session, activity_id: str) -> Activity:
     """A member's check-in on the activity's date (Shanghai), once; again changes nothing."""
-    workshop_id = _parent(activity_id, 2, "activity_not_found")
-    _as(session, workshop_id, MEMBER)
+    workshop_id = parent_of(activity_id, 2, "activity_not_found")
+    seated_as(session, workshop_id, MEMBER)
     a = workshop_activities.activity(workshop_id, activity_id)
     if a is None:
         raise NotFoundError("activity_not_found")
@@ -434,7 +332,7 @@ def check_in(session: Session, activity_id: str) -> Activity:
 def write_briefing(
     session: Session, workshop_id: str, title: str, body: str, image_ids: list[str]
 ) -> Briefing:
-    w = _as(session, workshop_id, HOST).workshop
+    w = seated_as(session, workshop_id, HOST).workshop
     clean, images = artifact_service.clean_body(session, body, image_ids)
     b = Briefing(
         rules.child_id(w.workshop_id, secrets.new_id()), w.workshop_id, title, clean, images, clock.now()
@@ -447,31 +345,3 @@ def write_briefing(
 def briefings(session: Session, workshop_id: str) -> list[Briefing]:
     seat(session, workshop_id)
     return workshop_activities.briefings(workshop_id)
-
-
-# --- the excellent-outcome collection ---------------------------------------------------------
-
-
-def set_collection(
-    session: Session, workshop_id: str, submission_ids: list[str], foreword: str
-) -> tuple[Workshop, list[Submission]]:
-    """The host's 优秀成果集: graded submissions of the workshop, in the order given, and a
-    foreword (422 naming any submission that is not the workshop's or not graded)."""
-    w = _as(session, workshop_id, HOST).workshop
-    found = {s.submission_id: s for s in workshop_assignments.all_submissions(workshop_id)}
-    wanted = list(dict.fromkeys(submission_ids))
-    fields = {
-        i: problem("submission_not_in_workshop" if i not in found else "submission_not_graded")
-        for i in wanted
-        if i not in found or found[i].graded_at is None
-    }
-    if fields:
-        raise ValidationFailedError(fields=fields)
-    store.set_collection(w.workshop_id, wanted, foreword)
-    return collection(session, workshop_id)
-
-
-def collection(session: Session, workshop_id: str) -> tuple[Workshop, list[Submission]]:
-    w = seat(session, workshop_id).workshop
-    found = {s.submission_id: s for s in workshop_assignments.all_submissions(workshop_id)}
-    return w, [found[i] for i in w.collection if i in found]
