@@ -271,7 +271,7 @@ def _confirm(api: Any, admin: str, recorder: Recorder) -> list[Row]:
 
     from chalicelib.adapters import messaging, secrets
     from chalicelib.db.enrolment_confirmation import PEOPLE_PER_TRANSACTION
-    from chalicelib.services import enrolment, notify
+    from chalicelib.services import enrolment_confirmation, notify
     from tests.guopei_people import enrol, person
 
     published: list[str] = []
@@ -325,7 +325,7 @@ def _confirm(api: Any, admin: str, recorder: Recorder) -> list[Row]:
         Row(
             "confirm of a 340-person county: calls",
             f"{_by_op(calls)}; SNS Publish ×{sends}",
-            f"SNS ≤ {enrolment.SEND_IN_REQUEST}",
+            f"SNS ≤ {enrolment_confirmation.SEND_IN_REQUEST}",
             f"{answer['sms_queued']} SMS left in the outbox for its drain; 340 accounts in "
             f"{-(-CONFIRM_PEOPLE // PEOPLE_PER_TRANSACTION)} transactions of {PEOPLE_PER_TRANSACTION} people",
         ),

@@ -30,10 +30,13 @@ from chalicelib.schemas.enrolment import (
 )
 
 if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
-    from chalicelib.services import enrolment, enrolment_forms, exclusions
+    from chalicelib.services import enrolment, enrolment_confirmation, enrolment_forms, exclusions
     from chalicelib.services import enrolment_files as files
 else:
     enrolment = lazy_import("chalicelib.services.enrolment")
+    enrolment_confirmation = lazy_import("chalicelib.services.enrolment_confirmation")
+    enrolment_forms = lazy_import("chalicelib.services.enrolment_forms")
+    exclusions = lazy_import("chalicelib.services.exclusions")
     files = lazy_import("chalicelib.services.enrolment_files")
 
 bp = Blueprint(__name__)
@@ -220,7 +223,7 @@ def add_exclusions(call: Call[ImportIn], programme_id: str) -> ExclusionsOut:
 )
 def confirm_enrolment(call: Call, programme_id: str) -> EnrolmentConfirmOut:
     return EnrolmentConfirmOut.model_validate(
-        enrolment.confirm(call.me, programme_id, call.query.get("region_id"))
+        enrolment_confirmation.confirm(call.me, programme_id, call.query.get("region_id"))
     )
 
 

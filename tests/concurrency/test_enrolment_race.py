@@ -33,7 +33,7 @@ from chalicelib.db.models import ClaimModel, EnrolmentModel, QuotaModel
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.records import Enrolment, Programme, Quota, Region, Session
 from chalicelib.services import enrolment as service
-from chalicelib.services import enrolment_files
+from chalicelib.services import enrolment_confirmation, enrolment_files
 from tests.concurrency.race import Outcome, SmsRecorder, next_phone, race, warm_clients
 from tests.guopei_people import as_body, id_number, person
 
@@ -307,7 +307,7 @@ def test_a_list_confirmed_while_people_are_added_leaves_nobody_without_an_accoun
     calls: list[Callable[[], Any]] = [
         partial(service.add, session, programme.programme_id, b) for b in bodies
     ]
-    calls.insert(15, partial(service.confirm, session, programme.programme_id))
+    calls.insert(15, partial(enrolment_confirmation.confirm, session, programme.programme_id))
     outcomes = race(len(calls), lambda i: calls[i]())
     confirmed = outcomes[15]
     assert confirmed.error is None, confirmed.describe()

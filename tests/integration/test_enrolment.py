@@ -842,7 +842,7 @@ def test_confirming_340_people_sends_a_few_sms_in_the_request_and_the_outbox_the
 ) -> None:
     from chalicelib.adapters import messaging
     from chalicelib.jobs import JOBS
-    from chalicelib.services import enrolment
+    from chalicelib.services import enrolment_confirmation
 
     # Given 绥德县's full list of 340
     people = [person("绥德县", n) for n in range(1, 341)]
@@ -861,8 +861,8 @@ def test_confirming_340_people_sends_a_few_sms_in_the_request_and_the_outbox_the
     # would not fit the API's 29 s): the rest wait in the outbox, and the answer says so
     assert done.status_code == 200, done.data
     assert done.data["accounts_provisioned"] == 340
-    assert len(sends) == done.data["sms_sent"] == enrolment.SEND_IN_REQUEST
-    assert done.data["sms_queued"] == 340 - enrolment.SEND_IN_REQUEST
+    assert len(sends) == done.data["sms_sent"] == enrolment_confirmation.SEND_IN_REQUEST
+    assert done.data["sms_queued"] == 340 - enrolment_confirmation.SEND_IN_REQUEST
     # And the outbox's drain sends the others, each person's credentials once
     for _ in range(5):
         JOBS["outbox"](clock.now())
