@@ -118,13 +118,13 @@ def _fan_out(out: dict[str, Any]) -> None:
     from chalicelib.adapters.aws import client
     from chalicelib.config import settings
     from chalicelib.domain.reminders import Unit
-    from chalicelib.services import reminders
+    from chalicelib.services import reminder_plans, reminders
 
     now = world_of.DAYS[2][1]  # the registration day: the largest run
     clock.set_now(now)
     with lean_transactions():
         with timed() as plan:
-            units = reminders.plan_daily(now)
+            units = reminder_plans.plan_daily(now)
         url = client("sqs").create_queue(QueueName=settings().reminder_queue)["QueueUrl"]
         with timed() as enqueue:
             queue.send_all(settings().reminder_queue, [u.to_json() for u in units])

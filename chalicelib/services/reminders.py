@@ -1,8 +1,8 @@
 """The reminder jobs: who is still to act before each deadline, told once per day.
 
-A run is planned, then done in units (domain/reminders.py): the plan reads who is waiting
-from the sparse indexes (keys only where it can) and splits them into pages of recipients,
-one rule of one programme each; a unit reads its recipients again by key, records each
+A run is planned, then done in units (domain/reminders.py): the plan (services/reminder_plans.py)
+reads who is waiting from the sparse indexes (keys only where it can) and splits them into
+pages of recipients, one rule of one programme each; a unit reads its recipients again by key, records each
 reminder once (the claim, the guard, the outbox: db/reminders.py) and sends what it recorded.
 With `settings().fan_out` (the deployed stages) the scheduled run only sends the units to
 the reminders queue, whose consumer Lambda (`on_reminder_unit`) does them in parallel; without
@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from chalicelib.adapters import clock, queue
 from chalicelib.config import settings
-from chalicelib.db import accounts, catalog, demands, enrolment_lists, enrolments, reminders, sharing
+from chalicelib.db import accounts, catalog, enrolment_lists, enrolments, reminders
 from chalicelib.db import study as study_store
 from chalicelib.db import workshops as workshop_store
 from chalicelib.domain import notifications as texts
@@ -24,11 +24,12 @@ from chalicelib.domain import reminders as rules
 from chalicelib.domain.deadlines import local_day
 from chalicelib.domain.enrolment import enrolment_reminder
 from chalicelib.domain.records import Account, Message, Programme, Region, Trainee
-from chalicelib.domain.reminders import PAGE, SUMMARY_PAGE, Unit, grouped_pages, pages
+from chalicelib.domain.reminders import Unit
 from chalicelib.domain.survey import survey_reminder
 from chalicelib.domain.workshops import briefing_reminder, briefings_short
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
+from chalicelib.services.reminder_plans import plan_checkins, plan_daily
 from chalicelib.services.rosters import batch_line
 
 
@@ -92,94 +93,6 @@ class _Run:
 
     def trainee_accounts(self, trainees: list[Trainee]) -> dict[str, Account]:
         return accounts.get_accounts({t.account_id for t in trainees if t.account_id})
-
-
-# --- the plan: who waits, in units -------------------------------------------------------------
-
-
-def _demand_plan(p: Programme, today: date) -> list[Unit]:
-    if not rules.due(p.demand_deadline, today, rules.DEMAND_DAYS):
-        return []
-    waiting = sorted(demands.awaiting_demand(p.programme_id))
-    return [Unit("demand", p.programme_id, today, ids) for ids in pages(waiting)]
-
-
-def _roster_plan(p: Programme, today: date) -> list[Unit]:
-    if not rules.due(p.roster_deadline, today, rules.ROSTER_DAYS):
-        return []
-    per_region = reminders.awaiting_roster(p.programme_id)
-    return [Unit("roster", p.programme_id, today, ids) for ids in grouped_pages(per_region, PAGE)]
-
-
-def _registration_plan(p: Programme, today: date) -> list[Unit]:
-    if not rules.due(p.registration_deadline, today, rules.REGISTRATION_DAYS):
-        return []
-    per_region = reminders.unregistered_ids(p.programme_id)
-    every = [t for region_id in sorted(per_region) for t in per_region[region_id]]
-    return [Unit("registration", p.programme_id, today, ids) for ids in pages(every)] + [
-        Unit("registration_summary", p.programme_id, today, ids)
-        for ids in grouped_pages(per_region, SUMMARY_PAGE)
-    ]
-
-
-def _outcome_plan(p: Programme, today: date) -> list[Unit]:
-    units = []
-    for end_date in rules.batch_ends_for_outcome_reminders(today, p.outcome_window_days):
-        waiting = [t.trainee_id for t in reminders.without_outcome(p.programme_id, end_date)]
-        units += [Unit("outcome", p.programme_id, today, ids, end_date) for ids in pages(waiting)]
-    return units
-
-
-def _sharing_plan(p: Programme, today: date) -> list[Unit]:
-    units = []
-    for end_date in rules.batch_ends_for_outcome_reminders(today, p.outcome_window_days):
-        per_region: dict[str, list[str]] = defaultdict(list)
-        for t in sharing.ended_without_report(p.programme_id, end_date):
-            per_region[t.region_id].append(t.trainee_id)
-        every = [t for region_id in sorted(per_region) for t in per_region[region_id]]
-        units += [Unit("sharing", p.programme_id, today, ids, end_date) for ids in pages(every)]
-        units += [
-            Unit("sharing_summary", p.programme_id, today, ids, end_date)
-            for ids in grouped_pages(per_region, SUMMARY_PAGE)
-        ]
-    return units
-
-
-def _enrolment_plan(p: Programme, today: date) -> list[Unit]:
-    if p.enrolment_deadline is None or not rules.due(p.enrolment_deadline, today, rules.ENROLMENT_DAYS):
-        return []
-    waiting = [c.region_id for c in enrolments.awaiting_confirmation(p.programme_id)]
-    return [Unit("enrolment", p.programme_id, today, ids) for ids in pages(waiting)]
-
-
-def _checkin_plan(p: Programme, today: date) -> list[Unit]:
-    waiting = [t.trainee_id for t in reminders.not_checked_in(p.programme_id, today)]
-    return [Unit("checkin", p.programme_id, today, ids) for ids in pages(waiting)]
-
-
-def plan_daily(now: datetime) -> list[Unit]:
-    """The 09:00 run's units: demand, roster, registration, outcome, 分享报告 and 国培 enrolment."""
-    today = local_day(now)
-    units: list[Unit] = []
-    for programme in catalog.all_programmes():
-        if programme.draft:
-            continue  # not open yet: nobody is to act on it
-        for plan in (
-            _demand_plan,
-            _roster_plan,
-            _registration_plan,
-            _outcome_plan,
-            _sharing_plan,
-            _enrolment_plan,
-        ):
-            units += plan(programme, today)
-    return units
-
-
-def plan_checkins(now: datetime) -> list[Unit]:
-    """The 10:00 run's units: trainees in session who have not checked in today."""
-    today = local_day(now)
-    return [u for programme in catalog.all_programmes() for u in _checkin_plan(programme, today)]
 
 
 # --- a unit: its recipients read again, each reminded once --------------------------------------
