@@ -24,7 +24,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.db.common import cursor_checked, decode_cursor, encode_cursor, key_time
 from chalicelib.db.models import BatchModel, DemandItemMap, DemandModel, ProgrammeModel, QuotaModel
 from chalicelib.db.outbox import message_item
-from chalicelib.db.writes import Refusal, applied, failing_as, transaction
+from chalicelib.db.writes import Refusal, Transaction, applied, failing_as, transaction
 from chalicelib.domain.demand import stage_tally_key
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.records import Batch, Demand, DemandLine, Message, Page, Quota
@@ -254,7 +254,7 @@ def take_batches(
 
 
 def count_batches(
-    tx: Any,
+    tx: Transaction,
     demand_key: str,
     demand_id: str,
     batches: Sequence[Batch],

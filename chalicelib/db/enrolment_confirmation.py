@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib.db.accounts import claim_phone
 from chalicelib.db.enrolments import DEADLINE, before_deadline, equals, list_open
 from chalicelib.db.models import EnrolmentModel, QuotaModel
@@ -104,21 +102,21 @@ def provision_many(
     done: list[Provisioning] = []
     for start in range(0, len(plans), PEOPLE_PER_TRANSACTION):
         chunk = plans[start : start + PEOPLE_PER_TRANSACTION]
-        try:
-            with transaction() as tx:
-                for p in chunk:
-                    _provision_items(tx, p)
-        except TransactWriteError:
+        # Refused (someone provisioned already, a phone taken meanwhile): one at a time
+        with transaction(tolerate={"person", "phone"}) as tx:
             for p in chunk:
-                try:
-                    if provision(p):
-                        done.append(p)
-                except ConflictError as exc:
-                    again = reuse(p) if exc.code == "phone_taken" and p.new_account else None
-                    if again is None:
-                        raise
-                    if provision(again):
-                        done.append(again)
-        else:
+                _provision_items(tx, p)
+        if not tx.refused:
             done += chunk
+            continue
+        for p in chunk:
+            try:
+                if provision(p):
+                    done.append(p)
+            except ConflictError as exc:
+                again = reuse(p) if exc.code == "phone_taken" and p.new_account else None
+                if again is None:
+                    raise
+                if provision(again):
+                    done.append(again)
     return done

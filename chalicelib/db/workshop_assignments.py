@@ -12,7 +12,7 @@ from datetime import datetime
 
 from chalicelib.db.models import WorkshopModel
 from chalicelib.db.workshops import WORKSHOP, item_of, items_of, whole
-from chalicelib.db.writes import applied, transaction
+from chalicelib.db.writes import Transaction, applied, transaction
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.workshops import (
     Assignment,
@@ -94,8 +94,7 @@ def submission(workshop_id: str, submission_id: str) -> Submission | None:
     return _submission(m) if m else None
 
 
-def _open_assignment(tx: object, s: Submission) -> None:
-    assert hasattr(tx, "condition_check")
+def _open_assignment(tx: Transaction, s: Submission) -> None:
     tx.condition_check(
         WorkshopModel,
         s.workshop_id,
