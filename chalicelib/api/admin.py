@@ -38,23 +38,7 @@ BATCH_READERS = ADMIN | {"region_contact"}
 
 
 def programme_out(p: Programme) -> ProgrammeOut:
-    return ProgrammeOut(
-        programme_id=p.programme_id,
-        name=p.name,
-        kind=p.kind,
-        academic_year=p.academic_year,
-        demand_deadline=shanghai(p.demand_deadline),
-        roster_deadline=shanghai(p.roster_deadline),
-        registration_deadline=shanghai(p.registration_deadline),
-        outcome_window_days=p.outcome_window_days,
-        default_places=p.default_places,
-        created_at=shanghai(p.created_at),
-        enrolment_deadline=shanghai(p.enrolment_deadline),
-        start_date=p.start_date,
-        end_date=p.end_date,
-        draft=p.draft,
-        opened_at=shanghai(p.opened_at),
-    )
+    return ProgrammeOut.model_validate(p)
 
 
 def _contact(account: Account | None, account_id: str) -> ContactOut:

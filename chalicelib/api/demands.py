@@ -44,7 +44,7 @@ REGION = frozenset({"region_contact"})
 )
 def demand_form(call: Call, programme_id: str) -> DemandFormOut:
     form = demand.form(call.me, programme_id, call.query.get("region_id"))
-    return DemandFormOut(**{**form, "deadline": shanghai(form["deadline"])})
+    return DemandFormOut.model_validate(form)
 
 
 @route(

@@ -9,7 +9,6 @@ from chalice.app import Blueprint
 from chalicelib.api.routing import ADMIN, Call, route
 from chalicelib.domain.records import BatchNote, Page
 from chalicelib.lazy import lazy_import
-from chalicelib.schemas.common import shanghai
 from chalicelib.schemas.notes import NoteIn, NoteOut
 
 if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
@@ -23,14 +22,7 @@ READERS = WRITERS | ADMIN | {"region_contact"}
 
 
 def note_out(n: BatchNote) -> NoteOut:
-    return NoteOut(
-        note_id=n.note_id,
-        batch_id=n.batch_id,
-        author_role=n.author_role,
-        author_name=n.author_name,
-        text=n.text,
-        created_at=shanghai(n.created_at),
-    )
+    return NoteOut.model_validate(n)
 
 
 @route(

@@ -171,9 +171,7 @@ def replace_trainee(call: Call[ReplacementIn], trainee_id: str) -> TraineeOut:
     bp, "/batches/{batch_id}/roster/audit", roles=ADMIN, response=AuditOut, paged=True, summary="名单变更记录"
 )
 def roster_audit(call: Call, batch_id: str) -> Page:
-    return call.page_of(
-        [AuditOut(**{**e.__dict__, "at": shanghai(e.at)}) for e in roster_office.audit(call.me, batch_id)]
-    )
+    return call.page_of([AuditOut.model_validate(e) for e in roster_office.audit(call.me, batch_id)])
 
 
 # --- the base contact ------------------------------------------------------------------------

@@ -99,26 +99,11 @@ def images_out(image_ids: tuple[str, ...]) -> list[ImageOut]:
 
 
 def announcement_out(a: Announcement) -> AnnouncementOut:
-    return AnnouncementOut(
-        announcement_id=a.announcement_id,
-        workshop_id=a.workshop_id,
-        text=a.text,
-        sms=a.sms,
-        recipients=a.recipients,
-        created_at=shanghai(a.created_at),
-    )
+    return AnnouncementOut.model_validate(a)
 
 
 def topic_out(t: Topic) -> TopicOut:
-    return TopicOut(
-        topic_id=t.topic_id,
-        workshop_id=t.workshop_id,
-        title=t.title,
-        body=t.body,
-        author_name=t.author_name,
-        replies=t.replies,
-        created_at=shanghai(t.created_at),
-    )
+    return TopicOut.model_validate(t)
 
 
 def reply_out(r: Reply) -> ReplyOut:

@@ -8,6 +8,7 @@ workshop's graded count and grading time on the first grade."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.db.models import WorkshopModel
@@ -154,13 +155,7 @@ def submit(s: Submission) -> Submission:
             condition=WorkshopModel.graded_at.does_not_exist(),
             tag="ungraded",
         )
-    return Submission(
-        **{
-            **s.__dict__,
-            "first_submitted_at": old.first_submitted_at,
-            "version": old.version + 1,
-        }
-    )
+    return replace(s, first_submitted_at=old.first_submitted_at, version=old.version + 1)
 
 
 def grade(s: Submission, score: int, suggestion: str, now: datetime) -> None:

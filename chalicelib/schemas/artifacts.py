@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Input, Output
+from chalicelib.schemas.common import Input, Instant, Output
 
 ImageId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -69,10 +69,10 @@ class ArtifactOut(Output):
     start_date: date
     end_date: date
     version: int
-    created_at: str
-    updated_at: str
+    created_at: Instant
+    updated_at: Instant
     featured: bool
-    deleted_at: str | None = None
+    deleted_at: Instant | None = None
     notice: str | None = Field(default=None, description="what the author should know of this change")
 
 
@@ -86,8 +86,8 @@ class MyArtifactOut(Output):
     kind_name: str
     start_date: date
     end_date: date
-    created_at: str
-    updated_at: str
+    created_at: Instant
+    updated_at: Instant
     version: int
 
 

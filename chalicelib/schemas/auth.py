@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Input, Output, Password, Phone
+from chalicelib.schemas.common import Input, Instant, Output, Password, Phone
 
 
 class LoginIn(Input):
@@ -19,7 +19,7 @@ class LoginOut(Output):
     role: str
     must_change_password: bool
     account_id: str
-    expires_at: str
+    expires_at: Instant
 
 
 class PasswordIn(Input):
@@ -60,7 +60,7 @@ class AccountOut(Output):
     region_ids: list[str]
     home_region: str | None
     disabled: bool
-    created_at: str
+    created_at: Instant
 
 
 class AccountActionOut(Output):

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, overload
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -87,7 +88,18 @@ class Input(BaseModel):
 
 
 class Output(BaseModel):
+    """An answer's shape. from_attributes: it reads a record's attributes itself, so a view
+    passes the record (`AnnouncementOut.model_validate(a)`) rather than copying its fields."""
+
     model_config = ConfigDict(from_attributes=True, defer_build=True)
+
+
+def _instant(value: Any) -> Any:
+    return shanghai(value) if isinstance(value, datetime) else value
+
+
+# A stored instant (an aware datetime) in an answer: ISO 8601 in Asia/Shanghai, as users read it.
+Instant = Annotated[str, BeforeValidator(_instant)]
 
 
 class Contact(Input):

@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 
 from chalicelib.domain.demand import REMARK_MAX
 from chalicelib.domain.vocab import Stage, StudyType
-from chalicelib.schemas.common import Input, Output
+from chalicelib.schemas.common import Input, Instant, Output
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -31,7 +31,7 @@ class DemandIn(Input):
 class DemandCreatedOut(Output):
     demand_id: str
     status: str
-    submitted_at: str
+    submitted_at: Instant
     places: int
 
 
@@ -51,9 +51,9 @@ class DemandOut(Output):
     places: int
     items: list[DemandLineOut]
     status: str = Field(description="pending | approved | returned | partially_allocated | allocated")
-    submitted_at: str
+    submitted_at: Instant
     reason: str | None = Field(default=None, description="why the office returned it (退回)")
-    reviewed_at: str | None = None
+    reviewed_at: Instant | None = None
 
 
 class StageAvailabilityOut(Output):
@@ -66,7 +66,7 @@ class DemandFormOut(Output):
     programme_id: str
     region_id: str
     remaining_places: int
-    deadline: str
+    deadline: Instant
     deadline_passed: bool
     programme_open: bool = Field(default=True, description="false for a draft: no demand yet")
     stages: list[StageAvailabilityOut]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Input, Output
+from chalicelib.schemas.common import Input, Instant, Output
 
 Cell = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
@@ -74,7 +74,7 @@ class EnrolmentOut(Output):
     role: str
     has_account: bool = Field(description="the county's confirmation opened (or found) the person's account")
     row: int | None = Field(default=None, description="the row of the file it was imported from")
-    created_at: str
+    created_at: Instant
 
 
 class MyEnrolmentOut(EnrolmentOut):
@@ -155,4 +155,4 @@ class CountySummaryOut(Output):
     by_stage_subject: dict[str, int] = Field(description='trainees by "stage/subject", e.g. "primary/math"')
     by_role: dict[str, int]
     confirmed: bool
-    confirmed_at: str | None = None
+    confirmed_at: Instant | None = None

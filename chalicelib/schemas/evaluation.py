@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Input, Output
+from chalicelib.schemas.common import Input, Instant, Output
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -63,7 +63,7 @@ class VisitOut(Output):
     region_id: str
     score: float
     comment: str | None
-    scored_at: str
+    scored_at: Instant
 
 
 class RewardIn(Input):

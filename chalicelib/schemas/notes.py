@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from chalicelib.domain.notes import NOTE_MAX
-from chalicelib.schemas.common import Input, Output
+from chalicelib.schemas.common import Input, Instant, Output
 
 
 class NoteIn(Input):
@@ -21,4 +21,4 @@ class NoteOut(Output):
     author_role: str = Field(description="leader (the 团长) | base (the base's contact)")
     author_name: str
     text: str
-    created_at: str
+    created_at: Instant

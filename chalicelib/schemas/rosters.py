@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Email, Input, Output, Phone, Text
+from chalicelib.schemas.common import Email, Input, Instant, Output, Phone, Text
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
 
@@ -45,7 +45,7 @@ class TraineeOut(Output):
     unit: str
     subject: str | None
     team_role: str
-    registered_at: str | None
+    registered_at: Instant | None
     checkins: list[str]
     feedback: str | None
 
@@ -73,7 +73,7 @@ class AuditOut(Output):
     actor_id: str
     action: str
     reason: str
-    at: str
+    at: Instant
     before: str | None
     after: str | None
 
@@ -81,7 +81,7 @@ class AuditOut(Output):
 class RegistrationOut(Output):
     batch_id: str
     trainee_id: str
-    registered_at: str
+    registered_at: Instant
 
 
 class CheckinOut(Output):
@@ -99,7 +99,7 @@ class MyBatchOut(Output):
     start_date: date
     end_date: date
     team_role: str
-    registered_at: str | None
+    registered_at: Instant | None
     checkins: list[str]
 
 
@@ -158,17 +158,17 @@ class ArchiveArtifactOut(Output):
     artifact_id: str
     kind: str
     title: str
-    created_at: str
+    created_at: Instant
     featured: bool
     # Only the office sees deleted ones (to restore within 30 days); others never see them.
-    deleted_at: str | None = None
+    deleted_at: Instant | None = None
 
 
 class ArchiveTraineeOut(Output):
     trainee_id: str
     name: str
     team_role: str
-    registered_at: str | None
+    registered_at: Instant | None
     checkins: list[str]
     checkin_days: int
     session_days: int

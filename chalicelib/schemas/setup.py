@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from chalicelib.domain import programmes as rules
 from chalicelib.domain.vocab import ProgrammeKind, Stage, StudyType
-from chalicelib.schemas.common import Contact, Input, Output, Text
+from chalicelib.schemas.common import Contact, Input, Instant, Output, Text
 
 AcademicYear = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{4}$")]
 
@@ -61,15 +61,15 @@ class ProgrammeOut(Output):
     name: str
     kind: str
     academic_year: str
-    demand_deadline: str
-    roster_deadline: str
-    registration_deadline: str
+    demand_deadline: Instant
+    roster_deadline: Instant
+    registration_deadline: Instant
     outcome_window_days: int
     default_places: int
-    created_at: str
+    created_at: Instant
     draft: bool = False
-    opened_at: str | None = None
-    enrolment_deadline: str | None = None
+    opened_at: Instant | None = None
+    enrolment_deadline: Instant | None = None
     start_date: date | None = None
     end_date: date | None = None
 
@@ -94,7 +94,7 @@ class RegionOut(Output):
     region_id: str
     name: str
     contact: ContactOut
-    created_at: str
+    created_at: Instant
 
 
 class BaseIn(Input):
@@ -117,7 +117,7 @@ class BaseOut(Output):
     city: str
     stages: list[str]
     contact: ContactOut
-    created_at: str
+    created_at: Instant
 
 
 class BatchIn(Input):

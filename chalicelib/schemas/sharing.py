@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from chalicelib.domain.sharing import AUDIENCE_MAX, MAX_IMAGES, NOTE_MAX
-from chalicelib.schemas.common import Input, Output
+from chalicelib.schemas.common import Input, Instant, Output
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -29,8 +29,8 @@ class SharingReportOut(Output):
     note: str | None
     image_ids: list[str]
     image_urls: list[str] = Field(description="short-lived links to the photos")
-    recorded_at: str
-    updated_at: str
+    recorded_at: Instant
+    updated_at: Instant
 
 
 class SharingReportBody(Output):
@@ -39,8 +39,8 @@ class SharingReportBody(Output):
     note: str | None
     image_ids: list[str]
     image_urls: list[str]
-    recorded_at: str
-    updated_at: str
+    recorded_at: Instant
+    updated_at: Instant
 
 
 class SharingRowOut(Output):

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
-from chalicelib.schemas.common import Output
+from chalicelib.schemas.common import Instant, Output
 
 
 class OfferOut(Output):
@@ -18,9 +18,9 @@ class OfferOut(Output):
     status: str = Field(
         description="open | accepted | declined | expired | withdrawn (its demand returned or served)"
     )
-    created_at: str
-    expires_at: str = Field(description="48 hours to answer (not past the roster deadline)")
-    answered_at: str | None = None
+    created_at: Instant
+    expires_at: Instant = Field(description="48 hours to answer (not past the roster deadline)")
+    answered_at: Instant | None = None
     base_name: str = ""
     start_date: date | None = None
     end_date: date | None = None

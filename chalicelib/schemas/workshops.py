@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from chalicelib.domain import workshops as rules
 from chalicelib.schemas.artifacts import Body, ImageId, ImageOut, Title
-from chalicelib.schemas.common import Input, Output
+from chalicelib.schemas.common import Input, Instant, Output
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # An item's id is its parents' ids and its own (domain/workshops.py): a submission's is three
@@ -68,7 +68,7 @@ class WorkshopOut(Output):
     graded: int
     backlog: int = Field(description="submissions waiting for a grade")
     turnaround_hours: float | None = Field(description="mean hours from submission to grade")
-    created_at: str
+    created_at: Instant
 
 
 class WorkshopDetailOut(WorkshopOut):
@@ -87,7 +87,7 @@ class AnnouncementOut(Output):
     text: str
     sms: bool
     recipients: int = Field(description="SMS recorded in the outbox")
-    created_at: str
+    created_at: Instant
 
 
 class WorkshopAssignmentIn(Input):
@@ -102,9 +102,9 @@ class WorkshopAssignmentOut(Output):
     workshop_id: str
     title: str
     description: str
-    due_at: str
+    due_at: Instant
     closed: bool
-    created_at: str
+    created_at: Instant
 
 
 class SubmissionIn(Input):
@@ -127,12 +127,12 @@ class SubmissionOut(Output):
     author_name: str
     body: str
     images: list[ImageOut]
-    submitted_at: str
+    submitted_at: Instant
     late: bool
     version: int
     score: int | None
     suggestion: str | None
-    graded_at: str | None
+    graded_at: Instant | None
 
 
 class TopicIn(Input):
@@ -148,7 +148,7 @@ class TopicOut(Output):
     body: str
     author_name: str
     replies: int
-    created_at: str
+    created_at: Instant
 
 
 class ReplyIn(Input):
@@ -166,7 +166,7 @@ class ReplyOut(Output):
     author_name: str
     body: str
     hidden: bool
-    created_at: str
+    created_at: Instant
 
 
 class ActivityIn(Input):
@@ -198,7 +198,7 @@ class BriefingOut(Output):
     title: str
     body: str
     images: list[ImageOut]
-    created_at: str
+    created_at: Instant
 
 
 class CollectionIn(Input):

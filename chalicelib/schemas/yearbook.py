@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Input, Output
+from chalicelib.schemas.common import Input, Instant, Output
 
 
 class PublishIn(Input):
@@ -16,11 +16,11 @@ class PublishIn(Input):
 class PublishedOut(Output):
     programme_id: str
     export_id: str
-    published_at: str
+    published_at: Instant
 
 
 class YearbookOut(Output):
     published: bool = Field(description="false until the office publishes one (then no links)")
     url: str | None = None
     index_url: str | None = None
-    published_at: str | None = None
+    published_at: Instant | None = None
