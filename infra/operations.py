@@ -302,6 +302,7 @@ def parameters() -> dict[str, Any]:
 
 
 RETIRED = ["ApiHandlerErrorsAlarm"]  # named before the functions' alarms were generated
+UPLOADS_BUCKET = "yanxiu-${Stage}-uploads-${AWS::AccountId}"  # as infra/template.json's UploadsBucket
 
 
 def apply(template: dict[str, Any]) -> dict[str, Any]:
@@ -312,12 +313,19 @@ def apply(template: dict[str, Any]) -> dict[str, Any]:
     resources_.update(resources())
     # Each function logs to its log group, and takes the site's address and the sender from
     # the stack's parameters rather than the values baked in at packaging (merged into what
-    # `chalice package` writes).
+    # `chalice package` writes); and the uploads bucket's name, which carries the account's id
+    # (S3's names are global: "yanxiu-prod-uploads" alone is anyone's to take first).
     for logical in functions():
         entry = resources_.setdefault(logical, {"Type": "AWS::Serverless::Function", "Properties": {}})
         entry["Properties"]["LoggingConfig"] = {"LogGroup": {"Ref": f"{logical}LogGroup"}}
         variables = entry["Properties"].setdefault("Environment", {}).setdefault("Variables", {})
-        variables.update({"YANXIU_SITE_URL": {"Ref": "SiteUrl"}, "YANXIU_MAIL_FROM": {"Ref": "MailFrom"}})
+        variables.update(
+            {
+                "YANXIU_SITE_URL": {"Ref": "SiteUrl"},
+                "YANXIU_MAIL_FROM": {"Ref": "MailFrom"},
+                "YANXIU_BUCKET": {"Fn::Sub": UPLOADS_BUCKET},
+            }
+        )
     # The API's name in API Gateway's metrics (the 5xx alarm, the dashboard): one per stage. Both
     # the resource's name and the OpenAPI title, whichever API Gateway takes.
     api = resources_.setdefault("RestAPI", {"Type": "AWS::Serverless::Api", "Properties": {}})

@@ -132,7 +132,14 @@ def test_names_agree_with_the_prod_stage_config() -> None:
     # The functions find tables and bucket through these variables, the stack creates them
     # from the Stage parameter: the two must spell the same names.
     assert PROD_ENV["YANXIU_TABLE_PREFIX"] == f"yanxiu-{PARAMS['Stage']}-"
-    assert PROD_ENV["YANXIU_BUCKET"] == _resolve(RESOURCES["UploadsBucket"]["Properties"]["BucketName"])
+    # The bucket's name carries the account's id (S3's names are global): every function takes
+    # it from the stack, spelled as the bucket's own
+    bucket = RESOURCES["UploadsBucket"]["Properties"]["BucketName"]
+    assert bucket == {"Fn::Sub": "yanxiu-${Stage}-uploads-${AWS::AccountId}"}
+    functions = [r for r in RESOURCES.values() if r.get("Type") == "AWS::Serverless::Function"]
+    assert len(functions) == 10
+    assert all(f["Properties"]["Environment"]["Variables"]["YANXIU_BUCKET"] == bucket for f in functions)
+    assert "YANXIU_BUCKET" not in PROD_ENV  # nothing baked in at packaging to disagree with it
     assert PROD_ENV["YANXIU_SITE_URL"] == PARAMS["SiteUrl"]
     assert PROD_ENV["YANXIU_MAIL_FROM"] == PARAMS["MailFrom"]
     assert PROD_ENV["YANXIU_REMINDER_QUEUE"] == _resolve(
