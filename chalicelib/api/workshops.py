@@ -227,7 +227,8 @@ def set_plan(call: Call[PlanIn], workshop_id: str) -> WorkshopOut:
     summary="发布通知：站内给全体学员，选择短信时同时发短信（遵守免打扰时段与每日上限）",
 )
 def announce(call: Call[AnnouncementIn], workshop_id: str) -> AnnouncementOut:
-    return announcement_out(workshops.announce(call.me, workshop_id, call.body.text, call.body.sms))
+    key = call.headers.get("idempotency-key")  # a retry finishes what its request began
+    return announcement_out(workshops.announce(call.me, workshop_id, call.body.text, call.body.sms, key))
 
 
 @route(

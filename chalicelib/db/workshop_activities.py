@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pynamodb.expressions.condition import Condition
+
 from chalicelib.db.audit import audit_item
 from chalicelib.db.common import key_time
-from chalicelib.db.models import WorkshopModel
+from chalicelib.db.models import NotificationModel, WorkshopModel
 from chalicelib.db.outbox import message_item
 from chalicelib.db.workshops import WORKSHOP, item_of, items_of, whole
 from chalicelib.db.writes import transaction
@@ -37,28 +39,54 @@ def _announcement(m: WorkshopModel) -> Announcement:
     )
 
 
-def add_announcement(a: Announcement, messages: list[Message]) -> None:
-    """The announcement with its first SMS; the rest of the SMS after it, 90 a transaction."""
-    first, rest = messages[:MESSAGES_PER_TRANSACTION], messages[MESSAGES_PER_TRANSACTION:]
-    with transaction() as tx:
-        tx.save(
-            WorkshopModel(
-                a.workshop_id,
-                f"announcement#{key_time(a.created_at)}#{a.announcement_id}",
-                item_id=a.announcement_id,
-                text=a.text,
-                sms=a.sms,
-                recipients=a.recipients,
-                created_at=a.created_at,
-            ),
-            condition=WorkshopModel.item_key.does_not_exist(),
-        )
-        for message in first:
-            tx.save(message_item(message))
-    for start in range(0, len(rest), MESSAGES_PER_TRANSACTION):
-        with transaction() as more:
-            for message in rest[start : start + MESSAGES_PER_TRANSACTION]:
-                more.save(message_item(message))
+def announcement(workshop_id: str, announcement_id: str) -> Announcement | None:
+    """One announcement by its id (a workshop's are dozens: one strong Query of its kind)."""
+    found = (m for m in items_of(workshop_id, "announcement#") if m.item_id == announcement_id)
+    return next((_announcement(m) for m in found), None)
+
+
+def add_announcement(a: Announcement, messages: list[Message], posted: bool = False) -> None:
+    """The announcement with its first SMS, then the rest, MESSAGES_PER_TRANSACTION a
+    transaction. Each item is put only if it is not there yet, so the same announcement sent
+    again (`posted`: a retry of a request that stopped half-way, its ids the same) writes
+    what is missing and nothing twice."""
+    item = WorkshopModel(
+        a.workshop_id,
+        f"announcement#{key_time(a.created_at)}#{a.announcement_id}",
+        item_id=a.announcement_id,
+        text=a.text,
+        sms=a.sms,
+        recipients=a.recipients,
+        created_at=a.created_at,
+    )
+    pending: list[tuple[str, WorkshopModel | NotificationModel]] = [] if posted else [("post", item)]
+    pending += [(m.message_id, message_item(m)) for m in messages]
+    for start in range(0, len(pending), MESSAGES_PER_TRANSACTION):
+        _put_missing(pending[start : start + MESSAGES_PER_TRANSACTION])
+
+
+def _absent(item: WorkshopModel | NotificationModel) -> Condition:
+    if isinstance(item, WorkshopModel):
+        condition: Condition = WorkshopModel.item_key.does_not_exist()
+    else:
+        condition = NotificationModel.message_id.does_not_exist()
+    return condition
+
+
+def _put_missing(items: list[tuple[str, WorkshopModel | NotificationModel]]) -> None:
+    """Put each item unless it exists: a transaction refused for some is sent again without them."""
+    while items:
+        with transaction(tolerate={tag for tag, _ in items}) as tx:
+            for tag, item in items:
+                key = (
+                    WorkshopModel.item_key
+                    if isinstance(item, WorkshopModel)
+                    else NotificationModel.message_id
+                )
+                tx.save(item, condition=key.does_not_exist(), tag=tag)
+        if not tx.refused:
+            return
+        items = [(tag, item) for tag, item in items if tag not in tx.refused]
 
 
 def announcements(workshop_id: str) -> list[Announcement]:

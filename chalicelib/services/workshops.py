@@ -9,7 +9,8 @@ submission, a reply, their check-in); a reader who may not write gets 403."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -181,27 +182,41 @@ def set_plan(session: Session, workshop_id: str, theme: str, plan: str) -> Works
 # --- announcements ----------------------------------------------------------------------------
 
 
-def announce(session: Session, workshop_id: str, text: str, sms: bool) -> Announcement:
+def announce(
+    session: Session, workshop_id: str, text: str, sms: bool, request_key: str | None = None
+) -> Announcement:
     """To every member in the app; by SMS too when asked, through the outbox (quiet hours,
-    the daily cap)."""
+    the daily cap). With the request's Idempotency-Key the announcement's id and each SMS's
+    come from it: a retry of a request that stopped half-way (200 members: three
+    transactions) finishes it, and posts and sends nothing twice."""
     w = seated_as(session, workshop_id, HOST).workshop
+    own = _digest(w.workshop_id, request_key) if request_key else secrets.new_id()
+    announcement_id = rules.child_id(w.workshop_id, own)
+    prior = workshop_activities.announcement(w.workshop_id, announcement_id) if request_key else None
     members = store.members(workshop_id)
     messages = []
     if sms:
         people = enrolment_lists.get_many(m.enrolment_id for m in members)
         line = rules.announcement_sms(w.name, w.host_name, text, settings().site_url)
         messages = [
-            notify.sms("workshop_announcement", m.account_id, people[m.enrolment_id].phone, line)
+            replace(
+                notify.sms("workshop_announcement", m.account_id, people[m.enrolment_id].phone, line),
+                message_id=_digest(announcement_id, m.enrolment_id),
+            )
             for m in members
             if m.enrolment_id in people
         ]
-    a = Announcement(
-        rules.child_id(w.workshop_id, secrets.new_id()), w.workshop_id, text, sms, clock.now(), len(messages)
-    )
-    workshop_activities.add_announcement(a, messages)
+    created_at = prior.created_at if prior else clock.now()
+    a = Announcement(announcement_id, w.workshop_id, text, sms, created_at, len(messages))
+    workshop_activities.add_announcement(a, messages, posted=prior is not None)
     notify.deliver_all(messages)
     count("WorkshopAnnouncement")
     return a
+
+
+def _digest(*parts: str) -> str:
+    """An id made from others (32 hex characters, as secrets.new_id's)."""
+    return hashlib.sha256("#".join(parts).encode()).hexdigest()[:32]
 
 
 def announcements(session: Session, workshop_id: str) -> list[Announcement]:

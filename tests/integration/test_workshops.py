@@ -278,6 +278,45 @@ def test_an_announcement_sms_at_night_waits_for_the_morning(api: Api, g: dict[st
     assert len(queued) == 2 and all(m.status == "queued" for m in queued)
 
 
+def test_an_announcement_stopped_half_way_is_finished_by_its_retry_and_nothing_twice(
+    api: Api, g: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.db import workshop_activities
+
+    s = g["suide"]
+    wid = formed(api, g)
+    relogin(api, g, IN_TERM)
+    # Given transactions of one item, so the announcement and its 2 SMS take three, and the
+    # third one failing (the function stopped: a 500, the Idempotency-Key released)
+    monkeypatch.setattr(workshop_activities, "MESSAGES_PER_TRANSACTION", 1)
+    real, calls = workshop_activities._put_missing, []
+
+    def third_fails(items: list[Any]) -> None:
+        calls.append(items)
+        if len(calls) == 3:
+            raise RuntimeError("the function stopped")
+        real(items)
+
+    monkeypatch.setattr(workshop_activities, "_put_missing", third_fails)
+    body, key = {"text": "作业截止延至周五", "sms": True}, {"Idempotency-Key": "announce-0001"}
+    path = f"/workshops/{wid}/announcements"
+    assert api.call("POST", path, s["tokens"]["host"], body, headers=key).status_code == 500
+    assert len([m for m in NotificationModel.scan() if m.purpose == "workshop_announcement"]) == 1
+    # When the page sends it again with the same key
+    again = api.call("POST", path, s["tokens"]["host"], body, headers=key)
+    # Then it is posted once, and each member has its SMS exactly once
+    assert again.status_code == 201, again.data
+    assert [a["text"] for a in items(api.call("GET", path, s["tokens"]["t1"]))] == ["作业截止延至周五"]
+    stored = [m for m in NotificationModel.scan() if m.purpose == "workshop_announcement"]
+    assert sorted(m.address for m in stored) == sorted(SUIDE[k]["phone"] for k in ("t1", "t2"))
+    for k in ("t1", "t2"):
+        assert [t for t in sms_to(SUIDE[k]["phone"]) if "作业截止延至周五" in t] != []
+        assert len([t for t in sms_to(SUIDE[k]["phone"]) if "作业截止延至周五" in t]) == 1
+    # And another request (another key) is another announcement
+    other = api.call("POST", path, s["tokens"]["host"], body, headers={"Idempotency-Key": "announce-0002"})
+    assert other.status_code == 201 and other.data["announcement_id"] != again.data["announcement_id"]
+
+
 # --- 3. assignments ---------------------------------------------------------------------------
 
 
