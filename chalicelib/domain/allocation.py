@@ -18,7 +18,7 @@ plan() runs four named steps:
    places claim 10 + 5. An earlier demand is never left short while a later one of its
    stage holds a batch: FCFS is decided here, whole, before any secondary cost.
 
-3. **Route** (`allocation_network.Network`). Which concrete classes of batches serve the claimed counts, by a
+3. **Route** (`_Network`). Which concrete classes of batches serve the claimed counts, by a
    min-cost flow. Per (stage, capacity):
 
        source ─► (item, c) ─► (region, stage, base B, study type asked, c)
@@ -190,7 +190,7 @@ def _with_capacity(
 
 
 @dataclass
-class Want:
+class _Want:
     rank: int
     demand: DemandToPlace
     item: DemandItem
@@ -206,10 +206,10 @@ class Want:
         return sum(self.claimed.values())
 
 
-def _wanted(demands: list[DemandToPlace]) -> list[Want]:
+def _wanted(demands: list[DemandToPlace]) -> list[_Want]:
     ordered = sorted(demands, key=lambda d: d.order_key)
     return [
-        Want(rank, d, item, item.places - item.held_places)
+        _Want(rank, d, item, item.places - item.held_places)
         for rank, d in enumerate(ordered)
         for item in d.items
         if item.places - item.held_places > 0
@@ -219,7 +219,7 @@ def _wanted(demands: list[DemandToPlace]) -> list[Want]:
 # --- step 2: size ----------------------------------------------------------------------------
 
 
-def _unmet(w: Want, needed_more: int, reason: str) -> Unmet:
+def _unmet(w: _Want, needed_more: int, reason: str) -> Unmet:
     held = w.item.held_batches
     return Unmet(
         w.demand.demand_id,
@@ -233,7 +233,7 @@ def _unmet(w: Want, needed_more: int, reason: str) -> Unmet:
     )
 
 
-def _size(wanted: list[Want], free: list[FreeBatch], known: set[str]) -> list[Unmet]:
+def _size(wanted: list[_Want], free: list[FreeBatch], known: set[str]) -> list[Unmet]:
     """Each item's claim, in rank order, from its stage's pool; the items left short."""
     pools: dict[str, Counter[int]] = defaultdict(Counter)
     for b in free:
@@ -261,11 +261,129 @@ Class = tuple[str, str, str, int]  # stage, base, study type, capacity
 Group = tuple[str, str, str, str, int]  # region, stage, base, study type asked, capacity
 
 
+class _Network:
+    """The min-cost flow of step 3 (see the module's docstring), on OR-Tools."""
+
+    def __init__(self, wanted: list[_Want], classes: Mapping[Class, list[FreeBatch]], ranks: int) -> None:
+        from ortools.graph.python import min_cost_flow
+
+        self.flow = min_cost_flow.SimpleMinCostFlow()
+        self.nodes: dict[object, int] = {}
+        self.classes = classes
+        self.bases: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for stage, base, _type, capacity in classes:
+            if base not in self.bases[(stage, capacity)]:
+                self.bases[(stage, capacity)].append(base)
+        self.group_need: Counter[tuple[str, str, str, int]] = Counter()
+        self.group_size: Counter[tuple[str, str, str, int]] = Counter()
+        for w in wanted:
+            for capacity, n in w.claimed.items():
+                key = (w.demand.region_id, w.item.stage, w.demand.study_type, capacity)
+                self.group_need[key] += n
+                self.group_size[key] += 1
+        self.rank: dict[tuple[str, str, str, int], int] = {}
+        for w in wanted:
+            for capacity in w.claimed:
+                self.rank.setdefault(
+                    (w.demand.region_id, w.item.stage, w.demand.study_type, capacity), w.rank
+                )
+        self.ranks = ranks  # R: the number of demands
+        # Costs scaled by K: the rank terms (at most R each, one per batch) never outweigh them
+        self.scale = sum(w.count for w in wanted) * self.ranks + 1
+        self.item_arcs: dict[tuple[int, int], list[tuple[int, Group]]] = defaultdict(list)
+        self.group_arcs: dict[Group, list[tuple[int, Class]]] = {}
+        self.supply = 0
+
+    def node(self, key: object) -> int:
+        if key not in self.nodes:
+            self.nodes[key] = len(self.nodes)
+        return self.nodes[key]
+
+    def arc(self, tail: object, head: object, capacity: int, cost: int) -> int:
+        return int(
+            self.flow.add_arc_with_capacity_and_unit_cost(self.node(tail), self.node(head), capacity, cost)
+        )
+
+    def add_item(self, idx: int, w: _Want, capacity: int, n: int) -> None:
+        self.supply += n
+        item = ("item", idx, capacity)
+        self.arc("source", item, n, 0)
+        key = (w.demand.region_id, w.item.stage, w.demand.study_type, capacity)
+        total = self.group_need[key]
+        for base in self.bases[(w.item.stage, capacity)]:
+            group: Group = (w.demand.region_id, w.item.stage, base, w.demand.study_type, capacity)
+            if self.group_size[key] == 1:
+                # The usual case, one item in its group: its own pieces, no shared node
+                for piece in range(total):
+                    cost = SPREAD * piece * self.scale
+                    self.item_arcs[(idx, capacity)].append((self.arc(item, ("via", group), 1, cost), group))
+            else:
+                self.item_arcs[(idx, capacity)].append((self.arc(item, ("in", group), n, 0), group))
+                if group not in self.group_arcs:
+                    for piece in range(total):
+                        self.arc(("in", group), ("via", group), 1, SPREAD * piece * self.scale)
+            self._add_group(group, total)
+
+    def _add_group(self, group: Group, total: int) -> None:
+        if group in self.group_arcs:
+            return
+        region, stage, base, asked, capacity = group
+        self.group_arcs[group] = []
+        mismatch = MISMATCH * self.scale + self.ranks - self.rank[(region, stage, asked, capacity)]
+        for study_type in STUDY_TYPES:
+            key = (stage, base, study_type, capacity)
+            if key in self.classes:
+                cost = 0 if study_type == asked else mismatch
+                self.group_arcs[group].append((self.arc(("via", group), ("class", key), total, cost), key))
+
+    def solve(self) -> int:
+        for key, members in self.classes.items():
+            if ("class", key) in self.nodes:
+                self.arc(("class", key), "sink", len(members), 0)
+        self.flow.set_node_supply(self.node("source"), self.supply)
+        self.flow.set_node_supply(self.node("sink"), -self.supply)
+        status = self.flow.solve()
+        if status != self.flow.OPTIMAL:  # cannot happen: step 2 claimed only what is free
+            raise RuntimeError(f"min-cost flow status {status}")
+        return int(self.flow.optimal_cost())
+
+    def taken(self) -> dict[Class, list[tuple[int, int]]]:
+        """{class: [(item index, batches)]}: each group's batches go to its items in rank
+        order (any split of a group costs the same)."""
+        arrivals: dict[Group, list[tuple[int, int]]] = defaultdict(list)
+        for (idx, _capacity), arcs in self.item_arcs.items():
+            for arc, group in arcs:
+                if units := int(self.flow.flow(arc)):
+                    arrivals[group].append((idx, units))
+        taken: dict[Class, list[tuple[int, int]]] = defaultdict(list)
+        for group, items in arrivals.items():
+            left = [
+                (key, int(self.flow.flow(arc))) for arc, key in self.group_arcs[group] if self.flow.flow(arc)
+            ]
+            _split(sorted(items), left, taken)
+        return taken
+
+
+def _split(
+    items: list[tuple[int, int]], left: list[tuple[Class, int]], taken: dict[Class, list[tuple[int, int]]]
+) -> None:
+    """Share the group's batches per class (`left`) among its items, in rank order."""
+    at, spare = 0, left[0][1] if left else 0
+    for idx, units in items:
+        while units:
+            share = min(units, spare)
+            taken[left[at][0]].append((idx, share))
+            units, spare = units - share, spare - share
+            if not spare:
+                at += 1
+                spare = left[at][1] if at < len(left) else 0
+
+
 # --- step 4: hand out ------------------------------------------------------------------------
 
 
 def _hand_out(
-    wanted: list[Want], classes: Mapping[Class, list[FreeBatch]], taken: dict[Class, list[tuple[int, int]]]
+    wanted: list[_Want], classes: Mapping[Class, list[FreeBatch]], taken: dict[Class, list[tuple[int, int]]]
 ) -> list[Assignment]:
     months_of_region: dict[str, Counter[tuple[int, int]]] = defaultdict(Counter)
     out = []
@@ -318,11 +436,7 @@ def plan(
     if not served:
         return result
     classes = _classes(free)
-    # Imported here: the network's module builds on this one's records (and OR-Tools loads
-    # only when a plan is made).
-    from chalicelib.domain.allocation_network import Network
-
-    network = Network(served, classes, len(demands))
+    network = _Network(served, classes, len(demands))
     for idx, w in enumerate(served):
         for capacity, n in sorted(w.claimed.items(), reverse=True):
             network.add_item(idx, w, capacity, n)
