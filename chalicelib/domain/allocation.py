@@ -8,7 +8,7 @@ plan() runs four named steps:
    their order key (submitted_at + demand id), oldest first. An item of N places holding
    batches that seat H is short by N − H.
 
-2. **Size** (`_size`, `best_cover`). Item by item in rank order, from the free batches of its
+2. **Size** (`_size`, `cover.best_cover`). Item by item in rank order, from the free batches of its
    stage still unclaimed by earlier items, the item claims a number of batches of each
    capacity: the multiset whose seats cover its shortfall with the least excess; ties, the
    fewest batches; then the larger batches (more of the largest capacity, then of the next).
@@ -58,8 +58,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
+from chalicelib.domain.cover import best_cover
 from chalicelib.domain.records import Batch
 
 MISMATCH = 1000  # a batch of the other study type
@@ -134,56 +134,6 @@ def holdings(batches: Iterable[Batch]) -> tuple[Counter[tuple[str, str]], Counte
             held[(b.demand_id, b.stage)] += 1
             seats[(b.demand_id, b.stage)] += b.capacity
     return held, seats
-
-
-# --- step 2's rule: the least-excess cover ---------------------------------------------------
-
-
-def best_cover(short: int, available: Mapping[int, int]) -> dict[int, int]:
-    """The batches ({capacity: count}) out of `available` whose seats cover `short` with the
-    least excess; ties, the fewest batches, then the larger batches. Everything available
-    when nothing covers it."""
-    caps = sorted((c for c, n in available.items() if n > 0 and c > 0), reverse=True)
-    if short <= 0 or not caps:
-        return {}
-    if sum(c * available[c] for c in caps) < short:
-        return {c: available[c] for c in caps}
-    # A least-excess cover holds no batch it could do without, so no more than ⌈short / c⌉
-    # of capacity c, and its excess is below its smallest batch.
-    bounded = tuple((c, min(available[c], -(-short // c))) for c in caps)
-    return {c: n for c, n in zip(caps, _cover(short, bounded), strict=True) if n}
-
-
-@lru_cache(maxsize=4096)
-def _cover(short: int, caps: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
-    """Counts per capacity (in the order of `caps`, largest first) of the best cover: a
-    bounded knapsack over exact seat sums up to short + largest − 1, whose key per sum is
-    (batches, −count of each capacity in turn): lexicographically least is best."""
-    limit = short + caps[0][0] - 1
-    best: list[tuple[int, tuple[int, ...]] | None] = [None] * (limit + 1)
-    best[0] = (0, ())
-    for capacity, most in caps:
-        best = _with_capacity(best, capacity, most)
-    seats = next(s for s in range(short, limit + 1) if best[s] is not None)
-    found = best[seats]
-    assert found is not None
-    return tuple(-n for n in found[1])
-
-
-def _with_capacity(
-    best: list[tuple[int, tuple[int, ...]] | None], capacity: int, most: int
-) -> list[tuple[int, tuple[int, ...]] | None]:
-    out: list[tuple[int, tuple[int, ...]] | None] = [None] * len(best)
-    for seats in range(len(best)):
-        for n in range(min(most, seats // capacity) + 1):
-            prior = best[seats - n * capacity]
-            if prior is None:
-                continue
-            key = (prior[0] + n, (*prior[1], -n))
-            current = out[seats]
-            if current is None or key < current:
-                out[seats] = key
-    return out
 
 
 # --- step 1: order ---------------------------------------------------------------------------

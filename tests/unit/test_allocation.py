@@ -19,10 +19,10 @@ from chalicelib.domain.allocation import (
     DemandToPlace,
     FreeBatch,
     Plan,
-    best_cover,
     claims,
     plan,
 )
+from chalicelib.domain.cover import best_cover
 
 pytestmark = pytest.mark.unit
 SEPT = date(2026, 9, 7)
