@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from yanxiu_local.stack import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "web" / "dist"
 CHUNK = 64 * 1024
 # RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.

@@ -4,6 +4,7 @@ through botocore itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -28,12 +29,18 @@ def client(service: str) -> Any:
     return boto3.client(service, region_name=settings().aws_region, config=config)
 
 
+# What the adapters keep of what a client fetched (data keys, queues' URLs): forgotten with
+# the clients. Each adapter registers its own, so this module knows none of them.
+_KEPT: list[Callable[[], None]] = []
+
+
+def on_reset(forget: Callable[[], None]) -> None:
+    _KEPT.append(forget)
+
+
 def reset_clients() -> None:
-    """Forget every client, and the data keys they fetched (tests start moto afresh for each
+    """Forget every client, and what was fetched with them (tests start moto afresh for each
     test)."""
     client.cache_clear()
-    from chalicelib.adapters.crypto import forget_keys
-    from chalicelib.adapters.queue import forget
-
-    forget_keys()
-    forget()
+    for forget in _KEPT:
+        forget()

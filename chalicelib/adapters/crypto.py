@@ -19,7 +19,7 @@ import hmac
 import os
 from functools import lru_cache
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters.aws import client, on_reset
 from chalicelib.config import settings
 
 PREFIX = "sealed:v1:"
@@ -62,6 +62,9 @@ def forget_keys() -> None:
     _data_key.cache_clear()
     _open_key.cache_clear()
     _hmac_key.cache_clear()
+
+
+on_reset(forget_keys)
 
 
 def is_sealed(value: str | None) -> bool:

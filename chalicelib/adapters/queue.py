@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters.aws import client, on_reset
 
 # SendMessageBatch takes at most 10 entries.
 BATCH = 10
@@ -44,3 +44,6 @@ def send_all(queue_name: str, bodies: list[str]) -> int:
 def forget() -> None:
     """Forget the queues' URLs (tests start moto afresh)."""
     _url.cache_clear()
+
+
+on_reset(forget)

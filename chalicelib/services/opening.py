@@ -13,12 +13,12 @@ from chalicelib.adapters import clock
 from chalicelib.config import settings
 from chalicelib.db import accounts, catalog
 from chalicelib.db import opening as repo
+from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.notifications import programme_open_messages
 from chalicelib.domain.records import Message, Programme
 from chalicelib.domain.vocab import ProgrammeKind
 from chalicelib.observability import count, logger
 from chalicelib.services import notify
-from chalicelib.services.setup import get_programme
 
 SEND_AT_ONCE = 100  # messages per deliver_all: one claim, one cap and one mark transaction each
 
@@ -60,12 +60,19 @@ def announce(p: Programme, only: set[str] | None = None) -> int:
     return told
 
 
+def _programme(programme_id: str) -> Programme:
+    programme = catalog.get_programme(programme_id)
+    if programme is None:
+        raise NotFoundError("programme_not_found")
+    return programme
+
+
 def open_programme(programme_id: str) -> Programme:
     """Open a draft (or finish an opening cut short); an open programme stays as it is."""
-    p = get_programme(programme_id)
+    p = _programme(programme_id)
     if p.opened_at is not None:
         return p
     announce(p)
     if repo.mark_open(p, clock.now()):
         count("ProgrammeOpened")
-    return get_programme(programme_id)
+    return _programme(programme_id)
