@@ -4,7 +4,7 @@ archive and its exports."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint
 
@@ -274,10 +274,6 @@ def check_in(call: Call, batch_id: str) -> CheckinOut:
 # --- the archive and exports ------------------------------------------------------------------
 
 
-def _archive_row(row: dict[str, Any]) -> ArchiveBatchOut:
-    return ArchiveBatchOut(**row)
-
-
 @route(
     bp,
     "/programmes/{programme_id}/archive",
@@ -289,7 +285,7 @@ def _archive_row(row: dict[str, Any]) -> ArchiveBatchOut:
 )
 def programme_archive(call: Call, programme_id: str) -> Page:
     rows = archive.programme_archive(call.me, programme_id, call.query.get("region_id"))
-    return call.page_of([_archive_row(r) for r in rows])
+    return call.page_of([ArchiveBatchOut.model_validate(r) for r in rows])
 
 
 @route(
@@ -300,20 +296,9 @@ def programme_archive(call: Call, programme_id: str) -> Page:
     summary="批次研修档案：每位研修人员的报到、签到与成果",
 )
 def batch_archive(call: Call, batch_id: str) -> BatchArchiveOut:
-    batch, rows = archive.batch_archive(call.me, batch_id)
+    batch, trainees = archive.batch_archive(call.me, batch_id)
     [summary] = archive.programme_archive_rows([batch])
-    trainees = [
-        {
-            **r,
-            "registered_at": shanghai(r["registered_at"]),
-            "artifact_list": [
-                {**a, "created_at": shanghai(a["created_at"]), "deleted_at": shanghai(a["deleted_at"])}
-                for a in r["artifact_list"]
-            ],
-        }
-        for r in rows
-    ]
-    return BatchArchiveOut(batch=_archive_row(summary), trainees=trainees)
+    return BatchArchiveOut.model_validate({"batch": summary, "trainees": trainees})
 
 
 @route(

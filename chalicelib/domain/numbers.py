@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from chalicelib.domain.records import Batch
 
@@ -54,5 +55,12 @@ def batch_counts(batches: Iterable[Batch]) -> Counter[str]:
     return out
 
 
-def funnel(counts: Counter[str]) -> list[dict[str, object]]:
-    return [{"step": step, "label": FUNNEL_ZH[step], "count": counts[step]} for step in FUNNEL]
+@dataclass(frozen=True)
+class FunnelStep:
+    step: str
+    label: str
+    count: int
+
+
+def funnel(counts: Counter[str]) -> list[FunnelStep]:
+    return [FunnelStep(step, FUNNEL_ZH[step], counts[step]) for step in FUNNEL]

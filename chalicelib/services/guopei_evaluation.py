@@ -6,7 +6,7 @@ A trainee is active when they completed a course or submitted an assignment."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from chalicelib.db import catalog, enrolment_lists, enrolments, workshop_assignments
 from chalicelib.db import study as study_store
@@ -23,10 +23,49 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _county(programme_id: str, region_id: str, region_name: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WorkshopFigures:
+    """A workshop's part of its county's evaluation."""
+
+    workshop_id: str
+    name: str
+    host_name: str
+    members: int
+    active: int
+    hours: float
+    submitted: int
+    graded: int
+    turnaround_hours: float | None
+    briefings: int
+    briefings_short: bool
+    collection: int
+
+
+@dataclass(frozen=True)
+class CountyEvaluation:
+    """A county's 国培评估: its trainees' activity, hours, work and grading, briefings, the
+    collections and the survey's response rate, and each workshop's figures."""
+
+    region_id: str
+    region_name: str
+    enrolled: int
+    active: int
+    hours: float
+    submitted: int
+    graded: int
+    turnaround_hours: float | None
+    briefings: int
+    workshops_short_of_briefings: int
+    collections: int
+    survey_responses: int
+    survey_response_rate: float | None
+    workshops: list[WorkshopFigures]
+
+
+def _county(programme_id: str, region_id: str, region_name: str) -> CountyEvaluation:
     trainees = [e for e in enrolment_lists.of_county(programme_id, region_id) if e.role == "trainee"]
     profiles = study_store.profiles(programme_id, (e.enrolment_id for e in trainees))
-    rows: list[dict[str, Any]] = []
+    rows: list[WorkshopFigures] = []
     submitters: set[str] = set()
     waited = 0
     for w in sorted(workshop_store.of_programme(programme_id, region_id), key=lambda w: w.created_at):
@@ -36,45 +75,45 @@ def _county(programme_id: str, region_id: str, region_name: str) -> dict[str, An
         waited += w.grading_seconds
         studied = {m.enrolment_id for m in members if (p := profiles.get(m.enrolment_id)) and p.completed}
         rows.append(
-            {
-                "workshop_id": w.workshop_id,
-                "name": w.name,
-                "host_name": w.host_name,
-                "members": w.members,
-                "active": len(submitted | studied),
-                "hours": round(
+            WorkshopFigures(
+                workshop_id=w.workshop_id,
+                name=w.name,
+                host_name=w.host_name,
+                members=w.members,
+                active=len(submitted | studied),
+                hours=round(
                     sum(profiles[m.enrolment_id].hours for m in members if m.enrolment_id in profiles), 1
                 ),
-                "submitted": w.submissions,
-                "graded": w.graded,
-                "turnaround_hours": rules.turnaround_hours(w),
-                "briefings": w.briefings,
-                "briefings_short": rules.briefings_short(w),
-                "collection": len(w.collection),
-            }
+                submitted=w.submissions,
+                graded=w.graded,
+                turnaround_hours=rules.turnaround_hours(w),
+                briefings=w.briefings,
+                briefings_short=rules.briefings_short(w),
+                collection=len(w.collection),
+            )
         )
     active = {e for e, p in profiles.items() if p.completed} | submitters
-    graded = sum(r["graded"] for r in rows)
+    graded = sum(r.graded for r in rows)
     responses = len(study_store.responses(programme_id, region_id))
-    return {
-        "region_id": region_id,
-        "region_name": region_name,
-        "enrolled": len(trainees),
-        "active": len(active),
-        "hours": round(sum(p.hours for p in profiles.values()), 1),
-        "submitted": sum(r["submitted"] for r in rows),
-        "graded": graded,
-        "turnaround_hours": round(waited / graded / 3600, 1) if graded else None,
-        "briefings": sum(r["briefings"] for r in rows),
-        "workshops_short_of_briefings": sum(1 for r in rows if r["briefings_short"]),
-        "collections": sum(1 for r in rows if r["collection"]),
-        "survey_responses": responses,
-        "survey_response_rate": _rate(responses, len(trainees)),
-        "workshops": rows,
-    }
+    return CountyEvaluation(
+        region_id=region_id,
+        region_name=region_name,
+        enrolled=len(trainees),
+        active=len(active),
+        hours=round(sum(p.hours for p in profiles.values()), 1),
+        submitted=sum(r.submitted for r in rows),
+        graded=graded,
+        turnaround_hours=round(waited / graded / 3600, 1) if graded else None,
+        briefings=sum(r.briefings for r in rows),
+        workshops_short_of_briefings=sum(1 for r in rows if r.briefings_short),
+        collections=sum(1 for r in rows if r.collection),
+        survey_responses=responses,
+        survey_response_rate=_rate(responses, len(trainees)),
+        workshops=rows,
+    )
 
 
-def evaluation(session: Session, programme_id: str, region_id: str | None) -> list[dict[str, Any]]:
+def evaluation(session: Session, programme_id: str, region_id: str | None) -> list[CountyEvaluation]:
     programme = programme_of(programme_id)
     if session.role == Role.region_contact:
         wanted = [region_of(session, region_id)]
@@ -90,5 +129,5 @@ def evaluation(session: Session, programme_id: str, region_id: str | None) -> li
             for r in wanted
             if enrolments.county(programme.programme_id, r)
         ),
-        key=lambda c: c["region_name"],
+        key=lambda c: c.region_name,
     )

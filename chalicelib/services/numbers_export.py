@@ -27,30 +27,30 @@ FUNNEL = ["环节", "人数"]
 def build(export: Export) -> str:
     ledger = [
         [
-            r["region_name"],
-            r["academic_year"],
-            r["base_places"],
-            r["reward_places"],
-            r["asked"],
-            r["allocated_batches"],
-            r["allocated_seats"],
-            r["seated"],
-            r["remaining"],
+            r.region_name,
+            r.academic_year,
+            r.base_places,
+            r.reward_places,
+            r.asked,
+            r.allocated_batches,
+            r.allocated_seats,
+            r.seated,
+            r.remaining,
         ]
         for r in numbers.ledger(export.programme_id, export.region_id)
     ]
     supply = [
         [
-            STAGE_NAMES_ZH[Stage(r["stage"])],
-            r["batches"],
-            r["seats"],
-            r["asked"],
-            r["allocated_batches"],
-            r["allocated_seats"],
+            STAGE_NAMES_ZH[Stage(r.stage)],
+            r.batches,
+            r.seats,
+            r.asked,
+            r.allocated_batches,
+            r.allocated_seats,
         ]
         for r in numbers.supply(export.programme_id)
     ]
-    funnel = [[s["label"], s["count"]] for s in numbers.funnel(export.programme_id, export.region_id)]
+    funnel = [[s.label, s.count] for s in numbers.funnel(export.programme_id, export.region_id)]
     key = f"exports/{export.export_id}.xlsx"
     sheets = [("名额台账", LEDGER, ledger), ("供需", SUPPLY, supply), ("项目漏斗", FUNNEL, funnel)]
     storage.put_object(key, build_xlsx(sheets), XLSX)

@@ -3,7 +3,7 @@ recorded, the office's weights and 综合调研 scores; the ranking the reward i
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from chalicelib.adapters import clock
 from chalicelib.db import catalog, demands, opening
@@ -50,11 +50,35 @@ def _years(programme_id: str) -> dict[str, rules.RegionYear]:
     return years
 
 
+@dataclass(frozen=True)
+class RankedRegion:
+    """A region's place in the ranking: its score, the four measures and the weights, and
+    the figures behind them."""
+
+    rank: int
+    region_id: str
+    region_name: str
+    score: float
+    measures: dict[str, float]
+    weights: dict[str, int]
+    visit_comment: str | None
+    trainees: int
+    registration_rate: float
+    checkin_rate: float
+    reflections_per_trainee: float
+    outcome_rate: float
+    demand_in_time: bool
+    batches: int
+    rosters_confirmed: int
+    sharing_reports: int
+    featured: int
+
+
 def _ratio(a: int, b: int) -> float:
     return round(a / b, 4) if b else 0.0
 
 
-def evaluate(programme_id: str) -> list[dict[str, Any]]:
+def evaluate(programme_id: str) -> list[RankedRegion]:
     """The regions ranked, each with its measures, the rates behind them and the weights."""
     get_programme(programme_id)
     years = _years(programme_id)
@@ -65,25 +89,25 @@ def evaluate(programme_id: str) -> list[dict[str, Any]]:
             years[region_id].visit, years[region_id].visit_comment = visit.score, visit.comment
     names = {r.region_id: r.name for r in catalog.get_regions(set(years))}
     return [
-        {
-            "rank": e.rank,
-            "region_id": e.region_id,
-            "region_name": names.get(e.region_id, ""),
-            "score": e.score,
-            "measures": e.measures,
-            "weights": weights,
-            "visit_comment": e.year.visit_comment,
-            "trainees": e.year.trainees,
-            "registration_rate": _ratio(e.year.registered, e.year.trainees),
-            "checkin_rate": _ratio(e.year.checkin_days, e.year.session_days),
-            "reflections_per_trainee": _ratio(e.year.reflections, e.year.trainees),
-            "outcome_rate": _ratio(e.year.with_outcome, e.year.trainees),
-            "demand_in_time": e.year.asked_in_time,
-            "batches": e.year.batches,
-            "rosters_confirmed": e.year.confirmed_batches,
-            "sharing_reports": e.year.shared,
-            "featured": e.year.featured,
-        }
+        RankedRegion(
+            rank=e.rank,
+            region_id=e.region_id,
+            region_name=names.get(e.region_id, ""),
+            score=e.score,
+            measures=e.measures,
+            weights=weights,
+            visit_comment=e.year.visit_comment,
+            trainees=e.year.trainees,
+            registration_rate=_ratio(e.year.registered, e.year.trainees),
+            checkin_rate=_ratio(e.year.checkin_days, e.year.session_days),
+            reflections_per_trainee=_ratio(e.year.reflections, e.year.trainees),
+            outcome_rate=_ratio(e.year.with_outcome, e.year.trainees),
+            demand_in_time=e.year.asked_in_time,
+            batches=e.year.batches,
+            rosters_confirmed=e.year.confirmed_batches,
+            sharing_reports=e.year.shared,
+            featured=e.year.featured,
+        )
         for e in rules.rank(list(years.values()), weights, names)
     ]
 
