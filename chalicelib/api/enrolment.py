@@ -236,8 +236,6 @@ def confirm_enrolment(call: Call, programme_id: str) -> EnrolmentConfirmOut:
     summary="各区县报名汇总（管理员：全部区县；区县管理员：本区县）",
 )
 def enrolment_summary(call: Call, programme_id: str) -> Page:
-    rows = [
-        CountySummaryOut(**{**item, "confirmed_at": shanghai(item["confirmed_at"])})
-        for item in enrolment.summary(call.me, programme_id)
-    ]
-    return call.page_of(rows)
+    return call.page_of(
+        [CountySummaryOut.model_validate(c) for c in enrolment.summary(call.me, programme_id)]
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -287,7 +288,22 @@ def shown(session: Session, e: Enrolment) -> dict[str, Any]:
 # --- the summary ------------------------------------------------------------------------------
 
 
-def summary(session: Session, programme_id: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CountySummary:
+    """A county's list in figures: its places, its trainees (by 学段 × 学科), its people by
+    role, and whether its admin confirmed it."""
+
+    region_id: str
+    region_name: str
+    places: int
+    enrolled: int
+    by_stage_subject: dict[str, int]
+    by_role: dict[str, int]
+    confirmed: bool
+    confirmed_at: datetime | None
+
+
+def summary(session: Session, programme_id: str) -> list[CountySummary]:
     """Per county: places, trainees enrolled, by 学段 × 学科 and by role, and confirmed."""
     programme = programme_of(programme_id)
     if session.role == Role.admin:
@@ -297,7 +313,7 @@ def summary(session: Session, programme_id: str) -> list[dict[str, Any]]:
         wanted = [own] if own else sorted(session.region_ids)
         tallies = [c for r in wanted if (c := enrolments.county(programme.programme_id, r)) is not None]
     regions = {r.region_id: r for r in catalog.get_regions({c.region_id for c in tallies})}
-    items = []
+    items: list[CountySummary] = []
     for county in tallies:
         people = enrolment_lists.of_county(programme.programme_id, county.region_id)
         by_stage_subject = Counter(
@@ -306,15 +322,15 @@ def summary(session: Session, programme_id: str) -> list[dict[str, Any]]:
         by_role = Counter(e.role for e in people)
         region = regions.get(county.region_id)
         items.append(
-            {
-                "region_id": county.region_id,
-                "region_name": region.name if region else "",
-                "places": county.places,
-                "enrolled": by_role[rules.TRAINEE],
-                "by_stage_subject": {k: by_stage_subject[k] for k in rules.STAGE_SUBJECT_KEYS},
-                "by_role": {r: by_role[r] for r in rules.ROLES},
-                "confirmed": county.confirmed,
-                "confirmed_at": county.confirmed_at,
-            }
+            CountySummary(
+                region_id=county.region_id,
+                region_name=region.name if region else "",
+                places=county.places,
+                enrolled=by_role[rules.TRAINEE],
+                by_stage_subject={k: by_stage_subject[k] for k in rules.STAGE_SUBJECT_KEYS},
+                by_role={r: by_role[r] for r in rules.ROLES},
+                confirmed=county.confirmed,
+                confirmed_at=county.confirmed_at,
+            )
         )
-    return sorted(items, key=lambda i: pinyin.sort_key(i["region_name"]))  # 绥德县, 延长县, 宜川县
+    return sorted(items, key=lambda i: pinyin.sort_key(i.region_name))  # 绥德县, 延长县, 宜川县
