@@ -133,7 +133,7 @@ def delete_trainee(call: Call, trainee_id: str) -> None:
     summary="最终确认名单：锁定名单，为研修人员开通账号并短信发送（重复调用不再发送）",
 )
 def confirm_roster(call: Call, batch_id: str) -> ConfirmOut:
-    return ConfirmOut(**confirmation.confirm(call.me, batch_id))
+    return ConfirmOut.model_validate(confirmation.confirm(call.me, batch_id))
 
 
 # --- the office ------------------------------------------------------------------------------

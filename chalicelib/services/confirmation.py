@@ -3,7 +3,7 @@ phone already has) and SMS, once; the base and the 团长 told of each other."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
@@ -114,7 +114,16 @@ def provisioning(
     )
 
 
-def confirm(session: Session, batch_id: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RosterConfirmation:
+    batch_id: str
+    roster_status: str
+    trainees: int
+    accounts_provisioned: int
+    changed: bool  # false: confirmed already, nothing left to do
+
+
+def confirm(session: Session, batch_id: str) -> RosterConfirmation:
     """Lock the roster and give every trainee an account and an SMS, once. A second call
     (even a concurrent one) sends nothing; after a crash half-way it finishes the rest."""
     batch = own_batch(session, batch_id)
@@ -149,10 +158,4 @@ def confirm(session: Session, batch_id: str) -> dict[str, Any]:
         "roster confirmed",
         extra={"batch_id": batch.batch_id, "trainees": len(team), "sms": sent, "locked_now": locked},
     )
-    return {
-        "batch_id": batch.batch_id,
-        "roster_status": "confirmed",
-        "trainees": len(team),
-        "accounts_provisioned": sent,
-        "changed": locked or sent > 0,
-    }
+    return RosterConfirmation(batch.batch_id, "confirmed", len(team), sent, locked or sent > 0)

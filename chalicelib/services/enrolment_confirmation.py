@@ -6,7 +6,7 @@ in the request and the rest through the outbox's drain."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import dataclass
 
 from chalicelib.adapters import clock, secrets
 from chalicelib.config import settings
@@ -97,7 +97,17 @@ def _plan(
     )
 
 
-def confirm(session: Session, programme_id: str, wanted_region: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ListConfirmation:
+    region_id: str
+    confirmed: bool
+    people: int
+    accounts_provisioned: int
+    sms_sent: int  # in the request (at most SEND_IN_REQUEST)
+    sms_queued: int  # left in the outbox for its drain
+
+
+def confirm(session: Session, programme_id: str, wanted_region: str | None = None) -> ListConfirmation:
     """Close the county's list before the deadline and give every person an account (or
     their existing one, by phone) and an SMS, once. A second call, even a concurrent one,
     sends nothing; one that stopped half-way is finished by the next. The first
@@ -144,11 +154,6 @@ def confirm(session: Session, programme_id: str, wanted_region: str | None = Non
         "enrolment confirmed",
         extra={"region_id": region.region_id, "people": len(people), "sms": len(provisioned), "sent": sent},
     )
-    return {
-        "region_id": region.region_id,
-        "confirmed": True,
-        "people": len(people),
-        "accounts_provisioned": len(provisioned),
-        "sms_sent": sent,
-        "sms_queued": len(provisioned) - sent,
-    }
+    return ListConfirmation(
+        region.region_id, True, len(people), len(provisioned), sent, len(provisioned) - sent
+    )

@@ -426,8 +426,8 @@ def test_confirm_at_once_sends_one_sms_per_trainee(
         # Then every call answers confirmed, and between them five accounts were provisioned
         errors = [o.describe() for o in outcomes if o.error is not None]
         assert not errors, f"{where}: {errors}"
-        assert all(o.value["roster_status"] == "confirmed" for o in outcomes), where
-        assert sum(o.value["accounts_provisioned"] for o in outcomes) == TEAM, where
+        assert all(o.value.roster_status == "confirmed" for o in outcomes), where
+        assert sum(o.value.accounts_provisioned for o in outcomes) == TEAM, where
         assert BatchModel.get(team.batch_id, consistent_read=True).roster_status == "confirmed", where
         # And each trainee has one account, the one its phone logs in with, and got one SMS
         # with its credentials (the leader one more: the base contact's phone)
