@@ -550,7 +550,6 @@ def test_a_chunk_that_fails_mid_commit_gives_back_the_places_it_held(
     from botocore.exceptions import ClientError
 
     from chalicelib.db import enrolment_files
-    from chalicelib.db import enrolments as records
 
     # Given 120 people for 绥德县 (chunks of 49, 49, 22) whose second chunk DynamoDB refuses
     write_chunk, chunks = enrolment_files.write_chunk, []
@@ -563,7 +562,7 @@ def test_a_chunk_that_fails_mid_commit_gives_back_the_places_it_held(
             )
         return write_chunk(rows, now)
 
-    monkeypatch.setattr(records, "write_chunk", failing)
+    monkeypatch.setattr(enrolment_files, "write_chunk", failing)
     people = [person("绥德县", n) for n in range(1, 121)]
     region = g["regions"]["绥德县"]
     # When they are committed, the commit stops at the second chunk
@@ -576,7 +575,7 @@ def test_a_chunk_that_fails_mid_commit_gives_back_the_places_it_held(
     assert (county.listed, county.listed_trainees, county.requested, county.remaining) == (49, 49, 49, 291)
     assert summary(api, g)["绥德县"]["enrolled"] == 49
     # And the others are enrolled once DynamoDB answers again, to the last place's count
-    monkeypatch.setattr(records, "write_chunk", write_chunk)
+    monkeypatch.setattr(enrolment_files, "write_chunk", write_chunk)
     assert enrol(g["pid"], region, people[49:]) == 71
     county = tally(g, "绥德县")
     assert (county.listed_trainees, county.requested, county.remaining) == (120, 120, 220)
