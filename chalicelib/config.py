@@ -73,6 +73,10 @@ class Settings(BaseModel):
     hmac_secret: str
     # The allocate function's name (adapters/solver.py); empty: solve in process (local, tests).
     solver_function: str
+    # Tests only (tests/conftest.py): passwords hashed at a token cost. Their passwords guard
+    # nothing, and argon2 at full cost was a seventh of a login-heavy test's time. Never set in
+    # a stage of .chalice/config.json (tests/unit/test_infra_agrees.py holds it so).
+    cheap_hashes: bool = False
 
 
 def _table_env(name: str) -> str:
@@ -100,4 +104,5 @@ def settings() -> Settings:
         kms_key=env.get("YANXIU_KMS_KEY", f"alias/yanxiu-{stage}"),
         hmac_secret=env.get("YANXIU_HMAC_SECRET", f"yanxiu-{stage}-hmac"),
         solver_function=env.get("YANXIU_SOLVER_FUNCTION", ""),
+        cheap_hashes=env.get("YANXIU_CHEAP_HASHES", "") == "1",
     )

@@ -5,6 +5,7 @@ in-process mock intercepts every call)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,6 +19,9 @@ os.environ.update(
         "YANXIU_STAGE": "test",
         "POWERTOOLS_METRICS_NAMESPACE": "yanxiu",
         "POWERTOOLS_LOG_LEVEL": "INFO",
+        # argon2 at a token cost (chalicelib/config.py); tests/unit/test_password_hashes.py
+        # checks the production parameters with it off
+        "YANXIU_CHEAP_HASHES": "1",
     }
 )
 
@@ -46,3 +50,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marks = {m.name for m in item.iter_markers() if m.name in TIERS}
         if marks != {folder}:
             raise pytest.UsageError(f"{item.nodeid}: tier marks {sorted(marks)}, expected ['{folder}']")
+
+
+@pytest.fixture
+def production_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2 at the deployed parameters (the suite runs at a token cost: YANXIU_CHEAP_HASHES)."""
+    from chalicelib.adapters import secrets
+    from chalicelib.config import settings
+
+    monkeypatch.setattr(settings(), "cheap_hashes", False)
+    secrets._hasher.cache_clear()
+    secrets.decoy_hash.cache_clear()
+    yield
+    secrets._hasher.cache_clear()
+    secrets.decoy_hash.cache_clear()

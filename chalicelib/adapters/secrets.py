@@ -17,17 +17,23 @@ import uuid
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from chalicelib.config import settings
 from chalicelib.domain.accounts import INITIAL_PASSWORD_LENGTH, PASSWORD_ALPHABET
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
 
+OWASP = (2, 19 * 1024)  # time cost, memory in KiB: a person's own password
+LIGHT = (1, 1024)  # an initial password (ours, random, short-lived)
+
+
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher, Type
 
-    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+    time_cost, memory_cost = LIGHT if settings().cheap_hashes else OWASP
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1, type=Type.ID)
 
 
 def new_id() -> str:
@@ -50,7 +56,8 @@ def token_hash(token: str) -> str:
 def _light_hasher() -> PasswordHasher:
     from argon2 import PasswordHasher, Type
 
-    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
+    time_cost, memory_cost = LIGHT
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1, type=Type.ID)
 
 
 def hash_password(password: str) -> str:

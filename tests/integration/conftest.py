@@ -24,6 +24,25 @@ ADMIN_PHONE = "13800000000"
 STRONG = "Yanxiu-2026-Secret"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_kms_key_pair() -> Iterator[None]:
+    """moto gives every KMS key an RSA private key (64 ms), a symmetric one too, and every test
+    makes a key: one pair a session serves (nothing here signs or encrypts asymmetrically)."""
+    from moto.kms import models
+
+    real = models.generate_private_key
+    made: dict[str, Any] = {}
+
+    def once(key_spec: str) -> Any:
+        if key_spec not in made:
+            made[key_spec] = real(key_spec)
+        return made[key_spec]
+
+    models.generate_private_key = once
+    yield
+    models.generate_private_key = real
+
+
 @pytest.fixture(autouse=True)
 def aws() -> Iterator[None]:
     """A fresh embedded AWS per test. The boto3 clients outlive it (moto answers whichever

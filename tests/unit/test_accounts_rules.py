@@ -71,6 +71,7 @@ def test_generated_passwords_are_long_random_and_unambiguous() -> None:
     assert all(len(p) >= 12 and not set(p) & set("0Oo1lI") for p in passwords)
 
 
+@pytest.mark.usefixtures("production_hashes")
 def test_argon2id_hash_verifies_only_the_right_password() -> None:
     stored = hash_password("correct horse")
     assert stored.startswith("$argon2id$") and "m=19456,t=2,p=1" in stored

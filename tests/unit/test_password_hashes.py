@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.adapters import secrets
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("production_hashes")]
 
 
 def _params(stored: str) -> str:
