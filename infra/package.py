@@ -67,6 +67,8 @@ PRUNE = {
         )
     },
     "*.dist-info/sboms": "build-time bills of materials",
+    "pydantic/v1": "pydantic's v1 compatibility package: nothing imports pydantic.v1",
+    "bin": "the libraries' console scripts: nothing runs them in a Lambda",
 }
 # layer -> (its root packages, whether their declared dependencies come too, its functions).
 LAYERS: dict[str, tuple[list[str], bool, list[str]]] = {

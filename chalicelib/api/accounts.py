@@ -46,7 +46,7 @@ def account_out(session: Session, a: Account) -> AccountOut:
     query=("role", "region_id", "q"),
     summary="账号管理：按姓名（开头的字）或完整手机号查找（实验区联系人只见本区研修人员）",
 )
-def find_accounts(call: Call) -> Page:
+def find_accounts(call: Call) -> Page[AccountOut]:
     q = call.query
     page = accounts.find(call.me, q.get("role"), q.get("region_id"), q.get("q"), *call.page())
     return Page([account_out(call.me, a) for a in page.items], page.next_cursor)

@@ -90,7 +90,7 @@ def create_programme(call: Call[ProgrammeIn]) -> ProgrammeOut:
 
 
 @route(bp, "/programmes", roles=PROGRAMME_READERS, response=ProgrammeOut, paged=True, summary="项目列表")
-def list_programmes(call: Call) -> Page:
+def list_programmes(call: Call) -> Page[ProgrammeOut]:
     page = setup.list_programmes(*call.page())
     return Page([programme_out(p) for p in page.items], page.next_cursor)
 
@@ -134,7 +134,7 @@ def create_region(call: Call[RegionIn]) -> RegionOut:
 
 
 @route(bp, "/regions", roles=ADMIN, response=RegionOut, paged=True, summary="实验区列表")
-def list_regions(call: Call) -> Page:
+def list_regions(call: Call) -> Page[RegionOut]:
     page = setup.list_regions(*call.page())
     contacts = setup.contacts_of(page.items)
     return Page([region_out(r, contacts.get(r.contact_account_id)) for r in page.items], page.next_cursor)
@@ -164,7 +164,7 @@ def create_base(call: Call[BaseIn]) -> BaseOut:
 
 
 @route(bp, "/bases", roles=ADMIN, response=BaseOut, paged=True, summary="研修基地列表")
-def list_bases(call: Call) -> Page:
+def list_bases(call: Call) -> Page[BaseOut]:
     page = setup.list_bases(*call.page())
     contacts = setup.contacts_of(page.items)
     return Page([base_out(b, contacts.get(b.contact_account_id)) for b in page.items], page.next_cursor)
@@ -214,7 +214,7 @@ def create_batch(call: Call[BatchIn], programme_id: str) -> BatchOut:
     query=("stage", "base_id", "region_id"),
     summary="批次列表（实验区联系人只见本区批次）",
 )
-def list_batches(call: Call, programme_id: str) -> Page:
+def list_batches(call: Call, programme_id: str) -> Page[BatchOut]:
     setup.get_programme(programme_id)
     region_only = None
     if call.me.role == "region_contact":

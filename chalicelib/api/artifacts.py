@@ -97,7 +97,7 @@ def create_artifact(call: Call[ArtifactIn]) -> ArtifactOut:
 @route(
     bp, "/me/artifacts", roles=TRAINEE, response=MyArtifactOut, paged=True, summary="我的心得体会与学习成果"
 )
-def my_artifacts(call: Call) -> Page:
+def my_artifacts(call: Call) -> Page[MyArtifactOut]:
     page = artifacts.mine(call.me, *call.page())
     return Page(
         [
@@ -201,7 +201,7 @@ def unfeature(call: Call, artifact_id: str) -> FeaturedOut:
     query=("programme_id",),
     summary="择优展示（公开）",
 )
-def showcase(call: Call) -> Page:
+def showcase(call: Call) -> Page[ShowcaseOut]:
     page = artifacts.showcase(call.query.get("programme_id"), *call.page())
     return Page(
         [

@@ -79,7 +79,7 @@ def demand_out(d: dict[str, Any]) -> DemandOut:
     query=("region_id", "status"),
     summary="研修需求列表，按提交时间先后；可按实验区和状态筛选（实验区联系人只见本区）",
 )
-def list_demands(call: Call, programme_id: str) -> Page:
+def list_demands(call: Call, programme_id: str) -> Page[DemandOut]:
     if call.query.get("status"):
         return call.page_of(
             [demand_out(d) for d in demand.demands_in_status(call.me, programme_id, call.query)]

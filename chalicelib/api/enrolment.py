@@ -133,7 +133,7 @@ def add_enrolment(call: Call[EnrolmentIn], programme_id: str) -> EnrolmentOut:
     query=("role", "stage", "subject", "region_id"),
     summary="学员名单（身份证号隐去部分数字；区县管理员：本区县；校级管理员：本校）",
 )
-def list_enrolments(call: Call, programme_id: str) -> Page:
+def list_enrolments(call: Call, programme_id: str) -> Page[EnrolmentOut]:
     page = enrolment.list_people(call.me, programme_id, call.query, *call.page())
     return Page([enrolment_out(call.me, e) for e in page.items], page.next_cursor)
 
@@ -146,7 +146,7 @@ def list_enrolments(call: Call, programme_id: str) -> Page:
     paged=True,
     summary="我入选的国培项目（确认报送后）",
 )
-def my_enrolments(call: Call) -> Page:
+def my_enrolments(call: Call) -> Page[MyEnrolmentOut]:
     rows = [
         MyEnrolmentOut(
             **enrolment_out(call.me, e).model_dump(),
@@ -235,7 +235,7 @@ def confirm_enrolment(call: Call, programme_id: str) -> EnrolmentConfirmOut:
     paged=True,
     summary="各区县报名汇总（管理员：全部区县；区县管理员：本区县）",
 )
-def enrolment_summary(call: Call, programme_id: str) -> Page:
+def enrolment_summary(call: Call, programme_id: str) -> Page[CountySummaryOut]:
     return call.page_of(
         [CountySummaryOut.model_validate(c) for c in enrolment.summary(call.me, programme_id)]
     )

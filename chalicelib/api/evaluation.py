@@ -29,7 +29,7 @@ bp = Blueprint(__name__)
     paged=True,
     summary="年度评估：组织管理、汇报交流、成果运用、综合调研四项（0–100）按权重综合排名",
 )
-def evaluate(call: Call, programme_id: str) -> Page:
+def evaluate(call: Call, programme_id: str) -> Page[RankedRegionOut]:
     return call.page_of([RankedRegionOut.model_validate(r) for r in year_end.evaluate(programme_id)])
 
 

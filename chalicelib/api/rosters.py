@@ -96,7 +96,7 @@ def add_trainee(call: Call[TraineeIn], batch_id: str) -> TraineeOut:
     paged=True,
     summary="批次研修人员名单",
 )
-def list_trainees(call: Call, batch_id: str) -> Page:
+def list_trainees(call: Call, batch_id: str) -> Page[TraineeOut]:
     return call.page_of([trainee_out(call.me, t) for t in rosters.roster(call.me, batch_id)])
 
 
@@ -170,7 +170,7 @@ def replace_trainee(call: Call[ReplacementIn], trainee_id: str) -> TraineeOut:
 @route(
     bp, "/batches/{batch_id}/roster/audit", roles=ADMIN, response=AuditOut, paged=True, summary="名单变更记录"
 )
-def roster_audit(call: Call, batch_id: str) -> Page:
+def roster_audit(call: Call, batch_id: str) -> Page[AuditOut]:
     return call.page_of([AuditOut.model_validate(e) for e in roster_office.audit(call.me, batch_id)])
 
 
@@ -185,7 +185,7 @@ def roster_audit(call: Call, batch_id: str) -> Page:
     paged=True,
     summary="本基地的批次与名单（只读）",
 )
-def base_batches(call: Call, base_id: str) -> Page:
+def base_batches(call: Call, base_id: str) -> Page[BaseBatchOut]:
     out = []
     for row in attendance.base_batches(call.me, base_id):
         b = row["batch"]
@@ -223,7 +223,7 @@ def put_feedback(call: Call[FeedbackIn], trainee_id: str) -> TraineeOut:
 
 
 @route(bp, "/me/batches", roles=TRAINEE, response=MyBatchOut, paged=True, summary="我的研修批次")
-def my_batches(call: Call) -> Page:
+def my_batches(call: Call) -> Page[MyBatchOut]:
     return call.page_of(
         [
             MyBatchOut(
@@ -283,7 +283,7 @@ def check_in(call: Call, batch_id: str) -> CheckinOut:
     query=("region_id",),
     summary="研修档案：各批次报到、签到、心得与成果（实验区联系人只见本区）",
 )
-def programme_archive(call: Call, programme_id: str) -> Page:
+def programme_archive(call: Call, programme_id: str) -> Page[ArchiveBatchOut]:
     rows = archive.programme_archive(call.me, programme_id, call.query.get("region_id"))
     return call.page_of([ArchiveBatchOut.model_validate(r) for r in rows])
 

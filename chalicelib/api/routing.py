@@ -91,7 +91,7 @@ class Call(Generic[Body]):
             raise ValidationFailedError(fields={"limit": problem("page_limit")})
         return int(raw), self.query.get("cursor") or None
 
-    def page_of(self, items: Sequence[T]) -> Page:
+    def page_of(self, items: Sequence[T]) -> Page[T]:
         """One page of a list the service computed whole (a roster, a programme's archive,
         the evaluation's ranking: bounded by the programme's size), under the contract's
         `{"items", "next_cursor"}` like every list; the cursor is the next item's position."""

@@ -88,7 +88,7 @@ def add_course(call: Call[CourseIn], programme_id: str) -> CourseOut:
     query=("theme", "level"),
     summary="研修路径的课程（按主题、层次）；学员可见自己已完成的",
 )
-def list_courses(call: Call, programme_id: str) -> Page:
+def list_courses(call: Call, programme_id: str) -> Page[CourseOut]:
     found = study.courses(call.me, programme_id, call.query.get("theme"), call.query.get("level"))
     done = study.mine(call.me, programme_id)[1] if call.me.role == "trainee" else set()
     return call.page_of([course_out(c, done) for c in found])
@@ -159,7 +159,7 @@ def complete_course(call: Call, course_id: str) -> StudyOut:
     paged=True,
     summary="工作坊学员的层次、已完成课程与学时（主持人、区县管理员、管理员）",
 )
-def workshop_hours(call: Call, workshop_id: str) -> Page:
+def workshop_hours(call: Call, workshop_id: str) -> Page[MemberHoursOut]:
     rows = [
         MemberHoursOut(
             enrolment_id=m.enrolment_id,

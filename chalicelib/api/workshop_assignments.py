@@ -86,7 +86,7 @@ def set_assignment(call: Call[WorkshopAssignmentIn], workshop_id: str) -> Worksh
     paged=True,
     summary="工作坊作业",
 )
-def list_assignments(call: Call, workshop_id: str) -> Page:
+def list_assignments(call: Call, workshop_id: str) -> Page[WorkshopAssignmentOut]:
     return call.page_of([assignment_out(a) for a in work.assignments(call.me, workshop_id)])
 
 
@@ -124,7 +124,7 @@ def submit(call: Call[SubmissionIn], assignment_id: str) -> SubmissionOut:
     paged=True,
     summary="作业提交（主持人：全部；学员：自己的）",
 )
-def list_submissions(call: Call, assignment_id: str) -> Page:
+def list_submissions(call: Call, assignment_id: str) -> Page[SubmissionOut]:
     return call.page_of([submission_out(s) for s in work.submissions(call.me, assignment_id)])
 
 

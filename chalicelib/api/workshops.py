@@ -166,13 +166,13 @@ def create_workshop(call: Call[WorkshopIn], programme_id: str) -> WorkshopOut:
     query=("region_id",),
     summary="工作坊列表：成员数、简报数（少于2期标出）、作业提交与批改、待批改数、平均批改用时",
 )
-def list_workshops(call: Call, programme_id: str) -> Page:
+def list_workshops(call: Call, programme_id: str) -> Page[WorkshopOut]:
     found = workshops.of_programme(call.me, programme_id, call.query.get("region_id"))
     return call.page_of([workshop_out(w) for w in found])
 
 
 @route(bp, "/me/workshops", roles=IN_WORKSHOP, response=WorkshopOut, paged=True, summary="我的工作坊")
-def my_workshops(call: Call) -> Page:
+def my_workshops(call: Call) -> Page[WorkshopOut]:
     return call.page_of([workshop_out(w) for w in workshops.mine(call.me)])
 
 
@@ -239,7 +239,7 @@ def announce(call: Call[AnnouncementIn], workshop_id: str) -> AnnouncementOut:
     paged=True,
     summary="工作坊通知，新的在前",
 )
-def list_announcements(call: Call, workshop_id: str) -> Page:
+def list_announcements(call: Call, workshop_id: str) -> Page[AnnouncementOut]:
     return call.page_of([announcement_out(a) for a in workshops.announcements(call.me, workshop_id)])
 
 
@@ -268,7 +268,7 @@ def open_topic(call: Call[TopicIn], workshop_id: str) -> TopicOut:
     paged=True,
     summary="研讨主题，新的在前",
 )
-def list_topics(call: Call, workshop_id: str) -> Page:
+def list_topics(call: Call, workshop_id: str) -> Page[TopicOut]:
     return call.page_of([topic_out(t) for t in workshops.topics(call.me, workshop_id)])
 
 
@@ -294,7 +294,7 @@ def write_reply(call: Call[ReplyIn], topic_id: str) -> ReplyOut:
     paged=True,
     summary="研讨回复（已隐藏的回复只有主持人可见）",
 )
-def list_replies(call: Call, topic_id: str) -> Page:
+def list_replies(call: Call, topic_id: str) -> Page[ReplyOut]:
     return call.page_of([reply_out(r) for r in workshops.replies(call.me, topic_id)])
 
 
@@ -337,7 +337,7 @@ def add_activity(call: Call[ActivityIn], workshop_id: str) -> ActivityOut:
     paged=True,
     summary="集中研修活动及签到人数",
 )
-def list_activities(call: Call, workshop_id: str) -> Page:
+def list_activities(call: Call, workshop_id: str) -> Page[ActivityOut]:
     found, mine = workshops.activities(call.me, workshop_id)
     return call.page_of([activity_out(a, mine) for a in found])
 
@@ -381,7 +381,7 @@ def write_briefing(call: Call[BriefingIn], workshop_id: str) -> BriefingOut:
     paged=True,
     summary="工作坊简报",
 )
-def list_briefings(call: Call, workshop_id: str) -> Page:
+def list_briefings(call: Call, workshop_id: str) -> Page[BriefingOut]:
     return call.page_of([briefing_out(b) for b in workshops.briefings(call.me, workshop_id)])
 
 
@@ -397,6 +397,6 @@ def list_briefings(call: Call, workshop_id: str) -> Page:
     query=("region_id",),
     summary="国培评估：各区县及工作坊的参训、活跃、学时、作业提交与批改、批改用时、简报、成果集、调查回收率",
 )
-def evaluation(call: Call, programme_id: str) -> Page:
+def evaluation(call: Call, programme_id: str) -> Page[CountyEvaluationOut]:
     rows = guopei_evaluation.evaluation(call.me, programme_id, call.query.get("region_id"))
     return call.page_of([CountyEvaluationOut.model_validate(r) for r in rows])

@@ -90,7 +90,7 @@ def _is_digits(text: str) -> bool:
 
 def find(
     session: Session, role: str | None, region_id: str | None, q: str | None, limit: int, cursor: str | None
-) -> Page:
+) -> Page[Account]:
     """The office: any account, by name (its first characters) or by whole phone, of a role
     and of a region when asked. A region contact: its region's trainees (their accounts)."""
     if role is not None and role not in set(Role):

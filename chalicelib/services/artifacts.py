@@ -180,11 +180,11 @@ def feature(artifact_id: str, on: bool, version: int | None) -> Artifact:
     return replace(a, featured=on)
 
 
-def mine(session: Session, limit: int, cursor: str | None) -> Page:
+def mine(session: Session, limit: int, cursor: str | None) -> Page[Artifact]:
     return artifacts.of_author(session.account_id, limit, cursor)
 
 
-def showcase(programme_id: str | None, limit: int, cursor: str | None) -> Page:
+def showcase(programme_id: str | None, limit: int, cursor: str | None) -> Page[Artifact]:
     return artifacts.featured(programme_id, limit, cursor, rules.SHOWCASE_PAGE_BYTES)
 
 

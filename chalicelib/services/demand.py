@@ -135,7 +135,7 @@ def _listed_region(session: Session, query: dict[str, str]) -> str | None:
 
 def list_demands(
     session: Session, programme_id: str, query: dict[str, str], limit: int, cursor: str | None
-) -> Page:
+) -> Page[dict[str, Any]]:
     _programme(programme_id)
     region_id = _listed_region(session, query)
     if region_id:

@@ -243,7 +243,7 @@ def _filters(query: dict[str, str]) -> dict[str, str]:
 
 def list_people(
     session: Session, programme_id: str, query: dict[str, str], limit: int, cursor: str | None
-) -> Page:
+) -> Page[Enrolment]:
     programme = programme_of(programme_id)
     filters = _filters(query)
     if session.role == Role.school_admin:

@@ -55,7 +55,7 @@ MAX_ERRORS_SHOWN = 500  # in the answer; the error workbook has every one
 ERROR_HEADER = "错误说明"
 
 # A refused file, by its reason, as the error the county admin reads.
-REFUSALS: dict[str, Any] = {
+REFUSALS: dict[str, Callable[[], Exception]] = {
     "not_a_spreadsheet": lambda: ValidationFailedError(
         "sheet_unreadable", fields=at_upload("sheet_unreadable_file")
     ),

@@ -27,10 +27,18 @@ from chalicelib.services.ports import stores
 SEALED = "outbox"
 
 
+# Per channel, beside the Message* metrics: SmsSent / SmsFailed / SmsHeld (quiet hours), and
+# the e-mail's (issue 15: SMS sent, failed, held).
+_CHANNEL_METRIC = {"sms": "Sms", "email": "Email"}
+
+
 def sms(purpose: str, account_id: str | None, phone: str, text: str, redacted: str | None = None) -> Message:
     """An SMS to record. One with a secret in it (its `redacted` twin given) is sealed with the
     KMS key until it is sent: the outbox never holds a password or a code in clear."""
     now = clock.now()
+    not_before = send_not_before("sms", purpose, now)
+    if not_before > now:
+        count("SmsHeld")  # recorded in quiet hours: it waits for the morning
     return Message(
         message_id=new_id(),
         channel="sms",
@@ -40,7 +48,7 @@ def sms(purpose: str, account_id: str | None, phone: str, text: str, redacted: s
         redacted=redacted,
         account_id=account_id,
         created_at=now,
-        not_before=send_not_before("sms", purpose, now),
+        not_before=not_before,
     )
 
 
@@ -95,6 +103,7 @@ def _held(message: Message, now: datetime) -> bool:
     morning = send_not_before(message.channel, message.purpose, now)
     if morning > now:
         stores().outbox.postpone(message, morning)
+        count(_CHANNEL_METRIC[message.channel] + "Held")
         return True
     return False
 
@@ -123,8 +132,10 @@ def _send(message: Message, now: datetime) -> bool:
             },
         )
         count("MessageGivenUp" if next_try is None else "MessageRetryQueued")
+        count(_CHANNEL_METRIC[message.channel] + "Failed")
         return False
     count("MessageSent")
+    count(_CHANNEL_METRIC[message.channel] + "Sent")
     return True
 
 

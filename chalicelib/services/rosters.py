@@ -28,7 +28,7 @@ def batch_line(batch: Batch, base_name: str = "") -> str:
     return f"{base_name}{stage}，{batch.start_date.isoformat()}至{batch.end_date.isoformat()}"
 
 
-def local_time(moment: Any) -> str:
+def local_time(moment: datetime) -> str:
     return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 

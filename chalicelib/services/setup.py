@@ -54,7 +54,7 @@ def patch_programme(programme_id: str, changes: dict[str, Any]) -> Programme:
     return catalog.update_programme(merged)
 
 
-def list_programmes(limit: int, cursor: str | None) -> Page:
+def list_programmes(limit: int, cursor: str | None) -> Page[Programme]:
     return catalog.list_programmes(limit, cursor)
 
 
@@ -93,11 +93,11 @@ def get_region(region_id: str) -> tuple[Region, Account | None]:
     return region, accounts_repo.get_account(region.contact_account_id)
 
 
-def list_regions(limit: int, cursor: str | None) -> Page:
+def list_regions(limit: int, cursor: str | None) -> Page[Region]:
     return catalog.list_regions(limit, cursor)
 
 
-def list_bases(limit: int, cursor: str | None) -> Page:
+def list_bases(limit: int, cursor: str | None) -> Page[Base]:
     return catalog.list_bases(limit, cursor)
 
 
@@ -140,7 +140,7 @@ def create_batch(programme_id: str, data: dict[str, Any]) -> Batch:
 
 def list_batches(
     programme_id: str, region_only: str | None, query: dict[str, Any], limit: int, cursor: str | None
-) -> Page:
+) -> Page[Batch]:
     return catalog.list_batches(
         programme_id,
         stage=query.get("stage"),
