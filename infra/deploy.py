@@ -119,7 +119,8 @@ def upload_package(s3: Any, bucket: str, build: Path) -> tuple[dict[str, str], s
     locations = {}
     for path in sorted(build.glob("*.zip")):
         key = f"package/{sha256(path)}-{path.name}"
-        s3.upload_file(str(path), bucket, key)
+        if not _stored(s3, bucket, key):  # its hash is in the key: there, it is these bytes
+            s3.upload_file(str(path), bucket, key)
         locations[path.name] = f"s3://{bucket}/{key}"
     template = point_at_s3(json.loads((build / "sam.json").read_text()), locations)
     body = json.dumps(template, ensure_ascii=False).encode()
@@ -128,6 +129,16 @@ def upload_package(s3: Any, bucket: str, build: Path) -> tuple[dict[str, str], s
     region = s3.meta.region_name
     host = f"{bucket}.s3.{region}.amazonaws.com" + (".cn" if region.startswith("cn-") else "")
     return locations, f"https://{host}/{key}"
+
+
+def _stored(s3: Any, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
 
 
 def stack_exists(cfn: Any, name: str) -> bool:

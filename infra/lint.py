@@ -76,9 +76,25 @@ def _action_problems(sam: dict) -> list[str]:
     return problems
 
 
+def _policy_problems(sam: dict) -> list[str]:
+    """Each function's policy in the built template is the one infra/grants.py writes for it
+    (tests/unit/test_infra_agrees.py holds those to what each function's code touches): the
+    merge with Chalice's output adds or widens nothing."""
+    source = json.loads(TEMPLATE.read_text())["Resources"]
+    problems = []
+    for name, resource in sam["Resources"].items():
+        if resource["Type"] != "AWS::IAM::ManagedPolicy":
+            continue
+        written = source.get(name, {}).get("Properties", {}).get("PolicyDocument")
+        if resource["Properties"]["PolicyDocument"] != written:
+            problems.append(f"{name}: the built policy is not the one infra/grants.py wrote")
+    return problems
+
+
 def _stage_app(into: Path) -> None:
     """What Chalice packages: the app and its config, without requirements.txt or vendor/, so
-    nothing is downloaded (`make package` builds the real package, with both)."""
+    nothing is downloaded (`make package` builds the real package: vendor/ from the lock, no
+    requirements.txt)."""
     shutil.copy2(ROOT / "app.py", into / "app.py")
     shutil.copytree(ROOT / "chalicelib", into / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
     (into / ".chalice").mkdir()
@@ -108,7 +124,7 @@ def main() -> int:
 
     # Errors and warnings both fail: the template is small enough to keep clean.
     lint = _run([str(BIN / "cfn-lint"), "--non-zero-exit-code", "warning", str(sam_path)], env)
-    problems = _role_problems(sam) + _action_problems(sam)
+    problems = _role_problems(sam) + _action_problems(sam) + _policy_problems(sam)
     if lint.returncode != 0 or problems:
         if output := (lint.stdout + lint.stderr).strip():
             print(output)

@@ -140,6 +140,20 @@ def service_alarms() -> dict[str, dict[str, Any]]:
             },
             Threshold=5,
         ),
+        "ApiClientErrorsAlarm": _alarm(
+            "api-4xx",
+            "A quarter of the API's answers were 4xx for fifteen minutes: API Gateway throttling"
+            " (429, the stage's rate limit) or a client retrying in a loop (401, 409). The WAF's"
+            " blocks have their own alarm; logs by correlation id: docs/runbook.md.",
+            {
+                "Namespace": "AWS/ApiGateway",
+                "MetricName": "4XXError",
+                "Dimensions": [{"Name": "ApiName", "Value": {"Fn::Sub": "yanxiu-${Stage}"}}],
+                "Statistic": "Average",
+            },
+            Threshold=0.25,
+            EvaluationPeriods=3,
+        ),
         "ApiWafBlockedAlarm": _alarm(
             "waf-blocked",
             "The firewall blocked 100 requests in five minutes: someone guessing passwords, or a"
@@ -262,7 +276,14 @@ def dashboard(names: list[str]) -> dict[str, Any]:
             "Messages",
             [
                 [NAMESPACE, m, *ours]
-                for m in ("MessageSent", "MessageRetryQueued", "MessageGivenUp", "SmsDailyCapReached")
+                for m in (
+                    "SmsSent",
+                    "SmsFailed",
+                    "SmsHeld",
+                    "EmailSent",
+                    "MessageGivenUp",
+                    "SmsDailyCapReached",
+                )
             ],
         ),
         widget("Outbox: oldest due message (s)", [[NAMESPACE, "OutboxOldestAgeSeconds", *ours]], "Maximum"),
@@ -330,6 +351,7 @@ def apply(template: dict[str, Any]) -> dict[str, Any]:
     # the resource's name and the OpenAPI title, whichever API Gateway takes.
     api = resources_.setdefault("RestAPI", {"Type": "AWS::Serverless::Api", "Properties": {}})
     api["Properties"]["Name"] = {"Fn::Sub": "yanxiu-${Stage}"}
+    api["Properties"]["TracingEnabled"] = True  # X-Ray from the gateway on, as on the functions
     api["Properties"]["DefinitionBody"] = {"info": {"title": {"Fn::Sub": "yanxiu-${Stage}"}}}
     template["Outputs"]["WebDistributionId"] = {
         "Value": {"Ref": "WebDistribution"},
