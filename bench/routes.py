@@ -65,7 +65,9 @@ def _sms_password(phone: str) -> str:
 
     backend = sns_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]]
     texts = [text for p, text in backend.sms_messages.values() if p.removeprefix("+86") == phone]
-    found = re.search(r"初始密码：(\S+?)。", texts[-1]) if texts else None
+    # The newest credentials SMS: a region created while a programme takes demand is told of
+    # it in a second SMS, after its credentials
+    found = next((m for t in reversed(texts) if (m := re.search(r"初始密码：(\S+?)。", t))), None)
     if not found:
         raise SystemExit(f"bench: no credentials SMS to {phone}")
     return found.group(1)
