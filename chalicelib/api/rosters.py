@@ -54,21 +54,9 @@ BATCH_READERS = READERS | TRAINEE
 
 
 def trainee_out(session: Session, t: Trainee) -> TraineeOut:
-    return TraineeOut(
-        trainee_id=t.trainee_id,
-        batch_id=t.batch_id,
-        name=t.name,
-        gender=t.gender,
-        position=t.position,
-        phone=rosters.show_phone(session, t),
-        email=rosters.show_email(session, t),
-        unit=t.unit,
-        subject=t.subject,
-        team_role=t.team_role,
-        registered_at=shanghai(t.registered_at),
-        checkins=sorted(t.checkins),
-        feedback=t.feedback,
-    )
+    """The record as it is, but the phone and e-mail as this caller may see them."""
+    shown = {"phone": rosters.show_phone(session, t), "email": rosters.show_email(session, t)}
+    return TraineeOut.model_validate(t).model_copy(update={**shown, "checkins": sorted(t.checkins)})
 
 
 # --- the region contact's roster --------------------------------------------------------------
