@@ -3,7 +3,7 @@ allocation plan and manual changes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint
 
@@ -25,6 +25,7 @@ from chalicelib.schemas.setup import BatchOut
 
 if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
     from chalicelib.services import allocation, demand, waiting
+    from chalicelib.services.demand import DemandProgress
 else:
     demand = lazy_import("chalicelib.services.demand")
     allocation = lazy_import("chalicelib.services.allocation")
@@ -64,10 +65,8 @@ def submit_demand(call: Call[DemandIn], programme_id: str) -> DemandCreatedOut:
     )
 
 
-def demand_out(d: dict[str, Any]) -> DemandOut:
-    return DemandOut(
-        **{**d, "submitted_at": shanghai(d["submitted_at"]), "reviewed_at": shanghai(d.get("reviewed_at"))}
-    )
+def demand_out(d: DemandProgress) -> DemandOut:
+    return DemandOut.model_validate(d)
 
 
 @route(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import clock
@@ -102,7 +103,35 @@ def submit(session: Session, programme_id: str, body: Any) -> Demand:
     raise AssertionError("unreachable")
 
 
-def progress(demand_list: list[Demand], batches: list[Batch]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class LineProgress:
+    stage: str
+    places: int
+    remark: str | None
+    batches_allocated: int
+    seats_allocated: int
+
+
+@dataclass(frozen=True)
+class DemandProgress:
+    """A demand as the lists show it: its lines with what each holds, and its status."""
+
+    demand: Demand
+    items: list[LineProgress]
+    status: str
+
+    # The demand's own fields, as an answer reads them
+    demand_id = property(lambda self: self.demand.demand_id)
+    region_id = property(lambda self: self.demand.region_id)
+    study_type = property(lambda self: self.demand.study_type)
+    purpose = property(lambda self: self.demand.purpose)
+    places = property(lambda self: self.demand.places)
+    submitted_at = property(lambda self: self.demand.submitted_at)
+    reason = property(lambda self: self.demand.reason)
+    reviewed_at = property(lambda self: self.demand.reviewed_at)
+
+
+def progress(demand_list: list[Demand], batches: list[Batch]) -> list[DemandProgress]:
     """Each demand with the batches each of its lines holds, and the status it shows
     (domain/review.py): a line is served when its batches seat its places."""
     held, seats = holdings(batches)
@@ -111,18 +140,10 @@ def progress(demand_list: list[Demand], batches: list[Batch]) -> list[dict[str, 
         items, done, some = [], True, False
         for line in d.items:
             got = held[(d.demand_id, line.stage)]
-            done, some = done and seats[(d.demand_id, line.stage)] >= line.places, some or got > 0
-            items.append(
-                {
-                    "stage": line.stage,
-                    "places": line.places,
-                    "remark": line.remark,
-                    "batches_allocated": got,
-                    "seats_allocated": seats[(d.demand_id, line.stage)],
-                }
-            )
-        status = shown_status(d.review, done, some)
-        out.append({**d.__dict__, "items": items, "status": status})
+            seated = seats[(d.demand_id, line.stage)]
+            done, some = done and seated >= line.places, some or got > 0
+            items.append(LineProgress(line.stage, line.places, line.remark, got, seated))
+        out.append(DemandProgress(d, items, shown_status(d.review, done, some)))
     return out
 
 
@@ -135,7 +156,7 @@ def _listed_region(session: Session, query: dict[str, str]) -> str | None:
 
 def list_demands(
     session: Session, programme_id: str, query: dict[str, str], limit: int, cursor: str | None
-) -> Page[dict[str, Any]]:
+) -> Page[DemandProgress]:
     _programme(programme_id)
     region_id = _listed_region(session, query)
     if region_id:
@@ -146,7 +167,7 @@ def list_demands(
     return Page(progress(page.items, catalog.all_batches(programme_id)), page.next_cursor)
 
 
-def demands_in_status(session: Session, programme_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
+def demands_in_status(session: Session, programme_id: str, query: dict[str, str]) -> list[DemandProgress]:
     """The demands (one region's or the programme's, oldest first) that show `status`: the
     status comes from the batches each holds, so no index filters it; the whole list is read
     (bounded by the programme's regions and their few demands each) and the caller pages it."""
@@ -159,4 +180,4 @@ def demands_in_status(session: Session, programme_id: str, query: dict[str, str]
         rows = demands.all_for_region(programme_id, region_id)
     else:
         rows = demands.all_for_programme(programme_id)
-    return [d for d in progress(rows, catalog.all_batches(programme_id)) if d["status"] == status]
+    return [d for d in progress(rows, catalog.all_batches(programme_id)) if d.status == status]

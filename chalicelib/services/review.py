@@ -5,7 +5,6 @@ waiting list are withdrawn with it, and their batches offered on."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from chalicelib.adapters import clock
 from chalicelib.config import settings
@@ -19,7 +18,7 @@ from chalicelib.domain.records import Demand, Message, Session
 from chalicelib.domain.vocab import STAGE_NAMES_ZH, Stage
 from chalicelib.observability import count, logger
 from chalicelib.services import notify, waiting
-from chalicelib.services.demand import progress
+from chalicelib.services.demand import DemandProgress, progress
 
 ATTEMPTS = 3  # a tally or a demand changing under us is read again, a few times
 
@@ -31,13 +30,13 @@ def get_demand(demand_id: str) -> Demand:
     return demand
 
 
-def shown(d: Demand) -> dict[str, Any]:
+def shown(d: Demand) -> DemandProgress:
     """The demand as the lists show it (its lines' batches and its status)."""
     [row] = progress([d], catalog.region_batches(d.programme_id, d.region_id))
     return row
 
 
-def approve(session: Session, demand_id: str) -> dict[str, Any]:
+def approve(session: Session, demand_id: str) -> DemandProgress:
     """pending -> approved; approving again changes nothing; a returned one is refused."""
     d = get_demand(demand_id)
     rules.check_approvable(d.review)
@@ -76,7 +75,7 @@ def _messages(d: Demand, reason: str) -> list[Message]:
     return out
 
 
-def return_demand(session: Session, demand_id: str, reason: str) -> dict[str, Any]:
+def return_demand(session: Session, demand_id: str, reason: str) -> DemandProgress:
     """Return the demand: its places back to the quota and the contact told, all at once.
     Returning it again changes nothing; one that holds a batch is refused."""
     d = get_demand(demand_id)

@@ -234,7 +234,7 @@ def test_a_return_racing_an_offer_leaves_no_open_offer_to_a_returned_demand() ->
 
         def call(i: int, demand: Demand = demand, batch: Batch = batch, offer: Offer = offer) -> object:
             if i == 0:
-                return review_service.return_demand(OFFICE, demand.demand_id, "名额调整")["status"]
+                return review_service.return_demand(OFFICE, demand.demand_id, "名额调整").status
             return waiting.make(offer, [])
 
         # When the office returns the demand as the waiting list offers it the batch
@@ -267,7 +267,7 @@ def test_two_returns_of_one_region_at_once_read_its_tally_again() -> None:
             second, _ = _world(programme_id, region_id=first.region_id, demands=2)
 
             def call(i: int, pair: tuple[Demand, Demand] = (first, second)) -> object:
-                return review_service.return_demand(OFFICE, pair[i].demand_id, "名额调整")["status"]
+                return review_service.return_demand(OFFICE, pair[i].demand_id, "名额调整").status
 
             # When the office returns both at once (each read 10 asked: not the region's last)
             outcomes = race(2, call)
