@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ADMIN, Call, route
 from chalicelib.domain.records import Page
 from chalicelib.lazy import lazy_import
-from chalicelib.schemas.common import shanghai
 from chalicelib.schemas.sharing import SharingReportIn, SharingReportOut, SharingRowOut
 
 if TYPE_CHECKING:  # the real modules for mypy; at run time, loaded on first use (lazy.py)
@@ -19,14 +18,6 @@ else:
 
 bp = Blueprint(__name__)
 REGION = frozenset({"region_contact"})
-
-
-def _times(report: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **report,
-        "recorded_at": shanghai(report["recorded_at"]),
-        "updated_at": shanghai(report["updated_at"]),
-    }
 
 
 @route(
@@ -41,7 +32,7 @@ def _times(report: dict[str, Any]) -> dict[str, Any]:
 def record(call: Call[SharingReportIn], trainee_id: str) -> SharingReportOut:
     b = call.body
     report = sharing.record(call.me, trainee_id, b.date, b.audience, b.note, b.image_ids)
-    return SharingReportOut(**_times(sharing.with_urls(report)))
+    return SharingReportOut.model_validate(sharing.with_urls(report))
 
 
 @route(
@@ -55,6 +46,4 @@ def record(call: Call[SharingReportIn], trainee_id: str) -> SharingReportOut:
 )
 def listing(call: Call, programme_id: str) -> Page[SharingRowOut]:
     rows = sharing.listing(call.me, programme_id, call.query.get("region_id"))
-    return call.page_of(
-        [SharingRowOut(**{**r, "report": _times(r["report"]) if r["report"] else None}) for r in rows]
-    )
+    return call.page_of([SharingRowOut.model_validate(r) for r in rows])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from chalicelib.adapters import clock
 from chalicelib.db import catalog, sharing, trainees
@@ -59,21 +59,51 @@ def record(
     raise ConflictError("conflict")
 
 
-def report_out(report: SharingReport | None) -> dict[str, Any] | None:
-    if report is None:
-        return None
-    return {
-        "date": report.held_on,
-        "audience": report.audience,
-        "note": report.note,
-        "image_ids": list(report.image_ids),
-        "image_urls": [image_url(i) for i in report.image_ids],
-        "recorded_at": report.recorded_at,
-        "updated_at": report.updated_at,
-    }
+@dataclass(frozen=True)
+class ReportShown:
+    """A 分享报告 as the region's contact reads it: its photos as short-lived links."""
+
+    trainee_id: str
+    batch_id: str
+    date: date
+    audience: int
+    note: str | None
+    image_ids: list[str]
+    image_urls: list[str]
+    recorded_at: datetime
+    updated_at: datetime
 
 
-def listing(session: Session, programme_id: str, wanted_region: str | None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class SharingRow:
+    """A trainee of the region's confirmed rosters, the window of its report, the report."""
+
+    trainee_id: str
+    name: str
+    batch_id: str
+    base_name: str
+    start_date: date
+    end_date: date
+    window_closes: date
+    window_open: bool
+    report: ReportShown | None
+
+
+def with_urls(report: SharingReport) -> ReportShown:
+    return ReportShown(
+        trainee_id=report.trainee_id,
+        batch_id=report.batch_id,
+        date=report.held_on,
+        audience=report.audience,
+        note=report.note,
+        image_ids=list(report.image_ids),
+        image_urls=[image_url(i) for i in report.image_ids],
+        recorded_at=report.recorded_at,
+        updated_at=report.updated_at,
+    )
+
+
+def listing(session: Session, programme_id: str, wanted_region: str | None) -> list[SharingRow]:
     """Each trainee of the region's confirmed rosters, the window of its report, and the
     report if recorded (the office names the region)."""
     programme = get_programme(programme_id)
@@ -89,29 +119,24 @@ def listing(session: Session, programme_id: str, wanted_region: str | None) -> l
     bases = catalog.get_bases({b.base_id for b in batches})
     reports = {r.trainee_id: r for r in sharing.of_programme(programme_id, region_id)}
     today = local_day(clock.now())
-    rows = []
+    rows: list[SharingRow] = []
     for b in batches:
         for t in trainees.of_batch(b.batch_id):
             if t.account_id is None:
                 continue
             closes = rules.window_closes(b.end_date, programme.outcome_window_days)
+            report = reports.get(t.trainee_id)
             rows.append(
-                {
-                    "trainee_id": t.trainee_id,
-                    "name": t.name,
-                    "batch_id": b.batch_id,
-                    "base_name": bases[b.base_id].name if b.base_id in bases else "",
-                    "start_date": b.start_date,
-                    "end_date": b.end_date,
-                    "window_closes": closes,
-                    "window_open": b.end_date < today <= closes,
-                    "report": report_out(reports.get(t.trainee_id)),
-                }
+                SharingRow(
+                    trainee_id=t.trainee_id,
+                    name=t.name,
+                    batch_id=b.batch_id,
+                    base_name=bases[b.base_id].name if b.base_id in bases else "",
+                    start_date=b.start_date,
+                    end_date=b.end_date,
+                    window_closes=closes,
+                    window_open=b.end_date < today <= closes,
+                    report=with_urls(report) if report else None,
+                )
             )
     return rows
-
-
-def with_urls(report: SharingReport) -> dict[str, Any]:
-    out = report_out(report)
-    assert out is not None
-    return {**out, "trainee_id": report.trainee_id, "batch_id": report.batch_id}
