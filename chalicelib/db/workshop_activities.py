@@ -78,12 +78,7 @@ def _put_missing(items: list[tuple[str, WorkshopModel | NotificationModel]]) -> 
     while items:
         with transaction(tolerate={tag for tag, _ in items}) as tx:
             for tag, item in items:
-                key = (
-                    WorkshopModel.item_key
-                    if isinstance(item, WorkshopModel)
-                    else NotificationModel.message_id
-                )
-                tx.save(item, condition=key.does_not_exist(), tag=tag)
+                tx.save(item, condition=_absent(item), tag=tag)
         if not tx.refused:
             return
         items = [(tag, item) for tag, item in items if tag not in tx.refused]
